@@ -1,0 +1,297 @@
+//! The 56 API methods: one table, from the vendor document and
+//! `spec/methods.tsv`. The client, the validator, the C ABI and the
+//! documentation all read this table, so a method is described once.
+//!
+//! The typed one-liners live in one file per section of the document.
+
+mod encoding;
+mod firmware;
+mod general;
+mod network;
+mod reset;
+mod server;
+mod storage;
+mod universal;
+mod users;
+
+pub use firmware::Firmware;
+
+pub use general::{AppPassword, RecControlArgs, SoftApArgs};
+pub use network::EthArgs;
+pub use server::{ServerArgs, ServerType, NetMode};
+pub use encoding::VideoArgs;
+
+/// How a parameter's value is checked before any traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// 0 or 1.
+    Flag,
+    /// One of the listed integers.
+    Choice(&'static [i64]),
+    /// An integer in the inclusive range.
+    Range(i64, i64),
+    /// Device / server name: 1-32 of `A-Z a-z 0-9 space . _ - + '`, no
+    /// leading or trailing space.
+    Name,
+    /// Soft-AP SSID or password: 1-32 of `A-Z a-z 0-9 space . _ - + !`, no
+    /// leading or trailing space.
+    Ssid,
+    /// Recording root folder: name characters plus `/`, at most two levels
+    /// (`a/b`), no leading or trailing space or `/`.
+    Folder,
+    /// Recording file prefix: name characters, no leading or trailing space.
+    Prefix,
+    /// A 32-hex-digit MD5 (the library hashes plain passwords itself).
+    Md5,
+    /// Free text up to this many bytes, no control characters.
+    Text(usize),
+    /// Non-empty free text up to this many bytes, no control characters.
+    NonEmpty(usize),
+    /// One of the document's time zones.
+    Timezone,
+    /// `YYYY-MM-DD HH:MM:SS`, or empty.
+    DateTime,
+    /// Dotted-quad IPv4 address, or empty.
+    Ipv4,
+    /// One of the listed words.
+    Word(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    pub name: &'static str,
+    pub rule: Rule,
+    pub required: bool,
+}
+
+const fn req(name: &'static str, rule: Rule) -> Param {
+    Param { name, rule, required: true }
+}
+const fn opt(name: &'static str, rule: Rule) -> Param {
+    Param { name, rule, required: false }
+}
+
+/// How the request travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// GET with the parameters in the query string.
+    Get,
+    /// POST of a JSON body (del-media-files).
+    PostJson,
+    /// POST of a multipart/form-data file (upload-update-file).
+    Upload,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Universal,
+    General,
+    Storage,
+    Server,
+    Encoding,
+    Reset,
+    Login,
+    Users,
+    Network,
+    Firmware,
+}
+
+/// One API method, as the document describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MethodSpec {
+    pub method: Method,
+    pub name: &'static str,
+    pub section: Section,
+    pub transport: Transport,
+    /// False for the two methods that work without a session.
+    pub needs_login: bool,
+    pub params: &'static [Param],
+}
+
+pub(crate) const VIDEO_KBPS: &[i64] = &[256, 512, 768, 1024, 1536, 2048, 3072, 4096, 8192];
+pub(crate) const AUDIO_KBPS: &[i64] = &[16, 32, 48, 64, 96, 128];
+pub(crate) const DURATIONS: &[i64] = &[666667, 416667, 400000, 333667, 333333, 200000, 166833, 166667];
+pub(crate) const GOP_SEC: &[i64] = &[1, 2, 5, 10, 30, 60];
+pub(crate) const STAT_SEC: &[i64] = &[1, 5, 10, 30, 60];
+pub(crate) const TIME_UNITS: &[i64] = &[5, 10, 30, 40, 50, 60, 90, 120];
+pub(crate) const RESOLUTIONS: &[(i64, i64)] = &[
+    (480, 360), (640, 360), (640, 480), (720, 480), (720, 576), (768, 576), (800, 600),
+    (960, 540), (1024, 768), (1280, 720), (1280, 800), (1280, 960), (1280, 1024),
+    (1440, 900), (1440, 1080), (1600, 1200), (1920, 1080),
+];
+
+const SERVER_PARAMS: &[Param] = &[
+    req("type", Rule::Choice(&[0, 1, 2, 3])),
+    req("name", Rule::Name),
+    req("url", Rule::NonEmpty(512)),
+    opt("key", Rule::Text(512)),
+    req("is-auth", Rule::Flag),
+    opt("user", Rule::Text(128)),
+    opt("passwd", Rule::Text(128)),
+    opt("token", Rule::Text(512)),
+    req("net-mode", Rule::Choice(&[0, 1, 2])),
+];
+const SET_SERVER_PARAMS: &[Param] = &[
+    req("id", Rule::Range(0, 1_000_000)),
+    req("type", Rule::Choice(&[0, 1, 2, 3])),
+    req("name", Rule::Name),
+    req("url", Rule::NonEmpty(512)),
+    opt("key", Rule::Text(512)),
+    req("is-auth", Rule::Flag),
+    opt("user", Rule::Text(128)),
+    opt("passwd", Rule::Text(128)),
+    opt("token", Rule::Text(512)),
+    req("net-mode", Rule::Choice(&[0, 1, 2])),
+];
+const TEST_SERVER_PARAMS: &[Param] = &[
+    req("type", Rule::Choice(&[0, 1, 2, 3])),
+    req("url", Rule::NonEmpty(512)),
+    opt("key", Rule::Text(512)),
+    req("is-auth", Rule::Flag),
+    opt("user", Rule::Text(128)),
+    opt("passwd", Rule::Text(128)),
+    opt("token", Rule::Text(512)),
+    req("net-mode", Rule::Choice(&[0, 1, 2])),
+];
+const USER_ID: Rule = Rule::NonEmpty(32);
+
+macro_rules! methods {
+    ($( $variant:ident = $name:literal, $section:ident, $transport:ident, $login:expr, $params:expr; )*) => {
+        /// Every API method. `Method::ALL` lists them in the document's order.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Method { $( $variant, )* }
+
+        /// The table, in the document's order.
+        pub static METHODS: &[MethodSpec] = &[
+            $( MethodSpec {
+                method: Method::$variant,
+                name: $name,
+                section: Section::$section,
+                transport: Transport::$transport,
+                needs_login: $login,
+                params: $params,
+            }, )*
+        ];
+
+        impl Method {
+            pub const ALL: &'static [Method] = &[ $( Method::$variant, )* ];
+
+            /// The wire name ("get-status").
+            pub fn name(self) -> &'static str {
+                match self { $( Method::$variant => $name, )* }
+            }
+        }
+    };
+}
+
+methods! {
+    GetInfo = "get-info", Universal, Get, true, &[];
+    GetStatus = "get-status", Universal, Get, true, &[];
+    GetSettings = "get-settings", Universal, Get, true, &[];
+    StartRec = "start-rec", Universal, Get, true, &[];
+    StopRec = "stop-rec", Universal, Get, true, &[];
+    StartLive = "start-live", Universal, Get, true, &[];
+    StopLive = "stop-live", Universal, Get, true, &[];
+    Ping = "ping", Universal, Get, false, &[];
+    SetName = "set-name", General, Get, true, &[req("name", Rule::Name)];
+    SetAppSettings = "set-app-settings", General, Get, true, &[req("is-settings", Rule::Flag)];
+    SetAppPasswd = "set-app-passwd", General, Get, true, &[
+        req("is-pass", Rule::Flag), opt("pass", Rule::Md5), opt("new-pass", Rule::Md5)];
+    SetFirstOver = "set-first-over", General, Get, true, &[
+        req("name", Rule::Name), req("enable-passwd", Rule::Flag), opt("passwd", Rule::Md5)];
+    SetRecControl = "set-rec-control", General, Get, true, &[
+        req("usb-option", Rule::Choice(&[0, 1])), req("sd-option", Rule::Choice(&[0, 1, 2])),
+        req("mime-type", Rule::Choice(&[0, 1])), req("root-folder", Rule::Folder),
+        req("file-prefix", Rule::Prefix), req("time-unit", Rule::Choice(TIME_UNITS))];
+    SetSoftap = "set-softap", General, Get, true, &[
+        req("is-softap", Rule::Flag), req("is-visible", Rule::Flag),
+        req("softap-ssid", Rule::Ssid), req("softap-passwd", Rule::Ssid)];
+    SetDateTime = "set-date-time", General, Get, true, &[
+        req("timezone", Rule::Timezone), req("is-auto", Rule::Flag), opt("time", Rule::DateTime)];
+    SetSignalLostCtrl = "set-signal-lost-ctrl", General, Get, true, &[req("is-signal-lost", Rule::Flag)];
+    SetStartupRec = "set-startup-rec", General, Get, true, &[req("is-startup-rec", Rule::Flag)];
+    SetStartupLive = "set-startup-live", General, Get, true, &[req("is-startup-live", Rule::Flag)];
+    SetSsdp = "set-ssdp", General, Get, true, &[req("is-ssdp", Rule::Flag)];
+    SetHdmiRecCtrl = "set-hdmi-rec-ctrl", General, Get, true, &[req("is-hdmi-rec-ctrl", Rule::Flag)];
+    StartFormatUsb = "start-format-usb", Storage, Get, true, &[];
+    StartFormatSd = "start-format-sd", Storage, Get, true, &[];
+    ClearFormatUsb = "clear-format-usb", Storage, Get, true, &[];
+    StartTestUsb = "start-test-usb", Storage, Get, true, &[];
+    StopTestUsb = "stop-test-usb", Storage, Get, true, &[];
+    ClearTestUsb = "clear-test-usb", Storage, Get, true, &[];
+    GetMediaFiles = "get-media-files", Storage, Get, true, &[
+        req("disk-type", Rule::Choice(&[0, 1])), req("start", Rule::Range(0, i32::MAX as i64)),
+        req("count", Rule::Range(1, 10_000))];
+    DelMediaFiles = "del-media-files", Storage, PostJson, true, &[];
+    AddServer = "add-server", Server, Get, true, SERVER_PARAMS;
+    EnableServer = "enable-server", Server, Get, true, &[
+        req("id", Rule::Range(0, 1_000_000)), req("is-use", Rule::Flag)];
+    SetServer = "set-server", Server, Get, true, SET_SERVER_PARAMS;
+    DelServer = "del-server", Server, Get, true, &[req("id", Rule::Range(0, 1_000_000))];
+    StartTestServer = "start-test-server", Server, Get, true, TEST_SERVER_PARAMS;
+    StopTestServer = "stop-test-server", Server, Get, true, &[];
+    ClearTestServer = "clear-test-server", Server, Get, true, &[];
+    SetStream = "set-stream", Encoding, Get, true, &[
+        req("rec", Rule::Flag), req("live", Rule::Flag), req("mws", Rule::Flag)];
+    SetVideo = "set-video", Encoding, Get, true, &[
+        req("stream", Rule::Flag), req("is-auto", Rule::Flag),
+        req("cx", Rule::Range(1, 8192)), req("cy", Rule::Range(1, 8192)),
+        req("duration", Rule::Choice(DURATIONS)), req("kbps", Rule::Choice(VIDEO_KBPS)),
+        req("gop", Rule::Choice(GOP_SEC)), req("fourcc", Rule::Choice(&[0])),
+        req("codec", Rule::Flag), req("profile", Rule::Choice(&[0, 1, 2])),
+        req("cbrstat", Rule::Choice(STAT_SEC)), req("fullrange", Rule::Flag)];
+    SetAudio = "set-audio", Encoding, Get, true, &[req("kbps", Rule::Choice(AUDIO_KBPS))];
+    Reboot = "reboot", Reset, Get, true, &[];
+    ResetAllSettings = "reset-all-settings", Reset, Get, true, &[];
+    Login = "login", Login, Get, false, &[req("id", USER_ID), req("pass", Rule::Md5)];
+    Logout = "logout", Login, Get, true, &[];
+    GetUsers = "get-users", Users, Get, true, &[];
+    AddUser = "add-user", Users, Get, true, &[req("id", USER_ID), req("pass", Rule::Md5)];
+    DelUser = "del-user", Users, Get, true, &[req("id", USER_ID)];
+    ChPassword = "ch-password", Users, Get, true, &[req("pass", Rule::Md5), req("new-pass", Rule::Md5)];
+    SetPassword = "set-password", Users, Get, true, &[req("id", USER_ID), req("pass", Rule::Md5)];
+    SetEth = "set-eth", Network, Get, true, &[
+        req("is-dhcp", Rule::Flag), opt("ip", Rule::Ipv4), opt("mask", Rule::Ipv4),
+        opt("router", Rule::Ipv4), opt("dns", Rule::Ipv4)];
+    DisconnWifi = "disconn-wifi", Network, Get, true, &[];
+    CloseSoftap = "close-softap", Network, Get, true, &[];
+    Update = "update", Firmware, Get, true, &[req("mode", Rule::Word(&["upload", "online"]))];
+    UploadUpdateFile = "upload-update-file", Firmware, Upload, true, &[];
+    CancelDownload = "cancel-download", Firmware, Get, true, &[];
+    OnlineUpdateCheck = "online-update-check", Firmware, Get, true, &[];
+    ClearUpgrade = "clear-upgrade", Firmware, Get, true, &[];
+    ClearCheckUpdate = "clear-check-update", Firmware, Get, true, &[];
+}
+
+impl Method {
+    /// The method's table entry.
+    pub fn spec(self) -> &'static MethodSpec {
+        // The table is built from the same list as the enum, in order.
+        &METHODS[self as usize]
+    }
+
+    /// Look a method up by its wire name.
+    pub fn from_name(name: &str) -> Option<Method> {
+        METHODS.iter().find(|m| m.name == name).map(|m| m.method)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_methods_tsv() {
+        assert_eq!(METHODS.len(), 56);
+        for (i, m) in METHODS.iter().enumerate() {
+            assert_eq!(m.method as usize, i);
+            assert_eq!(Method::from_name(m.name), Some(m.method));
+        }
+        let tsv = include_str!("../../tests/data/methods.tsv");
+        let names: Vec<&str> = tsv.lines().skip(1).filter_map(|l| l.split('\t').nth(1)).collect();
+        assert_eq!(names.len(), 56);
+        for n in names {
+            assert!(Method::from_name(n).is_some(), "{n} missing from the table");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Stream servers (document section 5).
+
+use super::general::flag as flag_str;
+use super::Method;
+use crate::client::{Device, Reply, Result};
+
+/// Server type (`type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ServerType {
+    #[default]
+    Rtmp = 0,
+    Twitch = 1,
+    YouTube = 2,
+    Facebook = 3,
+}
+
+/// Network priority (`net-mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum NetMode {
+    Mobile = 0,
+    #[default]
+    Ethernet = 1,
+    Wifi = 2,
+}
+
+/// Arguments of add-server, set-server and start-test-server (which
+/// ignores `name`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServerArgs {
+    pub kind: ServerType,
+    pub name: String,
+    pub url: String,
+    pub key: String,
+    /// When true, `user` and `passwd` are required.
+    pub is_auth: bool,
+    pub user: String,
+    pub passwd: String,
+    pub token: String,
+    pub net_mode: NetMode,
+}
+
+impl ServerArgs {
+    fn params<'a>(&'a self, kind: &'a str, net: &'a str, with_name: bool) -> Vec<(&'a str, &'a str)> {
+        let mut p = vec![("type", kind)];
+        if with_name {
+            p.push(("name", self.name.as_str()));
+        }
+        p.extend([
+            ("url", self.url.as_str()),
+            ("key", self.key.as_str()),
+            ("is-auth", flag_str(self.is_auth)),
+            ("user", self.user.as_str()),
+            ("passwd", self.passwd.as_str()),
+            ("token", self.token.as_str()),
+            ("net-mode", net),
+        ]);
+        p
+    }
+}
+
+impl Device {
+    /// add-server: at most 16; a new server starts disabled.
+    pub fn add_server(&self, s: &ServerArgs) -> Result<Reply> {
+        let (k, n) = ((s.kind as i64).to_string(), (s.net_mode as i64).to_string());
+        self.send(Method::AddServer, &s.params(&k, &n, true), None)
+    }
+    /// enable-server: at most 2 enabled; Facebook and 8 Mbps only alone.
+    pub fn enable_server(&self, id: i64, enabled: bool) -> Result<Reply> {
+        self.send(Method::EnableServer, &[("id", &id.to_string()), ("is-use", flag_str(enabled))], None)
+    }
+    /// set-server: change server `id`.
+    pub fn set_server(&self, id: i64, s: &ServerArgs) -> Result<Reply> {
+        let (k, n, i) = ((s.kind as i64).to_string(), (s.net_mode as i64).to_string(), id.to_string());
+        let mut p = vec![("id", i.as_str())];
+        p.extend(s.params(&k, &n, true));
+        self.send(Method::SetServer, &p, None)
+    }
+    /// del-server.
+    pub fn del_server(&self, id: i64) -> Result<Reply> {
+        self.send(Method::DelServer, &[("id", &id.to_string())], None)
+    }
+    /// start-test-server (asynchronous; stops by itself after 20 s).
+    pub fn start_test_server(&self, s: &ServerArgs) -> Result<Reply> {
+        let (k, n) = ((s.kind as i64).to_string(), (s.net_mode as i64).to_string());
+        self.send(Method::StartTestServer, &s.params(&k, &n, false), None)
+    }
+    /// stop-test-server.
+    pub fn stop_test_server(&self) -> Result<Reply> {
+        self.send(Method::StopTestServer, &[], None)
+    }
+    /// clear-test-server: living-test back to 27.
+    pub fn clear_test_server(&self) -> Result<Reply> {
+        self.send(Method::ClearTestServer, &[], None)
+    }
+}

@@ -1,0 +1,98 @@
+//! The library's error type. Every variant maps to one stable code
+//! (`model::codes`), and its message says what went wrong and what to do.
+//! Messages never carry a password, hash, stream key, token or cookie.
+
+use crate::model::codes;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// The device answered with a negative result code.
+    Device { method: String, code: i32 },
+    /// An argument breaks a rule of the API; nothing was sent.
+    InvalidArgument { param: String, rule: String },
+    /// A method name that is not one of the API's methods.
+    UnknownMethod(String),
+    /// TCP connect failed (refused, unreachable, DNS).
+    Connect(String),
+    /// No answer within the timeout.
+    Timeout(String),
+    /// The device answered with an HTTP status other than 200.
+    HttpStatus { method: String, status: u16 },
+    /// The reply is not a JSON object.
+    BadReply { method: String, detail: String },
+    /// The reply exceeds the size limit.
+    TooLarge { method: String, limit: usize },
+    /// The connection broke while sending or receiving.
+    Io(String),
+    /// A local file could not be read or written.
+    File(String),
+    /// The simulator could not be started or controlled.
+    Simulator(String),
+    /// Device discovery could not set up its sockets.
+    Discovery(String),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// The stable code of this error (device codes pass through unchanged).
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::Device { code, .. } => *code,
+            Error::InvalidArgument { .. } => codes::E_INVALID_ARGUMENT,
+            Error::UnknownMethod(_) => codes::E_UNKNOWN_METHOD,
+            Error::Connect(_) => codes::E_CONNECT,
+            Error::Timeout(_) => codes::E_TIMEOUT,
+            Error::HttpStatus { .. } => codes::E_HTTP_STATUS,
+            Error::BadReply { .. } => codes::E_BAD_REPLY,
+            Error::TooLarge { .. } => codes::E_REPLY_TOO_LARGE,
+            Error::Io(_) => codes::E_IO,
+            Error::File(_) => codes::E_FILE,
+            Error::Simulator(_) => codes::E_SIMULATOR,
+            Error::Discovery(_) => codes::E_DISCOVERY,
+        }
+    }
+
+    pub(crate) fn invalid(param: &str, rule: impl Into<String>) -> Error {
+        Error::InvalidArgument { param: param.to_string(), rule: rule.into() }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Device { method, code } => write!(
+                f,
+                "{method}: the device answered {code} ({}): {}",
+                codes::name(*code),
+                codes::message(*code)
+            ),
+            Error::InvalidArgument { param, rule } => {
+                write!(f, "invalid argument '{param}': {rule}; nothing was sent to the device")
+            }
+            Error::UnknownMethod(m) => write!(
+                f,
+                "unknown method '{m}': method names are lower-case words joined by '-' (see the API document)"
+            ),
+            Error::Connect(d) => write!(f, "could not connect to the device: {d}; check the address, port and network"),
+            Error::Timeout(d) => write!(f, "timed out: {d}; the device may be busy, rebooting or unreachable (retry, or poll with ping)"),
+            Error::HttpStatus { method, status } => {
+                write!(f, "{method}: the device answered HTTP {status} instead of 200")
+            }
+            Error::BadReply { method, detail } => {
+                write!(f, "{method}: the device's reply is not valid API JSON: {detail}")
+            }
+            Error::TooLarge { method, limit } => write!(
+                f,
+                "{method}: the reply is larger than the {limit}-byte limit (raise max_reply_bytes in the options if this is expected)"
+            ),
+            Error::Io(d) => write!(f, "connection failed: {d}; the request may or may not have reached the device, so it was not resent"),
+            Error::File(d) => write!(f, "file error: {d}"),
+            Error::Simulator(d) => write!(f, "simulator: {d}"),
+            Error::Discovery(d) => write!(f, "discovery: {d}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,378 @@
+//! The safe Rust client: `Device`, its session, and the one request path
+//! every API method goes through.
+
+mod error;
+mod transport;
+
+pub use error::{Error, Result};
+pub use transport::percent_encode;
+
+use crate::api::{Method, Transport as Wire};
+use crate::model::codes;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::sync::Mutex;
+use std::time::Duration;
+use transport::{Body, Transport};
+
+/// Connection options. `Default` gives sane values.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// TCP connect timeout (default 3 s).
+    pub connect_timeout: Duration,
+    /// Whole-request timeout for ordinary calls (default 10 s).
+    pub request_timeout: Duration,
+    /// Whole-request timeout for firmware uploads (default 300 s).
+    pub upload_timeout: Duration,
+    /// Largest reply body accepted (default 4 MiB).
+    pub max_reply_bytes: usize,
+    /// Check arguments against the document's rules before sending
+    /// (default true). Turn off only to test how a device reacts to bad input.
+    pub validate: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            connect_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(10),
+            upload_timeout: Duration::from_secs(300),
+            max_reply_bytes: 4 << 20,
+            validate: true,
+        }
+    }
+}
+
+/// A device's reply: its top-level code and the JSON, raw and parsed.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The top-level `result` (or `status` for upload-update-file).
+    pub result: i32,
+    /// The body exactly as the device sent it.
+    pub body: String,
+    /// The body parsed.
+    pub json: Value,
+}
+
+impl Reply {
+    /// Parse the reply into one of the typed views in `model`.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
+        T::deserialize(&self.json).map_err(|e| Error::BadReply { method: String::new(), detail: e.to_string() })
+    }
+}
+
+#[derive(Default)]
+struct Session {
+    sid: Option<String>,
+    user: Option<String>,
+    /// The MD5 hex of the password, kept for transparent re-login; the
+    /// plain password is never stored.
+    pass_md5: Option<String>,
+    /// Bumped on every login, so threads that saw the same -17 re-login once.
+    generation: u64,
+}
+
+/// One Ultra Stream device. `Send + Sync`: share it between threads freely.
+pub struct Device {
+    base: String,
+    opts: Options,
+    transport: Transport,
+    session: Mutex<Session>,
+    /// Held while logging in, so concurrent re-logins collapse into one.
+    login_lock: Mutex<()>,
+}
+
+/// MD5 of `s` as 32 lower-case hex digits, the form the API wants.
+pub fn md5_hex(s: &str) -> String {
+    use md5::{Digest, Md5};
+    let digest = Md5::digest(s.as_bytes());
+    let mut out = String::with_capacity(32);
+    for b in digest.iter() {
+        out.push(char::from_digit((b >> 4) as u32, 16).unwrap_or('0'));
+        out.push(char::from_digit((b & 15) as u32, 16).unwrap_or('0'));
+    }
+    out
+}
+
+/// Parse `host`, `host:port`, `[v6]:port` or a bare IPv6 address into the
+/// URL authority. Anything that could smuggle a path or query is refused.
+fn authority(host: &str) -> Result<String> {
+    let bad = |why: &str| Error::invalid("host", format!("{why} (expected \"10.0.0.5\", \"name:8080\" or \"[::1]:8080\")"));
+    let host = host.trim();
+    let host = host.strip_prefix("http://").unwrap_or(host).trim_end_matches('/');
+    if host.is_empty() {
+        return Err(bad("empty"));
+    }
+    let (name, port) = if let Some(rest) = host.strip_prefix('[') {
+        let (v6, after) = rest.split_once(']').ok_or_else(|| bad("unclosed '['"))?;
+        v6.parse::<std::net::Ipv6Addr>().map_err(|_| bad("not an IPv6 address"))?;
+        let port = match after {
+            "" => None,
+            p => Some(p.strip_prefix(':').ok_or_else(|| bad("junk after ']'"))?),
+        };
+        (format!("[{v6}]"), port)
+    } else if host.matches(':').count() > 1 {
+        host.parse::<std::net::Ipv6Addr>().map_err(|_| bad("not an IPv6 address"))?;
+        (format!("[{host}]"), None)
+    } else {
+        let (n, p) = match host.split_once(':') {
+            Some((n, p)) => (n, Some(p)),
+            None => (host, None),
+        };
+        if n.is_empty() || n.len() > 253 || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+            return Err(bad("host names use letters, digits, '.' and '-'"));
+        }
+        (n.to_string(), p)
+    };
+    match port {
+        None => Ok(name),
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Ok(format!("{name}:{n}")),
+            _ => Err(bad("the port must be 1-65535")),
+        },
+    }
+}
+
+impl Device {
+    /// Prepare a device at `host` ("10.0.0.5", "127.0.0.1:8080",
+    /// "[::1]:8080"). No traffic happens until the first call.
+    pub fn connect(host: &str, opts: Options) -> Result<Device> {
+        let base = format!("http://{}/usapi?method=", authority(host)?);
+        let transport = Transport::new(opts.connect_timeout, opts.request_timeout, opts.max_reply_bytes);
+        Ok(Device { base, opts, transport, session: Mutex::new(Session::default()), login_lock: Mutex::new(()) })
+    }
+
+    /// The options this device was opened with.
+    pub fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
+        // A panic elsewhere cannot leave the session half-written: recover.
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Log in with a plain password (hashed here with MD5; never stored).
+    pub fn login(&self, user: &str, password: &str) -> Result<()> {
+        self.login_md5(user, &md5_hex(password))
+    }
+
+    /// Log in with the MD5 hex of the password.
+    pub fn login_md5(&self, user: &str, pass_md5: &str) -> Result<()> {
+        let pass_md5 = pass_md5.to_ascii_lowercase();
+        crate::validate::check_value(Method::Login, "id", user)?;
+        crate::validate::check_value(Method::Login, "pass", &pass_md5)?;
+        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        self.do_login(user, &pass_md5)
+    }
+
+    fn do_login(&self, user: &str, pass_md5: &str) -> Result<()> {
+        let url = self.url(Method::Login.name(), &[("id", user), ("pass", pass_md5)]);
+        let raw = self.transport.send(&url, "login", None, Body::None, None)?;
+        let reply = into_reply("login", raw.status, raw.body)?;
+        // The document says 36 for a wrong user or password; devices answer -1.
+        if reply.result == codes::RET_LOGIN_FAILED || reply.result == codes::ERR_PASSWD {
+            return Err(Error::Device { method: "login".into(), code: codes::ERR_PASSWD });
+        }
+        if reply.result != 0 {
+            return Err(Error::Device { method: "login".into(), code: reply.result });
+        }
+        let mut s = self.session();
+        s.sid = raw.set_cookie_sid.or(s.sid.take());
+        s.user = Some(user.to_string());
+        s.pass_md5 = Some(pass_md5.to_string());
+        s.generation += 1;
+        Ok(())
+    }
+
+    /// Log out and forget the credentials.
+    pub fn logout(&self) -> Result<Reply> {
+        let r = self.send(Method::Logout, &[], None);
+        let mut s = self.session();
+        s.sid = None;
+        s.user = None;
+        s.pass_md5 = None;
+        r
+    }
+
+    /// After ch-password succeeds, re-login must use the new password.
+    pub(crate) fn replace_stored_password(&self, new_md5: String) {
+        let mut s = self.session();
+        if s.pass_md5.is_some() {
+            s.pass_md5 = Some(new_md5);
+        }
+    }
+
+    /// True after a successful login (until logout).
+    pub fn is_logged_in(&self) -> bool {
+        self.session().sid.is_some()
+    }
+
+    fn url(&self, method: &str, params: &[(&str, &str)]) -> String {
+        let mut url = String::with_capacity(self.base.len() + method.len() + 16 * params.len());
+        url.push_str(&self.base);
+        url.push_str(method);
+        for (k, v) in params {
+            url.push('&');
+            url.push_str(k);
+            url.push('=');
+            percent_encode(v, &mut url);
+        }
+        url
+    }
+
+    /// The one request path: validate, send with the session cookie, and on
+    /// a top-level -17 re-login once and retry once.
+    pub(crate) fn send(&self, method: Method, params: &[(&str, &str)], body: Option<(&str, &[u8])>) -> Result<Reply> {
+        if self.opts.validate {
+            crate::validate::check(method, params)?;
+        }
+        self.send_named(method.name(), method.spec().needs_login, params, body)
+    }
+
+    fn send_named(&self, name: &str, needs_login: bool, params: &[(&str, &str)], body: Option<(&str, &[u8])>) -> Result<Reply> {
+        let url = self.url(name, params);
+        let timeout = body.map(|_| self.opts.upload_timeout);
+        let attempt = |sid: &Option<String>| -> Result<Reply> {
+            let cookie = sid.as_ref().map(|s| format!("sid={s}"));
+            let b = match body {
+                Some((content_type, data)) => Body::Bytes { content_type, data },
+                None => Body::None,
+            };
+            let raw = self.transport.send(&url, name, cookie.as_deref(), b, timeout)?;
+            into_reply(name, raw.status, raw.body)
+        };
+        let (sid, generation) = {
+            let s = self.session();
+            (s.sid.clone(), s.generation)
+        };
+        let mut reply = attempt(&sid)?;
+        if reply.result == codes::ERR_NEED_AUTH && needs_login {
+            // The device refused before acting, so one retry is safe.
+            self.relogin(generation)?;
+            let sid = self.session().sid.clone();
+            reply = attempt(&sid)?;
+        }
+        if codes::is_failure(reply.result) {
+            return Err(Error::Device { method: name.to_string(), code: reply.result });
+        }
+        Ok(reply)
+    }
+
+    /// Re-login after -17, unless another thread already did since
+    /// `seen_generation`.
+    fn relogin(&self, seen_generation: u64) -> Result<()> {
+        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (user, pass, generation) = {
+            let s = self.session();
+            (s.user.clone(), s.pass_md5.clone(), s.generation)
+        };
+        if generation != seen_generation {
+            return Ok(());
+        }
+        match (user, pass) {
+            (Some(u), Some(p)) => self.do_login(&u, &p),
+            _ => Err(Error::Device { method: "login".into(), code: codes::ERR_NEED_AUTH }),
+        }
+    }
+
+    /// Call any method by name with string parameters, exactly as they
+    /// should appear in the query (they are percent-encoded here). Known
+    /// methods are validated; unknown names are sent as they are, for
+    /// firmware newer than the document.
+    pub fn call(&self, method: &str, params: &[(&str, &str)]) -> Result<Reply> {
+        match Method::from_name(method) {
+            Some(m) if m.spec().transport != Wire::Get => Err(Error::invalid(
+                "method",
+                format!("{method} sends a body; use its typed function (del_media_files / upload_update_file)"),
+            )),
+            Some(m) => self.send(m, params, None),
+            None => {
+                if method.is_empty() || method.len() > 64 || !method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                    return Err(Error::UnknownMethod(method.to_string()));
+                }
+                for (k, _) in params {
+                    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                        return Err(Error::invalid(k, "parameter names use letters, digits, '-' and '_'"));
+                    }
+                }
+                self.send_named(method, true, params, None)
+            }
+        }
+    }
+
+    /// `call` with the parameters as a flat JSON object whose values are
+    /// strings, numbers or booleans.
+    pub fn call_json(&self, method: &str, params: &Value) -> Result<Reply> {
+        let owned: Vec<(String, String)> = match params {
+            Value::Null => Vec::new(),
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| {
+                    let s = match v {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        Value::Bool(b) => (*b as i32).to_string(),
+                        _ => return Err(Error::invalid(k, "values must be strings, numbers or booleans")),
+                    };
+                    Ok((k.clone(), s))
+                })
+                .collect::<Result<_>>()?,
+            _ => return Err(Error::invalid("params_json", "must be a flat JSON object")),
+        };
+        let borrowed: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.call(method, &borrowed)
+    }
+}
+
+/// Turn an HTTP reply into a `Reply`, or the error that describes it.
+fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
+    if status != 200 {
+        return Err(Error::HttpStatus { method: method.to_string(), status });
+    }
+    let json: Value = serde_json::from_str(&body).map_err(|e| Error::BadReply { method: method.to_string(), detail: e.to_string() })?;
+    let obj = json.as_object().ok_or_else(|| Error::BadReply { method: method.to_string(), detail: "not a JSON object".into() })?;
+    // upload-update-file answers with "status"; everything else "result".
+    let code = obj.get("result").or_else(|| obj.get("status"));
+    let result = match code {
+        None => 0,
+        Some(v) => v
+            .as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            .and_then(|n| i32::try_from(n).ok())
+            .ok_or_else(|| Error::BadReply { method: method.to_string(), detail: format!("result is not an integer: {v}") })?,
+    };
+    Ok(Reply { result, body, json })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn md5_matches_known_vector() {
+        assert_eq!(md5_hex("Admin"), "e3afed0047b08059d0fada10f400c1e5");
+        assert_eq!(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+
+    #[test]
+    fn authorities() {
+        assert_eq!(authority("10.0.0.5").unwrap(), "10.0.0.5");
+        assert_eq!(authority("127.0.0.1:8080").unwrap(), "127.0.0.1:8080");
+        assert_eq!(authority("[::1]:8080").unwrap(), "[::1]:8080");
+        assert_eq!(authority("::1").unwrap(), "[::1]");
+        assert_eq!(authority("http://box.local/").unwrap(), "box.local");
+        for bad in ["", "a/b", "h:0", "h:99999", "h?x=1", "[::1", "h:1:2x", "a b"] {
+            assert!(authority(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn replies() {
+        assert_eq!(into_reply("m", 200, r#"{"result":-9}"#.into()).unwrap().result, -9);
+        assert_eq!(into_reply("m", 200, r#"{"status":0,"size":1}"#.into()).unwrap().result, 0);
+        assert!(matches!(into_reply("m", 500, "{}".into()), Err(Error::HttpStatus { status: 500, .. })));
+        assert!(matches!(into_reply("m", 200, "<html>".into()), Err(Error::BadReply { .. })));
+        assert!(matches!(into_reply("m", 200, "[1]".into()), Err(Error::BadReply { .. })));
+    }
+}

@@ -1,0 +1,181 @@
+//! HTTP transport over one ureq `Agent` per device: keep-alive pool,
+//! TCP_NODELAY, explicit timeouts, no proxy, no TLS, replies capped.
+//!
+//! ureq probes a pooled connection before reusing it (a non-blocking read
+//! sees the device's FIN), so a connection the device closed while idle is
+//! replaced silently. It never resends a request once written: a failure
+//! after that point surfaces as `Error::Io`, because a GET such as
+//! `start-rec` changes state and must not run twice.
+
+use super::error::{Error, Result};
+use std::io::ErrorKind;
+use std::time::Duration;
+
+/// Characters left as they are in a query value (RFC 3986 unreserved).
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Percent-encode one query component. Everything but the unreserved set is
+/// encoded, so `+`, space, `'`, `/` and `&` arrive intact.
+pub fn percent_encode(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        if unreserved(b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+}
+
+pub(crate) struct RawReply {
+    pub status: u16,
+    pub set_cookie_sid: Option<String>,
+    pub body: String,
+}
+
+pub(crate) enum Body<'a> {
+    None,
+    Bytes { content_type: &'a str, data: &'a [u8] },
+}
+
+pub(crate) struct Transport {
+    agent: ureq::Agent,
+    max_reply: usize,
+}
+
+impl Transport {
+    pub fn new(connect_timeout: Duration, request_timeout: Duration, max_reply: usize) -> Transport {
+        let config = ureq::Agent::config_builder()
+            .timeout_connect(Some(connect_timeout))
+            .timeout_global(Some(request_timeout))
+            .http_status_as_error(false)
+            .no_delay(true)
+            .proxy(None)
+            // Concurrent callers get their own connection; idle ones are kept.
+            .max_idle_connections_per_host(4)
+            .max_idle_age(Duration::from_secs(30))
+            .user_agent(concat!("ultrastream/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Transport { agent: config.into(), max_reply }
+    }
+
+    /// One request. `method` names the API method for error messages.
+    pub fn send(
+        &self,
+        url: &str,
+        method: &str,
+        cookie: Option<&str>,
+        body: Body<'_>,
+        timeout: Option<Duration>,
+    ) -> Result<RawReply> {
+        let result = match body {
+            Body::None => {
+                let mut req = self.agent.get(url);
+                if let Some(c) = cookie {
+                    req = req.header("Cookie", c);
+                }
+                if let Some(t) = timeout {
+                    req = req.config().timeout_global(Some(t)).build();
+                }
+                req.call()
+            }
+            Body::Bytes { content_type, data } => {
+                let mut req = self.agent.post(url).header("Content-Type", content_type);
+                if let Some(c) = cookie {
+                    req = req.header("Cookie", c);
+                }
+                if let Some(t) = timeout {
+                    req = req.config().timeout_global(Some(t)).build();
+                }
+                req.send(data)
+            }
+        };
+        let resp = result.map_err(|e| map_error(e, method))?;
+        let status = resp.status().as_u16();
+        let set_cookie_sid = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(parse_sid);
+        let body = resp
+            .into_body()
+            .with_config()
+            .limit(self.max_reply as u64)
+            .read_to_vec()
+            .map_err(|e| map_error(e, method))?;
+        let body = String::from_utf8(body).map_err(|_| Error::BadReply {
+            method: method.to_string(),
+            detail: "the body is not UTF-8".into(),
+        })?;
+        Ok(RawReply { status, set_cookie_sid, body })
+    }
+}
+
+/// `sid=abc; path=/` → `abc`. Attributes and other cookies are ignored.
+pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
+    let first = set_cookie.split(';').next()?.trim();
+    let (name, value) = first.split_once('=')?;
+    if name.trim() != "sid" {
+        return None;
+    }
+    let value = value.trim().trim_matches('"');
+    // The sid goes back in a header: refuse anything that could break it.
+    if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',') {
+        return None;
+    }
+    Some(value.to_string())
+}
+
+fn map_error(e: ureq::Error, method: &str) -> Error {
+    match e {
+        ureq::Error::Timeout(t) => Error::Timeout(format!("{method}: no answer ({t})")),
+        ureq::Error::HostNotFound => Error::Connect("host not found".into()),
+        ureq::Error::ConnectionFailed => Error::Connect("connection failed".into()),
+        ureq::Error::BodyExceedsLimit(n) => Error::TooLarge { method: method.to_string(), limit: n as usize },
+        ureq::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => Error::Connect(format!("connection refused ({io})")),
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => Error::Timeout(format!("{method}: {io}")),
+            ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable => {
+                Error::Connect(io.to_string())
+            }
+            _ => Error::Io(format!("{method}: {io}")),
+        },
+        ureq::Error::Protocol(p) => Error::BadReply { method: method.to_string(), detail: format!("HTTP protocol error: {p}") },
+        ureq::Error::LargeResponseHeader(_, limit) => {
+            Error::TooLarge { method: method.to_string(), limit }
+        }
+        ureq::Error::BodyStalled => Error::Timeout(format!("{method}: the reply stalled")),
+        other => Error::Io(format!("{method}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_everything_reserved() {
+        let mut s = String::new();
+        percent_encode("My Box+1 'A'", &mut s);
+        assert_eq!(s, "My%20Box%2B1%20%27A%27");
+        s.clear();
+        percent_encode("a/b&c=d", &mut s);
+        assert_eq!(s, "a%2Fb%26c%3Dd");
+        s.clear();
+        percent_encode("é", &mut s);
+        assert_eq!(s, "%C3%A9");
+    }
+
+    #[test]
+    fn sid_from_set_cookie() {
+        assert_eq!(parse_sid("sid=e0f6b33dd2b575eff40733b3778beaab; path=/").as_deref(), Some("e0f6b33dd2b575eff40733b3778beaab"));
+        assert_eq!(parse_sid("other=1; path=/"), None);
+        assert_eq!(parse_sid("sid=; path=/"), None);
+        assert_eq!(parse_sid("sid=a\u{7f}b"), None);
+    }
+}

@@ -1,0 +1,23 @@
+//! ultrastream: control Magewell Ultra Stream HDMI / SDI encoders over
+//! their HTTP API, from Rust, C, C++ and Python, with a faithful simulator.
+//!
+//! ```no_run
+//! let dev = ultrastream::Device::connect("10.0.0.5", Default::default())?;
+//! dev.login("Admin", "Admin")?;
+//! let status = dev.get_status()?;
+//! println!("recording: {}", status.cur_status & 0x02 != 0);
+//! # Ok::<(), ultrastream::Error>(())
+//! ```
+
+pub mod api;
+pub mod client;
+pub mod model;
+pub mod validate;
+
+pub mod ffi;
+
+#[cfg(feature = "simulator")]
+pub mod sim;
+
+pub use api::{Method, METHODS};
+pub use client::{md5_hex, Device, Error, Options, Reply, Result};

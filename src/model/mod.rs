@@ -1,0 +1,9 @@
+//! Shared by the client and the simulator: result codes, status flags,
+//! reply types.
+
+pub mod codes;
+pub mod replies;
+pub mod status;
+
+pub use replies::*;
+pub mod timezones;

@@ -1,0 +1,658 @@
+//! Typed replies. Every struct tolerates unknown and missing keys, numbers
+//! sent as strings or floats, and the spellings real devices use
+//! (`beign-time`, `gorp-sec`, `hdm1`, `is-skd-runnung`).
+//! The raw JSON is always kept next to the typed view by the client.
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+/// Accept 12, 12.0, "12", true/false and null for an integer field.
+pub fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_u64().map(|u| u.min(i64::MAX as u64) as i64))
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .unwrap_or(0),
+        Value::String(s) => s.trim().parse::<f64>().map(|f| f as i64).unwrap_or(0),
+        Value::Bool(b) => b as i64,
+        _ => 0,
+    })
+}
+
+/// Accept a number, a numeric string or null for a float field.
+pub fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n.as_f64().unwrap_or(0.0),
+        Value::String(s) => s.trim().parse().unwrap_or(0.0),
+        _ => 0.0,
+    })
+}
+
+/// Accept a string, a number (rendered) or null for a string field.
+pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
+    })
+}
+
+/// Accept true/false, 0/1 or "true"/"1".
+pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => matches!(s.as_str(), "true" | "1"),
+        _ => false,
+    })
+}
+
+/// Accept an array or anything else (treated as empty).
+pub fn lenient_vec<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+    d: D,
+) -> Result<Vec<T>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+
+/// `{"name": "...", "value": N}` entries of get-info's ranges.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct NamedValue {
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub value: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Resolution {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub w: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub h: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Range {
+    #[serde(deserialize_with = "lenient_f64")]
+    pub max: f64,
+    #[serde(deserialize_with = "lenient_f64")]
+    pub min: f64,
+    #[serde(deserialize_with = "lenient_f64")]
+    pub def: f64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Product {
+    #[serde(deserialize_with = "lenient_string")]
+    pub sn: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub product_id: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub hardware_ver: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub firmware_id: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub firmware_ver_s: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub factory_firmware_ver_s: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub product_name: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub module_name: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub manu_name: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub features: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub max_lock_count: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct MacAddr {
+    #[serde(deserialize_with = "lenient_string")]
+    pub eth: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub wifi: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub blue: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct AudioRange {
+    /// The document's structure shows `hdm1`; its example and devices say `hdmi`.
+    #[serde(alias = "hdm1")]
+    pub hdmi: Range,
+    pub mic: Range,
+    pub phone: Range,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct CodecCap {
+    #[serde(deserialize_with = "lenient_vec")]
+    pub resolutions: Vec<Resolution>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub durations: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub profile: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub hevc_profile: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub video_kbps: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub audio_kbps: Vec<NamedValue>,
+    /// The document's example spells it `gorp-sec`.
+    #[serde(alias = "gorp-sec", deserialize_with = "lenient_vec")]
+    pub gop_sec: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub video_range: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub stat_sec: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub video_codec: Vec<NamedValue>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct RecControlCap {
+    #[serde(deserialize_with = "lenient_vec")]
+    pub usb_option: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub sd_option: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub time_unit: Vec<NamedValue>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub file_ext: Vec<NamedValue>,
+}
+
+/// Reply of get-info.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Info {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    pub mac_addr: MacAddr,
+    #[serde(deserialize_with = "lenient_string")]
+    pub snapshot: String,
+    pub product: Product,
+    pub audio_range: AudioRange,
+    pub codec_cap: CodecCap,
+    pub rec_control: RecControlCap,
+}
+
+/// `{result, percent, ...}` progress blocks of get-status.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Progress {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub percent: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub step: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub mode: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub read_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub write_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub upload_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub net: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub client_id: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct RecStatus {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub run_ms: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cur_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub avg_bps: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub client_id: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct LiveStatus {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub run_ms: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cur_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub avg_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub net: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result2: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cur_bps2: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub net2: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub client_id: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct InputSignal {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub status: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cx: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cy: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub interlaced: i64,
+    #[serde(deserialize_with = "lenient_f64")]
+    pub frame_rate: f64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub channel_valid: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_lpcm: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub bits_per_sample: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub sample_rate: i64,
+}
+
+/// USB / SD card information.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Disk {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub disk_status: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub total_size: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub used_size: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub free_size: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub block_size: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub usage: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub sys_path: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub fs_type: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub mount_path: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub fs_label: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub write_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub read_bps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub free_sec: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub file_count: i64,
+    /// USB blocks on devices spell it `beign-time`.
+    #[serde(alias = "beign-time", deserialize_with = "lenient_string")]
+    pub begin_time: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub end_time: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub total_cache_time: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct NetInfo {
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub level: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub ip: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub mask: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub router: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub dns: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct UpgradeInfo {
+    #[serde(deserialize_with = "lenient_string")]
+    pub ver: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub date: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub size_byte: i64,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub info: Vec<Value>,
+}
+
+/// Reply of get-status.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Status {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cur_status: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub last_rec_status: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub cur_time: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub box_name: String,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub lock_user: Vec<Value>,
+    pub rec_status: RecStatus,
+    pub live_status: LiveStatus,
+    pub upgrade_status: Progress,
+    pub format_status: Progress,
+    pub disk_test: Progress,
+    pub living_test: Progress,
+    pub check_upgrade: Progress,
+    pub input_signal: InputSignal,
+    pub usb: Disk,
+    pub sd: Disk,
+    pub wifi: NetInfo,
+    pub eth: NetInfo,
+    pub mobile: NetInfo,
+    pub upgrade: UpgradeInfo,
+    pub downgrade: UpgradeInfo,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct SoftAp {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_softap: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_visible: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub softap_ssid: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub softap_passwd: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct DateTime {
+    #[serde(deserialize_with = "lenient_string")]
+    pub timezone: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_auto: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct RecControl {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub mime_type: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub usb_option: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub sd_option: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub root_folder: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub file_prefix: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub time_unit: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct VideoStream {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_auto: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub codec: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cx: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cy: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub duration: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub kbps: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub gop: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub fourcc: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub profile: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cbrstat: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub fullrange: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Audio {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub sample_rate: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub channels: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub kbps: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct EthSettings {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_dhcp: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub ip: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub mask: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub router: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub dns: String,
+}
+
+/// One entry of get-settings' `stream-server` list.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct StreamServer {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub id: i64,
+    #[serde(rename = "type", deserialize_with = "lenient_i64")]
+    pub kind: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub url: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub key: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_auth: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub user: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub passwd: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_use: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub token: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub net_mode: i64,
+}
+
+/// Reply of get-settings.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Settings {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub passwd: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_settings: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_ssdp: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_startup: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_startup_rec: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_startup_live: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_signal_lost: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_hdmi_rec_ctrl: i64,
+    pub softap: SoftAp,
+    pub date_time: DateTime,
+    pub rec_control: RecControl,
+    pub video_color: Value,
+    pub volume: Value,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub rec_stream: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub live_stream: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub mws_stream: i64,
+    pub main_stream: VideoStream,
+    pub sub_stream: VideoStream,
+    pub audio: Audio,
+    pub eth: EthSettings,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub stream_server: Vec<StreamServer>,
+}
+
+/// Reply of ping.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Ping {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub cur_status: i64,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct User {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: String,
+    /// 1 admin, 2 general user.
+    #[serde(rename = "type", deserialize_with = "lenient_i64")]
+    pub kind: i64,
+}
+
+/// Reply of get-users.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Users {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub users: Vec<User>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct MediaFile {
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub thumbnail_name: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub status: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub create_time: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub size_bytes: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub duration: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub width: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub height: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub interval: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub codec: i64,
+}
+
+/// Reply of get-media-files.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct MediaFiles {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub path: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub thumbnail: String,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub media_files: Vec<MediaFile>,
+}
+
+/// Reply of upload-update-file: it carries `status`, not `result`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct UploadReply {
+    #[serde(alias = "result", deserialize_with = "lenient_i64")]
+    pub status: i64,
+    #[serde(deserialize_with = "lenient_bool")]
+    pub up_to_date: bool,
+    #[serde(deserialize_with = "lenient_string")]
+    pub version: String,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub size: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerates_misspellings_and_types() {
+        let s: Status = serde_json::from_str(
+            r#"{"result":"0","cur-status":65552.0,"usb":{"beign-time":"x","disk-status":1},
+                "lock-user":null,"extra":{"a":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(s.cur_status, 65552);
+        assert_eq!(s.usb.begin_time, "x");
+        assert!(s.lock_user.is_empty());
+        let i: Info = serde_json::from_str(
+            r#"{"codec-cap":{"gorp-sec":[{"name":"1 sec","value":1}]},"audio-range":{"hdm1":{"max":6.0}}}"#,
+        )
+        .unwrap();
+        assert_eq!(i.codec_cap.gop_sec.len(), 1);
+        assert_eq!(i.audio_range.hdmi.max, 6.0);
+        let u: UploadReply =
+            serde_json::from_str(r#"{"status":0,"up-to-date":true,"version":"1.2.123","size":12494463}"#)
+                .unwrap();
+        assert!(u.up_to_date);
+        assert_eq!(u.size, 12494463);
+    }
+}
