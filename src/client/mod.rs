@@ -1,10 +1,10 @@
 //! The safe Rust client: `Device`, its session, and the one request path
 //! every API method goes through.
 
-mod error;
+
 mod transport;
 
-pub use error::{Error, Result};
+pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
 
 use crate::api::{Method, Transport as Wire};

@@ -7,7 +7,7 @@
 //! after that point surfaces as `Error::Io`, because a GET such as
 //! `start-rec` changes state and must not run twice.
 
-use super::error::{Error, Result};
+use crate::error::{Error, Result};
 use std::io::ErrorKind;
 use std::time::Duration;
 
