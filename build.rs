@@ -19,7 +19,7 @@ fn main() {
         "\n#define USAPI_VERSION_MAJOR {major}\n#define USAPI_VERSION_MINOR {minor}\n#define USAPI_VERSION_PATCH {patch}\n#define USAPI_VERSION_NUM {}\n#define USAPI_VERSION_STRING \"{version}\"\n",
         major * 10000 + minor * 100 + patch
     ));
-    match cbindgen::Builder::new().with_crate(&crate_dir).with_config(config).generate() {
+    match cbindgen::Builder::new().with_src(crate_dir.join("src/ffi/mod.rs")).with_config(config).generate() {
         Ok(bindings) => {
             bindings.write_to_file(&out);
             if std::env::var("ULTRASTREAM_UPDATE_HEADER").as_deref() == Ok("1") {

@@ -40,17 +40,25 @@ impl Device {
     }
     /// upload-update-file from a local `.mwf` file.
     pub fn upload_update_file(&self, path: &std::path::Path) -> Result<UploadReply> {
+        self.upload_update_file_reply(path)?.parse()
+    }
+    /// upload-update-file from a local file, the reply as it came.
+    pub fn upload_update_file_reply(&self, path: &std::path::Path) -> Result<Reply> {
         let data = std::fs::read(path).map_err(|e| Error::File(format!("cannot read firmware file {}: {e}", path.display())))?;
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("firmware.mwf");
-        self.upload_update_bytes(name, &data)
+        self.upload_update_bytes_reply(name, &data)
     }
     /// upload-update-file from memory.
     pub fn upload_update_bytes(&self, filename: &str, data: &[u8]) -> Result<UploadReply> {
+        self.upload_update_bytes_reply(filename, data)?.parse()
+    }
+    /// upload-update-file from memory, the reply as it came.
+    pub fn upload_update_bytes_reply(&self, filename: &str, data: &[u8]) -> Result<Reply> {
         if data.is_empty() {
             return Err(Error::invalid("file", "the firmware file is empty"));
         }
         let (content_type, body) = multipart(filename, data);
-        self.send(Method::UploadUpdateFile, &[], Some((&content_type, &body)))?.parse()
+        self.send(Method::UploadUpdateFile, &[], Some((&content_type, &body)))
     }
     /// cancel-download: cancel an online update's download.
     pub fn cancel_download(&self) -> Result<Reply> {

@@ -31,12 +31,15 @@ impl Device {
     }
     /// get-media-files: `disk_type` 0 USB, 1 SD; a page of `count` from `start`.
     pub fn get_media_files(&self, disk_type: i64, start: i64, count: i64) -> Result<MediaFiles> {
+        self.get_media_files_reply(disk_type, start, count)?.parse()
+    }
+    /// get-media-files, the reply as it came.
+    pub fn get_media_files_reply(&self, disk_type: i64, start: i64, count: i64) -> Result<Reply> {
         self.send(
             Method::GetMediaFiles,
             &[("disk-type", &disk_type.to_string()), ("start", &start.to_string()), ("count", &count.to_string())],
             None,
-        )?
-        .parse()
+        )
     }
     /// del-media-files: POST `{"disk-type":N,"media-files":[...]}`.
     pub fn del_media_files(&self, disk_type: i64, names: &[&str]) -> Result<Reply> {

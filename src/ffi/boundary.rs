@@ -1,0 +1,107 @@
+//! The panic boundary, the per-thread last error, and C string handling.
+
+use crate::error::Error;
+use crate::model::codes;
+use std::cell::RefCell;
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// A failure at the C boundary: a stable code and a detail message.
+pub(crate) struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure { code: e.code(), message: e.to_string() }
+    }
+}
+
+impl Failure {
+    pub fn new(code: i32, message: impl Into<String>) -> Failure {
+        Failure { code, message: message.into() }
+    }
+}
+
+pub(crate) type FfiResult<T> = Result<T, Failure>;
+
+thread_local! {
+    static LAST_ERROR: RefCell<CString> = RefCell::new(CString::default());
+}
+
+pub(crate) fn set_last_error(message: &str) {
+    // Interior NULs cannot occur in our messages, but never panic over it.
+    let c = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+}
+
+/// Pointer to this thread's last error text; valid until the next call
+/// that fails on this thread.
+pub(crate) fn last_error_ptr() -> *const c_char {
+    LAST_ERROR.with(|e| e.borrow().as_ptr())
+}
+
+/// Run `f` inside the panic boundary. Its `Ok(code)` is returned as is (0
+/// or a non-negative device outcome); a failure sets the thread's last
+/// error and returns its code; a panic returns `USAPI_E_PANIC`.
+pub(crate) fn guard(f: impl FnOnce() -> FfiResult<i32>) -> i32 {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(fail)) => {
+            set_last_error(&fail.message);
+            fail.code
+        }
+        Err(_) => {
+            set_last_error("internal error: a panic was caught at the C boundary (a bug in ultrastream; please report it)");
+            codes::E_PANIC
+        }
+    }
+}
+
+/// A required string argument: NULL and invalid UTF-8 are errors that name it.
+pub(crate) fn str_arg<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
+    if p.is_null() {
+        return Err(Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")));
+    }
+    // SAFETY: the caller promises a NUL-terminated string that outlives the call.
+    let c = unsafe { CStr::from_ptr(p) };
+    c.to_str().map_err(|_| Failure::new(codes::E_INVALID_UTF8, format!("argument '{name}' is not valid UTF-8")))
+}
+
+/// An optional string argument: NULL gives `None`.
+pub(crate) fn opt_str_arg<'a>(p: *const c_char, name: &str) -> FfiResult<Option<&'a str>> {
+    if p.is_null() { Ok(None) } else { str_arg(p, name).map(Some) }
+}
+
+/// A required pointer to a struct.
+pub(crate) fn ref_arg<'a, T>(p: *const T, name: &str) -> FfiResult<&'a T> {
+    // SAFETY: non-null pointers from the caller point to a valid T.
+    unsafe { p.as_ref() }.ok_or_else(|| Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")))
+}
+
+/// A required out-pointer.
+pub(crate) fn out_arg<'a, T>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
+    // SAFETY: non-null pointers from the caller point to writable storage.
+    unsafe { p.as_mut() }.ok_or_else(|| Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")))
+}
+
+/// Hand a string to C through an optional `char **out`: NULL `out` means
+/// the caller only wants the code.
+pub(crate) fn write_string(out: *mut *mut c_char, s: &str) -> FfiResult<()> {
+    if out.is_null() {
+        return Ok(());
+    }
+    let c = CString::new(s).map_err(|_| Failure::new(codes::E_BAD_REPLY, "the reply contains a NUL byte and cannot be returned as a C string"))?;
+    // SAFETY: checked non-null; the caller provides writable storage.
+    unsafe { *out = c.into_raw() };
+    Ok(())
+}
+
+/// Free a string this library returned.
+pub(crate) fn free_string(s: *mut c_char) {
+    if !s.is_null() {
+        // SAFETY: `s` came from CString::into_raw in write_string.
+        drop(unsafe { CString::from_raw(s) });
+    }
+}

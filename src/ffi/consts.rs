@@ -1,0 +1,347 @@
+//! Every result code, status bit and disk status as C constants. The values
+//! are literals because cbindgen copies them verbatim; a unit test checks
+//! each against `model` so the two cannot drift.
+
+// Device result codes (vendor document, section 1.3), plus 36 for login.
+/// retLivingAuthErr: live stream: authentication with the streaming server failed.
+pub const USAPI_RET_LIVING_AUTH_ERR: i32 = 30;
+/// retLivingNotset: live stream address is not set (no enabled streaming server).
+pub const USAPI_RET_LIVING_NOTSET: i32 = 29;
+/// retLivingDNS: live stream: resolving DNS.
+pub const USAPI_RET_LIVING_DNS: i32 = 28;
+/// retInit: initial status.
+pub const USAPI_RET_INIT: i32 = 27;
+/// retLivingAuthing: live stream: authorization in progress.
+pub const USAPI_RET_LIVING_AUTHING: i32 = 25;
+/// retLivingWaiting: live stream: waiting for connection to the stream server.
+pub const USAPI_RET_LIVING_WAITING: i32 = 24;
+/// retLivingConnecting: live stream: connecting to the stream server.
+pub const USAPI_RET_LIVING_CONNECTING: i32 = 23;
+/// retLivingConnected: live stream: connected to the stream server.
+pub const USAPI_RET_LIVING_CONNECTED: i32 = 22;
+/// retPushReboot: push: reboot.
+pub const USAPI_RET_PUSH_REBOOT: i32 = 21;
+/// retAudioSignalChange: audio signal changed.
+pub const USAPI_RET_AUDIO_SIGNAL_CHANGE: i32 = 20;
+/// retBlueWrite: bluetooth write.
+pub const USAPI_RET_BLUE_WRITE: i32 = 19;
+/// retBlueRead: bluetooth read.
+pub const USAPI_RET_BLUE_READ: i32 = 18;
+/// retBlueShutDown: bluetooth shut down.
+pub const USAPI_RET_BLUE_SHUTDOWN: i32 = 17;
+/// retDiskOn: storage device attached.
+pub const USAPI_RET_DISK_ON: i32 = 16;
+/// retDiskOff: storage device removed.
+pub const USAPI_RET_DISK_OFF: i32 = 15;
+/// retDiskChange: storage device changed.
+pub const USAPI_RET_DISK_CHANGE: i32 = 14;
+/// retSnapshotOver: snapshot finished.
+pub const USAPI_RET_SNAPSHOT_OVER: i32 = 13;
+/// retPushReset: push: reset.
+pub const USAPI_RET_PUSH_RESET: i32 = 12;
+/// retPushLiving: push: live streaming.
+pub const USAPI_RET_PUSH_LIVING: i32 = 11;
+/// retPushRecord: push: recording.
+pub const USAPI_RET_PUSH_RECORD: i32 = 10;
+/// retSignalChange: input signal changed.
+pub const USAPI_RET_SIGNAL_CHANGE: i32 = 9;
+/// retRouteChange: route changed.
+pub const USAPI_RET_ROUTE_CHANGE: i32 = 8;
+/// retIPChange: IP address changed.
+pub const USAPI_RET_IP_CHANGE: i32 = 7;
+/// retNetChange: network changed.
+pub const USAPI_RET_NET_CHANGE: i32 = 6;
+/// retCancel: the request was cancelled.
+pub const USAPI_RET_CANCEL: i32 = 5;
+/// retLowSpace: not enough free space on the storage device.
+pub const USAPI_RET_LOW_SPACE: i32 = 4;
+/// retLowSpeed: the storage device is too slow to record smooth video.
+pub const USAPI_RET_LOW_SPEED: i32 = 3;
+/// retRunning: the request is running.
+pub const USAPI_RET_RUNNING: i32 = 2;
+/// retRepeat: repeat request: the operation is already in that state.
+pub const USAPI_RET_REPEAT: i32 = 1;
+/// retSucceed: success.
+pub const USAPI_RET_SUCCEED: i32 = 0;
+/// errPasswd: wrong user name or password.
+pub const USAPI_ERR_PASSWD: i32 = -1;
+/// errOccupied: the device is being used by others (at most 2 sessions); log out another client.
+pub const USAPI_ERR_OCCUPIED: i32 = -2;
+/// errDisconnect: disconnected (reserved).
+pub const USAPI_ERR_DISCONNECT: i32 = -3;
+/// errDevice: device error.
+pub const USAPI_ERR_DEVICE: i32 = -4;
+/// errDisk: storage device error or not ready.
+pub const USAPI_ERR_DISK: i32 = -5;
+/// errUnconnect: not connected.
+pub const USAPI_ERR_UNCONNECT: i32 = -6;
+/// errKey: key error.
+pub const USAPI_ERR_KEY: i32 = -7;
+/// errVersion: version error.
+pub const USAPI_ERR_VERSION: i32 = -8;
+/// errBusy: the device is busy with a mutually exclusive operation; retry when it has finished.
+pub const USAPI_ERR_BUSY: i32 = -9;
+/// errParam: the device rejected the request parameters.
+pub const USAPI_ERR_PARAM: i32 = -10;
+/// errUsage: usage error (reserved).
+pub const USAPI_ERR_USAGE: i32 = -11;
+/// errTimeout: the device timed out.
+pub const USAPI_ERR_TIMEOUT: i32 = -12;
+/// errIP: IP error (reserved).
+pub const USAPI_ERR_IP: i32 = -13;
+/// errNotFound: data does not exist.
+pub const USAPI_ERR_NOT_FOUND: i32 = -14;
+/// errFile: error file.
+pub const USAPI_ERR_FILE: i32 = -15;
+/// errNoSpace: no free space on the storage device.
+pub const USAPI_ERR_NO_SPACE: i32 = -16;
+/// errNeedAuth: authentication required: log in first.
+pub const USAPI_ERR_NEED_AUTH: i32 = -17;
+/// errSystem: system error.
+pub const USAPI_ERR_SYSTEM: i32 = -18;
+/// errDiskSpeed: the storage device is too slow.
+pub const USAPI_ERR_DISK_SPEED: i32 = -19;
+/// errEmpty: empty.
+pub const USAPI_ERR_EMPTY: i32 = -20;
+/// errNetwork: network error.
+pub const USAPI_ERR_NETWORK: i32 = -21;
+/// errEvent: event error.
+pub const USAPI_ERR_EVENT: i32 = -22;
+/// errCodec: codec error.
+pub const USAPI_ERR_CODEC: i32 = -23;
+/// errBlue: bluetooth error.
+pub const USAPI_ERR_BLUE: i32 = -24;
+/// errNoUser: this user does not exist.
+pub const USAPI_ERR_NO_USER: i32 = -25;
+/// errSameName: the name already exists.
+pub const USAPI_ERR_SAME_NAME: i32 = -27;
+/// errString: input characters are not valid.
+pub const USAPI_ERR_STRING: i32 = -28;
+/// errChannelsLimited: at most 2 streaming servers can be enabled at once.
+pub const USAPI_ERR_CHANNELS_LIMITED: i32 = -29;
+/// err8MLimited: at 8 Mbps the encoder can stream to one server only.
+pub const USAPI_ERR_8M_LIMITED: i32 = -30;
+/// errFacebookLimited: Facebook cannot be streamed to together with other servers.
+pub const USAPI_ERR_FACEBOOK_LIMITED: i32 = -31;
+/// errCodecLimited: live streaming is not allowed while the main stream uses HEVC.
+pub const USAPI_ERR_CODEC_LIMITED: i32 = -32;
+/// err4GLimited: time-unit x bitrate would make a recording file larger than 4 GB.
+pub const USAPI_ERR_4G_LIMITED: i32 = -33;
+/// errMWFUnsupported: the update package does not match this model or hardware version.
+pub const USAPI_ERR_MWF_UNSUPPORTED: i32 = -34;
+/// retLoginFailed: wrong user name or password (the document's code 36).
+pub const USAPI_RET_LOGIN_FAILED: i32 = 36;
+/// USAPI_E_INVALID_HANDLE: the device handle is 0, closed or unknown; open a device with usapi_device_open.
+pub const USAPI_E_INVALID_HANDLE: i32 = -1000;
+/// USAPI_E_NULL_ARGUMENT: a required pointer argument was NULL.
+pub const USAPI_E_NULL_ARGUMENT: i32 = -1001;
+/// USAPI_E_INVALID_UTF8: a string argument is not valid UTF-8.
+pub const USAPI_E_INVALID_UTF8: i32 = -1002;
+/// USAPI_E_INVALID_ARGUMENT: an argument breaks the API's rules; see usapi_last_error for the parameter and rule.
+pub const USAPI_E_INVALID_ARGUMENT: i32 = -1003;
+/// USAPI_E_CONNECT: could not connect to the device; check the address and that it is powered and reachable.
+pub const USAPI_E_CONNECT: i32 = -1004;
+/// USAPI_E_TIMEOUT: the device did not answer within the timeout.
+pub const USAPI_E_TIMEOUT: i32 = -1005;
+/// USAPI_E_HTTP_STATUS: the device answered with an HTTP error status.
+pub const USAPI_E_HTTP_STATUS: i32 = -1006;
+/// USAPI_E_BAD_REPLY: the device's reply is not the JSON the API describes.
+pub const USAPI_E_BAD_REPLY: i32 = -1007;
+/// USAPI_E_REPLY_TOO_LARGE: the device's reply exceeds the size limit.
+pub const USAPI_E_REPLY_TOO_LARGE: i32 = -1008;
+/// USAPI_E_PANIC: internal error (a bug in ultrastream); please report it.
+pub const USAPI_E_PANIC: i32 = -1009;
+/// USAPI_E_IO: the connection failed while sending or receiving.
+pub const USAPI_E_IO: i32 = -1010;
+/// USAPI_E_NOT_LOGGED_IN: the device requires a login and no credentials are stored; call usapi_login first.
+pub const USAPI_E_NOT_LOGGED_IN: i32 = -1011;
+/// USAPI_E_FILE: a local file could not be read or written.
+pub const USAPI_E_FILE: i32 = -1012;
+/// USAPI_E_SIMULATOR: the simulator could not be started or controlled.
+pub const USAPI_E_SIMULATOR: i32 = -1013;
+/// USAPI_E_UNKNOWN_METHOD: the method name is not one of the API's methods.
+pub const USAPI_E_UNKNOWN_METHOD: i32 = -1014;
+/// USAPI_E_DISCOVERY: device discovery failed (socket setup).
+pub const USAPI_E_DISCOVERY: i32 = -1015;
+
+// Device status mask bits (`cur-status`, section 1.4).
+/// statusFirst
+pub const USAPI_STATUS_FIRST: u32 = 0x01;
+/// statusRecord
+pub const USAPI_STATUS_RECORD: u32 = 0x02;
+/// statusLiving
+pub const USAPI_STATUS_LIVING: u32 = 0x04;
+/// statusStream
+pub const USAPI_STATUS_STREAM: u32 = 0x08;
+/// statusDiskReady
+pub const USAPI_STATUS_DISK_READY: u32 = 0x10;
+/// statusRTMPReady
+pub const USAPI_STATUS_RTMP_READY: u32 = 0x20;
+/// statusSoftAP
+pub const USAPI_STATUS_SOFTAP: u32 = 0x40;
+/// statusMIC
+pub const USAPI_STATUS_MIC: u32 = 0x100;
+/// statusPHONE
+pub const USAPI_STATUS_PHONE: u32 = 0x200;
+/// statusOutput
+pub const USAPI_STATUS_OUTPUT: u32 = 0x400;
+/// statusDiskTest
+pub const USAPI_STATUS_DISK_TEST: u32 = 0x1000;
+/// statusBlue
+pub const USAPI_STATUS_BLUE: u32 = 0x2000;
+/// statusUpgrade
+pub const USAPI_STATUS_UPGRADE: u32 = 0x4000;
+/// statusNetTest
+pub const USAPI_STATUS_NET_TEST: u32 = 0x8000;
+/// statusPasswd
+pub const USAPI_STATUS_PASSWD: u32 = 0x10000;
+/// statusOccupied
+pub const USAPI_STATUS_OCCUPIED: u32 = 0x20000;
+/// statusFormatDisk
+pub const USAPI_STATUS_FORMAT_DISK: u32 = 0x100000;
+/// statusSearchWifi
+pub const USAPI_STATUS_SEARCH_WIFI: u32 = 0x400000;
+/// statusConnectWifi
+pub const USAPI_STATUS_CONNECT_WIFI: u32 = 0x800000;
+/// statusConnectBlue
+pub const USAPI_STATUS_CONNECT_BLUE: u32 = 0x1000000;
+/// statusCheckUpgrade
+pub const USAPI_STATUS_CHECK_UPGRADE: u32 = 0x2000000;
+/// statusReset
+pub const USAPI_STATUS_RESET: u32 = 0x4000000;
+/// stausIPv6
+pub const USAPI_STATUS_IPV6: u32 = 0x8000000;
+/// statusTestLock
+pub const USAPI_STATUS_TEST_LOCK: u32 = 0x10000000;
+/// statusReboot
+pub const USAPI_STATUS_REBOOT: u32 = 0x20000000;
+
+// Storage device status values (`disk-status`, section 1.5); compare with ==.
+pub const USAPI_DISK_NOT_DISK: u32 = 0x00;
+pub const USAPI_DISK_VALID: u32 = 0x01;
+pub const USAPI_DISK_NOT_SPACE: u32 = 0x03;
+pub const USAPI_DISK_NOT_WRITE: u32 = 0x04;
+pub const USAPI_DISK_LOW_SPACE: u32 = 0x05;
+pub const USAPI_DISK_INVALID: u32 = 0x06;
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{codes, status};
+
+    #[test]
+    fn constants_match_the_model() {
+        assert_eq!(super::USAPI_RET_LIVING_AUTH_ERR, codes::RET_LIVING_AUTH_ERR);
+        assert_eq!(super::USAPI_RET_LIVING_NOTSET, codes::RET_LIVING_NOTSET);
+        assert_eq!(super::USAPI_RET_LIVING_DNS, codes::RET_LIVING_DNS);
+        assert_eq!(super::USAPI_RET_INIT, codes::RET_INIT);
+        assert_eq!(super::USAPI_RET_LIVING_AUTHING, codes::RET_LIVING_AUTHING);
+        assert_eq!(super::USAPI_RET_LIVING_WAITING, codes::RET_LIVING_WAITING);
+        assert_eq!(super::USAPI_RET_LIVING_CONNECTING, codes::RET_LIVING_CONNECTING);
+        assert_eq!(super::USAPI_RET_LIVING_CONNECTED, codes::RET_LIVING_CONNECTED);
+        assert_eq!(super::USAPI_RET_PUSH_REBOOT, codes::RET_PUSH_REBOOT);
+        assert_eq!(super::USAPI_RET_AUDIO_SIGNAL_CHANGE, codes::RET_AUDIO_SIGNAL_CHANGE);
+        assert_eq!(super::USAPI_RET_BLUE_WRITE, codes::RET_BLUE_WRITE);
+        assert_eq!(super::USAPI_RET_BLUE_READ, codes::RET_BLUE_READ);
+        assert_eq!(super::USAPI_RET_BLUE_SHUTDOWN, codes::RET_BLUE_SHUTDOWN);
+        assert_eq!(super::USAPI_RET_DISK_ON, codes::RET_DISK_ON);
+        assert_eq!(super::USAPI_RET_DISK_OFF, codes::RET_DISK_OFF);
+        assert_eq!(super::USAPI_RET_DISK_CHANGE, codes::RET_DISK_CHANGE);
+        assert_eq!(super::USAPI_RET_SNAPSHOT_OVER, codes::RET_SNAPSHOT_OVER);
+        assert_eq!(super::USAPI_RET_PUSH_RESET, codes::RET_PUSH_RESET);
+        assert_eq!(super::USAPI_RET_PUSH_LIVING, codes::RET_PUSH_LIVING);
+        assert_eq!(super::USAPI_RET_PUSH_RECORD, codes::RET_PUSH_RECORD);
+        assert_eq!(super::USAPI_RET_SIGNAL_CHANGE, codes::RET_SIGNAL_CHANGE);
+        assert_eq!(super::USAPI_RET_ROUTE_CHANGE, codes::RET_ROUTE_CHANGE);
+        assert_eq!(super::USAPI_RET_IP_CHANGE, codes::RET_IP_CHANGE);
+        assert_eq!(super::USAPI_RET_NET_CHANGE, codes::RET_NET_CHANGE);
+        assert_eq!(super::USAPI_RET_CANCEL, codes::RET_CANCEL);
+        assert_eq!(super::USAPI_RET_LOW_SPACE, codes::RET_LOW_SPACE);
+        assert_eq!(super::USAPI_RET_LOW_SPEED, codes::RET_LOW_SPEED);
+        assert_eq!(super::USAPI_RET_RUNNING, codes::RET_RUNNING);
+        assert_eq!(super::USAPI_RET_REPEAT, codes::RET_REPEAT);
+        assert_eq!(super::USAPI_RET_SUCCEED, codes::RET_SUCCEED);
+        assert_eq!(super::USAPI_ERR_PASSWD, codes::ERR_PASSWD);
+        assert_eq!(super::USAPI_ERR_OCCUPIED, codes::ERR_OCCUPIED);
+        assert_eq!(super::USAPI_ERR_DISCONNECT, codes::ERR_DISCONNECT);
+        assert_eq!(super::USAPI_ERR_DEVICE, codes::ERR_DEVICE);
+        assert_eq!(super::USAPI_ERR_DISK, codes::ERR_DISK);
+        assert_eq!(super::USAPI_ERR_UNCONNECT, codes::ERR_UNCONNECT);
+        assert_eq!(super::USAPI_ERR_KEY, codes::ERR_KEY);
+        assert_eq!(super::USAPI_ERR_VERSION, codes::ERR_VERSION);
+        assert_eq!(super::USAPI_ERR_BUSY, codes::ERR_BUSY);
+        assert_eq!(super::USAPI_ERR_PARAM, codes::ERR_PARAM);
+        assert_eq!(super::USAPI_ERR_USAGE, codes::ERR_USAGE);
+        assert_eq!(super::USAPI_ERR_TIMEOUT, codes::ERR_TIMEOUT);
+        assert_eq!(super::USAPI_ERR_IP, codes::ERR_IP);
+        assert_eq!(super::USAPI_ERR_NOT_FOUND, codes::ERR_NOT_FOUND);
+        assert_eq!(super::USAPI_ERR_FILE, codes::ERR_FILE);
+        assert_eq!(super::USAPI_ERR_NO_SPACE, codes::ERR_NO_SPACE);
+        assert_eq!(super::USAPI_ERR_NEED_AUTH, codes::ERR_NEED_AUTH);
+        assert_eq!(super::USAPI_ERR_SYSTEM, codes::ERR_SYSTEM);
+        assert_eq!(super::USAPI_ERR_DISK_SPEED, codes::ERR_DISK_SPEED);
+        assert_eq!(super::USAPI_ERR_EMPTY, codes::ERR_EMPTY);
+        assert_eq!(super::USAPI_ERR_NETWORK, codes::ERR_NETWORK);
+        assert_eq!(super::USAPI_ERR_EVENT, codes::ERR_EVENT);
+        assert_eq!(super::USAPI_ERR_CODEC, codes::ERR_CODEC);
+        assert_eq!(super::USAPI_ERR_BLUE, codes::ERR_BLUE);
+        assert_eq!(super::USAPI_ERR_NO_USER, codes::ERR_NO_USER);
+        assert_eq!(super::USAPI_ERR_SAME_NAME, codes::ERR_SAME_NAME);
+        assert_eq!(super::USAPI_ERR_STRING, codes::ERR_STRING);
+        assert_eq!(super::USAPI_ERR_CHANNELS_LIMITED, codes::ERR_CHANNELS_LIMITED);
+        assert_eq!(super::USAPI_ERR_8M_LIMITED, codes::ERR_8M_LIMITED);
+        assert_eq!(super::USAPI_ERR_FACEBOOK_LIMITED, codes::ERR_FACEBOOK_LIMITED);
+        assert_eq!(super::USAPI_ERR_CODEC_LIMITED, codes::ERR_CODEC_LIMITED);
+        assert_eq!(super::USAPI_ERR_4G_LIMITED, codes::ERR_4G_LIMITED);
+        assert_eq!(super::USAPI_ERR_MWF_UNSUPPORTED, codes::ERR_MWF_UNSUPPORTED);
+        assert_eq!(super::USAPI_RET_LOGIN_FAILED, codes::RET_LOGIN_FAILED);
+        assert_eq!(super::USAPI_E_INVALID_HANDLE, codes::E_INVALID_HANDLE);
+        assert_eq!(super::USAPI_E_NULL_ARGUMENT, codes::E_NULL_ARGUMENT);
+        assert_eq!(super::USAPI_E_INVALID_UTF8, codes::E_INVALID_UTF8);
+        assert_eq!(super::USAPI_E_INVALID_ARGUMENT, codes::E_INVALID_ARGUMENT);
+        assert_eq!(super::USAPI_E_CONNECT, codes::E_CONNECT);
+        assert_eq!(super::USAPI_E_TIMEOUT, codes::E_TIMEOUT);
+        assert_eq!(super::USAPI_E_HTTP_STATUS, codes::E_HTTP_STATUS);
+        assert_eq!(super::USAPI_E_BAD_REPLY, codes::E_BAD_REPLY);
+        assert_eq!(super::USAPI_E_REPLY_TOO_LARGE, codes::E_REPLY_TOO_LARGE);
+        assert_eq!(super::USAPI_E_PANIC, codes::E_PANIC);
+        assert_eq!(super::USAPI_E_IO, codes::E_IO);
+        assert_eq!(super::USAPI_E_NOT_LOGGED_IN, codes::E_NOT_LOGGED_IN);
+        assert_eq!(super::USAPI_E_FILE, codes::E_FILE);
+        assert_eq!(super::USAPI_E_SIMULATOR, codes::E_SIMULATOR);
+        assert_eq!(super::USAPI_E_UNKNOWN_METHOD, codes::E_UNKNOWN_METHOD);
+        assert_eq!(super::USAPI_E_DISCOVERY, codes::E_DISCOVERY);
+        assert_eq!(super::USAPI_STATUS_FIRST, status::STATUS_FIRST);
+        assert_eq!(super::USAPI_STATUS_RECORD, status::STATUS_RECORD);
+        assert_eq!(super::USAPI_STATUS_LIVING, status::STATUS_LIVING);
+        assert_eq!(super::USAPI_STATUS_STREAM, status::STATUS_STREAM);
+        assert_eq!(super::USAPI_STATUS_DISK_READY, status::STATUS_DISK_READY);
+        assert_eq!(super::USAPI_STATUS_RTMP_READY, status::STATUS_RTMP_READY);
+        assert_eq!(super::USAPI_STATUS_SOFTAP, status::STATUS_SOFTAP);
+        assert_eq!(super::USAPI_STATUS_MIC, status::STATUS_MIC);
+        assert_eq!(super::USAPI_STATUS_PHONE, status::STATUS_PHONE);
+        assert_eq!(super::USAPI_STATUS_OUTPUT, status::STATUS_OUTPUT);
+        assert_eq!(super::USAPI_STATUS_DISK_TEST, status::STATUS_DISK_TEST);
+        assert_eq!(super::USAPI_STATUS_BLUE, status::STATUS_BLUE);
+        assert_eq!(super::USAPI_STATUS_UPGRADE, status::STATUS_UPGRADE);
+        assert_eq!(super::USAPI_STATUS_NET_TEST, status::STATUS_NET_TEST);
+        assert_eq!(super::USAPI_STATUS_PASSWD, status::STATUS_PASSWD);
+        assert_eq!(super::USAPI_STATUS_OCCUPIED, status::STATUS_OCCUPIED);
+        assert_eq!(super::USAPI_STATUS_FORMAT_DISK, status::STATUS_FORMAT_DISK);
+        assert_eq!(super::USAPI_STATUS_SEARCH_WIFI, status::STATUS_SEARCH_WIFI);
+        assert_eq!(super::USAPI_STATUS_CONNECT_WIFI, status::STATUS_CONNECT_WIFI);
+        assert_eq!(super::USAPI_STATUS_CONNECT_BLUE, status::STATUS_CONNECT_BLUE);
+        assert_eq!(super::USAPI_STATUS_CHECK_UPGRADE, status::STATUS_CHECK_UPGRADE);
+        assert_eq!(super::USAPI_STATUS_RESET, status::STATUS_RESET);
+        assert_eq!(super::USAPI_STATUS_IPV6, status::STATUS_IPV6);
+        assert_eq!(super::USAPI_STATUS_TEST_LOCK, status::STATUS_TEST_LOCK);
+        assert_eq!(super::USAPI_STATUS_REBOOT, status::STATUS_REBOOT);
+        assert_eq!(super::USAPI_DISK_NOT_DISK, status::DISK_NOT_DISK);
+        assert_eq!(super::USAPI_DISK_VALID, status::DISK_VALID);
+        assert_eq!(super::USAPI_DISK_NOT_SPACE, status::DISK_NOT_SPACE);
+        assert_eq!(super::USAPI_DISK_NOT_WRITE, status::DISK_NOT_WRITE);
+        assert_eq!(super::USAPI_DISK_LOW_SPACE, status::DISK_LOW_SPACE);
+        assert_eq!(super::USAPI_DISK_INVALID, status::DISK_INVALID);
+        assert_eq!(codes::CODES.len(), 80);
+        assert_eq!(status::STATUS_FLAGS.len(), 25);
+    }
+}
