@@ -1,1 +1,206 @@
-fn main() {}
+//! `ultrastream-sim`: run one or more simulated Ultra Stream encoders.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use ultrastream::sim::{Model, SimOptions, Simulator};
+
+const HELP: &str = "\
+ultrastream-sim: a simulated Magewell Ultra Stream encoder (HTTP API on 127.0.0.1)
+
+USAGE:
+    ultrastream-sim [OPTIONS]
+
+OPTIONS:
+    --port PORT            TCP port (default 0: an ephemeral port is chosen).
+                           With --devices N, devices use PORT, PORT+1, ...
+                           (with 0, each gets its own ephemeral port).
+    --bind ADDRESS         Address to listen on (default 127.0.0.1). Only use
+                           another address if you mean to expose the simulator.
+    --user NAME            Administrator user name (default Admin).
+    --password PASSWORD    Administrator password, plain text (default Admin).
+                           Clients log in with its MD5 hex, as on a device.
+    --model hdmi|sdi       Simulated model (default hdmi).
+    --time-scale FACTOR    Device time runs FACTOR times faster than wall time
+                           (default 1; e.g. 60 makes a 20 s stream test take
+                           a third of a second).
+    --session-timeout SECS Idle sessions expire after SECS seconds of device
+                           time (default 1800; 0: never).
+    --serial SERIAL        Serial number (default derived from model and port).
+                           With --devices N the device index is appended.
+    --devices N            Run N devices (default 1).
+    -h, --help             Print this help and exit.
+
+For each device one line is printed, then the program runs until Ctrl-C
+(SIGINT) or SIGTERM:
+    ultrastream-sim: listening on http://127.0.0.1:PORT (serial ..., model ...)
+
+Try it:
+    curl 'http://127.0.0.1:PORT/usapi?method=ping'
+    curl -c jar 'http://127.0.0.1:PORT/usapi?method=login&id=Admin&pass=e3afed0047b08059d0fada10f400c1e5'
+    curl -b jar 'http://127.0.0.1:PORT/usapi?method=get-status'
+    curl -d '{\"cmd\":\"state\"}' 'http://127.0.0.1:PORT/__sim/control'
+";
+
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+struct Args {
+    opts: SimOptions,
+    devices: u16,
+}
+
+fn value<'a>(flag: &str, it: &mut impl Iterator<Item = &'a String>) -> Result<&'a String, String> {
+    it.next()
+        .ok_or_else(|| format!("{flag} needs a value (see --help)"))
+}
+
+fn parse(argv: &[String]) -> Result<Option<Args>, String> {
+    let mut opts = SimOptions::default();
+    let mut devices: u16 = 1;
+    let mut it = argv.iter();
+    while let Some(arg) = it.next() {
+        // Accept --flag=value as well as --flag value.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (arg.as_str(), None),
+        };
+        let val = |it: &mut std::slice::Iter<'_, String>| -> Result<String, String> {
+            match &inline {
+                Some(v) => Ok(v.clone()),
+                None => value(flag, it).cloned(),
+            }
+        };
+        match flag {
+            "-h" | "--help" => return Ok(None),
+            "--port" => {
+                let v = val(&mut it)?;
+                opts.port = v
+                    .parse()
+                    .map_err(|_| format!("--port: '{v}' is not a port number (0-65535)"))?;
+            }
+            "--bind" => {
+                let v = val(&mut it)?;
+                opts.bind = v
+                    .parse::<IpAddr>()
+                    .map_err(|_| format!("--bind: '{v}' is not an IP address"))?;
+            }
+            "--user" => opts.user = val(&mut it)?,
+            "--password" => opts.password = val(&mut it)?,
+            "--model" => {
+                let v = val(&mut it)?;
+                opts.model = match v.to_ascii_lowercase().as_str() {
+                    "hdmi" => Model::Hdmi,
+                    "sdi" => Model::Sdi,
+                    _ => return Err(format!("--model: '{v}' is not hdmi or sdi")),
+                };
+            }
+            "--time-scale" => {
+                let v = val(&mut it)?;
+                let f: f64 = v
+                    .parse()
+                    .map_err(|_| format!("--time-scale: '{v}' is not a number"))?;
+                if !f.is_finite() || f <= 0.0 || f > 1e6 {
+                    return Err(format!(
+                        "--time-scale: {v} must be above 0 and at most 1000000"
+                    ));
+                }
+                opts.time_scale = f;
+            }
+            "--session-timeout" => {
+                let v = val(&mut it)?;
+                let s: u64 = v.parse().map_err(|_| {
+                    format!("--session-timeout: '{v}' is not a whole number of seconds")
+                })?;
+                opts.session_idle_timeout = Duration::from_secs(s);
+            }
+            "--serial" => opts.serial = Some(val(&mut it)?),
+            "--devices" => {
+                let v = val(&mut it)?;
+                devices = v
+                    .parse()
+                    .map_err(|_| format!("--devices: '{v}' is not a number"))?;
+                if devices == 0 || devices > 1000 {
+                    return Err("--devices: give 1 to 1000".into());
+                }
+            }
+            other => return Err(format!("unknown argument '{other}' (see --help)")),
+        }
+    }
+    if opts.port != 0 && u32::from(opts.port) + u32::from(devices) - 1 > 65535 {
+        return Err(format!(
+            "--port {} with --devices {devices} runs past port 65535",
+            opts.port
+        ));
+    }
+    Ok(Some(Args { opts, devices }))
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse(&argv) {
+        Ok(Some(a)) => a,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("ultrastream-sim: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
+    }
+    let mut sims = Vec::new();
+    let stdout = std::io::stdout();
+    for i in 0..args.devices {
+        let mut o = args.opts.clone();
+        if o.port != 0 {
+            o.port += i;
+        }
+        if args.devices > 1 {
+            if let Some(s) = &o.serial {
+                o.serial = Some(format!("{s}{i}"));
+            }
+        }
+        match Simulator::start(o) {
+            Ok(sim) => {
+                let info = sim.discovery_info();
+                let model = match args.opts.model {
+                    Model::Hdmi => "hdmi",
+                    Model::Sdi => "sdi",
+                };
+                let mut out = stdout.lock();
+                let _ = writeln!(
+                    out,
+                    "ultrastream-sim: listening on http://{} (serial {}, model {model})",
+                    sim.host(),
+                    info.serialnumber
+                );
+                let _ = out.flush();
+                sims.push(sim);
+            }
+            Err(e) => {
+                eprintln!("ultrastream-sim: device {}: {e}", i + 1);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    while !STOP.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for s in sims {
+        s.stop();
+    }
+    eprintln!("ultrastream-sim: stopped");
+    ExitCode::SUCCESS
+}

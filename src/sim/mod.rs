@@ -1,1 +1,414 @@
-//! The simulator.
+//! The simulator: a virtual Magewell Ultra Stream HDMI / SDI on a real HTTP
+//! server (127.0.0.1 and an ephemeral port unless told otherwise).
+//!
+//! ```no_run
+//! use ultrastream::sim::{SimOptions, Simulator};
+//! let sim = Simulator::start(SimOptions::default())?;
+//! let dev = ultrastream::Device::connect(&sim.host(), Default::default())?;
+//! dev.login("Admin", "Admin")?;
+//! dev.start_rec()?;
+//! sim.control(r#"{"cmd":"advance","ms":600000}"#)?; // ten minutes later
+//! dev.stop_rec()?;
+//! assert_eq!(dev.get_media_files(0, 0, 10)?.media_files.len(), 2); // split at 5 min
+//! # Ok::<(), ultrastream::Error>(())
+//! ```
+//!
+//! # What it simulates
+//!
+//! - **Protocol.** `GET /usapi?method=NAME&...` (and the document's
+//!   `/usapi/usapi` typo). Without a valid session every method but `ping`
+//!   and `login` answers HTTP 200 `{"result":-17}`. `login` takes `id` and
+//!   `pass` = MD5 hex of the password, answers `Set-Cookie: sid=<32 hex>;
+//!   path=/`; a wrong user or password answers `{"result":-1}` (as devices in
+//!   the field do; the document says 36). Cookies are parsed leniently (the
+//!   whole Set-Cookie value sent back, other cookies, quotes). At most 2
+//!   sessions (`max-lock-count`): a third login gets errOccupied (-2) and
+//!   `cur-status` shows statusOccupied while two are held; `logout` frees a
+//!   slot; a session idle longer than `session_idle_timeout` (device time)
+//!   expires. Query values: `%XX` decoded, a literal `+` is a space (as
+//!   browsers encode forms; `%2B` is a plus).
+//! - **State.** Starts from the document's example replies (get-info,
+//!   get-settings, get-status); every method changes what it should, visible
+//!   in the next get-settings / get-status / get-users / get-media-files.
+//!   The app pairing password (`passwd`: 1) starts as the login password.
+//! - **Rules and codes.** See `methods.rs` for the rules and the codes
+//!   chosen where the document names none, and `limits.rs` for the API
+//!   Limits table.
+//! - **Long operations** run on the device clock (`time_scale`, `advance`):
+//!   USB / SD format 8 s; USB speed test 10 s (result 0 when the disk's
+//!   write speed reaches the document's required speed, (video + audio kbps)
+//!   × 1024 / 8 bytes/s, else 3 retLowSpeed); stream test 20 s;
+//!   online update check 3 s (finds 1.2.123 when the device runs older);
+//!   update: download 10 s (online only, step 1), verify 2 s (step 2), write
+//!   10 s (step 3), then reboot. They report result 2 with a rising percent,
+//!   then 0 (5 when cancelled); the clear-* methods return them to 27.
+//! - **Power.** reboot / reset-all-settings: the device answers for 0.5 s
+//!   more (statusReboot / statusReset), then goes down — API and download
+//!   requests get their connection closed, open connections are closed — for
+//!   5 s (reboot), 8 s (reset, after an update). Then `ping` answers again,
+//!   every session is gone, and reset has restored the defaults (the device
+//!   then shows statusFirst until set-first-over). After a reboot (not a
+//!   reset) `is-startup-rec` / `is-startup-live` start recording / live as
+//!   a device would (both are 1 in the document's example settings).
+//! - **Recording and live.** Recording writes to USB (usb-option 1) and SD
+//!   (sd-option 1, or 2 = loop: oldest files deleted when space runs low) at
+//!   (video + audio kbps) × 1024 bit/s; files split every `time-unit`
+//!   minutes, named `<prefix>_<recording>_<part>.<mp4|mov>`, listed by
+//!   get-media-files (the current file with status 0) under
+//!   `/media/disk0|1/<root-folder>`, downloadable at
+//!   `/download/media/disk0|1/<root-folder>/<name>` and thumbnails at
+//!   `.../<root-folder>/thumbnail/<thumbnail-name>[.jpg]`. Disks fill up
+//!   (LowSpace under 200 MiB, NotSpace at 0; recording stops when no disk is
+//!   left). Live shows each enabled server connecting (23) for 1.5 s, then
+//!   connected (22).
+//! - **Control and faults:** see `control.rs` (set-signal, set-disk,
+//!   expire-sessions, fault, clear-faults, advance, state).
+
+mod control;
+mod device;
+mod firmware;
+mod http;
+pub mod limits;
+mod methods;
+mod rules;
+mod server;
+
+pub use firmware::fake_firmware;
+
+use crate::error::Error;
+use device::Device;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// The simulated product.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Model {
+    #[default]
+    Hdmi,
+    Sdi,
+}
+
+/// How to start a simulator. `Default` gives 127.0.0.1, an ephemeral port,
+/// user Admin / password Admin, the HDMI model, real time, 30-minute session
+/// idle timeout and a serial number derived from the port.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimOptions {
+    /// Address to bind (default 127.0.0.1).
+    pub bind: IpAddr,
+    /// Port (default 0 = ephemeral).
+    pub port: u16,
+    /// The administrator's user name (default "Admin").
+    pub user: String,
+    /// The administrator's password, plain (default "Admin"); the device
+    /// compares the MD5 hex clients send.
+    pub password: String,
+    pub model: Model,
+    /// Device time runs this many times faster than wall time (default 1.0).
+    pub time_scale: f64,
+    /// Sessions idle this long (device time) expire (default 30 min; zero:
+    /// never).
+    pub session_idle_timeout: Duration,
+    /// Serial number (default derived from the model and port, e.g.
+    /// "C301181214002" on port 14002, so devices of a fleet differ).
+    pub serial: Option<String>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            user: "Admin".into(),
+            password: "Admin".into(),
+            model: Model::Hdmi,
+            time_scale: 1.0,
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            serial: None,
+        }
+    }
+}
+
+impl SimOptions {
+    /// Parse the JSON object `usapi_sim_start` takes:
+    /// `{"port":0,"user":"Admin","password":"Admin","model":"hdmi"|"sdi",
+    /// "time_scale":1.0,"session_idle_timeout_ms":N,"bind":"127.0.0.1","serial":"..."}`.
+    /// Every key is optional (`null` means the default). Unknown keys and
+    /// wrong types are errors naming the key. An empty string or `{}` gives
+    /// the defaults.
+    pub fn from_json(s: &str) -> Result<SimOptions, Error> {
+        let mut o = SimOptions::default();
+        if s.trim().is_empty() {
+            return Ok(o);
+        }
+        let err = |m: String| Error::Simulator(format!("options: {m}"));
+        let v: Value = serde_json::from_str(s).map_err(|e| err(format!("not valid JSON: {e}")))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| err("must be a JSON object".into()))?;
+        for (k, val) in obj {
+            if val.is_null() {
+                continue;
+            }
+            let want_str = || {
+                val.as_str()
+                    .ok_or_else(|| err(format!("'{k}' must be a string, not {val}")))
+            };
+            let want_u64 = || {
+                val.as_u64()
+                    .ok_or_else(|| err(format!("'{k}' must be a non-negative integer, not {val}")))
+            };
+            match k.as_str() {
+                "port" => {
+                    o.port = u16::try_from(want_u64()?)
+                        .map_err(|_| err(format!("'port' must be 0-65535, not {val}")))?
+                }
+                "user" => o.user = want_str()?.to_string(),
+                "password" => o.password = want_str()?.to_string(),
+                "model" => {
+                    o.model = match want_str()?.to_ascii_lowercase().as_str() {
+                        "hdmi" => Model::Hdmi,
+                        "sdi" => Model::Sdi,
+                        other => {
+                            return Err(err(format!(
+                                "'model' must be \"hdmi\" or \"sdi\", not \"{other}\""
+                            )));
+                        }
+                    }
+                }
+                "time_scale" => {
+                    o.time_scale = val
+                        .as_f64()
+                        .ok_or_else(|| err(format!("'time_scale' must be a number, not {val}")))?
+                }
+                "session_idle_timeout_ms" => {
+                    o.session_idle_timeout = Duration::from_millis(want_u64()?)
+                }
+                "bind" => {
+                    o.bind = want_str()?.parse().map_err(|_| {
+                        err(format!(
+                            "'bind' must be an IP address such as \"127.0.0.1\", not {val}"
+                        ))
+                    })?
+                }
+                "serial" => o.serial = Some(want_str()?.to_string()),
+                other => {
+                    return Err(err(format!(
+                        "unknown key '{other}' (known: port, user, password, model, time_scale, session_idle_timeout_ms, bind, serial)"
+                    )));
+                }
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// What the discovery responder needs to answer for this device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoveryInfo {
+    pub product: String,
+    pub boxname: String,
+    pub serialnumber: String,
+    pub ethip: String,
+    pub wifiip: String,
+    /// The device status mask (`cur-status`).
+    pub status: u32,
+    pub ssdp_enabled: bool,
+    pub http_port: u16,
+}
+
+/// State shared by the server threads and the `Simulator` handle.
+pub(crate) struct Shared {
+    pub device: Mutex<Device>,
+    pub faults: Mutex<Vec<control::Fault>>,
+    pub stopping: AtomicBool,
+    pub conns: Mutex<HashMap<u64, TcpStream>>,
+    pub next_conn: AtomicU64,
+    pub threads: Mutex<Vec<JoinHandle<()>>>,
+    /// The device's boot epoch whose connections were last closed.
+    pub closed_epoch: AtomicU64,
+}
+
+impl Shared {
+    /// Run `f` on the device, brought up to the current device time. If the
+    /// device went down meanwhile, close every open connection but `keep`.
+    pub fn with_device<T>(&self, keep: Option<u64>, f: impl FnOnce(&mut Device) -> T) -> T {
+        let (out, epoch) = {
+            let mut d = self.device.lock().unwrap_or_else(|p| p.into_inner());
+            d.tick();
+            let out = f(&mut d);
+            (out, d.boot_epoch)
+        };
+        if epoch > self.closed_epoch.load(Ordering::SeqCst) {
+            self.closed_epoch.store(epoch, Ordering::SeqCst);
+            let conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
+            for (id, c) in conns.iter() {
+                if Some(*id) != keep {
+                    let _ = c.shutdown(std::net::Shutdown::Both);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A running simulator. `Send + Sync`; stops (and joins its threads) on
+/// `stop` or drop.
+pub struct Simulator {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+fn derive_serial(model: Model, port: u16) -> String {
+    match model {
+        Model::Hdmi => format!("C3011812{port:05}"),
+        Model::Sdi => format!("A3021907{port:05}"),
+    }
+}
+
+impl Simulator {
+    /// Bind and start serving.
+    pub fn start(opts: SimOptions) -> Result<Simulator, Error> {
+        let err = |m: String| Error::Simulator(m);
+        if !opts.time_scale.is_finite() || opts.time_scale <= 0.0 || opts.time_scale > 1e6 {
+            return Err(err(format!(
+                "time_scale must be a number above 0 and at most 1000000, not {}",
+                opts.time_scale
+            )));
+        }
+        if opts.user.is_empty() || opts.user.len() > 32 || opts.user.chars().any(char::is_control) {
+            return Err(err(
+                "user must be 1 to 32 characters without control characters".into(),
+            ));
+        }
+        if let Some(s) = &opts.serial {
+            if s.is_empty() || s.len() > 32 || !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                return Err(err("serial must be 1 to 32 letters and digits".into()));
+            }
+        }
+        let listener = TcpListener::bind((opts.bind, opts.port))
+            .map_err(|e| err(format!("cannot listen on {}:{}: {e}", opts.bind, opts.port)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| err(format!("cannot read the bound address: {e}")))?;
+        let serial = opts
+            .serial
+            .clone()
+            .unwrap_or_else(|| derive_serial(opts.model, addr.port()));
+        let idle_ms = u64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(u64::MAX);
+        let device = Device::new(
+            opts.model,
+            serial,
+            &opts.user,
+            &methods::md5_hex(&opts.password),
+            opts.time_scale,
+            idle_ms,
+        );
+        let shared = Arc::new(Shared {
+            device: Mutex::new(device),
+            faults: Mutex::new(Vec::new()),
+            stopping: AtomicBool::new(false),
+            conns: Mutex::new(HashMap::new()),
+            next_conn: AtomicU64::new(1),
+            threads: Mutex::new(Vec::new()),
+            closed_epoch: AtomicU64::new(0),
+        });
+        let sh = Arc::clone(&shared);
+        let acceptor = std::thread::Builder::new()
+            .name(format!("usapi-sim-{}", addr.port()))
+            .spawn(move || server::accept_loop(listener, sh))
+            .map_err(|e| err(format!("cannot start the server thread: {e}")))?;
+        Ok(Simulator {
+            shared,
+            addr,
+            acceptor: Some(acceptor),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// "127.0.0.1:PORT": what `Device::connect` takes.
+    pub fn host(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Run one control command (JSON in, JSON out). See `control.rs` for
+    /// the commands; errors name what is wrong.
+    pub fn control(&self, command_json: &str) -> Result<String, Error> {
+        control::run(&self.shared, command_json, None)
+            .map(|v| v.to_string())
+            .map_err(Error::Simulator)
+    }
+
+    /// What the discovery responder reports for this device.
+    pub fn discovery_info(&self) -> DiscoveryInfo {
+        let port = self.addr.port();
+        self.shared.with_device(None, |d| DiscoveryInfo {
+            product: "Ultra Stream".into(),
+            boxname: d.cfg.name.clone(),
+            serialnumber: d.serial.clone(),
+            ethip: d.eth_ip(),
+            wifiip: d.wifi_ip(),
+            status: d.cur_status(),
+            ssdp_enabled: d.cfg.is_ssdp == 1,
+            http_port: port,
+        })
+    }
+
+    /// Stop accepting, close every connection and join the threads.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        let Some(acceptor) = self.acceptor.take() else {
+            return;
+        };
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        // Wake the acceptor with a connection of our own.
+        let mut wake = self.addr;
+        if wake.ip().is_unspecified() {
+            wake.set_ip(match wake {
+                SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                SocketAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            });
+        }
+        let woke = TcpStream::connect_timeout(&wake, Duration::from_secs(1)).is_ok();
+        if woke {
+            let _ = acceptor.join();
+        }
+        for c in self
+            .shared
+            .conns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+        let threads = std::mem::take(
+            &mut *self
+                .shared
+                .threads
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()),
+        );
+        for t in threads {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
