@@ -927,7 +927,7 @@ impl Device {
             .files
             .iter()
             .filter(|f| &f.folder == folder)
-            .skip(start.min(usize::MAX as i64) as usize)
+            .skip(usize::try_from(start).unwrap_or(usize::MAX))
             .take(count.min(10_000) as usize)
             .map(|f| {
                 json!({"name": f.name, "thumbnail-name": f.thumb, "status": f.status,
