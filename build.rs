@@ -16,8 +16,10 @@ fn main() {
     let (major, minor, patch) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0), parts.next().unwrap_or(0));
     let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
     config.after_includes = Some(format!(
-        "\n#define USAPI_VERSION_MAJOR {major}\n#define USAPI_VERSION_MINOR {minor}\n#define USAPI_VERSION_PATCH {patch}\n#define USAPI_VERSION_NUM {}\n#define USAPI_VERSION_STRING \"{version}\"\n",
-        major * 10000 + minor * 100 + patch
+        "\n#define USAPI_VERSION_MAJOR {major}\n#define USAPI_VERSION_MINOR {minor}\n#define USAPI_VERSION_PATCH {patch}\n#define USAPI_VERSION_NUM {}\n#define USAPI_VERSION_STRING \"{version}\"\n{}",
+        major * 10000 + minor * 100 + patch,
+        // The simulator's functions are in the library when its feature is on.
+        if std::env::var_os("CARGO_FEATURE_SIMULATOR").is_some() { "#define USAPI_HAS_SIMULATOR 1\n" } else { "" }
     ));
     match cbindgen::Builder::new().with_src(crate_dir.join("src/ffi/mod.rs")).with_config(config).generate() {
         Ok(bindings) => {

@@ -24,6 +24,7 @@
 #define USAPI_VERSION_PATCH 0
 #define USAPI_VERSION_NUM 100
 #define USAPI_VERSION_STRING "0.1.0"
+#define USAPI_HAS_SIMULATOR 1
 
 
 /**
@@ -691,6 +692,13 @@ typedef struct usapi_video {
   int32_t fullrange;
 } usapi_video;
 
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * A simulator handle. 0 is never a valid handle.
+ */
+typedef uint64_t usapi_sim;
+#endif
+
 /**
  * ping's reply.
  */
@@ -1183,6 +1191,65 @@ int32_t usapi_upload_update_data(usapi_device dev,
                                  const uint8_t *data,
                                  size_t len,
                                  char **out_json);
+
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * Start a simulated Ultra Stream on 127.0.0.1 (an ephemeral port unless
+ * told otherwise). `options_json` is NULL, "" or "{}" for the defaults, or
+ * an object with any of: "port", "bind", "user", "password" (defaults
+ * "Admin"/"Admin"), "model" ("hdmi" | "sdi"), "time_scale" (device time
+ * runs this many times faster), "session_idle_timeout_ms", "serial".
+ * On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
+ *
+ * Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
+ * USAPI_E_SIMULATOR (bad options, or the port is taken).
+ */
+int32_t usapi_sim_start(const char *options_json, usapi_sim *out_sim);
+#endif
+
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * The simulator's address as "127.0.0.1:PORT", what `usapi_device_open`
+ * takes. Free `*out_host` with `usapi_string_free`.
+ */
+int32_t usapi_sim_address(usapi_sim sim, char **out_host);
+#endif
+
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * The simulator's TCP port.
+ */
+int32_t usapi_sim_port(usapi_sim sim, uint16_t *out_port);
+#endif
+
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * Run a control command, a JSON object with "cmd": "set-signal",
+ * "set-disk", "expire-sessions", "fault", "clear-faults", "advance",
+ * "state" (see the README's simulator section for their fields). The
+ * reply JSON goes to `*out_json` (may be NULL).
+ *
+ * Returns 0, or USAPI_E_SIMULATOR with the reason in usapi_last_error().
+ */
+int32_t usapi_sim_control(usapi_sim sim, const char *command_json, char **out_json);
+#endif
+
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * Stop the simulator and release its port. The handle becomes invalid.
+ */
+int32_t usapi_sim_stop(usapi_sim sim);
+#endif
+
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * Write a test firmware image the simulator accepts to `path`: `model`
+ * "hdmi" or "sdi", `version` like "1.2.123".
+ *
+ * Returns 0, USAPI_E_INVALID_ARGUMENT or USAPI_E_FILE.
+ */
+int32_t usapi_sim_firmware(const char *model, const char *version, const char *path);
+#endif
 
 /**
  * ping, decoded into a struct. Works without login.

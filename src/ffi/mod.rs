@@ -10,11 +10,15 @@ mod consts;
 mod device;
 mod handles;
 mod methods;
+#[cfg(feature = "simulator")]
+mod sim;
 mod summary;
 
 pub use consts::*;
 pub use device::*;
 pub use methods::*;
+#[cfg(feature = "simulator")]
+pub use sim::*;
 pub use summary::*;
 
 pub(crate) use boundary::{guard, opt_str_arg, out_arg, ref_arg, str_arg, write_string, FfiResult, Failure};

@@ -1,0 +1,106 @@
+//! The simulator from C: start, address, control, stop.
+
+use super::{guard, opt_str_arg, out_arg, str_arg, write_string, HandleMap};
+use crate::sim::{fake_firmware, Model, SimOptions, Simulator};
+use std::ffi::c_char;
+
+/// A simulator handle. 0 is never a valid handle.
+pub type usapi_sim = u64;
+
+static SIMS: HandleMap<Simulator> = HandleMap::new("simulator");
+
+/// Start a simulated Ultra Stream on 127.0.0.1 (an ephemeral port unless
+/// told otherwise). `options_json` is NULL, "" or "{}" for the defaults, or
+/// an object with any of: "port", "bind", "user", "password" (defaults
+/// "Admin"/"Admin"), "model" ("hdmi" | "sdi"), "time_scale" (device time
+/// runs this many times faster), "session_idle_timeout_ms", "serial".
+/// On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
+///
+/// Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
+/// USAPI_E_SIMULATOR (bad options, or the port is taken).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn usapi_sim_start(options_json: *const c_char, out_sim: *mut usapi_sim) -> i32 {
+    guard(|| {
+        let out = out_arg(out_sim, "out_sim")?;
+        let opts = match opt_str_arg(options_json, "options_json")? {
+            None => SimOptions::default(),
+            Some(s) => SimOptions::from_json(s)?,
+        };
+        let sim = Simulator::start(opts)?;
+        *out = SIMS.insert(sim);
+        Ok(0)
+    })
+}
+
+/// The simulator's address as "127.0.0.1:PORT", what `usapi_device_open`
+/// takes. Free `*out_host` with `usapi_string_free`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn usapi_sim_address(sim: usapi_sim, out_host: *mut *mut c_char) -> i32 {
+    guard(|| {
+        if out_host.is_null() {
+            return Err(super::Failure::new(crate::model::codes::E_NULL_ARGUMENT, "argument 'out_host' is NULL"));
+        }
+        write_string(out_host, &SIMS.get(sim)?.host())?;
+        Ok(0)
+    })
+}
+
+/// The simulator's TCP port.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn usapi_sim_port(sim: usapi_sim, out_port: *mut u16) -> i32 {
+    guard(|| {
+        let out = out_arg(out_port, "out_port")?;
+        *out = SIMS.get(sim)?.addr().port();
+        Ok(0)
+    })
+}
+
+/// Run a control command, a JSON object with "cmd": "set-signal",
+/// "set-disk", "expire-sessions", "fault", "clear-faults", "advance",
+/// "state" (see the README's simulator section for their fields). The
+/// reply JSON goes to `*out_json` (may be NULL).
+///
+/// Returns 0, or USAPI_E_SIMULATOR with the reason in usapi_last_error().
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn usapi_sim_control(sim: usapi_sim, command_json: *const c_char, out_json: *mut *mut c_char) -> i32 {
+    guard(|| {
+        let cmd = str_arg(command_json, "command_json")?;
+        let reply = SIMS.get(sim)?.control(cmd)?;
+        write_string(out_json, &reply)?;
+        Ok(0)
+    })
+}
+
+/// Stop the simulator and release its port. The handle becomes invalid.
+#[unsafe(no_mangle)]
+pub extern "C" fn usapi_sim_stop(sim: usapi_sim) -> i32 {
+    guard(|| {
+        let sim = SIMS.remove(sim)?;
+        // Stop now if no other thread is inside a call with it; otherwise
+        // the last user's drop stops it.
+        if let Ok(sim) = std::sync::Arc::try_unwrap(sim) {
+            sim.stop();
+        }
+        Ok(0)
+    })
+}
+
+/// Write a test firmware image the simulator accepts to `path`: `model`
+/// "hdmi" or "sdi", `version` like "1.2.123".
+///
+/// Returns 0, USAPI_E_INVALID_ARGUMENT or USAPI_E_FILE.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn usapi_sim_firmware(model: *const c_char, version: *const c_char, path: *const c_char) -> i32 {
+    guard(|| {
+        let model = match str_arg(model, "model")? {
+            "hdmi" => Model::Hdmi,
+            "sdi" => Model::Sdi,
+            _ => return Err(super::Failure::new(crate::model::codes::E_INVALID_ARGUMENT, "invalid argument 'model': must be \"hdmi\" or \"sdi\"")),
+        };
+        let version = str_arg(version, "version")?;
+        let path = str_arg(path, "path")?;
+        std::fs::write(path, fake_firmware(model, version))
+            .map_err(|e| super::Failure::new(crate::model::codes::E_FILE, format!("cannot write {path}: {e}")))?;
+        Ok(0)
+    })
+}

@@ -1,0 +1,40 @@
+//! Compiles tests/c/abi_test.c with -Wall -Wextra -Werror against the
+//! committed header and the library cargo just built, then runs it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn target_dir() -> PathBuf {
+    // tests run from target/<profile>/deps/<test>-<hash>
+    let exe = std::env::current_exe().expect("test executable path");
+    exe.parent().and_then(|p| p.parent()).expect("target/<profile>").to_path_buf()
+}
+
+#[test]
+fn c_program_compiles_warning_free_and_passes() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let lib_dir = target_dir();
+    assert!(lib_dir.join("libultrastream.so").exists(), "libultrastream.so not built in {}", lib_dir.display());
+    let out_dir = std::env::temp_dir().join(format!("usapi-c-abi-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let exe = out_dir.join("abi_test");
+    let status = Command::new("cc")
+        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .arg("-I")
+        .arg(root.join("include"))
+        .arg(root.join("tests/c/abi_test.c"))
+        .arg("-o")
+        .arg(&exe)
+        .arg(format!("-L{}", lib_dir.display()))
+        .arg(format!("-Wl,-rpath,{}", lib_dir.display()))
+        .arg("-lultrastream")
+        .status()
+        .expect("run cc");
+    assert!(status.success(), "cc failed");
+    let out = Command::new(&exe).output().expect("run abi_test");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "abi_test failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("all checks passed"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&out_dir);
+}
