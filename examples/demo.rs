@@ -3,7 +3,7 @@
 //!     cargo run --example demo                                  # built-in simulator
 //!     cargo run --example demo -- 10.0.0.5 Admin Admin fw.mwf   # a real device
 
-use ultrastream::sim::{fake_firmware, Model, SimOptions, Simulator};
+use ultrastream::sim::{Model, SimOptions, Simulator, fake_firmware};
 use ultrastream::{Device, Options};
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -13,10 +13,17 @@ fn pretty(v: &serde_json::Value) -> String {
 fn run() -> Result<(), ultrastream::Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // No device given: run against the built-in simulator.
-    let sim = if args.is_empty() { Some(Simulator::start(SimOptions::default())?) } else { None };
+    let sim = if args.is_empty() {
+        Some(Simulator::start(SimOptions::default())?)
+    } else {
+        None
+    };
     let host = match &sim {
         Some(s) => {
-            println!("(no device given: using the built-in simulator at {})\n", s.host());
+            println!(
+                "(no device given: using the built-in simulator at {})\n",
+                s.host()
+            );
             s.host()
         }
         None => args[0].clone(),
@@ -27,7 +34,10 @@ fn run() -> Result<(), ultrastream::Error> {
 
     println!("***** 1. login *****");
     dev.login(user, password)?;
-    println!("login response data:\n{}\n", pretty(&serde_json::json!({ "result": 0 })));
+    println!(
+        "login response data:\n{}\n",
+        pretty(&serde_json::json!({ "result": 0 }))
+    );
 
     println!("***** 2. get info *****");
     let info = dev.call("get-info", &[])?;
@@ -53,7 +63,11 @@ fn run() -> Result<(), ultrastream::Error> {
 
 fn main() {
     if let Err(e) = run() {
-        eprintln!("error {} ({}): {e}", e.code(), ultrastream::model::codes::name(e.code()));
+        eprintln!(
+            "error {} ({}): {e}",
+            e.code(),
+            ultrastream::model::codes::name(e.code())
+        );
         std::process::exit(1);
     }
 }

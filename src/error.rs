@@ -55,7 +55,10 @@ impl Error {
     }
 
     pub(crate) fn invalid(param: &str, rule: impl Into<String>) -> Error {
-        Error::InvalidArgument { param: param.to_string(), rule: rule.into() }
+        Error::InvalidArgument {
+            param: param.to_string(),
+            rule: rule.into(),
+        }
     }
 }
 
@@ -69,25 +72,43 @@ impl fmt::Display for Error {
                 codes::message(*code)
             ),
             Error::InvalidArgument { param, rule } => {
-                write!(f, "invalid argument '{param}': {rule}; nothing was sent to the device")
+                write!(
+                    f,
+                    "invalid argument '{param}': {rule}; nothing was sent to the device"
+                )
             }
             Error::UnknownMethod(m) => write!(
                 f,
                 "unknown method '{m}': method names are lower-case words joined by '-' (see the API document)"
             ),
-            Error::Connect(d) => write!(f, "could not connect to the device: {d}; check the address, port and network"),
-            Error::Timeout(d) => write!(f, "timed out: {d}; the device may be busy, rebooting or unreachable (retry, or poll with ping)"),
+            Error::Connect(d) => write!(
+                f,
+                "could not connect to the device: {d}; check the address, port and network"
+            ),
+            Error::Timeout(d) => write!(
+                f,
+                "timed out: {d}; the device may be busy, rebooting or unreachable (retry, or poll with ping)"
+            ),
             Error::HttpStatus { method, status } => {
-                write!(f, "{method}: the device answered HTTP {status} instead of 200")
+                write!(
+                    f,
+                    "{method}: the device answered HTTP {status} instead of 200"
+                )
             }
             Error::BadReply { method, detail } => {
-                write!(f, "{method}: the device's reply is not valid API JSON: {detail}")
+                write!(
+                    f,
+                    "{method}: the device's reply is not valid API JSON: {detail}"
+                )
             }
             Error::TooLarge { method, limit } => write!(
                 f,
                 "{method}: the reply is larger than the {limit}-byte limit (raise max_reply_bytes in the options if this is expected)"
             ),
-            Error::Io(d) => write!(f, "connection failed: {d}; the request may or may not have reached the device, so it was not resent"),
+            Error::Io(d) => write!(
+                f,
+                "connection failed: {d}; the request may or may not have reached the device, so it was not resent"
+            ),
             Error::File(d) => write!(f, "file error: {d}"),
             Error::Simulator(d) => write!(f, "simulator: {d}"),
             Error::Discovery(d) => write!(f, "discovery: {d}"),

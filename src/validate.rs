@@ -1,17 +1,21 @@
 //! The document's argument rules, checked before any traffic. Each failure
 //! names the parameter and the rule it breaks.
 
-use crate::api::{Method, Param, Rule, RESOLUTIONS};
+use crate::api::{Method, Param, RESOLUTIONS, Rule};
 use crate::client::{Error, Result};
 use crate::model::timezones;
 
-const NAME_RULE: &str = "1-32 characters of A-Z a-z 0-9 space . _ - + ' with no leading or trailing space";
-const SSID_RULE: &str = "1-32 characters of A-Z a-z 0-9 space . _ - + ! with no leading or trailing space";
+const NAME_RULE: &str =
+    "1-32 characters of A-Z a-z 0-9 space . _ - + ' with no leading or trailing space";
+const SSID_RULE: &str =
+    "1-32 characters of A-Z a-z 0-9 space . _ - + ! with no leading or trailing space";
 const FOLDER_RULE: &str = "1-32 characters per level of A-Z a-z 0-9 space . _ - + ', at most two levels separated by '/' (a/b), no leading or trailing space or '/'";
-const PREFIX_RULE: &str = "1-32 characters of A-Z a-z 0-9 space . _ - + ' with no leading or trailing space";
+const PREFIX_RULE: &str =
+    "1-32 characters of A-Z a-z 0-9 space . _ - + ' with no leading or trailing space";
 
 fn charset_ok(s: &str, extra: &[u8]) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ' || extra.contains(&b))
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b' ' || extra.contains(&b))
 }
 
 fn trimmed_name(s: &str, extra: &[u8]) -> bool {
@@ -25,73 +29,121 @@ fn is_ipv4(s: &str) -> bool {
 fn is_datetime(s: &str) -> bool {
     // YYYY-MM-DD HH:MM:SS with plausible ranges.
     let b = s.as_bytes();
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return false;
     }
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
     matches!(
-        (num(0..4), num(5..7), num(8..10), num(11..13), num(14..16), num(17..19)),
-        (Some(1970..=2099), Some(1..=12), Some(1..=31), Some(0..=23), Some(0..=59), Some(0..=59))
+        (
+            num(0..4),
+            num(5..7),
+            num(8..10),
+            num(11..13),
+            num(14..16),
+            num(17..19)
+        ),
+        (
+            Some(1970..=2099),
+            Some(1..=12),
+            Some(1..=31),
+            Some(0..=23),
+            Some(0..=59),
+            Some(0..=59)
+        )
     )
 }
 
 /// Check one value against one rule.
+/// `Ok` when `ok`, else the invalid-argument error for `param`.
+fn require(ok: bool, param: &str, rule: impl Into<String>) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid(param, rule))
+    }
+}
+
 fn check_rule(param: &str, rule: Rule, v: &str) -> Result<()> {
-    let int = || v.trim().parse::<i64>().map_err(|_| Error::invalid(param, format!("must be an integer, got {:?}", short(v))));
-    let ok = match rule {
+    let int = || {
+        v.trim()
+            .parse::<i64>()
+            .map_err(|_| Error::invalid(param, format!("must be an integer, got {:?}", short(v))))
+    };
+    let no_control = !v.chars().any(char::is_control);
+    match rule {
         Rule::Flag => {
             let n = int()?;
-            if n != 0 && n != 1 {
-                return Err(Error::invalid(param, format!("must be 0 or 1, got {n}")));
-            }
-            true
+            require(n == 0 || n == 1, param, format!("must be 0 or 1, got {n}"))
         }
         Rule::Choice(list) => {
             let n = int()?;
-            if !list.contains(&n) {
-                return Err(Error::invalid(param, format!("must be one of {list:?}, got {n}")));
-            }
-            true
+            require(
+                list.contains(&n),
+                param,
+                format!("must be one of {list:?}, got {n}"),
+            )
         }
         Rule::Range(lo, hi) => {
             let n = int()?;
-            if n < lo || n > hi {
-                return Err(Error::invalid(param, format!("must be in {lo}..={hi}, got {n}")));
-            }
-            true
+            require(
+                (lo..=hi).contains(&n),
+                param,
+                format!("must be in {lo}..={hi}, got {n}"),
+            )
         }
-        Rule::Name => trimmed_name(v, b"._-+'") || return Err(Error::invalid(param, NAME_RULE)),
-        Rule::Ssid => trimmed_name(v, b"._-+!") || return Err(Error::invalid(param, SSID_RULE)),
-        Rule::Prefix => trimmed_name(v, b"._-+'") || return Err(Error::invalid(param, PREFIX_RULE)),
+        Rule::Name => require(trimmed_name(v, b"._-+'"), param, NAME_RULE),
+        Rule::Ssid => require(trimmed_name(v, b"._-+!"), param, SSID_RULE),
+        Rule::Prefix => require(trimmed_name(v, b"._-+'"), param, PREFIX_RULE),
         Rule::Folder => {
             let levels: Vec<&str> = v.split('/').collect();
-            levels.len() <= 2 && !v.starts_with(' ') && !v.ends_with(' ') && levels.iter().all(|l| trimmed_name(l, b"._-+'"))
-                || return Err(Error::invalid(param, FOLDER_RULE))
+            let ok = levels.len() <= 2 && levels.iter().all(|l| trimmed_name(l, b"._-+'"));
+            require(ok, param, FOLDER_RULE)
         }
-        Rule::Md5 => {
-            v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())
-                || return Err(Error::invalid(param, "must be the MD5 of the password as 32 hex digits"))
-        }
-        Rule::Text(max) => {
-            v.len() <= max && !v.chars().any(char::is_control)
-                || return Err(Error::invalid(param, format!("at most {max} bytes, no control characters")))
-        }
-        Rule::NonEmpty(max) => {
-            !v.is_empty() && v.len() <= max && !v.chars().any(char::is_control)
-                || return Err(Error::invalid(param, format!("1 to {max} bytes, no control characters")))
-        }
-        Rule::Timezone => {
-            timezones::is_valid(v)
-                || return Err(Error::invalid(param, format!("{:?} is not in the document's time-zone list (e.g. \"UTC\", \"Asia/Shanghai\")", short(v))))
-        }
-        Rule::DateTime => {
-            v.is_empty() || is_datetime(v) || return Err(Error::invalid(param, "must be 'YYYY-MM-DD HH:MM:SS' or empty"))
-        }
-        Rule::Ipv4 => v.is_empty() || is_ipv4(v) || return Err(Error::invalid(param, "must be a dotted IPv4 address")),
-        Rule::Word(words) => words.contains(&v) || return Err(Error::invalid(param, format!("must be one of {words:?}"))),
-    };
-    debug_assert!(ok);
-    Ok(())
+        Rule::Md5 => require(
+            v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()),
+            param,
+            "must be the MD5 of the password as 32 hex digits",
+        ),
+        Rule::Text(max) => require(
+            v.len() <= max && no_control,
+            param,
+            format!("at most {max} bytes, no control characters"),
+        ),
+        Rule::NonEmpty(max) => require(
+            !v.is_empty() && v.len() <= max && no_control,
+            param,
+            format!("1 to {max} bytes, no control characters"),
+        ),
+        Rule::Timezone => require(
+            timezones::is_valid(v),
+            param,
+            format!(
+                "{:?} is not in the document's time-zone list (e.g. \"UTC\", \"Asia/Shanghai\")",
+                short(v)
+            ),
+        ),
+        Rule::DateTime => require(
+            v.is_empty() || is_datetime(v),
+            param,
+            "must be 'YYYY-MM-DD HH:MM:SS' or empty",
+        ),
+        Rule::Ipv4 => require(
+            v.is_empty() || is_ipv4(v),
+            param,
+            "must be a dotted IPv4 address",
+        ),
+        Rule::Word(words) => require(
+            words.contains(&v),
+            param,
+            format!("must be one of {words:?}"),
+        ),
+    }
 }
 
 /// Values in messages are cut short; they may be long or sensitive-looking.
@@ -103,7 +155,10 @@ fn short(v: &str) -> String {
 pub fn check_value(method: Method, param: &str, value: &str) -> Result<()> {
     match method.spec().params.iter().find(|p| p.name == param) {
         Some(p) => check_rule(p.name, p.rule, value),
-        None => Err(Error::invalid(param, format!("{} takes no parameter of that name", method.name()))),
+        None => Err(Error::invalid(
+            param,
+            format!("{} takes no parameter of that name", method.name()),
+        )),
     }
 }
 
@@ -119,59 +174,94 @@ pub fn check(method: Method, params: &[(&str, &str)]) -> Result<()> {
     }
     for p in spec.iter().filter(|p| p.required) {
         if get(p.name).is_none() {
-            return Err(Error::invalid(p.name, format!("{} requires it", method.name())));
+            return Err(Error::invalid(
+                p.name,
+                format!("{} requires it", method.name()),
+            ));
         }
     }
-    let flag = |name: &str| get(name).and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or(0) == 1;
+    let flag = |name: &str| {
+        get(name)
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .unwrap_or(0)
+            == 1
+    };
     let present = |name: &str| get(name).is_some_and(|v| !v.is_empty());
     match method {
         Method::SetAppPasswd => {
             // Three forms: enable (is-pass=1, new-pass), disable (is-pass=0,
             // pass), modify (is-pass=1, pass, new-pass).
             if flag("is-pass") && !present("new-pass") {
-                return Err(Error::invalid("new-pass", "required when is-pass=1 (enable or modify the password)"));
+                return Err(Error::invalid(
+                    "new-pass",
+                    "required when is-pass=1 (enable or modify the password)",
+                ));
             }
             if !flag("is-pass") && (!present("pass") || present("new-pass")) {
-                return Err(Error::invalid("pass", "is-pass=0 (disable) takes the old password and no new-pass"));
+                return Err(Error::invalid(
+                    "pass",
+                    "is-pass=0 (disable) takes the old password and no new-pass",
+                ));
             }
         }
-        Method::SetFirstOver => {
-            if flag("enable-passwd") != present("passwd") {
-                return Err(Error::invalid("passwd", "required when enable-passwd=1 and not allowed when enable-passwd=0"));
-            }
+        Method::SetFirstOver if flag("enable-passwd") != present("passwd") => {
+            return Err(Error::invalid(
+                "passwd",
+                "required when enable-passwd=1 and not allowed when enable-passwd=0",
+            ));
         }
-        Method::AddServer | Method::SetServer | Method::StartTestServer => {
-            if flag("is-auth") && (!present("user") || !present("passwd")) {
-                return Err(Error::invalid("user", "user and passwd are required when is-auth=1"));
-            }
+        Method::AddServer | Method::SetServer | Method::StartTestServer
+            if flag("is-auth") && (!present("user") || !present("passwd")) =>
+        {
+            return Err(Error::invalid(
+                "user",
+                "user and passwd are required when is-auth=1",
+            ));
         }
         Method::SetDateTime => {
             if flag("is-auto") && present("time") {
                 return Err(Error::invalid("time", "must be empty when is-auto=1"));
             }
             if !flag("is-auto") && !present("time") {
-                return Err(Error::invalid("time", "'YYYY-MM-DD HH:MM:SS' is required when is-auto=0"));
+                return Err(Error::invalid(
+                    "time",
+                    "'YYYY-MM-DD HH:MM:SS' is required when is-auto=0",
+                ));
             }
         }
-        Method::SetEth => {
-            if !flag("is-dhcp") {
-                for p in ["ip", "mask"] {
-                    if !present(p) {
-                        return Err(Error::invalid(p, "required when is-dhcp=0 (static address)"));
-                    }
+        Method::SetEth if !flag("is-dhcp") => {
+            for p in ["ip", "mask"] {
+                if !present(p) {
+                    return Err(Error::invalid(
+                        p,
+                        "required when is-dhcp=0 (static address)",
+                    ));
                 }
             }
         }
         Method::SetVideo => {
-            let n = |k: &str| get(k).and_then(|v| v.trim().parse::<i64>().ok()).unwrap_or(-1);
+            let n = |k: &str| {
+                get(k)
+                    .and_then(|v| v.trim().parse::<i64>().ok())
+                    .unwrap_or(-1)
+            };
             if !RESOLUTIONS.contains(&(n("cx"), n("cy"))) {
-                return Err(Error::invalid("cx", "cx x cy must be one of get-info's codec-cap resolutions (e.g. 1920x1080, 1280x720)"));
+                return Err(Error::invalid(
+                    "cx",
+                    "cx x cy must be one of get-info's codec-cap resolutions (e.g. 1920x1080, 1280x720)",
+                ));
             }
             if n("codec") == 1 && n("stream") == 1 {
-                return Err(Error::invalid("codec", "the sub stream can only use H.264 (codec=0)"));
+                return Err(Error::invalid(
+                    "codec",
+                    "the sub stream can only use H.264 (codec=0)",
+                ));
             }
             if n("codec") == 1 && n("profile") != 0 {
-                return Err(Error::invalid("profile", "HEVC has only the Main profile (profile=0)"));
+                return Err(Error::invalid(
+                    "profile",
+                    "HEVC has only the Main profile (profile=0)",
+                ));
             }
         }
         _ => {}
@@ -203,8 +293,17 @@ mod tests {
     #[test]
     fn folders_and_ssids() {
         let rc = |folder: &str| {
-            check(Method::SetRecControl, &[("usb-option", "1"), ("sd-option", "2"), ("mime-type", "0"),
-                ("root-folder", folder), ("file-prefix", "VID"), ("time-unit", "5")])
+            check(
+                Method::SetRecControl,
+                &[
+                    ("usb-option", "1"),
+                    ("sd-option", "2"),
+                    ("mime-type", "0"),
+                    ("root-folder", folder),
+                    ("file-prefix", "VID"),
+                    ("time-unit", "5"),
+                ],
+            )
         };
         assert!(rc("a/b").is_ok());
         assert!(rc("REC_Folder").is_ok());
@@ -220,17 +319,69 @@ mod tests {
         let h = "0123456789abcdef0123456789abcdef";
         assert!(check(Method::SetAppPasswd, &[("is-pass", "1"), ("new-pass", h)]).is_ok());
         assert!(check(Method::SetAppPasswd, &[("is-pass", "0"), ("pass", h)]).is_ok());
-        assert!(check(Method::SetAppPasswd, &[("is-pass", "1"), ("pass", h), ("new-pass", h)]).is_ok());
-        rejects(Method::SetAppPasswd, &[("is-pass", "1"), ("pass", h)], "new-pass");
+        assert!(
+            check(
+                Method::SetAppPasswd,
+                &[("is-pass", "1"), ("pass", h), ("new-pass", h)]
+            )
+            .is_ok()
+        );
+        rejects(
+            Method::SetAppPasswd,
+            &[("is-pass", "1"), ("pass", h)],
+            "new-pass",
+        );
         rejects(Method::SetAppPasswd, &[("is-pass", "0")], "pass");
-        rejects(Method::SetAppPasswd, &[("is-pass", "2"), ("pass", h)], "is-pass");
-        rejects(Method::SetDateTime, &[("timezone", "Mars/Olympus"), ("is-auto", "1")], "timezone");
-        rejects(Method::SetDateTime, &[("timezone", "UTC"), ("is-auto", "0"), ("time", "2019-13-01 00:00:00")], "time");
-        assert!(check(Method::SetDateTime, &[("timezone", "Asia/Shanghai"), ("is-auto", "0"), ("time", "2019-09-10 15:00:00")]).is_ok());
-        rejects(Method::SetEth, &[("is-dhcp", "0"), ("ip", "10.0.0.300"), ("mask", "255.0.0.0")], "ip");
+        rejects(
+            Method::SetAppPasswd,
+            &[("is-pass", "2"), ("pass", h)],
+            "is-pass",
+        );
+        rejects(
+            Method::SetDateTime,
+            &[("timezone", "Mars/Olympus"), ("is-auto", "1")],
+            "timezone",
+        );
+        rejects(
+            Method::SetDateTime,
+            &[
+                ("timezone", "UTC"),
+                ("is-auto", "0"),
+                ("time", "2019-13-01 00:00:00"),
+            ],
+            "time",
+        );
+        assert!(
+            check(
+                Method::SetDateTime,
+                &[
+                    ("timezone", "Asia/Shanghai"),
+                    ("is-auto", "0"),
+                    ("time", "2019-09-10 15:00:00")
+                ]
+            )
+            .is_ok()
+        );
+        rejects(
+            Method::SetEth,
+            &[
+                ("is-dhcp", "0"),
+                ("ip", "10.0.0.300"),
+                ("mask", "255.0.0.0"),
+            ],
+            "ip",
+        );
         rejects(Method::SetAudio, &[("kbps", "100")], "kbps");
-        rejects(Method::GetMediaFiles, &[("disk-type", "0"), ("start", "-1"), ("count", "3")], "start");
+        rejects(
+            Method::GetMediaFiles,
+            &[("disk-type", "0"), ("start", "-1"), ("count", "3")],
+            "start",
+        );
         rejects(Method::Update, &[("mode", "usb")], "mode");
-        rejects(Method::Login, &[("id", "Admin"), ("pass", "nothex")], "pass");
+        rejects(
+            Method::Login,
+            &[("id", "Admin"), ("pass", "nothex")],
+            "pass",
+        );
     }
 }

@@ -7,14 +7,21 @@ use std::process::Command;
 fn target_dir() -> PathBuf {
     // tests run from target/<profile>/deps/<test>-<hash>
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().and_then(|p| p.parent()).expect("target/<profile>").to_path_buf()
+    exe.parent()
+        .and_then(|p| p.parent())
+        .expect("target/<profile>")
+        .to_path_buf()
 }
 
 #[test]
 fn c_program_compiles_warning_free_and_passes() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let lib_dir = target_dir();
-    assert!(lib_dir.join("libultrastream.so").exists(), "libultrastream.so not built in {}", lib_dir.display());
+    assert!(
+        lib_dir.join("libultrastream.so").exists(),
+        "libultrastream.so not built in {}",
+        lib_dir.display()
+    );
     let out_dir = std::env::temp_dir().join(format!("usapi-c-abi-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).unwrap();
     let exe = out_dir.join("abi_test");

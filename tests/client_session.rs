@@ -3,11 +3,11 @@
 
 mod common;
 
-use common::{cookie, Action, Stub};
+use common::{Action, Stub, cookie};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use ultrastream::{md5_hex, Device, Error, Options};
+use ultrastream::{Device, Error, Options, md5_hex};
 
 /// A device that hands out sid-1, sid-2, ... and accepts only the newest.
 fn session_stub(always_need_auth: bool) -> (Stub, Arc<Mutex<Option<String>>>) {
@@ -48,9 +48,17 @@ fn relogin_once_after_session_expiry() {
     *valid.lock().unwrap() = None; // the device forgets the session
     assert_eq!(dev.get_status().unwrap().cur_status, 65552);
     assert_eq!(stub.count("login"), 2, "exactly one re-login");
-    let statuses: Vec<_> = stub.requests().into_iter().filter(|r| r.api_method() == "get-status").collect();
+    let statuses: Vec<_> = stub
+        .requests()
+        .into_iter()
+        .filter(|r| r.api_method() == "get-status")
+        .collect();
     assert_eq!(statuses.len(), 3, "the refused call is retried once");
-    assert_eq!(statuses[2].header("cookie"), Some("sid=sid2"), "the retry carries the new session");
+    assert_eq!(
+        statuses[2].header("cookie"),
+        Some("sid=sid2"),
+        "the retry carries the new session"
+    );
 }
 
 #[test]
@@ -89,7 +97,11 @@ fn concurrent_expiry_collapses_into_one_relogin() {
     for t in threads {
         assert_eq!(t.join().unwrap().unwrap(), 65552);
     }
-    assert_eq!(stub.count("login"), 2, "16 threads that saw -17 share one re-login");
+    assert_eq!(
+        stub.count("login"),
+        2,
+        "16 threads that saw -17 share one re-login"
+    );
 }
 
 #[test]
@@ -101,7 +113,10 @@ fn wrong_password_is_errpasswd_for_both_codes_and_leaks_nothing() {
         assert_eq!(err.code(), -1, "{answer}");
         let msg = err.to_string();
         assert!(msg.contains("wrong user name or password"), "{msg}");
-        assert!(!msg.contains("hunter2") && !msg.contains(&md5_hex("hunter2")), "{msg}");
+        assert!(
+            !msg.contains("hunter2") && !msg.contains(&md5_hex("hunter2")),
+            "{msg}"
+        );
         assert!(!dev.is_logged_in());
     }
 }
@@ -121,8 +136,15 @@ fn values_are_percent_encoded_on_the_wire() {
     })
     .unwrap();
     let reqs = stub.requests();
-    assert_eq!(reqs[0].target, "/usapi?method=set-name&name=My%20Box%2B1%20%27A%27");
-    assert!(reqs[1].target.contains("&root-folder=a%2Fb&"), "{}", reqs[1].target);
+    assert_eq!(
+        reqs[0].target,
+        "/usapi?method=set-name&name=My%20Box%2B1%20%27A%27"
+    );
+    assert!(
+        reqs[1].target.contains("&root-folder=a%2Fb&"),
+        "{}",
+        reqs[1].target
+    );
 }
 
 #[test]
@@ -150,10 +172,19 @@ fn a_connection_the_device_closed_is_replaced_silently() {
 
 #[test]
 fn a_request_that_reached_the_device_is_never_resent() {
-    let stub = Stub::start(|req| if req.api_method() == "start-rec" { Action::Drop } else { Action::Json(r#"{"result":0}"#.into()) });
+    let stub = Stub::start(|req| {
+        if req.api_method() == "start-rec" {
+            Action::Drop
+        } else {
+            Action::Json(r#"{"result":0}"#.into())
+        }
+    });
     let dev = Device::connect(&stub.addr, Options::default()).unwrap();
     let err = dev.start_rec().unwrap_err();
-    assert!(matches!(err, Error::Io(_) | Error::BadReply { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Io(_) | Error::BadReply { .. }),
+        "{err:?}"
+    );
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(stub.count("start-rec"), 1, "start-rec must not run twice");
     dev.stop_rec().unwrap();
@@ -178,24 +209,39 @@ fn timeouts_are_reported_within_the_timeout() {
         std::thread::sleep(Duration::from_millis(1500));
         Action::Json(r#"{"result":0}"#.into())
     });
-    let opts = Options { request_timeout: Duration::from_millis(300), ..Options::default() };
+    let opts = Options {
+        request_timeout: Duration::from_millis(300),
+        ..Options::default()
+    };
     let dev = Device::connect(&stub.addr, opts).unwrap();
     let t = std::time::Instant::now();
     let err = dev.ping().unwrap_err();
     assert_eq!(err.code(), -1005, "{err:?}");
-    assert!(t.elapsed() < Duration::from_millis(1200), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_millis(1200),
+        "{:?}",
+        t.elapsed()
+    );
 }
 
 #[test]
 fn refused_connection_is_a_connect_error() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dev = Device::connect(&format!("127.0.0.1:{port}"), Options::default()).unwrap();
     assert_eq!(dev.ping().unwrap_err().code(), -1004);
 }
 
 #[test]
 fn replies_with_unknown_keys_and_misspellings_parse() {
-    let body = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/get-status-real.json")).unwrap();
+    let body = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/get-status-real.json"
+    ))
+    .unwrap();
     let stub = Stub::start(move |_| Action::Json(body.clone()));
     let dev = Device::connect(&stub.addr, Options::default()).unwrap();
     let s = dev.get_status().unwrap();

@@ -2,10 +2,10 @@
 //! simulator, each asserting the device state it changed or the reply.
 
 use serde_json::Value;
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{CStr, CString, c_char};
 use std::ptr::{null, null_mut};
 use ultrastream::ffi::*;
-use ultrastream::sim::{fake_firmware, Model, SimOptions, Simulator};
+use ultrastream::sim::{Model, SimOptions, Simulator, fake_firmware};
 
 type NoParam = unsafe extern "C" fn(usapi_device, *mut *mut c_char) -> i32;
 
@@ -21,7 +21,12 @@ impl Fixture {
         let mut dev = 0;
         unsafe {
             assert_eq!(usapi_device_open(host.as_ptr(), null(), &mut dev), 0);
-            assert_eq!(usapi_login(dev, c"Admin".as_ptr(), c"Admin".as_ptr()), 0, "{}", last_error());
+            assert_eq!(
+                usapi_login(dev, c"Admin".as_ptr(), c"Admin".as_ptr()),
+                0,
+                "{}",
+                last_error()
+            );
         }
         Fixture { sim, dev }
     }
@@ -85,7 +90,9 @@ fn take(out: *mut c_char) -> Value {
 }
 
 fn last_error() -> String {
-    unsafe { CStr::from_ptr(usapi_last_error()) }.to_string_lossy().into_owned()
+    unsafe { CStr::from_ptr(usapi_last_error()) }
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn c(s: &str) -> CString {
@@ -140,9 +147,15 @@ fn universal_methods() {
     let id = f.settings()["stream-server"][0]["id"].as_i64().unwrap() as i32;
     f.ok(|d, o| unsafe { usapi_enable_server(d, id, 1, o) });
     assert_eq!(f.call0(usapi_start_live).0, 0);
-    assert_ne!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_LIVING, 0);
+    assert_ne!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_LIVING,
+        0
+    );
     assert_eq!(f.call0(usapi_stop_live).0, 0);
-    assert_eq!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_LIVING, 0);
+    assert_eq!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_LIVING,
+        0
+    );
 
     let ping = f.ok0(usapi_ping);
     assert_eq!(ping["result"], 0);
@@ -163,17 +176,29 @@ fn general_settings() {
 
     f.ok(|d, o| unsafe { usapi_set_app_passwd(d, 1, null(), c"pairing".as_ptr(), o) });
     assert_eq!(f.settings()["passwd"], 1);
-    f.ok(|d, o| unsafe { usapi_set_app_passwd(d, 1, c"pairing".as_ptr(), c"pairing2".as_ptr(), o) });
+    f.ok(|d, o| unsafe {
+        usapi_set_app_passwd(d, 1, c"pairing".as_ptr(), c"pairing2".as_ptr(), o)
+    });
     assert_eq!(f.settings()["passwd"], 1);
     f.ok(|d, o| unsafe { usapi_set_app_passwd(d, 0, c"pairing2".as_ptr(), null(), o) });
     assert_eq!(f.settings()["passwd"], 0);
 
     f.ok(|d, o| unsafe { usapi_set_first_over(d, c"First Box".as_ptr(), null(), o) });
     assert_eq!(f.settings()["name"], "First Box");
-    assert_eq!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_FIRST, 0);
+    assert_eq!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_FIRST,
+        0
+    );
 
     let (folder, prefix) = (c("a/b"), c("CAM"));
-    let rc = usapi_rec_control { usb_option: 1, sd_option: 2, mime_type: 1, root_folder: folder.as_ptr(), file_prefix: prefix.as_ptr(), time_unit: 10 };
+    let rc = usapi_rec_control {
+        usb_option: 1,
+        sd_option: 2,
+        mime_type: 1,
+        root_folder: folder.as_ptr(),
+        file_prefix: prefix.as_ptr(),
+        time_unit: 10,
+    };
     f.ok(|d, o| unsafe { usapi_set_rec_control(d, &rc, o) });
     let s = f.settings();
     assert_eq!(s["rec-control"]["root-folder"], "a/b");
@@ -182,17 +207,31 @@ fn general_settings() {
     assert_eq!(s["rec-control"]["mime-type"], 1);
     assert_eq!(s["rec-control"]["time-unit"], 10);
 
-    f.ok(|d, o| unsafe { usapi_set_softap(d, 1, 0, c"My SSID!".as_ptr(), c"pass word".as_ptr(), o) });
+    f.ok(|d, o| unsafe {
+        usapi_set_softap(d, 1, 0, c"My SSID!".as_ptr(), c"pass word".as_ptr(), o)
+    });
     let s = f.settings();
     assert_eq!(s["softap"]["softap-ssid"], "My SSID!");
     assert_eq!(s["softap"]["is-visible"], 0);
     assert_eq!(s["softap"]["softap-passwd"], "pass word");
 
-    f.ok(|d, o| unsafe { usapi_set_date_time(d, c"Asia/Shanghai".as_ptr(), c"2024-01-02 03:04:05".as_ptr(), o) });
+    f.ok(|d, o| unsafe {
+        usapi_set_date_time(
+            d,
+            c"Asia/Shanghai".as_ptr(),
+            c"2024-01-02 03:04:05".as_ptr(),
+            o,
+        )
+    });
     let s = f.settings();
     assert_eq!(s["date-time"]["timezone"], "Asia/Shanghai");
     assert_eq!(s["date-time"]["is-auto"], 0);
-    assert!(f.status()["cur-time"].as_str().unwrap().starts_with("2024-01-02"));
+    assert!(
+        f.status()["cur-time"]
+            .as_str()
+            .unwrap()
+            .starts_with("2024-01-02")
+    );
     f.ok(|d, o| unsafe { usapi_set_date_time(d, c"UTC".as_ptr(), null(), o) });
     assert_eq!(f.settings()["date-time"]["is-auto"], 1);
 
@@ -218,7 +257,10 @@ fn storage_methods() {
     // Format USB: running, then done, then cleared.
     f.ok0(usapi_start_format_usb);
     assert_eq!(f.status()["format-status"]["result"], 2);
-    assert_ne!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_FORMAT_DISK, 0);
+    assert_ne!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_FORMAT_DISK,
+        0
+    );
     f.advance(120_000);
     assert_eq!(f.status()["format-status"]["result"], 0);
     assert_eq!(f.status()["format-status"]["percent"], 100);
@@ -244,10 +286,19 @@ fn storage_methods() {
     f.advance(12 * 60_000);
     f.ok0(usapi_stop_rec);
     let page = f.ok(|d, o| unsafe { usapi_get_media_files(d, 0, 0, 100, o) });
-    let files: Vec<String> = page["media-files"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_string()).collect();
+    let files: Vec<String> = page["media-files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap().to_string())
+        .collect();
     assert!(files.len() >= 3, "{page}");
     let first = f.ok(|d, o| unsafe { usapi_get_media_files(d, 0, 0, 1, o) });
-    assert_eq!(first["media-files"].as_array().unwrap().len(), 1, "count pages");
+    assert_eq!(
+        first["media-files"].as_array().unwrap().len(),
+        1,
+        "count pages"
+    );
     let cs: Vec<CString> = files.iter().map(|n| c(n)).collect();
     let ptrs: Vec<*const c_char> = cs.iter().map(|s| s.as_ptr()).collect();
     f.ok(|d, o| unsafe { usapi_del_media_files(d, 0, ptrs.as_ptr(), ptrs.len(), o) });
@@ -269,7 +320,14 @@ fn server_methods() {
     let id = added["id"].as_i64().unwrap() as i32;
 
     f.ok(|d, o| unsafe { usapi_enable_server(d, id, 1, o) });
-    let find = |f: &Fixture| f.settings()["stream-server"].as_array().unwrap().iter().find(|s| s["id"] == id).cloned();
+    let find = |f: &Fixture| {
+        f.settings()["stream-server"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == id)
+            .cloned()
+    };
     assert_eq!(find(&f).unwrap()["is-use"], 1);
 
     let (n2, u2, k2) = (c("Renamed"), c("rtmp://127.0.0.1/other"), c("key-B"));
@@ -281,7 +339,10 @@ fn server_methods() {
     let (tn, tu, tk) = (c("Test"), c("rtmp://127.0.0.1/test"), c("key-T"));
     f.ok(|d, o| unsafe { usapi_start_test_server(d, &server(&tn, &tu, &tk), o) });
     assert_eq!(f.status()["living-test"]["result"], 2);
-    assert_ne!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_NET_TEST, 0);
+    assert_ne!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_NET_TEST,
+        0
+    );
     f.ok0(usapi_stop_test_server);
     assert_eq!(f.status()["living-test"]["result"], 5);
     f.ok0(usapi_clear_test_server);
@@ -296,14 +357,46 @@ fn encoding_methods() {
     let f = Fixture::new();
     f.ok(|d, o| unsafe { usapi_set_stream(d, 1, 1, 0, o) });
     let s = f.settings();
-    assert_eq!((s["rec-stream"].clone(), s["live-stream"].clone(), s["mws-stream"].clone()), (1.into(), 1.into(), 0.into()));
+    assert_eq!(
+        (
+            s["rec-stream"].clone(),
+            s["live-stream"].clone(),
+            s["mws-stream"].clone()
+        ),
+        (1.into(), 1.into(), 0.into())
+    );
 
-    let v = usapi_video { stream: 0, is_auto: 0, cx: 1280, cy: 720, duration: 333333, kbps: 2048, gop: 2, codec: 0, profile: 1, cbrstat: 30, fullrange: 1 };
+    let v = usapi_video {
+        stream: 0,
+        is_auto: 0,
+        cx: 1280,
+        cy: 720,
+        duration: 333333,
+        kbps: 2048,
+        gop: 2,
+        codec: 0,
+        profile: 1,
+        cbrstat: 30,
+        fullrange: 1,
+    };
     f.ok(|d, o| unsafe { usapi_set_video(d, &v, o) });
     let m = f.settings()["main-stream"].clone();
-    assert_eq!((m["cx"].clone(), m["cy"].clone(), m["kbps"].clone()), (1280.into(), 720.into(), 2048.into()));
-    assert_eq!((m["duration"].clone(), m["gop"].clone(), m["profile"].clone()), (333333.into(), 2.into(), 1.into()));
-    assert_eq!((m["cbrstat"].clone(), m["fullrange"].clone()), (30.into(), 1.into()));
+    assert_eq!(
+        (m["cx"].clone(), m["cy"].clone(), m["kbps"].clone()),
+        (1280.into(), 720.into(), 2048.into())
+    );
+    assert_eq!(
+        (
+            m["duration"].clone(),
+            m["gop"].clone(),
+            m["profile"].clone()
+        ),
+        (333333.into(), 2.into(), 1.into())
+    );
+    assert_eq!(
+        (m["cbrstat"].clone(), m["fullrange"].clone()),
+        (30.into(), 1.into())
+    );
 
     f.ok(|d, o| unsafe { usapi_set_audio(d, 64, o) });
     assert_eq!(f.settings()["audio"]["kbps"], 64);
@@ -313,11 +406,23 @@ fn encoding_methods() {
 fn user_methods_and_login_logout() {
     let f = Fixture::new();
     let users = f.ok0(usapi_get_users);
-    assert!(users["users"].as_array().unwrap().iter().any(|u| u["id"] == "Admin" && u["type"] == 1));
+    assert!(
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == "Admin" && u["type"] == 1)
+    );
 
     f.ok(|d, o| unsafe { usapi_add_user(d, c"Operator".as_ptr(), c"op-pass".as_ptr(), o) });
     let users = f.ok0(usapi_get_users);
-    assert!(users["users"].as_array().unwrap().iter().any(|u| u["id"] == "Operator" && u["type"] == 2));
+    assert!(
+        users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == "Operator" && u["type"] == 2)
+    );
 
     f.ok(|d, o| unsafe { usapi_set_password(d, c"Operator".as_ptr(), c"op-pass-2".as_ptr(), o) });
     // The operator can log in with the new password only.
@@ -325,40 +430,87 @@ fn user_methods_and_login_logout() {
     let mut op = 0;
     unsafe {
         assert_eq!(usapi_device_open(host.as_ptr(), null(), &mut op), 0);
-        assert_eq!(usapi_login(op, c"Operator".as_ptr(), c"op-pass".as_ptr()), USAPI_ERR_PASSWD);
-        assert_eq!(usapi_login(op, c"Operator".as_ptr(), c"op-pass-2".as_ptr()), 0);
+        assert_eq!(
+            usapi_login(op, c"Operator".as_ptr(), c"op-pass".as_ptr()),
+            USAPI_ERR_PASSWD
+        );
+        assert_eq!(
+            usapi_login(op, c"Operator".as_ptr(), c"op-pass-2".as_ptr()),
+            0
+        );
         assert_eq!(usapi_logout(op), 0);
         usapi_device_close(op);
     }
 
     f.ok(|d, o| unsafe { usapi_del_user(d, c"Operator".as_ptr(), o) });
     let users = f.ok0(usapi_get_users);
-    assert!(!users["users"].as_array().unwrap().iter().any(|u| u["id"] == "Operator"));
-    assert_eq!(f.with(|d, o| unsafe { usapi_del_user(d, c"Nobody".as_ptr(), o) }).0, USAPI_ERR_NO_USER);
+    assert!(
+        !users["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == "Operator")
+    );
+    assert_eq!(
+        f.with(|d, o| unsafe { usapi_del_user(d, c"Nobody".as_ptr(), o) })
+            .0,
+        USAPI_ERR_NO_USER
+    );
 
     // ch-password: the stored credentials follow, so re-login still works.
     f.ok(|d, o| unsafe { usapi_ch_password(d, c"Admin".as_ptr(), c"Admin2".as_ptr(), o) });
     f.control(r#"{"cmd":"expire-sessions"}"#);
-    assert_eq!(f.status()["result"], 0, "transparent re-login with the new password");
+    assert_eq!(
+        f.status()["result"],
+        0,
+        "transparent re-login with the new password"
+    );
 
     assert_eq!(usapi_logout(f.dev), 0);
-    assert_eq!(f.call0(usapi_get_status).0, USAPI_ERR_NEED_AUTH, "logged out, no credentials kept");
+    assert_eq!(
+        f.call0(usapi_get_status).0,
+        USAPI_ERR_NEED_AUTH,
+        "logged out, no credentials kept"
+    );
 }
 
 #[test]
 fn network_methods() {
     let f = Fixture::new();
-    f.ok(|d, o| unsafe { usapi_set_eth(d, 0, c"10.0.0.9".as_ptr(), c"255.255.255.0".as_ptr(), c"10.0.0.1".as_ptr(), c"10.0.0.1".as_ptr(), o) });
+    f.ok(|d, o| unsafe {
+        usapi_set_eth(
+            d,
+            0,
+            c"10.0.0.9".as_ptr(),
+            c"255.255.255.0".as_ptr(),
+            c"10.0.0.1".as_ptr(),
+            c"10.0.0.1".as_ptr(),
+            o,
+        )
+    });
     let eth = f.settings()["eth"].clone();
-    assert_eq!((eth["is-dhcp"].clone(), eth["ip"].clone(), eth["mask"].clone()), (0.into(), "10.0.0.9".into(), "255.255.255.0".into()));
+    assert_eq!(
+        (
+            eth["is-dhcp"].clone(),
+            eth["ip"].clone(),
+            eth["mask"].clone()
+        ),
+        (0.into(), "10.0.0.9".into(), "255.255.255.0".into())
+    );
     f.ok(|d, o| unsafe { usapi_set_eth(d, 1, null(), null(), null(), null(), o) });
     assert_eq!(f.settings()["eth"]["is-dhcp"], 1);
 
     f.ok0(usapi_disconn_wifi);
-    assert_eq!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_CONNECT_WIFI, 0);
+    assert_eq!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_CONNECT_WIFI,
+        0
+    );
     f.ok(|d, o| unsafe { usapi_set_softap(d, 1, 1, c"AP".as_ptr(), c"appass12".as_ptr(), o) });
     f.ok0(usapi_close_softap);
-    assert_eq!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_SOFTAP, 0);
+    assert_eq!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_SOFTAP,
+        0
+    );
 }
 
 #[test]
@@ -369,7 +521,11 @@ fn firmware_methods() {
     f.advance(30_000);
     let st = f.status();
     assert_eq!(st["check-upgrade"]["result"], 0);
-    assert!(!st["upgrade"]["ver"].as_str().unwrap().is_empty(), "{}", st["upgrade"]);
+    assert!(
+        !st["upgrade"]["ver"].as_str().unwrap().is_empty(),
+        "{}",
+        st["upgrade"]
+    );
     f.ok0(usapi_clear_check_update);
     assert_eq!(f.status()["check-upgrade"]["result"], 27);
 
@@ -383,7 +539,9 @@ fn firmware_methods() {
 
     // Upload the wrong model: refused with -34.
     let sdi = fake_firmware(Model::Sdi, "1.2.200");
-    let (code, _) = f.with(|d, o| unsafe { usapi_upload_update_data(d, c"fw.mwf".as_ptr(), sdi.as_ptr(), sdi.len(), o) });
+    let (code, _) = f.with(|d, o| unsafe {
+        usapi_upload_update_data(d, c"fw.mwf".as_ptr(), sdi.as_ptr(), sdi.len(), o)
+    });
     assert_eq!(code, USAPI_ERR_MWF_UNSUPPORTED);
 
     // Upload from a file, update, reboot, back with the new version.
@@ -398,7 +556,10 @@ fn firmware_methods() {
     assert_eq!(f.status()["upgrade-status"]["result"], 2);
     f.advance(600_000);
     wait_until_up(&f);
-    assert_eq!(f.ok0(usapi_get_info)["product"]["firmware-ver-s"], "1.2.200");
+    assert_eq!(
+        f.ok0(usapi_get_info)["product"]["firmware-ver-s"],
+        "1.2.200"
+    );
 }
 
 /// Poll ping until the device answers again (it was rebooting).
@@ -421,15 +582,25 @@ fn reboot_and_reset() {
     // It answers for a moment (statusReboot set), then goes quiet.
     f.advance(1_000);
     let (code, _) = f.call0(usapi_ping);
-    assert!(code == USAPI_E_CONNECT || code == USAPI_E_IO || code == USAPI_E_TIMEOUT, "a rebooting device does not answer: {code}");
+    assert!(
+        code == USAPI_E_CONNECT || code == USAPI_E_IO || code == USAPI_E_TIMEOUT,
+        "a rebooting device does not answer: {code}"
+    );
     f.advance(120_000);
     wait_until_up(&f);
     // Sessions are gone after a reboot; the library logs in again by itself.
-    assert_eq!(f.settings()["name"], "Before Reset", "reboot keeps settings");
+    assert_eq!(
+        f.settings()["name"],
+        "Before Reset",
+        "reboot keeps settings"
+    );
     // is-startup-rec is on by default, so the device records after boot;
     // reset is mutually exclusive with recording (API Limits).
     assert_eq!(f.settings()["is-startup-rec"], 1);
-    assert_ne!(f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_RECORD, 0);
+    assert_ne!(
+        f.status()["cur-status"].as_u64().unwrap() as u32 & USAPI_STATUS_RECORD,
+        0
+    );
     assert_eq!(f.call0(usapi_reset_all_settings).0, USAPI_ERR_BUSY);
     f.ok0(usapi_stop_rec);
     f.call0(usapi_stop_live);
@@ -437,7 +608,11 @@ fn reboot_and_reset() {
     f.ok0(usapi_reset_all_settings);
     f.advance(120_000);
     wait_until_up(&f);
-    assert_ne!(f.settings()["name"], "Before Reset", "reset restores defaults");
+    assert_ne!(
+        f.settings()["name"],
+        "Before Reset",
+        "reset restores defaults"
+    );
 }
 
 #[test]
@@ -447,7 +622,14 @@ fn generic_call_reaches_every_kind_of_method() {
     let params = c(r#"{"name":"Via Call"}"#);
     f.ok(|d, o| unsafe { usapi_call(d, name.as_ptr(), params.as_ptr(), o) });
     assert_eq!(f.settings()["name"], "Via Call");
-    let v = f.ok(|d, o| unsafe { usapi_call(d, c"get-media-files".as_ptr(), c"{\"disk-type\":1,\"start\":0,\"count\":5}".as_ptr(), o) });
+    let v = f.ok(|d, o| unsafe {
+        usapi_call(
+            d,
+            c"get-media-files".as_ptr(),
+            c"{\"disk-type\":1,\"start\":0,\"count\":5}".as_ptr(),
+            o,
+        )
+    });
     assert_eq!(v["result"], 0);
     assert!(v["media-files"].is_array());
 }
@@ -461,11 +643,21 @@ fn sixteen_threads_share_one_handle() {
             std::thread::spawn(move || {
                 for j in 0..10 {
                     let mut out: *mut c_char = null_mut();
-                    assert_eq!(unsafe { usapi_get_status(dev, &mut out) }, 0, "{}", last_error());
+                    assert_eq!(
+                        unsafe { usapi_get_status(dev, &mut out) },
+                        0,
+                        "{}",
+                        last_error()
+                    );
                     let v = take(out);
                     assert_eq!(v["result"], 0);
                     let name = c(&format!("T{i} {j}"));
-                    assert_eq!(unsafe { usapi_set_name(dev, name.as_ptr(), null_mut()) }, 0, "{}", last_error());
+                    assert_eq!(
+                        unsafe { usapi_set_name(dev, name.as_ptr(), null_mut()) },
+                        0,
+                        "{}",
+                        last_error()
+                    );
                 }
             })
         })
@@ -490,14 +682,25 @@ fn this_file_exercises_all_56_methods() {
         }
     }
     assert_eq!(ultrastream::METHODS.len(), 56);
-    assert!(missing.is_empty(), "methods without a round trip here: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "methods without a round trip here: {missing:?}"
+    );
 }
 
 #[test]
 fn the_method_map_lists_every_method() {
     let map = include_str!("../docs/mapping.md");
     for m in ultrastream::METHODS {
-        assert!(map.contains(&format!("`{}`", m.name)), "docs/mapping.md lacks {}", m.name);
-        assert!(map.contains(&format!("usapi_{}", m.name.replace('-', "_"))), "docs/mapping.md lacks usapi_ for {}", m.name);
+        assert!(
+            map.contains(&format!("`{}`", m.name)),
+            "docs/mapping.md lacks {}",
+            m.name
+        );
+        assert!(
+            map.contains(&format!("usapi_{}", m.name.replace('-', "_"))),
+            "docs/mapping.md lacks usapi_ for {}",
+            m.name
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Encoding parameters (document section 6).
 
-use super::general::flag as flag_str;
 use super::Method;
+use super::general::flag as flag_str;
 use crate::client::{Device, Reply, Result};
 
 /// Arguments of set-video; values come from get-info's codec-cap.
@@ -27,7 +27,19 @@ pub struct VideoArgs {
 impl Default for VideoArgs {
     /// The document's main-stream example: 1080p60 H.264 High at 4 Mbps.
     fn default() -> Self {
-        VideoArgs { stream: 0, is_auto: false, cx: 1920, cy: 1080, duration: 166667, kbps: 4096, gop: 1, codec: 0, profile: 2, cbrstat: 60, fullrange: false }
+        VideoArgs {
+            stream: 0,
+            is_auto: false,
+            cx: 1920,
+            cy: 1080,
+            duration: 166667,
+            kbps: 4096,
+            gop: 1,
+            codec: 0,
+            profile: 2,
+            cbrstat: 60,
+            fullrange: false,
+        }
     }
 }
 
@@ -36,15 +48,28 @@ impl Device {
     pub fn set_stream(&self, rec: i64, live: i64, mws: i64) -> Result<Reply> {
         self.send(
             Method::SetStream,
-            &[("rec", &rec.to_string()), ("live", &live.to_string()), ("mws", &mws.to_string())],
+            &[
+                ("rec", &rec.to_string()),
+                ("live", &live.to_string()),
+                ("mws", &mws.to_string()),
+            ],
             None,
         )
     }
     /// set-video.
     pub fn set_video(&self, v: &VideoArgs) -> Result<Reply> {
         let n = |x: i64| x.to_string();
-        let (stream, cx, cy, duration, kbps, gop, codec, profile, cbrstat) =
-            (n(v.stream), n(v.cx), n(v.cy), n(v.duration), n(v.kbps), n(v.gop), n(v.codec), n(v.profile), n(v.cbrstat));
+        let (stream, cx, cy, duration, kbps, gop, codec, profile, cbrstat) = (
+            n(v.stream),
+            n(v.cx),
+            n(v.cy),
+            n(v.duration),
+            n(v.kbps),
+            n(v.gop),
+            n(v.codec),
+            n(v.profile),
+            n(v.cbrstat),
+        );
         self.send(
             Method::SetVideo,
             &[

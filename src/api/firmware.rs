@@ -18,10 +18,20 @@ pub enum Firmware {
 pub(crate) fn multipart(filename: &str, data: &[u8]) -> (String, Vec<u8>) {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    let boundary = format!("----ultrastream{:016x}{:08x}", seed as u64, COUNTER.fetch_add(1, Ordering::Relaxed));
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let boundary = format!(
+        "----ultrastream{:016x}{:08x}",
+        seed as u64,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
     // Quotes and line breaks would break the part header.
-    let safe: String = filename.chars().map(|c| if c == '"' || c.is_control() { '_' } else { c }).collect();
+    let safe: String = filename
+        .chars()
+        .map(|c| if c == '"' || c.is_control() { '_' } else { c })
+        .collect();
     let mut body = Vec::with_capacity(data.len() + 256);
     body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
     body.extend_from_slice(data);
@@ -44,8 +54,13 @@ impl Device {
     }
     /// upload-update-file from a local file, the reply as it came.
     pub fn upload_update_file_reply(&self, path: &std::path::Path) -> Result<Reply> {
-        let data = std::fs::read(path).map_err(|e| Error::File(format!("cannot read firmware file {}: {e}", path.display())))?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("firmware.mwf");
+        let data = std::fs::read(path).map_err(|e| {
+            Error::File(format!("cannot read firmware file {}: {e}", path.display()))
+        })?;
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("firmware.mwf");
         self.upload_update_bytes_reply(name, &data)
     }
     /// upload-update-file from memory.

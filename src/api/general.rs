@@ -1,7 +1,7 @@
 //! General settings (document section 3).
 
 use super::Method;
-use crate::client::{md5_hex, Device, Reply, Result};
+use crate::client::{Device, Reply, Result, md5_hex};
 
 /// The three forms of set-app-passwd. Passwords are plain; they are hashed
 /// with MD5 before they leave the library.
@@ -49,20 +49,32 @@ impl Device {
     }
     /// set-app-settings.
     pub fn set_app_settings(&self, enabled: bool) -> Result<Reply> {
-        self.send(Method::SetAppSettings, &[("is-settings", flag(enabled))], None)
+        self.send(
+            Method::SetAppSettings,
+            &[("is-settings", flag(enabled))],
+            None,
+        )
     }
     /// set-app-passwd, in one of its three forms.
     pub fn set_app_passwd(&self, form: AppPassword<'_>) -> Result<Reply> {
         match form {
-            AppPassword::Enable { new } => {
-                self.send(Method::SetAppPasswd, &[("is-pass", "1"), ("new-pass", &md5_hex(new))], None)
-            }
-            AppPassword::Disable { old } => {
-                self.send(Method::SetAppPasswd, &[("is-pass", "0"), ("pass", &md5_hex(old))], None)
-            }
+            AppPassword::Enable { new } => self.send(
+                Method::SetAppPasswd,
+                &[("is-pass", "1"), ("new-pass", &md5_hex(new))],
+                None,
+            ),
+            AppPassword::Disable { old } => self.send(
+                Method::SetAppPasswd,
+                &[("is-pass", "0"), ("pass", &md5_hex(old))],
+                None,
+            ),
             AppPassword::Modify { old, new } => self.send(
                 Method::SetAppPasswd,
-                &[("is-pass", "1"), ("pass", &md5_hex(old)), ("new-pass", &md5_hex(new))],
+                &[
+                    ("is-pass", "1"),
+                    ("pass", &md5_hex(old)),
+                    ("new-pass", &md5_hex(new)),
+                ],
                 None,
             ),
         }
@@ -71,8 +83,20 @@ impl Device {
     /// password (the URL parameter is `passwd`, as the document's example shows).
     pub fn set_first_over(&self, name: &str, password: Option<&str>) -> Result<Reply> {
         match password {
-            Some(p) => self.send(Method::SetFirstOver, &[("name", name), ("enable-passwd", "1"), ("passwd", &md5_hex(p))], None),
-            None => self.send(Method::SetFirstOver, &[("name", name), ("enable-passwd", "0")], None),
+            Some(p) => self.send(
+                Method::SetFirstOver,
+                &[
+                    ("name", name),
+                    ("enable-passwd", "1"),
+                    ("passwd", &md5_hex(p)),
+                ],
+                None,
+            ),
+            None => self.send(
+                Method::SetFirstOver,
+                &[("name", name), ("enable-passwd", "0")],
+                None,
+            ),
         }
     }
     /// set-rec-control.
@@ -107,13 +131,25 @@ impl Device {
     /// Some("YYYY-MM-DD HH:MM:SS") sets it by hand.
     pub fn set_date_time(&self, timezone: &str, time: Option<&str>) -> Result<Reply> {
         match time {
-            None => self.send(Method::SetDateTime, &[("timezone", timezone), ("is-auto", "1"), ("time", "")], None),
-            Some(t) => self.send(Method::SetDateTime, &[("timezone", timezone), ("is-auto", "0"), ("time", t)], None),
+            None => self.send(
+                Method::SetDateTime,
+                &[("timezone", timezone), ("is-auto", "1"), ("time", "")],
+                None,
+            ),
+            Some(t) => self.send(
+                Method::SetDateTime,
+                &[("timezone", timezone), ("is-auto", "0"), ("time", t)],
+                None,
+            ),
         }
     }
     /// set-signal-lost-ctrl: stop recording when the input signal is lost.
     pub fn set_signal_lost_ctrl(&self, stop: bool) -> Result<Reply> {
-        self.send(Method::SetSignalLostCtrl, &[("is-signal-lost", flag(stop))], None)
+        self.send(
+            Method::SetSignalLostCtrl,
+            &[("is-signal-lost", flag(stop))],
+            None,
+        )
     }
     /// set-startup-rec.
     pub fn set_startup_rec(&self, on: bool) -> Result<Reply> {
@@ -121,7 +157,11 @@ impl Device {
     }
     /// set-startup-live.
     pub fn set_startup_live(&self, on: bool) -> Result<Reply> {
-        self.send(Method::SetStartupLive, &[("is-startup-live", flag(on))], None)
+        self.send(
+            Method::SetStartupLive,
+            &[("is-startup-live", flag(on))],
+            None,
+        )
     }
     /// set-ssdp: enable UPnP / SSDP.
     pub fn set_ssdp(&self, on: bool) -> Result<Reply> {
@@ -129,8 +169,10 @@ impl Device {
     }
     /// set-hdmi-rec-ctrl.
     pub fn set_hdmi_rec_ctrl(&self, on: bool) -> Result<Reply> {
-        self.send(Method::SetHdmiRecCtrl, &[("is-hdmi-rec-ctrl", flag(on))], None)
+        self.send(
+            Method::SetHdmiRecCtrl,
+            &[("is-hdmi-rec-ctrl", flag(on))],
+            None,
+        )
     }
 }
-
-

@@ -16,10 +16,10 @@ mod users;
 
 pub use firmware::Firmware;
 
+pub use encoding::VideoArgs;
 pub use general::{AppPassword, RecControlArgs, SoftApArgs};
 pub use network::EthArgs;
-pub use server::{ServerArgs, ServerType, NetMode};
-pub use encoding::VideoArgs;
+pub use server::{NetMode, ServerArgs, ServerType};
 
 /// How a parameter's value is checked before any traffic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,10 +65,18 @@ pub struct Param {
 }
 
 const fn req(name: &'static str, rule: Rule) -> Param {
-    Param { name, rule, required: true }
+    Param {
+        name,
+        rule,
+        required: true,
+    }
 }
 const fn opt(name: &'static str, rule: Rule) -> Param {
-    Param { name, rule, required: false }
+    Param {
+        name,
+        rule,
+        required: false,
+    }
 }
 
 /// How the request travels.
@@ -110,14 +118,30 @@ pub struct MethodSpec {
 
 pub(crate) const VIDEO_KBPS: &[i64] = &[256, 512, 768, 1024, 1536, 2048, 3072, 4096, 8192];
 pub(crate) const AUDIO_KBPS: &[i64] = &[16, 32, 48, 64, 96, 128];
-pub(crate) const DURATIONS: &[i64] = &[666667, 416667, 400000, 333667, 333333, 200000, 166833, 166667];
+pub(crate) const DURATIONS: &[i64] = &[
+    666667, 416667, 400000, 333667, 333333, 200000, 166833, 166667,
+];
 pub(crate) const GOP_SEC: &[i64] = &[1, 2, 5, 10, 30, 60];
 pub(crate) const STAT_SEC: &[i64] = &[1, 5, 10, 30, 60];
 pub(crate) const TIME_UNITS: &[i64] = &[5, 10, 30, 40, 50, 60, 90, 120];
 pub(crate) const RESOLUTIONS: &[(i64, i64)] = &[
-    (480, 360), (640, 360), (640, 480), (720, 480), (720, 576), (768, 576), (800, 600),
-    (960, 540), (1024, 768), (1280, 720), (1280, 800), (1280, 960), (1280, 1024),
-    (1440, 900), (1440, 1080), (1600, 1200), (1920, 1080),
+    (480, 360),
+    (640, 360),
+    (640, 480),
+    (720, 480),
+    (720, 576),
+    (768, 576),
+    (800, 600),
+    (960, 540),
+    (1024, 768),
+    (1280, 720),
+    (1280, 800),
+    (1280, 960),
+    (1280, 1024),
+    (1440, 900),
+    (1440, 1080),
+    (1600, 1200),
+    (1920, 1080),
 ];
 
 const SERVER_PARAMS: &[Param] = &[
@@ -288,7 +312,11 @@ mod tests {
             assert_eq!(Method::from_name(m.name), Some(m.method));
         }
         let tsv = include_str!("../../tests/data/methods.tsv");
-        let names: Vec<&str> = tsv.lines().skip(1).filter_map(|l| l.split('\t').nth(1)).collect();
+        let names: Vec<&str> = tsv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split('\t').nth(1))
+            .collect();
         assert_eq!(names.len(), 56);
         for n in names {
             assert!(Method::from_name(n).is_some(), "{n} missing from the table");

@@ -1,7 +1,7 @@
 //! Stream servers (document section 5).
 
-use super::general::flag as flag_str;
 use super::Method;
+use super::general::flag as flag_str;
 use crate::client::{Device, Reply, Result};
 
 /// Server type (`type`).
@@ -40,7 +40,12 @@ pub struct ServerArgs {
 }
 
 impl ServerArgs {
-    fn params<'a>(&'a self, kind: &'a str, net: &'a str, with_name: bool) -> Vec<(&'a str, &'a str)> {
+    fn params<'a>(
+        &'a self,
+        kind: &'a str,
+        net: &'a str,
+        with_name: bool,
+    ) -> Vec<(&'a str, &'a str)> {
         let mut p = vec![("type", kind)];
         if with_name {
             p.push(("name", self.name.as_str()));
@@ -66,11 +71,19 @@ impl Device {
     }
     /// enable-server: at most 2 enabled; Facebook and 8 Mbps only alone.
     pub fn enable_server(&self, id: i64, enabled: bool) -> Result<Reply> {
-        self.send(Method::EnableServer, &[("id", &id.to_string()), ("is-use", flag_str(enabled))], None)
+        self.send(
+            Method::EnableServer,
+            &[("id", &id.to_string()), ("is-use", flag_str(enabled))],
+            None,
+        )
     }
     /// set-server: change server `id`.
     pub fn set_server(&self, id: i64, s: &ServerArgs) -> Result<Reply> {
-        let (k, n, i) = ((s.kind as i64).to_string(), (s.net_mode as i64).to_string(), id.to_string());
+        let (k, n, i) = (
+            (s.kind as i64).to_string(),
+            (s.net_mode as i64).to_string(),
+            id.to_string(),
+        );
         let mut p = vec![("id", i.as_str())];
         p.extend(s.params(&k, &n, true));
         self.send(Method::SetServer, &p, None)

@@ -37,7 +37,11 @@ impl Device {
     pub fn get_media_files_reply(&self, disk_type: i64, start: i64, count: i64) -> Result<Reply> {
         self.send(
             Method::GetMediaFiles,
-            &[("disk-type", &disk_type.to_string()), ("start", &start.to_string()), ("count", &count.to_string())],
+            &[
+                ("disk-type", &disk_type.to_string()),
+                ("start", &start.to_string()),
+                ("count", &count.to_string()),
+            ],
             None,
         )
     }
@@ -51,10 +55,17 @@ impl Device {
         }
         for n in names {
             if n.is_empty() || n.len() > 255 || n.contains('/') || n.chars().any(char::is_control) {
-                return Err(Error::invalid("media-files", "file names are 1-255 bytes, without '/' or control characters"));
+                return Err(Error::invalid(
+                    "media-files",
+                    "file names are 1-255 bytes, without '/' or control characters",
+                ));
             }
         }
         let body = serde_json::json!({ "disk-type": disk_type, "media-files": names }).to_string();
-        self.send(Method::DelMediaFiles, &[], Some(("application/json;charset=UTF-8", body.as_bytes())))
+        self.send(
+            Method::DelMediaFiles,
+            &[],
+            Some(("application/json;charset=UTF-8", body.as_bytes())),
+        )
     }
 }

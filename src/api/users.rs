@@ -2,7 +2,7 @@
 //! hashed with MD5 before they leave the library.
 
 use super::Method;
-use crate::client::{md5_hex, Device, Reply, Result};
+use crate::client::{Device, Reply, Result, md5_hex};
 use crate::model::Users;
 
 impl Device {
@@ -12,7 +12,11 @@ impl Device {
     }
     /// add-user.
     pub fn add_user(&self, id: &str, password: &str) -> Result<Reply> {
-        self.send(Method::AddUser, &[("id", id), ("pass", &md5_hex(password))], None)
+        self.send(
+            Method::AddUser,
+            &[("id", id), ("pass", &md5_hex(password))],
+            None,
+        )
     }
     /// del-user.
     pub fn del_user(&self, id: &str) -> Result<Reply> {
@@ -22,12 +26,20 @@ impl Device {
     /// stored credentials follow, so a later re-login uses the new one.
     pub fn ch_password(&self, old: &str, new: &str) -> Result<Reply> {
         let new_md5 = md5_hex(new);
-        let r = self.send(Method::ChPassword, &[("pass", &md5_hex(old)), ("new-pass", &new_md5)], None)?;
+        let r = self.send(
+            Method::ChPassword,
+            &[("pass", &md5_hex(old)), ("new-pass", &new_md5)],
+            None,
+        )?;
         self.replace_stored_password(new_md5);
         Ok(r)
     }
     /// set-password: an administrator resets another user's password.
     pub fn set_password(&self, id: &str, password: &str) -> Result<Reply> {
-        self.send(Method::SetPassword, &[("id", id), ("pass", &md5_hex(password))], None)
+        self.send(
+            Method::SetPassword,
+            &[("id", id), ("pass", &md5_hex(password))],
+            None,
+        )
     }
 }

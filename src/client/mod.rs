@@ -1,7 +1,6 @@
 //! The safe Rust client: `Device`, its session, and the one request path
 //! every API method goes through.
 
-
 mod transport;
 
 pub use crate::error::{Error, Result};
@@ -57,7 +56,10 @@ pub struct Reply {
 impl Reply {
     /// Parse the reply into one of the typed views in `model`.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(&self.json).map_err(|e| Error::BadReply { method: String::new(), detail: e.to_string() })
+        T::deserialize(&self.json).map_err(|e| Error::BadReply {
+            method: String::new(),
+            detail: e.to_string(),
+        })
     }
 }
 
@@ -97,29 +99,44 @@ pub fn md5_hex(s: &str) -> String {
 /// Parse `host`, `host:port`, `[v6]:port` or a bare IPv6 address into the
 /// URL authority. Anything that could smuggle a path or query is refused.
 fn authority(host: &str) -> Result<String> {
-    let bad = |why: &str| Error::invalid("host", format!("{why} (expected \"10.0.0.5\", \"name:8080\" or \"[::1]:8080\")"));
+    let bad = |why: &str| {
+        Error::invalid(
+            "host",
+            format!("{why} (expected \"10.0.0.5\", \"name:8080\" or \"[::1]:8080\")"),
+        )
+    };
     let host = host.trim();
-    let host = host.strip_prefix("http://").unwrap_or(host).trim_end_matches('/');
+    let host = host
+        .strip_prefix("http://")
+        .unwrap_or(host)
+        .trim_end_matches('/');
     if host.is_empty() {
         return Err(bad("empty"));
     }
     let (name, port) = if let Some(rest) = host.strip_prefix('[') {
         let (v6, after) = rest.split_once(']').ok_or_else(|| bad("unclosed '['"))?;
-        v6.parse::<std::net::Ipv6Addr>().map_err(|_| bad("not an IPv6 address"))?;
+        v6.parse::<std::net::Ipv6Addr>()
+            .map_err(|_| bad("not an IPv6 address"))?;
         let port = match after {
             "" => None,
             p => Some(p.strip_prefix(':').ok_or_else(|| bad("junk after ']'"))?),
         };
         (format!("[{v6}]"), port)
     } else if host.matches(':').count() > 1 {
-        host.parse::<std::net::Ipv6Addr>().map_err(|_| bad("not an IPv6 address"))?;
+        host.parse::<std::net::Ipv6Addr>()
+            .map_err(|_| bad("not an IPv6 address"))?;
         (format!("[{host}]"), None)
     } else {
         let (n, p) = match host.split_once(':') {
             Some((n, p)) => (n, Some(p)),
             None => (host, None),
         };
-        if n.is_empty() || n.len() > 253 || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') {
+        if n.is_empty()
+            || n.len() > 253
+            || !n
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        {
             return Err(bad("host names use letters, digits, '.' and '-'"));
         }
         (n.to_string(), p)
@@ -138,8 +155,18 @@ impl Device {
     /// "[::1]:8080"). No traffic happens until the first call.
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
         let base = format!("http://{}/usapi?method=", authority(host)?);
-        let transport = Transport::new(opts.connect_timeout, opts.request_timeout, opts.max_reply_bytes);
-        Ok(Device { base, opts, transport, session: Mutex::new(Session::default()), login_lock: Mutex::new(()) })
+        let transport = Transport::new(
+            opts.connect_timeout,
+            opts.request_timeout,
+            opts.max_reply_bytes,
+        );
+        Ok(Device {
+            base,
+            opts,
+            transport,
+            session: Mutex::new(Session::default()),
+            login_lock: Mutex::new(()),
+        })
     }
 
     /// The options this device was opened with.
@@ -172,10 +199,16 @@ impl Device {
         let reply = into_reply("login", raw.status, raw.body)?;
         // The document says 36 for a wrong user or password; devices answer -1.
         if reply.result == codes::RET_LOGIN_FAILED || reply.result == codes::ERR_PASSWD {
-            return Err(Error::Device { method: "login".into(), code: codes::ERR_PASSWD });
+            return Err(Error::Device {
+                method: "login".into(),
+                code: codes::ERR_PASSWD,
+            });
         }
         if reply.result != 0 {
-            return Err(Error::Device { method: "login".into(), code: reply.result });
+            return Err(Error::Device {
+                method: "login".into(),
+                code: reply.result,
+            });
         }
         let mut s = self.session();
         s.sid = raw.set_cookie_sid.or(s.sid.take());
@@ -223,14 +256,25 @@ impl Device {
 
     /// The one request path: validate, send with the session cookie, and on
     /// a top-level -17 re-login once and retry once.
-    pub(crate) fn send(&self, method: Method, params: &[(&str, &str)], body: Option<(&str, &[u8])>) -> Result<Reply> {
+    pub(crate) fn send(
+        &self,
+        method: Method,
+        params: &[(&str, &str)],
+        body: Option<(&str, &[u8])>,
+    ) -> Result<Reply> {
         if self.opts.validate {
             crate::validate::check(method, params)?;
         }
         self.send_named(method.name(), method.spec().needs_login, params, body)
     }
 
-    fn send_named(&self, name: &str, needs_login: bool, params: &[(&str, &str)], body: Option<(&str, &[u8])>) -> Result<Reply> {
+    fn send_named(
+        &self,
+        name: &str,
+        needs_login: bool,
+        params: &[(&str, &str)],
+        body: Option<(&str, &[u8])>,
+    ) -> Result<Reply> {
         let url = self.url(name, params);
         let timeout = body.map(|_| self.opts.upload_timeout);
         let attempt = |sid: &Option<String>| -> Result<Reply> {
@@ -239,7 +283,9 @@ impl Device {
                 Some((content_type, data)) => Body::Bytes { content_type, data },
                 None => Body::None,
             };
-            let raw = self.transport.send(&url, name, cookie.as_deref(), b, timeout)?;
+            let raw = self
+                .transport
+                .send(&url, name, cookie.as_deref(), b, timeout)?;
             into_reply(name, raw.status, raw.body)
         };
         let (sid, generation) = {
@@ -254,7 +300,10 @@ impl Device {
             reply = attempt(&sid)?;
         }
         if codes::is_failure(reply.result) {
-            return Err(Error::Device { method: name.to_string(), code: reply.result });
+            return Err(Error::Device {
+                method: name.to_string(),
+                code: reply.result,
+            });
         }
         Ok(reply)
     }
@@ -272,7 +321,10 @@ impl Device {
         }
         match (user, pass) {
             (Some(u), Some(p)) => self.do_login(&u, &p),
-            _ => Err(Error::Device { method: "login".into(), code: codes::ERR_NEED_AUTH }),
+            _ => Err(Error::Device {
+                method: "login".into(),
+                code: codes::ERR_NEED_AUTH,
+            }),
         }
     }
 
@@ -284,16 +336,30 @@ impl Device {
         match Method::from_name(method) {
             Some(m) if m.spec().transport != Wire::Get => Err(Error::invalid(
                 "method",
-                format!("{method} sends a body; use its typed function (del_media_files / upload_update_file)"),
+                format!(
+                    "{method} sends a body; use its typed function (del_media_files / upload_update_file)"
+                ),
             )),
             Some(m) => self.send(m, params, None),
             None => {
-                if method.is_empty() || method.len() > 64 || !method.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                if method.is_empty()
+                    || method.len() > 64
+                    || !method
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                {
                     return Err(Error::UnknownMethod(method.to_string()));
                 }
                 for (k, _) in params {
-                    if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-                        return Err(Error::invalid(k, "parameter names use letters, digits, '-' and '_'"));
+                    if k.is_empty()
+                        || !k
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    {
+                        return Err(Error::invalid(
+                            k,
+                            "parameter names use letters, digits, '-' and '_'",
+                        ));
                     }
                 }
                 self.send_named(method, true, params, None)
@@ -313,14 +379,22 @@ impl Device {
                         Value::String(s) => s.clone(),
                         Value::Number(n) => n.to_string(),
                         Value::Bool(b) => (*b as i32).to_string(),
-                        _ => return Err(Error::invalid(k, "values must be strings, numbers or booleans")),
+                        _ => {
+                            return Err(Error::invalid(
+                                k,
+                                "values must be strings, numbers or booleans",
+                            ));
+                        }
                     };
                     Ok((k.clone(), s))
                 })
                 .collect::<Result<_>>()?,
             _ => return Err(Error::invalid("params_json", "must be a flat JSON object")),
         };
-        let borrowed: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let borrowed: Vec<(&str, &str)> = owned
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         self.call(method, &borrowed)
     }
 }
@@ -328,10 +402,19 @@ impl Device {
 /// Turn an HTTP reply into a `Reply`, or the error that describes it.
 fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
     if status != 200 {
-        return Err(Error::HttpStatus { method: method.to_string(), status });
+        return Err(Error::HttpStatus {
+            method: method.to_string(),
+            status,
+        });
     }
-    let json: Value = serde_json::from_str(&body).map_err(|e| Error::BadReply { method: method.to_string(), detail: e.to_string() })?;
-    let obj = json.as_object().ok_or_else(|| Error::BadReply { method: method.to_string(), detail: "not a JSON object".into() })?;
+    let json: Value = serde_json::from_str(&body).map_err(|e| Error::BadReply {
+        method: method.to_string(),
+        detail: e.to_string(),
+    })?;
+    let obj = json.as_object().ok_or_else(|| Error::BadReply {
+        method: method.to_string(),
+        detail: "not a JSON object".into(),
+    })?;
     // upload-update-file answers with "status"; everything else "result".
     let code = obj.get("result").or_else(|| obj.get("status"));
     let result = match code {
@@ -340,7 +423,10 @@ fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
             .as_i64()
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
             .and_then(|n| i32::try_from(n).ok())
-            .ok_or_else(|| Error::BadReply { method: method.to_string(), detail: format!("result is not an integer: {v}") })?,
+            .ok_or_else(|| Error::BadReply {
+                method: method.to_string(),
+                detail: format!("result is not an integer: {v}"),
+            })?,
     };
     Ok(Reply { result, body, json })
 }
@@ -362,17 +448,38 @@ mod tests {
         assert_eq!(authority("[::1]:8080").unwrap(), "[::1]:8080");
         assert_eq!(authority("::1").unwrap(), "[::1]");
         assert_eq!(authority("http://box.local/").unwrap(), "box.local");
-        for bad in ["", "a/b", "h:0", "h:99999", "h?x=1", "[::1", "h:1:2x", "a b"] {
+        for bad in [
+            "", "a/b", "h:0", "h:99999", "h?x=1", "[::1", "h:1:2x", "a b",
+        ] {
             assert!(authority(bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn replies() {
-        assert_eq!(into_reply("m", 200, r#"{"result":-9}"#.into()).unwrap().result, -9);
-        assert_eq!(into_reply("m", 200, r#"{"status":0,"size":1}"#.into()).unwrap().result, 0);
-        assert!(matches!(into_reply("m", 500, "{}".into()), Err(Error::HttpStatus { status: 500, .. })));
-        assert!(matches!(into_reply("m", 200, "<html>".into()), Err(Error::BadReply { .. })));
-        assert!(matches!(into_reply("m", 200, "[1]".into()), Err(Error::BadReply { .. })));
+        assert_eq!(
+            into_reply("m", 200, r#"{"result":-9}"#.into())
+                .unwrap()
+                .result,
+            -9
+        );
+        assert_eq!(
+            into_reply("m", 200, r#"{"status":0,"size":1}"#.into())
+                .unwrap()
+                .result,
+            0
+        );
+        assert!(matches!(
+            into_reply("m", 500, "{}".into()),
+            Err(Error::HttpStatus { status: 500, .. })
+        ));
+        assert!(matches!(
+            into_reply("m", 200, "<html>".into()),
+            Err(Error::BadReply { .. })
+        ));
+        assert!(matches!(
+            into_reply("m", 200, "[1]".into()),
+            Err(Error::BadReply { .. })
+        ));
     }
 }

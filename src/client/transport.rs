@@ -39,7 +39,10 @@ pub(crate) struct RawReply {
 
 pub(crate) enum Body<'a> {
     None,
-    Bytes { content_type: &'a str, data: &'a [u8] },
+    Bytes {
+        content_type: &'a str,
+        data: &'a [u8],
+    },
 }
 
 pub(crate) struct Transport {
@@ -48,7 +51,11 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub fn new(connect_timeout: Duration, request_timeout: Duration, max_reply: usize) -> Transport {
+    pub fn new(
+        connect_timeout: Duration,
+        request_timeout: Duration,
+        max_reply: usize,
+    ) -> Transport {
         let config = ureq::Agent::config_builder()
             .timeout_connect(Some(connect_timeout))
             .timeout_global(Some(request_timeout))
@@ -60,7 +67,10 @@ impl Transport {
             .max_idle_age(Duration::from_secs(30))
             .user_agent(concat!("ultrastream/", env!("CARGO_PKG_VERSION")))
             .build();
-        Transport { agent: config.into(), max_reply }
+        Transport {
+            agent: config.into(),
+            max_reply,
+        }
     }
 
     /// One request. `method` names the API method for error messages.
@@ -112,7 +122,11 @@ impl Transport {
             method: method.to_string(),
             detail: "the body is not UTF-8".into(),
         })?;
-        Ok(RawReply { status, set_cookie_sid, body })
+        Ok(RawReply {
+            status,
+            set_cookie_sid,
+            body,
+        })
     }
 }
 
@@ -125,7 +139,12 @@ pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
     }
     let value = value.trim().trim_matches('"');
     // The sid goes back in a header: refuse anything that could break it.
-    if value.is_empty() || value.len() > 256 || !value.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',') {
+    if value.is_empty()
+        || value.len() > 256
+        || !value
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
+    {
         return None;
     }
     Some(value.to_string())
@@ -136,19 +155,28 @@ fn map_error(e: ureq::Error, method: &str) -> Error {
         ureq::Error::Timeout(t) => Error::Timeout(format!("{method}: no answer ({t})")),
         ureq::Error::HostNotFound => Error::Connect("host not found".into()),
         ureq::Error::ConnectionFailed => Error::Connect("connection failed".into()),
-        ureq::Error::BodyExceedsLimit(n) => Error::TooLarge { method: method.to_string(), limit: n as usize },
+        ureq::Error::BodyExceedsLimit(n) => Error::TooLarge {
+            method: method.to_string(),
+            limit: n as usize,
+        },
         ureq::Error::Io(io) => match io.kind() {
             ErrorKind::ConnectionRefused => Error::Connect(format!("connection refused ({io})")),
-            ErrorKind::TimedOut | ErrorKind::WouldBlock => Error::Timeout(format!("{method}: {io}")),
-            ErrorKind::AddrNotAvailable | ErrorKind::NetworkUnreachable | ErrorKind::HostUnreachable => {
-                Error::Connect(io.to_string())
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => {
+                Error::Timeout(format!("{method}: {io}"))
             }
+            ErrorKind::AddrNotAvailable
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable => Error::Connect(io.to_string()),
             _ => Error::Io(format!("{method}: {io}")),
         },
-        ureq::Error::Protocol(p) => Error::BadReply { method: method.to_string(), detail: format!("HTTP protocol error: {p}") },
-        ureq::Error::LargeResponseHeader(_, limit) => {
-            Error::TooLarge { method: method.to_string(), limit }
-        }
+        ureq::Error::Protocol(p) => Error::BadReply {
+            method: method.to_string(),
+            detail: format!("HTTP protocol error: {p}"),
+        },
+        ureq::Error::LargeResponseHeader(_, limit) => Error::TooLarge {
+            method: method.to_string(),
+            limit,
+        },
         ureq::Error::BodyStalled => Error::Timeout(format!("{method}: the reply stalled")),
         other => Error::Io(format!("{method}: {other}")),
     }
@@ -173,7 +201,10 @@ mod tests {
 
     #[test]
     fn sid_from_set_cookie() {
-        assert_eq!(parse_sid("sid=e0f6b33dd2b575eff40733b3778beaab; path=/").as_deref(), Some("e0f6b33dd2b575eff40733b3778beaab"));
+        assert_eq!(
+            parse_sid("sid=e0f6b33dd2b575eff40733b3778beaab; path=/").as_deref(),
+            Some("e0f6b33dd2b575eff40733b3778beaab")
+        );
         assert_eq!(parse_sid("other=1; path=/"), None);
         assert_eq!(parse_sid("sid=; path=/"), None);
         assert_eq!(parse_sid("sid=a\u{7f}b"), None);

@@ -3,7 +3,17 @@
 //! unchanged, library codes from -1000 down), opaque generation-checked
 //! handles, strings out freed with `usapi_string_free`, one panic boundary
 //! per export, thread-safe throughout.
+//!
+//! # Safety
+//!
+//! One contract covers every `unsafe extern "C"` function here (and the
+//! header says it once): pointer arguments are NULL or valid for the call
+//! (strings NUL-terminated, structs and arrays fully readable, out-pointers
+//! writable); strings out are released only with `usapi_string_free`.
+//! NULL where a value is required is reported, never dereferenced.
 #![allow(non_camel_case_types)]
+// The shared contract above replaces a `# Safety` section per function.
+#![allow(clippy::missing_safety_doc)]
 
 mod boundary;
 mod consts;
@@ -21,7 +31,9 @@ pub use methods::*;
 pub use sim::*;
 pub use summary::*;
 
-pub(crate) use boundary::{guard, opt_str_arg, out_arg, ref_arg, str_arg, write_string, FfiResult, Failure};
+pub(crate) use boundary::{
+    Failure, FfiResult, guard, opt_str_arg, out_arg, ref_arg, str_arg, write_string,
+};
 pub(crate) use handles::HandleMap;
 
 /// Success. The same value as USAPI_RET_SUCCEED.

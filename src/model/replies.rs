@@ -61,7 +61,6 @@ pub fn lenient_vec<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
     })
 }
 
-
 /// `{"name": "...", "value": N}` entries of get-info's ranges.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
@@ -649,9 +648,10 @@ mod tests {
         .unwrap();
         assert_eq!(i.codec_cap.gop_sec.len(), 1);
         assert_eq!(i.audio_range.hdmi.max, 6.0);
-        let u: UploadReply =
-            serde_json::from_str(r#"{"status":0,"up-to-date":true,"version":"1.2.123","size":12494463}"#)
-                .unwrap();
+        let u: UploadReply = serde_json::from_str(
+            r#"{"status":0,"up-to-date":true,"version":"1.2.123","size":12494463}"#,
+        )
+        .unwrap();
         assert!(u.up_to_date);
         assert_eq!(u.size, 12494463);
     }

@@ -79,8 +79,14 @@ mod tests {
     #[test]
     fn decodes_documented_example() {
         // 65552 = 0x10010: the document's example mask.
-        assert_eq!(status_flag_names(65552), vec!["statusDiskReady", "statusPasswd"]);
-        assert_eq!(status_flag_names(65600), vec!["statusSoftAP", "statusPasswd"]);
+        assert_eq!(
+            status_flag_names(65552),
+            vec!["statusDiskReady", "statusPasswd"]
+        );
+        assert_eq!(
+            status_flag_names(65600),
+            vec!["statusSoftAP", "statusPasswd"]
+        );
         assert!(status_flag_names(0).is_empty());
     }
 

@@ -23,11 +23,18 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     /// The `method=` of the query.
     pub fn api_method(&self) -> String {
-        self.target.split(['?', '&']).find_map(|p| p.strip_prefix("method=")).unwrap_or("").to_string()
+        self.target
+            .split(['?', '&'])
+            .find_map(|p| p.strip_prefix("method="))
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -59,7 +66,8 @@ impl Stub {
         let stop = Arc::new(AtomicBool::new(false));
         let handler = Arc::new(handler);
         {
-            let (requests, connections, stop) = (requests.clone(), connections.clone(), stop.clone());
+            let (requests, connections, stop) =
+                (requests.clone(), connections.clone(), stop.clone());
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -72,7 +80,12 @@ impl Stub {
                 }
             });
         }
-        Stub { addr, requests, connections, stop }
+        Stub {
+            addr,
+            requests,
+            connections,
+            stop,
+        }
     }
 
     pub fn requests(&self) -> Vec<Request> {
@@ -80,7 +93,10 @@ impl Stub {
     }
 
     pub fn count(&self, api_method: &str) -> usize {
-        self.requests().iter().filter(|r| r.api_method() == api_method).count()
+        self.requests()
+            .iter()
+            .filter(|r| r.api_method() == api_method)
+            .count()
     }
 }
 
@@ -91,7 +107,12 @@ impl Drop for Stub {
     }
 }
 
-fn serve(stream: TcpStream, connection: usize, log: &Mutex<Vec<Request>>, handler: &(dyn Fn(&Request) -> Action + Send + Sync)) {
+fn serve(
+    stream: TcpStream,
+    connection: usize,
+    log: &Mutex<Vec<Request>>,
+    handler: &(dyn Fn(&Request) -> Action + Send + Sync),
+) {
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
     let mut writer = stream.try_clone().expect("clone");
     let mut reader = BufReader::new(stream);
@@ -126,7 +147,13 @@ fn serve(stream: TcpStream, connection: usize, log: &Mutex<Vec<Request>>, handle
         if reader.read_exact(&mut body).is_err() {
             return;
         }
-        let req = Request { method, target, headers, body, connection };
+        let req = Request {
+            method,
+            target,
+            headers,
+            body,
+            connection,
+        };
         log.lock().unwrap().push(req.clone());
         let (body, extra, close) = match handler(&req) {
             Action::Json(b) => (b, vec![], false),
@@ -134,7 +161,10 @@ fn serve(stream: TcpStream, connection: usize, log: &Mutex<Vec<Request>>, handle
             Action::JsonThenClose(b) => (b, vec![], true),
             Action::Drop => return,
         };
-        let mut out = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+        let mut out = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            body.len()
+        );
         for (k, v) in extra {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
