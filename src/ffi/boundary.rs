@@ -3,8 +3,8 @@
 use crate::error::Error;
 use crate::model::codes;
 use std::cell::RefCell;
-use std::ffi::{c_char, CStr, CString};
-use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// A failure at the C boundary: a stable code and a detail message.
 pub(crate) struct Failure {
@@ -14,13 +14,19 @@ pub(crate) struct Failure {
 
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
-        Failure { code: e.code(), message: e.to_string() }
+        Failure {
+            code: e.code(),
+            message: e.to_string(),
+        }
     }
 }
 
 impl Failure {
     pub fn new(code: i32, message: impl Into<String>) -> Failure {
-        Failure { code, message: message.into() }
+        Failure {
+            code,
+            message: message.into(),
+        }
     }
 }
 
@@ -53,7 +59,9 @@ pub(crate) fn guard(f: impl FnOnce() -> FfiResult<i32>) -> i32 {
             fail.code
         }
         Err(_) => {
-            set_last_error("internal error: a panic was caught at the C boundary (a bug in ultrastream; please report it)");
+            set_last_error(
+                "internal error: a panic was caught at the C boundary (a bug in ultrastream; please report it)",
+            );
             codes::E_PANIC
         }
     }
@@ -62,28 +70,42 @@ pub(crate) fn guard(f: impl FnOnce() -> FfiResult<i32>) -> i32 {
 /// A required string argument: NULL and invalid UTF-8 are errors that name it.
 pub(crate) fn str_arg<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
     if p.is_null() {
-        return Err(Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")));
+        return Err(Failure::new(
+            codes::E_NULL_ARGUMENT,
+            format!("argument '{name}' is NULL"),
+        ));
     }
     // SAFETY: the caller promises a NUL-terminated string that outlives the call.
     let c = unsafe { CStr::from_ptr(p) };
-    c.to_str().map_err(|_| Failure::new(codes::E_INVALID_UTF8, format!("argument '{name}' is not valid UTF-8")))
+    c.to_str().map_err(|_| {
+        Failure::new(
+            codes::E_INVALID_UTF8,
+            format!("argument '{name}' is not valid UTF-8"),
+        )
+    })
 }
 
 /// An optional string argument: NULL gives `None`.
 pub(crate) fn opt_str_arg<'a>(p: *const c_char, name: &str) -> FfiResult<Option<&'a str>> {
-    if p.is_null() { Ok(None) } else { str_arg(p, name).map(Some) }
+    if p.is_null() {
+        Ok(None)
+    } else {
+        str_arg(p, name).map(Some)
+    }
 }
 
 /// A required pointer to a struct.
 pub(crate) fn ref_arg<'a, T>(p: *const T, name: &str) -> FfiResult<&'a T> {
     // SAFETY: non-null pointers from the caller point to a valid T.
-    unsafe { p.as_ref() }.ok_or_else(|| Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")))
+    unsafe { p.as_ref() }
+        .ok_or_else(|| Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")))
 }
 
 /// A required out-pointer.
 pub(crate) fn out_arg<'a, T>(p: *mut T, name: &str) -> FfiResult<&'a mut T> {
     // SAFETY: non-null pointers from the caller point to writable storage.
-    unsafe { p.as_mut() }.ok_or_else(|| Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")))
+    unsafe { p.as_mut() }
+        .ok_or_else(|| Failure::new(codes::E_NULL_ARGUMENT, format!("argument '{name}' is NULL")))
 }
 
 /// Hand a string to C through an optional `char **out`: NULL `out` means
@@ -92,7 +114,12 @@ pub(crate) fn write_string(out: *mut *mut c_char, s: &str) -> FfiResult<()> {
     if out.is_null() {
         return Ok(());
     }
-    let c = CString::new(s).map_err(|_| Failure::new(codes::E_BAD_REPLY, "the reply contains a NUL byte and cannot be returned as a C string"))?;
+    let c = CString::new(s).map_err(|_| {
+        Failure::new(
+            codes::E_BAD_REPLY,
+            "the reply contains a NUL byte and cannot be returned as a C string",
+        )
+    })?;
     // SAFETY: checked non-null; the caller provides writable storage.
     unsafe { *out = c.into_raw() };
     Ok(())

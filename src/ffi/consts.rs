@@ -236,10 +236,19 @@ mod tests {
         assert_eq!(super::USAPI_RET_INIT, codes::RET_INIT);
         assert_eq!(super::USAPI_RET_LIVING_AUTHING, codes::RET_LIVING_AUTHING);
         assert_eq!(super::USAPI_RET_LIVING_WAITING, codes::RET_LIVING_WAITING);
-        assert_eq!(super::USAPI_RET_LIVING_CONNECTING, codes::RET_LIVING_CONNECTING);
-        assert_eq!(super::USAPI_RET_LIVING_CONNECTED, codes::RET_LIVING_CONNECTED);
+        assert_eq!(
+            super::USAPI_RET_LIVING_CONNECTING,
+            codes::RET_LIVING_CONNECTING
+        );
+        assert_eq!(
+            super::USAPI_RET_LIVING_CONNECTED,
+            codes::RET_LIVING_CONNECTED
+        );
         assert_eq!(super::USAPI_RET_PUSH_REBOOT, codes::RET_PUSH_REBOOT);
-        assert_eq!(super::USAPI_RET_AUDIO_SIGNAL_CHANGE, codes::RET_AUDIO_SIGNAL_CHANGE);
+        assert_eq!(
+            super::USAPI_RET_AUDIO_SIGNAL_CHANGE,
+            codes::RET_AUDIO_SIGNAL_CHANGE
+        );
         assert_eq!(super::USAPI_RET_BLUE_WRITE, codes::RET_BLUE_WRITE);
         assert_eq!(super::USAPI_RET_BLUE_READ, codes::RET_BLUE_READ);
         assert_eq!(super::USAPI_RET_BLUE_SHUTDOWN, codes::RET_BLUE_SHUTDOWN);
@@ -287,9 +296,15 @@ mod tests {
         assert_eq!(super::USAPI_ERR_NO_USER, codes::ERR_NO_USER);
         assert_eq!(super::USAPI_ERR_SAME_NAME, codes::ERR_SAME_NAME);
         assert_eq!(super::USAPI_ERR_STRING, codes::ERR_STRING);
-        assert_eq!(super::USAPI_ERR_CHANNELS_LIMITED, codes::ERR_CHANNELS_LIMITED);
+        assert_eq!(
+            super::USAPI_ERR_CHANNELS_LIMITED,
+            codes::ERR_CHANNELS_LIMITED
+        );
         assert_eq!(super::USAPI_ERR_8M_LIMITED, codes::ERR_8M_LIMITED);
-        assert_eq!(super::USAPI_ERR_FACEBOOK_LIMITED, codes::ERR_FACEBOOK_LIMITED);
+        assert_eq!(
+            super::USAPI_ERR_FACEBOOK_LIMITED,
+            codes::ERR_FACEBOOK_LIMITED
+        );
         assert_eq!(super::USAPI_ERR_CODEC_LIMITED, codes::ERR_CODEC_LIMITED);
         assert_eq!(super::USAPI_ERR_4G_LIMITED, codes::ERR_4G_LIMITED);
         assert_eq!(super::USAPI_ERR_MWF_UNSUPPORTED, codes::ERR_MWF_UNSUPPORTED);
@@ -328,9 +343,18 @@ mod tests {
         assert_eq!(super::USAPI_STATUS_OCCUPIED, status::STATUS_OCCUPIED);
         assert_eq!(super::USAPI_STATUS_FORMAT_DISK, status::STATUS_FORMAT_DISK);
         assert_eq!(super::USAPI_STATUS_SEARCH_WIFI, status::STATUS_SEARCH_WIFI);
-        assert_eq!(super::USAPI_STATUS_CONNECT_WIFI, status::STATUS_CONNECT_WIFI);
-        assert_eq!(super::USAPI_STATUS_CONNECT_BLUE, status::STATUS_CONNECT_BLUE);
-        assert_eq!(super::USAPI_STATUS_CHECK_UPGRADE, status::STATUS_CHECK_UPGRADE);
+        assert_eq!(
+            super::USAPI_STATUS_CONNECT_WIFI,
+            status::STATUS_CONNECT_WIFI
+        );
+        assert_eq!(
+            super::USAPI_STATUS_CONNECT_BLUE,
+            status::STATUS_CONNECT_BLUE
+        );
+        assert_eq!(
+            super::USAPI_STATUS_CHECK_UPGRADE,
+            status::STATUS_CHECK_UPGRADE
+        );
         assert_eq!(super::USAPI_STATUS_RESET, status::STATUS_RESET);
         assert_eq!(super::USAPI_STATUS_IPV6, status::STATUS_IPV6);
         assert_eq!(super::USAPI_STATUS_TEST_LOCK, status::STATUS_TEST_LOCK);

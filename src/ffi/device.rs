@@ -1,10 +1,10 @@
 //! Library-wide functions and the device handle's lifecycle.
 
 use super::boundary::{free_string, last_error_ptr};
-use super::{guard, opt_str_arg, out_arg, str_arg, write_string, HandleMap};
+use super::{HandleMap, guard, opt_str_arg, out_arg, str_arg, write_string};
 use crate::client::{Device, Options, Reply};
 use crate::model::codes;
-use std::ffi::{c_char, CStr};
+use std::ffi::{CStr, c_char};
 use std::time::Duration;
 
 /// A device handle. 0 is never a valid handle.
@@ -33,7 +33,13 @@ pub(crate) static DEVICES: HandleMap<Device> = HandleMap::new("device");
 fn options_from(o: Option<&usapi_options>) -> Options {
     let mut opts = Options::default();
     if let Some(o) = o {
-        let ms = |v: u32, d: Duration| if v == 0 { d } else { Duration::from_millis(v as u64) };
+        let ms = |v: u32, d: Duration| {
+            if v == 0 {
+                d
+            } else {
+                Duration::from_millis(v as u64)
+            }
+        };
         opts.connect_timeout = ms(o.connect_timeout_ms, opts.connect_timeout);
         opts.request_timeout = ms(o.request_timeout_ms, opts.request_timeout);
         opts.upload_timeout = ms(o.upload_timeout_ms, opts.upload_timeout);
@@ -104,7 +110,11 @@ pub extern "C" fn usapi_device_close(dev: usapi_device) -> i32 {
 /// document's 36 is mapped to it), USAPI_ERR_OCCUPIED (-2) when two other
 /// clients hold the device, or a library code.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_login(dev: usapi_device, user: *const c_char, password: *const c_char) -> i32 {
+pub unsafe extern "C" fn usapi_login(
+    dev: usapi_device,
+    user: *const c_char,
+    password: *const c_char,
+) -> i32 {
     guard(|| {
         let user = str_arg(user, "user")?;
         let password = str_arg(password, "password")?;
@@ -117,7 +127,11 @@ pub unsafe extern "C" fn usapi_login(dev: usapi_device, user: *const c_char, pas
 ///
 /// Returns the same codes as `usapi_login`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_login_md5(dev: usapi_device, user: *const c_char, password_md5: *const c_char) -> i32 {
+pub unsafe extern "C" fn usapi_login_md5(
+    dev: usapi_device,
+    user: *const c_char,
+    password_md5: *const c_char,
+) -> i32 {
     guard(|| {
         let user = str_arg(user, "user")?;
         let md5 = str_arg(password_md5, "password_md5")?;
@@ -155,7 +169,10 @@ pub unsafe extern "C" fn usapi_call(
             None => serde_json::Value::Null,
             Some(s) if s.trim().is_empty() => serde_json::Value::Null,
             Some(s) => serde_json::from_str(s).map_err(|e| {
-                super::Failure::new(codes::E_INVALID_ARGUMENT, format!("params_json is not valid JSON: {e}"))
+                super::Failure::new(
+                    codes::E_INVALID_ARGUMENT,
+                    format!("params_json is not valid JSON: {e}"),
+                )
             })?,
         };
         Ok(d.call_json(method, &params)?)
@@ -204,11 +221,11 @@ fn static_cstr(s: &'static str) -> *const c_char {
     use std::collections::HashMap;
     use std::ffi::CString;
     use std::sync::Mutex;
-    static CACHE: Lazy<Mutex<HashMap<&'static str, &'static CStr>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+    static CACHE: Lazy<Mutex<HashMap<&'static str, &'static CStr>>> =
+        Lazy::new(|| Mutex::new(HashMap::new()));
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     let c: &'static CStr = cache
         .entry(s)
         .or_insert_with(|| Box::leak(CString::new(s).unwrap_or_default().into_boxed_c_str()));
     c.as_ptr()
 }
-

@@ -2,7 +2,7 @@
 //! stale handle is an error, never a dangling pointer. The lock is held only
 //! to look up or change a slot, never during network I/O.
 
-use super::boundary::{FfiResult, Failure};
+use super::boundary::{Failure, FfiResult};
 use crate::model::codes;
 use std::sync::{Arc, Mutex};
 
@@ -18,7 +18,10 @@ pub(crate) struct HandleMap<T> {
 
 impl<T> HandleMap<T> {
     pub const fn new(what: &'static str) -> Self {
-        HandleMap { slots: Mutex::new(Vec::new()), what }
+        HandleMap {
+            slots: Mutex::new(Vec::new()),
+            what,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Slot<T>>> {
@@ -31,7 +34,10 @@ impl<T> HandleMap<T> {
         let index = match slots.iter().position(|s| s.value.is_none()) {
             Some(i) => i,
             None => {
-                slots.push(Slot { generation: 0, value: None });
+                slots.push(Slot {
+                    generation: 0,
+                    value: None,
+                });
                 slots.len() - 1
             }
         };
@@ -44,13 +50,20 @@ impl<T> HandleMap<T> {
     fn locate(handle: u64) -> Option<(usize, u32)> {
         let index = (handle & 0xffff_ffff) as usize;
         let generation = (handle >> 32) as u32;
-        if index == 0 || generation == 0 { None } else { Some((index - 1, generation)) }
+        if index == 0 || generation == 0 {
+            None
+        } else {
+            Some((index - 1, generation))
+        }
     }
 
     fn invalid(&self, handle: u64) -> Failure {
         Failure::new(
             codes::E_INVALID_HANDLE,
-            format!("{} handle {handle:#x} is 0, closed or unknown; open a new one", self.what),
+            format!(
+                "{} handle {handle:#x} is 0, closed or unknown; open a new one",
+                self.what
+            ),
         )
     }
 
@@ -59,7 +72,10 @@ impl<T> HandleMap<T> {
         let (i, g) = Self::locate(handle).ok_or_else(|| self.invalid(handle))?;
         let slots = self.lock();
         match slots.get(i) {
-            Some(Slot { generation, value: Some(v) }) if *generation == g => Ok(Arc::clone(v)),
+            Some(Slot {
+                generation,
+                value: Some(v),
+            }) if *generation == g => Ok(Arc::clone(v)),
             _ => Err(self.invalid(handle)),
         }
     }

@@ -10,8 +10,11 @@
 //! expired (-17) the library logs in again once and retries once.
 
 use super::device::{usapi_device, with_device};
-use super::{opt_str_arg, ref_arg, str_arg, Failure, FfiResult};
-use crate::api::{AppPassword, EthArgs, Firmware, Method, NetMode, RecControlArgs, ServerArgs, ServerType, SoftApArgs, VideoArgs};
+use super::{Failure, FfiResult, opt_str_arg, ref_arg, str_arg};
+use crate::api::{
+    AppPassword, EthArgs, Firmware, Method, NetMode, RecControlArgs, ServerArgs, ServerType,
+    SoftApArgs, VideoArgs,
+};
 use crate::model::codes;
 use std::ffi::c_char;
 
@@ -24,19 +27,25 @@ pub unsafe extern "C" fn usapi_get_info(dev: usapi_device, out_json: *mut *mut c
 /// get-status: the real-time working status (see also usapi_get_status_summary).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_get_status(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::GetStatus, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::GetStatus, &[], None)?)
+    })
 }
 
 /// get-settings: the device configuration.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_get_settings(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::GetSettings, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::GetSettings, &[], None)?)
+    })
 }
 
 /// start-rec: start recording; returns USAPI_RET_REPEAT (1) when already recording.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_start_rec(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StartRec, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StartRec, &[], None)?)
+    })
 }
 
 /// stop-rec: stop recording.
@@ -48,13 +57,17 @@ pub unsafe extern "C" fn usapi_stop_rec(dev: usapi_device, out_json: *mut *mut c
 /// start-live: start live streaming; returns USAPI_RET_LIVING_NOTSET (29) when no server is enabled.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_start_live(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StartLive, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StartLive, &[], None)?)
+    })
 }
 
 /// stop-live: stop live streaming.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_stop_live(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StopLive, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StopLive, &[], None)?)
+    })
 }
 
 /// ping: works without login; use it to wait for reboot, reset or an address change (see also usapi_ping_status).
@@ -65,50 +78,87 @@ pub unsafe extern "C" fn usapi_ping(dev: usapi_device, out_json: *mut *mut c_cha
 
 /// start-format-usb: start formatting the USB drive (asynchronous; poll get-status format-status, then clear-format-usb).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_start_format_usb(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StartFormatUsb, &[], None)?))
+pub unsafe extern "C" fn usapi_start_format_usb(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StartFormatUsb, &[], None)?)
+    })
 }
 
 /// start-format-sd: start formatting the SD card (asynchronous; cleared with clear-format-usb).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_start_format_sd(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StartFormatSd, &[], None)?))
+pub unsafe extern "C" fn usapi_start_format_sd(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StartFormatSd, &[], None)?)
+    })
 }
 
 /// clear-format-usb: reset format-status to 27 after a format.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_clear_format_usb(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::ClearFormatUsb, &[], None)?))
+pub unsafe extern "C" fn usapi_clear_format_usb(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::ClearFormatUsb, &[], None)?)
+    })
 }
 
 /// start-test-usb: start the USB write-speed test (asynchronous; poll get-status disk-test).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_start_test_usb(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StartTestUsb, &[], None)?))
+pub unsafe extern "C" fn usapi_start_test_usb(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StartTestUsb, &[], None)?)
+    })
 }
 
 /// stop-test-usb: cancel the USB speed test; disk-test result becomes 5.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_stop_test_usb(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StopTestUsb, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StopTestUsb, &[], None)?)
+    })
 }
 
 /// clear-test-usb: reset disk-test to 27.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_clear_test_usb(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::ClearTestUsb, &[], None)?))
+pub unsafe extern "C" fn usapi_clear_test_usb(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::ClearTestUsb, &[], None)?)
+    })
 }
 
 /// stop-test-server: cancel the stream test.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_stop_test_server(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::StopTestServer, &[], None)?))
+pub unsafe extern "C" fn usapi_stop_test_server(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::StopTestServer, &[], None)?)
+    })
 }
 
 /// clear-test-server: reset living-test to 27.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_clear_test_server(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::ClearTestServer, &[], None)?))
+pub unsafe extern "C" fn usapi_clear_test_server(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::ClearTestServer, &[], None)?)
+    })
 }
 
 /// reboot: reboot; the device stops answering until it is back (wait with usapi_ping), then log in again.
@@ -119,50 +169,78 @@ pub unsafe extern "C" fn usapi_reboot(dev: usapi_device, out_json: *mut *mut c_c
 
 /// reset-all-settings: restore all defaults and restart.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_reset_all_settings(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::ResetAllSettings, &[], None)?))
+pub unsafe extern "C" fn usapi_reset_all_settings(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::ResetAllSettings, &[], None)?)
+    })
 }
 
 /// get-users: list the users.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_get_users(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::GetUsers, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::GetUsers, &[], None)?)
+    })
 }
 
 /// disconn-wifi: disconnect Wi-Fi.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_disconn_wifi(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::DisconnWifi, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::DisconnWifi, &[], None)?)
+    })
 }
 
 /// close-softap: turn the Wi-Fi access point off.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_close_softap(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::CloseSoftap, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::CloseSoftap, &[], None)?)
+    })
 }
 
 /// cancel-download: cancel an online update's download.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_cancel_download(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::CancelDownload, &[], None)?))
+pub unsafe extern "C" fn usapi_cancel_download(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::CancelDownload, &[], None)?)
+    })
 }
 
 /// online-update-check: look for new firmware online (asynchronous; poll get-status check-upgrade).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_online_update_check(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::OnlineUpdateCheck, &[], None)?))
+pub unsafe extern "C" fn usapi_online_update_check(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::OnlineUpdateCheck, &[], None)?)
+    })
 }
 
 /// clear-upgrade: reset upgrade-status to 27.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_clear_upgrade(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::ClearUpgrade, &[], None)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::ClearUpgrade, &[], None)?)
+    })
 }
 
 /// clear-check-update: reset check-upgrade to 27.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_clear_check_update(dev: usapi_device, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.send(Method::ClearCheckUpdate, &[], None)?))
+pub unsafe extern "C" fn usapi_clear_check_update(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.send(Method::ClearCheckUpdate, &[], None)?)
+    })
 }
 
 // ---- Parameterised methods -------------------------------------------------
@@ -171,7 +249,10 @@ fn flag(v: i32, name: &str) -> FfiResult<bool> {
     match v {
         0 => Ok(false),
         1 => Ok(true),
-        _ => Err(Failure::new(codes::E_INVALID_ARGUMENT, format!("invalid argument '{name}': must be 0 or 1, got {v}"))),
+        _ => Err(Failure::new(
+            codes::E_INVALID_ARGUMENT,
+            format!("invalid argument '{name}': must be 0 or 1, got {v}"),
+        )),
     }
 }
 
@@ -182,14 +263,24 @@ fn opt_or_empty<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
 /// set-name: `name` is 1-32 characters of A-Z a-z 0-9 space . _ - + ' with
 /// no leading or trailing space (percent-encoded by the library).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_name(dev: usapi_device, name: *const c_char, out_json: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn usapi_set_name(
+    dev: usapi_device,
+    name: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
     with_device(dev, out_json, |d| Ok(d.set_name(str_arg(name, "name")?)?))
 }
 
 /// set-app-settings: `is_settings` 1 lets the mobile app change settings.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_app_settings(dev: usapi_device, is_settings: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_app_settings(flag(is_settings, "is_settings")?)?))
+pub unsafe extern "C" fn usapi_set_app_settings(
+    dev: usapi_device,
+    is_settings: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_app_settings(flag(is_settings, "is_settings")?)?)
+    })
 }
 
 /// set-app-passwd, in the document's three forms, with plain passwords
@@ -215,7 +306,7 @@ pub unsafe extern "C" fn usapi_set_app_passwd(
                 return Err(Failure::new(
                     codes::E_INVALID_ARGUMENT,
                     "invalid argument 'is_pass': enable takes is_pass=1 and new_password; disable is_pass=0 and old_password; modify is_pass=1 and both",
-                ))
+                ));
             }
         };
         Ok(d.set_app_passwd(form)?)
@@ -231,7 +322,9 @@ pub unsafe extern "C" fn usapi_set_first_over(
     password: *const c_char,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_first_over(str_arg(name, "name")?, opt_str_arg(password, "password")?)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.set_first_over(str_arg(name, "name")?, opt_str_arg(password, "password")?)?)
+    })
 }
 
 /// Arguments of `usapi_set_rec_control`.
@@ -314,32 +407,64 @@ pub unsafe extern "C" fn usapi_set_date_time(
 
 /// set-signal-lost-ctrl: 1 stops recording when the input signal is lost.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_signal_lost_ctrl(dev: usapi_device, is_signal_lost: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_signal_lost_ctrl(flag(is_signal_lost, "is_signal_lost")?)?))
+pub unsafe extern "C" fn usapi_set_signal_lost_ctrl(
+    dev: usapi_device,
+    is_signal_lost: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_signal_lost_ctrl(flag(is_signal_lost, "is_signal_lost")?)?)
+    })
 }
 
 /// set-startup-rec: 1 starts recording at boot.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_startup_rec(dev: usapi_device, is_startup_rec: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_startup_rec(flag(is_startup_rec, "is_startup_rec")?)?))
+pub unsafe extern "C" fn usapi_set_startup_rec(
+    dev: usapi_device,
+    is_startup_rec: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_startup_rec(flag(is_startup_rec, "is_startup_rec")?)?)
+    })
 }
 
 /// set-startup-live: 1 starts streaming at boot.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_startup_live(dev: usapi_device, is_startup_live: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_startup_live(flag(is_startup_live, "is_startup_live")?)?))
+pub unsafe extern "C" fn usapi_set_startup_live(
+    dev: usapi_device,
+    is_startup_live: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_startup_live(flag(is_startup_live, "is_startup_live")?)?)
+    })
 }
 
 /// set-ssdp: 1 enables UPnP / SSDP.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_ssdp(dev: usapi_device, is_ssdp: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_ssdp(flag(is_ssdp, "is_ssdp")?)?))
+pub unsafe extern "C" fn usapi_set_ssdp(
+    dev: usapi_device,
+    is_ssdp: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(
+        dev,
+        out_json,
+        |d| Ok(d.set_ssdp(flag(is_ssdp, "is_ssdp")?)?),
+    )
 }
 
 /// set-hdmi-rec-ctrl: 1 lets the HDMI source start and stop recording.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_hdmi_rec_ctrl(dev: usapi_device, is_hdmi_rec_ctrl: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_hdmi_rec_ctrl(flag(is_hdmi_rec_ctrl, "is_hdmi_rec_ctrl")?)?))
+pub unsafe extern "C" fn usapi_set_hdmi_rec_ctrl(
+    dev: usapi_device,
+    is_hdmi_rec_ctrl: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_hdmi_rec_ctrl(flag(is_hdmi_rec_ctrl, "is_hdmi_rec_ctrl")?)?)
+    })
 }
 
 /// get-media-files: a page of recorded files; `disk_type` 0 USB, 1 SD.
@@ -351,7 +476,9 @@ pub unsafe extern "C" fn usapi_get_media_files(
     count: i32,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.get_media_files_reply(disk_type as i64, start as i64, count as i64)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.get_media_files_reply(disk_type as i64, start as i64, count as i64)?)
+    })
 }
 
 /// del-media-files: delete `count` files named in `names` from disk
@@ -366,14 +493,23 @@ pub unsafe extern "C" fn usapi_del_media_files(
 ) -> i32 {
     with_device(dev, out_json, |d| {
         if names.is_null() {
-            return Err(Failure::new(codes::E_NULL_ARGUMENT, "argument 'names' is NULL"));
+            return Err(Failure::new(
+                codes::E_NULL_ARGUMENT,
+                "argument 'names' is NULL",
+            ));
         }
         if count > 100_000 {
-            return Err(Failure::new(codes::E_INVALID_ARGUMENT, "invalid argument 'count': at most 100000 names per call"));
+            return Err(Failure::new(
+                codes::E_INVALID_ARGUMENT,
+                "invalid argument 'count': at most 100000 names per call",
+            ));
         }
         // SAFETY: the caller passes an array of `count` string pointers.
         let ptrs = unsafe { std::slice::from_raw_parts(names, count) };
-        let list = ptrs.iter().map(|p| str_arg(*p, "names[i]")).collect::<FfiResult<Vec<&str>>>()?;
+        let list = ptrs
+            .iter()
+            .map(|p| str_arg(*p, "names[i]"))
+            .collect::<FfiResult<Vec<&str>>>()?;
         Ok(d.del_media_files(disk_type as i64, &list)?)
     })
 }
@@ -400,14 +536,24 @@ pub struct usapi_server {
 }
 
 fn server_args(s: &usapi_server) -> FfiResult<ServerArgs> {
-    let bad = |name: &str, rule: &str| Failure::new(codes::E_INVALID_ARGUMENT, format!("invalid argument '{name}': {rule}"));
+    let bad = |name: &str, rule: &str| {
+        Failure::new(
+            codes::E_INVALID_ARGUMENT,
+            format!("invalid argument '{name}': {rule}"),
+        )
+    };
     Ok(ServerArgs {
         kind: match s.server_type {
             0 => ServerType::Rtmp,
             1 => ServerType::Twitch,
             2 => ServerType::YouTube,
             3 => ServerType::Facebook,
-            _ => return Err(bad("server_type", "must be 0 RTMP, 1 Twitch, 2 YouTube or 3 Facebook")),
+            _ => {
+                return Err(bad(
+                    "server_type",
+                    "must be 0 RTMP, 1 Twitch, 2 YouTube or 3 Facebook",
+                ));
+            }
         },
         name: opt_or_empty(s.name, "name")?.to_string(),
         url: opt_or_empty(s.url, "url")?.to_string(),
@@ -427,40 +573,78 @@ fn server_args(s: &usapi_server) -> FfiResult<ServerArgs> {
 
 /// add-server: at most 16; a new server starts disabled.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_add_server(dev: usapi_device, server: *const usapi_server, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.add_server(&server_args(ref_arg(server, "server")?)?)?))
+pub unsafe extern "C" fn usapi_add_server(
+    dev: usapi_device,
+    server: *const usapi_server,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.add_server(&server_args(ref_arg(server, "server")?)?)?)
+    })
 }
 
 /// enable-server: at most 2 enabled (USAPI_ERR_CHANNELS_LIMITED); Facebook
 /// and 8 Mbps streams only alone; no live HEVC main stream.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_enable_server(dev: usapi_device, id: i32, is_use: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.enable_server(id as i64, flag(is_use, "is_use")?)?))
+pub unsafe extern "C" fn usapi_enable_server(
+    dev: usapi_device,
+    id: i32,
+    is_use: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.enable_server(id as i64, flag(is_use, "is_use")?)?)
+    })
 }
 
 /// set-server: change server `id`.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_server(dev: usapi_device, id: i32, server: *const usapi_server, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_server(id as i64, &server_args(ref_arg(server, "server")?)?)?))
+pub unsafe extern "C" fn usapi_set_server(
+    dev: usapi_device,
+    id: i32,
+    server: *const usapi_server,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_server(id as i64, &server_args(ref_arg(server, "server")?)?)?)
+    })
 }
 
 /// del-server.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_del_server(dev: usapi_device, id: i32, out_json: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn usapi_del_server(
+    dev: usapi_device,
+    id: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
     with_device(dev, out_json, |d| Ok(d.del_server(id as i64)?))
 }
 
 /// start-test-server: test streaming to a server (asynchronous; stops by
 /// itself after 20 s; poll get-status living-test, then clear-test-server).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_start_test_server(dev: usapi_device, server: *const usapi_server, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.start_test_server(&server_args(ref_arg(server, "server")?)?)?))
+pub unsafe extern "C" fn usapi_start_test_server(
+    dev: usapi_device,
+    server: *const usapi_server,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.start_test_server(&server_args(ref_arg(server, "server")?)?)?)
+    })
 }
 
 /// set-stream: which stream (0 main, 1 sub) records, goes live and previews.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_stream(dev: usapi_device, rec: i32, live: i32, mws: i32, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_stream(rec as i64, live as i64, mws as i64)?))
+pub unsafe extern "C" fn usapi_set_stream(
+    dev: usapi_device,
+    rec: i32,
+    live: i32,
+    mws: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_stream(rec as i64, live as i64, mws as i64)?)
+    })
 }
 
 /// Arguments of `usapi_set_video`; values come from get-info's codec-cap.
@@ -486,7 +670,11 @@ pub struct usapi_video {
 
 /// set-video.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_video(dev: usapi_device, video: *const usapi_video, out_json: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn usapi_set_video(
+    dev: usapi_device,
+    video: *const usapi_video,
+    out_json: *mut *mut c_char,
+) -> i32 {
     with_device(dev, out_json, |d| {
         let v = ref_arg(video, "video")?;
         let args = VideoArgs {
@@ -508,19 +696,34 @@ pub unsafe extern "C" fn usapi_set_video(dev: usapi_device, video: *const usapi_
 
 /// set-audio: 16, 32, 48, 64, 96 or 128 kbps.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_audio(dev: usapi_device, kbps: i32, out_json: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn usapi_set_audio(
+    dev: usapi_device,
+    kbps: i32,
+    out_json: *mut *mut c_char,
+) -> i32 {
     with_device(dev, out_json, |d| Ok(d.set_audio(kbps as i64)?))
 }
 
 /// add-user with a plain password (hashed by the library).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_add_user(dev: usapi_device, id: *const c_char, password: *const c_char, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.add_user(str_arg(id, "id")?, str_arg(password, "password")?)?))
+pub unsafe extern "C" fn usapi_add_user(
+    dev: usapi_device,
+    id: *const c_char,
+    password: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.add_user(str_arg(id, "id")?, str_arg(password, "password")?)?)
+    })
 }
 
 /// del-user.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_del_user(dev: usapi_device, id: *const c_char, out_json: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn usapi_del_user(
+    dev: usapi_device,
+    id: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
     with_device(dev, out_json, |d| Ok(d.del_user(str_arg(id, "id")?)?))
 }
 
@@ -533,13 +736,25 @@ pub unsafe extern "C" fn usapi_ch_password(
     new_password: *const c_char,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.ch_password(str_arg(old_password, "old_password")?, str_arg(new_password, "new_password")?)?))
+    with_device(dev, out_json, |d| {
+        Ok(d.ch_password(
+            str_arg(old_password, "old_password")?,
+            str_arg(new_password, "new_password")?,
+        )?)
+    })
 }
 
 /// set-password: an administrator sets user `id`'s password (plain).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_set_password(dev: usapi_device, id: *const c_char, password: *const c_char, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.set_password(str_arg(id, "id")?, str_arg(password, "password")?)?))
+pub unsafe extern "C" fn usapi_set_password(
+    dev: usapi_device,
+    id: *const c_char,
+    password: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.set_password(str_arg(id, "id")?, str_arg(password, "password")?)?)
+    })
 }
 
 /// set-eth: `is_dhcp` 1 (addresses may be NULL) or 0 with `ip` and `mask`
@@ -568,12 +783,21 @@ pub unsafe extern "C" fn usapi_set_eth(
 
 /// update: `mode` "upload" (after upload-update-file) or "online".
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_update(dev: usapi_device, mode: *const c_char, out_json: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn usapi_update(
+    dev: usapi_device,
+    mode: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
     with_device(dev, out_json, |d| {
         let mode = match str_arg(mode, "mode")? {
             "upload" => Firmware::Upload,
             "online" => Firmware::Online,
-            _ => return Err(Failure::new(codes::E_INVALID_ARGUMENT, "invalid argument 'mode': must be \"upload\" or \"online\"")),
+            _ => {
+                return Err(Failure::new(
+                    codes::E_INVALID_ARGUMENT,
+                    "invalid argument 'mode': must be \"upload\" or \"online\"",
+                ));
+            }
         };
         Ok(d.update(mode)?)
     })
@@ -584,8 +808,14 @@ pub unsafe extern "C" fn usapi_update(dev: usapi_device, mode: *const c_char, ou
 /// "version" and "size"; the return value is its status. Then call
 /// usapi_update(dev, "upload", ...).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_upload_update_file(dev: usapi_device, path: *const c_char, out_json: *mut *mut c_char) -> i32 {
-    with_device(dev, out_json, |d| Ok(d.upload_update_file_reply(std::path::Path::new(str_arg(path, "path")?))?))
+pub unsafe extern "C" fn usapi_upload_update_file(
+    dev: usapi_device,
+    path: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        Ok(d.upload_update_file_reply(std::path::Path::new(str_arg(path, "path")?))?)
+    })
 }
 
 /// upload-update-file from memory: `len` bytes at `data`, sent under
@@ -601,7 +831,10 @@ pub unsafe extern "C" fn usapi_upload_update_data(
     with_device(dev, out_json, |d| {
         let name = str_arg(filename, "filename")?;
         if data.is_null() {
-            return Err(Failure::new(codes::E_NULL_ARGUMENT, "argument 'data' is NULL"));
+            return Err(Failure::new(
+                codes::E_NULL_ARGUMENT,
+                "argument 'data' is NULL",
+            ));
         }
         // SAFETY: the caller passes `len` readable bytes at `data`.
         let bytes = unsafe { std::slice::from_raw_parts(data, len) };

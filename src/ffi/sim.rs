@@ -1,7 +1,7 @@
 //! The simulator from C: start, address, control, stop.
 
-use super::{guard, opt_str_arg, out_arg, str_arg, write_string, HandleMap};
-use crate::sim::{fake_firmware, Model, SimOptions, Simulator};
+use super::{HandleMap, guard, opt_str_arg, out_arg, str_arg, write_string};
+use crate::sim::{Model, SimOptions, Simulator, fake_firmware};
 use std::ffi::c_char;
 
 /// A simulator handle. 0 is never a valid handle.
@@ -19,7 +19,10 @@ static SIMS: HandleMap<Simulator> = HandleMap::new("simulator");
 /// Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
 /// USAPI_E_SIMULATOR (bad options, or the port is taken).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_sim_start(options_json: *const c_char, out_sim: *mut usapi_sim) -> i32 {
+pub unsafe extern "C" fn usapi_sim_start(
+    options_json: *const c_char,
+    out_sim: *mut usapi_sim,
+) -> i32 {
     guard(|| {
         let out = out_arg(out_sim, "out_sim")?;
         let opts = match opt_str_arg(options_json, "options_json")? {
@@ -38,7 +41,10 @@ pub unsafe extern "C" fn usapi_sim_start(options_json: *const c_char, out_sim: *
 pub unsafe extern "C" fn usapi_sim_address(sim: usapi_sim, out_host: *mut *mut c_char) -> i32 {
     guard(|| {
         if out_host.is_null() {
-            return Err(super::Failure::new(crate::model::codes::E_NULL_ARGUMENT, "argument 'out_host' is NULL"));
+            return Err(super::Failure::new(
+                crate::model::codes::E_NULL_ARGUMENT,
+                "argument 'out_host' is NULL",
+            ));
         }
         write_string(out_host, &SIMS.get(sim)?.host())?;
         Ok(0)
@@ -62,7 +68,11 @@ pub unsafe extern "C" fn usapi_sim_port(sim: usapi_sim, out_port: *mut u16) -> i
 ///
 /// Returns 0, or USAPI_E_SIMULATOR with the reason in usapi_last_error().
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_sim_control(sim: usapi_sim, command_json: *const c_char, out_json: *mut *mut c_char) -> i32 {
+pub unsafe extern "C" fn usapi_sim_control(
+    sim: usapi_sim,
+    command_json: *const c_char,
+    out_json: *mut *mut c_char,
+) -> i32 {
     guard(|| {
         let cmd = str_arg(command_json, "command_json")?;
         let reply = SIMS.get(sim)?.control(cmd)?;
@@ -90,17 +100,30 @@ pub extern "C" fn usapi_sim_stop(sim: usapi_sim) -> i32 {
 ///
 /// Returns 0, USAPI_E_INVALID_ARGUMENT or USAPI_E_FILE.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_sim_firmware(model: *const c_char, version: *const c_char, path: *const c_char) -> i32 {
+pub unsafe extern "C" fn usapi_sim_firmware(
+    model: *const c_char,
+    version: *const c_char,
+    path: *const c_char,
+) -> i32 {
     guard(|| {
         let model = match str_arg(model, "model")? {
             "hdmi" => Model::Hdmi,
             "sdi" => Model::Sdi,
-            _ => return Err(super::Failure::new(crate::model::codes::E_INVALID_ARGUMENT, "invalid argument 'model': must be \"hdmi\" or \"sdi\"")),
+            _ => {
+                return Err(super::Failure::new(
+                    crate::model::codes::E_INVALID_ARGUMENT,
+                    "invalid argument 'model': must be \"hdmi\" or \"sdi\"",
+                ));
+            }
         };
         let version = str_arg(version, "version")?;
         let path = str_arg(path, "path")?;
-        std::fs::write(path, fake_firmware(model, version))
-            .map_err(|e| super::Failure::new(crate::model::codes::E_FILE, format!("cannot write {path}: {e}")))?;
+        std::fs::write(path, fake_firmware(model, version)).map_err(|e| {
+            super::Failure::new(
+                crate::model::codes::E_FILE,
+                format!("cannot write {path}: {e}"),
+            )
+        })?;
         Ok(0)
     })
 }

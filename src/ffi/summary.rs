@@ -1,6 +1,6 @@
 //! Structs for C callers who should not need a JSON parser.
 
-use super::device::{usapi_device, DEVICES};
+use super::device::{DEVICES, usapi_device};
 use super::{guard, out_arg};
 use crate::model::status::{STATUS_LIVING, STATUS_RECORD};
 
@@ -58,7 +58,10 @@ pub unsafe extern "C" fn usapi_ping_status(dev: usapi_device, out: *mut usapi_pi
     guard(|| {
         let out = out_arg(out, "out")?;
         let p = DEVICES.get(dev)?.ping()?;
-        *out = usapi_ping_result { result: p.result as i32, cur_status: p.cur_status as u32 };
+        *out = usapi_ping_result {
+            result: p.result as i32,
+            cur_status: p.cur_status as u32,
+        };
         Ok(p.result as i32)
     })
 }
@@ -69,7 +72,10 @@ pub unsafe extern "C" fn usapi_ping_status(dev: usapi_device, out: *mut usapi_pi
 /// Returns the device's result, or a negative device or library code (then
 /// `*out` is untouched).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn usapi_get_status_summary(dev: usapi_device, out: *mut usapi_status_summary) -> i32 {
+pub unsafe extern "C" fn usapi_get_status_summary(
+    dev: usapi_device,
+    out: *mut usapi_status_summary,
+) -> i32 {
     guard(|| {
         let out = out_arg(out, "out")?;
         let s = DEVICES.get(dev)?.get_status()?;
