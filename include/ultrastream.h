@@ -570,6 +570,29 @@
 #define USAPI_DISK_INVALID 6
 
 /**
+ * `usapi_discover_options.protocols` bit: the vendor's multicast protocol
+ * (239.255.255.250:2538).
+ */
+#define USAPI_DISCOVER_MULTICAST 1
+
+/**
+ * `usapi_discover_options.protocols` bit: SSDP (239.255.255.250:1900).
+ */
+#define USAPI_DISCOVER_SSDP 2
+
+/**
+ * `usapi_discover_options.flags` bit: do not fetch the UPnP description of
+ * SSDP answers that do not identify themselves (no TCP connection is made).
+ */
+#define USAPI_DISCOVER_NO_DESCRIPTION_FETCH 1
+
+/**
+ * `usapi_discover_options.flags` bit: do not listen on the group port for
+ * replies sent to the group (only replies to the probing socket count).
+ */
+#define USAPI_DISCOVER_NO_GROUP_LISTEN 2
+
+/**
  * Options for `usapi_device_open`. Zero in any field means its default;
  * pass NULL for all defaults.
  */
@@ -601,6 +624,72 @@ typedef struct usapi_options {
  * A device handle. 0 is never a valid handle.
  */
 typedef uint64_t usapi_device;
+
+/**
+ * Options of `usapi_discover` and `usapi_discover_each`. Zero or NULL in
+ * any field means its default; pass NULL for all defaults. Start from
+ * `usapi_discover_options opts = {0};` and set what you need.
+ */
+typedef struct usapi_discover_options {
+  /**
+   * How long to collect answers, in milliseconds (default 2000). The
+   * call returns when it has elapsed (or when the callback stops it).
+   */
+  uint32_t timeout_ms;
+  /**
+   * USAPI_DISCOVER_MULTICAST | USAPI_DISCOVER_SSDP (0: both).
+   */
+  uint32_t protocols;
+  /**
+   * The local IPv4 address (interface) to probe from, e.g.
+   * "192.168.1.10" (NULL or "": every interface that is up and can
+   * multicast, and loopback).
+   */
+  const char *local_address;
+  /**
+   * Probe these hosts by unicast instead of the multicast group (NULL or
+   * "": the group). A comma-separated list of "host" or "host:port"
+   * (IPv4 or a name; a subnet broadcast address works). A port given
+   * here is used for every selected protocol; without one the ports
+   * below are used. Use it to reach devices in other subnets.
+   */
+  const char *target;
+  /**
+   * Destination port of the multicast probe (default 2538).
+   */
+  uint16_t multicast_port;
+  /**
+   * Destination port of the SSDP M-SEARCH (default 1900).
+   */
+  uint16_t ssdp_port;
+  /**
+   * Multicast TTL (default 1: the local subnet).
+   */
+  uint32_t multicast_ttl;
+  /**
+   * Keep at most this many devices (default 256); more are counted in
+   * diagnostics.ignored_over_cap.
+   */
+  uint32_t max_devices;
+  /**
+   * USAPI_DISCOVER_NO_DESCRIPTION_FETCH | USAPI_DISCOVER_NO_GROUP_LISTEN
+   * (default 0).
+   */
+  uint32_t flags;
+  /**
+   * SSDP search target (NULL or "": "upnp:rootdevice").
+   */
+  const char *ssdp_search_target;
+} usapi_discover_options;
+
+/**
+ * Called by `usapi_discover_each` once per device, on the calling thread,
+ * as soon as the device is found. `device_json` is one device object (the
+ * format of an element of `usapi_discover`'s "devices") and is valid only
+ * during the call: copy what you keep. Return 0 to go on searching,
+ * non-zero to stop the search at once.
+ */
+typedef int32_t (*usapi_discover_callback)(const char *device_json, void *user_data);
 
 /**
  * Arguments of `usapi_set_rec_control`.
@@ -852,6 +941,66 @@ const char *usapi_last_error(void);
  * The library version, "MAJOR.MINOR.PATCH". A static string.
  */
 const char *usapi_version(void);
+
+/**
+ * Find Ultra Stream devices on the network: send the multicast probe and
+ * an SSDP M-SEARCH (or unicast probes to `opts->target`), collect answers
+ * for `opts->timeout_ms`, and return every device once. `opts` may be NULL
+ * (defaults: both protocols on every interface, 2 s). Blocks for the
+ * timeout. On success `*out_json` receives (free it with
+ * `usapi_string_free`):
+ *
+ * ```json
+ * {"devices":[{"serialnumber":"A302190719003","product":"Ultra Stream",
+ *   "boxname":"[LH-SDI]-1.2.1","version":"1.0","flag":"ssip",
+ *   "wifiip":"192.168.48.1","ethip":"192.168.1.217","status":65600,
+ *   "status_flags":["statusSoftAP","statusPasswd"],
+ *   "address":"192.168.1.217","addresses":["192.168.1.217"],
+ *   "protocols":["multicast","ssdp"],
+ *   "ssdp":{"location":"http://192.168.1.217/...","usn":"uuid:...","server":"...","st":"upnp:rootdevice"},
+ *   "extra":{}}],
+ *  "diagnostics":{"datagrams_received":3,"replies_accepted":2,"duplicate_replies":0,
+ *   "ssdp_candidates":0,"ignored_foreign":0,"ignored_oversized":0,"ignored_truncated":0,
+ *   "ignored_malformed":0,"ignored_probes":1,"ignored_over_cap":0,"probes_sent":4,
+ *   "send_errors":0,"receive_errors":0,"descriptions_fetched":0,"descriptions_matched":0,
+ *   "description_errors":0,"interfaces":["192.168.1.10"],"warnings":[],
+ *   "elapsed_ms":2000,"stopped_early":false}}
+ * ```
+ *
+ * One entry per device, merged by serial number: "addresses" and
+ * "protocols" list every source address and protocol that found it
+ * ("address" is the first). "status" is the device status mask
+ * (USAPI_STATUS_* bits) or null, "status_flags" its bit names; "ssdp" is
+ * null unless SSDP found the device; "extra" holds reply fields the vendor
+ * document does not list. A device found by SSDP only has "" for the
+ * fields SSDP did not give (version, flag, ...). Every datagram received is
+ * counted once in diagnostics: replies_accepted, ssdp_candidates (SSDP
+ * answers of unknown UPnP devices) or one of the ignored_* counters.
+ *
+ * Returns 0 (also when nothing was found), USAPI_E_NULL_ARGUMENT (`out_json`
+ * is NULL; nothing is sent), USAPI_E_INVALID_UTF8, USAPI_E_INVALID_ARGUMENT
+ * (bad target, local_address, protocols or flags) or USAPI_E_DISCOVERY (no
+ * socket could be set up, e.g. local_address is not an address of this
+ * host).
+ */
+int32_t usapi_discover(const struct usapi_discover_options *opts,
+                       char **out_json);
+
+/**
+ * Like `usapi_discover`, but call `cb(device_json, user_data)` once per
+ * device as soon as it is found, on the calling thread (see
+ * `usapi_discover_callback`; a device is reported once, with what was
+ * known when it was first found). The search runs for the timeout unless
+ * the callback returns non-zero, which stops it at once. `user_data` is
+ * passed through untouched.
+ *
+ * Returns 0 (the timeout elapsed or the callback stopped the search),
+ * USAPI_E_NULL_ARGUMENT (`cb` is NULL; nothing is sent),
+ * USAPI_E_INVALID_UTF8, USAPI_E_INVALID_ARGUMENT or USAPI_E_DISCOVERY.
+ */
+int32_t usapi_discover_each(const struct usapi_discover_options *opts,
+                            usapi_discover_callback cb,
+                            void *user_data);
 
 /**
  * get-info: device information: product, MAC addresses, audio ranges, codec and recording capabilities.

@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod client;
+pub mod discovery;
 pub mod error;
 pub mod model;
 pub mod validate;
@@ -22,3 +23,4 @@ pub mod sim;
 
 pub use api::{Method, METHODS};
 pub use client::{md5_hex, Device, Error, Options, Reply, Result};
+pub use discovery::{DiscoverOptions, DiscoverResult, DiscoveredDevice, discover, discover_each};

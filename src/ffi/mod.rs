@@ -18,6 +18,7 @@
 mod boundary;
 mod consts;
 mod device;
+mod discovery;
 mod handles;
 mod methods;
 #[cfg(feature = "simulator")]
@@ -26,6 +27,7 @@ mod summary;
 
 pub use consts::*;
 pub use device::*;
+pub use discovery::*;
 pub use methods::*;
 #[cfg(feature = "simulator")]
 pub use sim::*;

@@ -66,6 +66,7 @@
 
 mod control;
 mod device;
+pub mod discovery;
 mod firmware;
 mod http;
 pub mod limits;
@@ -74,6 +75,7 @@ mod rules;
 mod server;
 
 pub use firmware::fake_firmware;
+pub use discovery::{DiscoveryResponder, ResponderOptions};
 
 use crate::error::Error;
 use device::Device;
