@@ -124,7 +124,9 @@ pub struct DiscoverOptions {
     /// "host" or "host:port" (IPv4; a name is resolved; a subnet broadcast
     /// address works too). A port given here is used for every selected
     /// protocol; without one, `multicast_port` / `ssdp_port` are used.
-    /// Nothing is sent to the group and the group is not joined.
+    /// Nothing is sent to the group and the group is not joined. Names are
+    /// resolved first, within the timeout only as far as the system
+    /// resolver allows: use addresses when the deadline must hold exactly.
     pub targets: Vec<String>,
     /// Destination port of the multicast probe (default 2538).
     pub multicast_port: u16,

@@ -502,7 +502,7 @@ fn returns_at_the_timeout_under_a_flood() {
     let r = discovery::discover(&opts).expect("discover");
     let took = started.elapsed();
     assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_millis(450),
+        took >= Duration::from_millis(300) && took < Duration::from_millis(550),
         "took {took:?}"
     );
     assert!(r.devices.is_empty());
@@ -520,7 +520,7 @@ fn returns_at_the_timeout_under_a_flood() {
     let r = discovery::discover(&opts).expect("discover");
     let took = started.elapsed();
     assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_millis(400),
+        took >= Duration::from_millis(300) && took < Duration::from_millis(550),
         "took {took:?}"
     );
     assert!(r.devices.is_empty());

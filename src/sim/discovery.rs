@@ -34,8 +34,9 @@ use std::time::Duration;
 /// so the status mask is live).
 pub type InfoSource = Arc<dyn Fn() -> DiscoveryInfo + Send + Sync>;
 
-/// Internal: `None` means "the device is gone": stay silent.
-type Source = Arc<dyn Fn() -> Option<DiscoveryInfo> + Send + Sync>;
+/// Like [`InfoSource`], where `None` means "the device is off (rebooting,
+/// stopped)": the responder stays silent until it returns facts again.
+pub type OptionalInfoSource = Arc<dyn Fn() -> Option<DiscoveryInfo> + Send + Sync>;
 
 /// The UPnP device type the simulator announces.
 pub const SIM_DEVICE_TYPE: &str = "urn:schemas-upnp-org:device:Basic:1";
@@ -135,7 +136,7 @@ impl DiscoveryResponder {
     ///
     /// Errors: `Error::Discovery` if a port cannot be bound.
     pub fn start(info: InfoSource, opts: ResponderOptions) -> Result<DiscoveryResponder> {
-        Self::start_with(Arc::new(move || Some(info())), opts)
+        Self::start_optional(Arc::new(move || Some(info())), opts)
     }
 
     /// Answer for a running simulator: its serial number, name, addresses,
@@ -147,13 +148,18 @@ impl DiscoveryResponder {
         opts: ResponderOptions,
     ) -> Result<DiscoveryResponder> {
         let weak: Weak<Simulator> = Arc::downgrade(sim);
-        Self::start_with(
+        Self::start_optional(
             Arc::new(move || weak.upgrade().map(|s| s.discovery_info())),
             opts,
         )
     }
 
-    fn start_with(info: Source, opts: ResponderOptions) -> Result<DiscoveryResponder> {
+    /// Like [`DiscoveryResponder::start`], for a device that is sometimes
+    /// off: no answer while `info` returns `None`.
+    pub fn start_optional(
+        info: OptionalInfoSource,
+        opts: ResponderOptions,
+    ) -> Result<DiscoveryResponder> {
         let mut warnings = Vec::new();
         let setup = |e: io::Error, what: &str| Error::Discovery(format!("responder: {what}: {e}"));
         let m = endpoint(&opts, opts.multicast_port, &mut warnings)
@@ -299,7 +305,7 @@ fn endpoint(
 }
 
 struct Ctx {
-    info: Source,
+    info: OptionalInfoSource,
     counters: Arc<Counters>,
     location_host: String,
     location_path: String,
