@@ -1,0 +1,194 @@
+//! Runs `tests/independent_client.py` (Python standard library only, written
+//! from the vendor document) against the real `ultrastream-sim` program.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Kills the simulator if the test fails before stopping it.
+struct Sim(Child);
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn python() -> Option<&'static str> {
+    ["python3", "python"].into_iter().find(|p| {
+        Command::new(p)
+            .args([
+                "-c",
+                "import sys; sys.exit(0 if sys.version_info >= (3, 6) else 1)",
+            ])
+            .status()
+            .is_ok_and(|s| s.success())
+    })
+}
+
+/// Start `ultrastream-sim` and read the port from its first line.
+fn start_sim(args: &[&str]) -> (Sim, Vec<u16>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("ultrastream-sim starts");
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let sim = Sim(child);
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let want = args
+        .windows(2)
+        .find(|w| w[0] == "--devices")
+        .map_or(1, |w| w[1].parse().unwrap_or(1));
+    let mut ports = Vec::new();
+    while ports.len() < want {
+        let line = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("ultrastream-sim prints where it listens");
+        let rest = line
+            .strip_prefix("ultrastream-sim: listening on http://127.0.0.1:")
+            .unwrap_or_else(|| panic!("unexpected line: {line}"));
+        let port: u16 = rest
+            .split(' ')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("no port in: {line}"));
+        assert!(
+            rest.contains("(serial ") && rest.contains(", model hdmi)"),
+            "{line}"
+        );
+        ports.push(port);
+    }
+    (sim, ports)
+}
+
+/// SIGTERM, then wait for a clean exit.
+fn stop(mut sim: Sim) {
+    // SAFETY: signalling our own child process by its id.
+    let rc = unsafe { libc::kill(sim.0.id() as libc::pid_t, libc::SIGTERM) };
+    assert_eq!(rc, 0);
+    let start = Instant::now();
+    loop {
+        if let Some(status) = sim.0.try_wait().expect("wait") {
+            assert!(
+                status.success(),
+                "ultrastream-sim exits cleanly on SIGTERM: {status}"
+            );
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "ultrastream-sim did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn python_standard_library_client_against_ultrastream_sim() {
+    let Some(py) = python() else {
+        eprintln!("SKIPPED: no python3 on PATH");
+        return;
+    };
+    let (sim, ports) = start_sim(&["--port", "0"]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/independent_client.py");
+    let port = ports[0].to_string();
+    let out = Command::new(py)
+        .args([
+            script,
+            "--port",
+            &port,
+            "--interval",
+            "0.1",
+            "--iterations",
+            "20",
+        ])
+        .output()
+        .expect("python runs");
+    let (so, se) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "independent client failed ({}):\n{so}\n{se}",
+        out.status
+    );
+    assert!(so.contains(": OK"), "{so}");
+    assert!(
+        !so.contains(" 0 re-login"),
+        "the client logged in again after the sessions expired: {so}"
+    );
+    stop(sim);
+}
+
+#[test]
+fn the_program_runs_a_fleet_and_documents_its_options() {
+    let (sim, ports) = start_sim(&["--port", "0", "--devices", "3", "--time-scale", "10"]);
+    assert_eq!(ports.len(), 3);
+    let mut sorted = ports.clone();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 3, "each device has its own port");
+    for p in &ports {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", *p)).unwrap();
+        std::io::Write::write_all(
+            &mut s,
+            b"GET /usapi?method=ping HTTP/1.1\r\nConnection: close\r\n\r\n",
+        )
+        .unwrap();
+        let mut reply = String::new();
+        std::io::Read::read_to_string(&mut s, &mut reply).unwrap();
+        assert!(
+            reply.starts_with("HTTP/1.1 200") && reply.contains("\"result\":0"),
+            "{reply}"
+        );
+    }
+    stop(sim);
+
+    let help = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for opt in [
+        "--port",
+        "--bind",
+        "--user",
+        "--password",
+        "--model",
+        "--time-scale",
+        "--devices",
+        "--session-timeout",
+        "--serial",
+        "--help",
+    ] {
+        assert!(text.contains(opt), "--help documents {opt}");
+    }
+    for bad in [
+        &["--port", "x"][..],
+        &["--model", "usb"],
+        &["--devices", "0"],
+        &["--time-scale", "-1"],
+        &["--nope"],
+        &["--port"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
+            .args(bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        assert!(!out.stderr.is_empty(), "{bad:?} explains itself");
+    }
+}
