@@ -246,7 +246,10 @@ fn general_settings() {
         .unwrap();
         assert_eq!(settings(&d)[key].as_i64().unwrap(), want as i64, "{key}");
     }
-    assert!(!sim.discovery_info().ssdp_enabled, "set-ssdp 0 reaches discovery");
+    assert!(
+        !sim.discovery_info().ssdp_enabled,
+        "set-ssdp 0 reaches discovery"
+    );
 }
 
 #[test]

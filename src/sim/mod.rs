@@ -74,8 +74,8 @@ mod methods;
 mod rules;
 mod server;
 
-pub use firmware::fake_firmware;
 pub use discovery::{DiscoveryResponder, ResponderOptions};
+pub use firmware::fake_firmware;
 
 use crate::error::Error;
 use device::Device;
