@@ -1,0 +1,523 @@
+/*
+ * ultrastream.hpp: header-only C++17 wrapper of the ultrastream C API.
+ *
+ *   #include <ultrastream.hpp>
+ *
+ *   ultrastream::Device dev("10.0.0.5");
+ *   dev.login("Admin", "Admin");
+ *   std::string info = dev.get_info();          // the JSON reply
+ *   auto r = dev.start_rec();                   // r.code: 0, or 1 (retRepeat) ...
+ *
+ * - RAII, move-only handles: ultrastream::Device (logs out if it logged in,
+ *   then closes) and ultrastream::Simulator (stops).
+ * - Failures (negative codes) throw ultrastream::Error, with code(), name()
+ *   and what() = "name (code): detail" where detail is usapi_last_error()
+ *   read right after the failing call.
+ * - Every API method is a member named after it (set-rec-control ->
+ *   set_rec_control) returning ultrastream::Reply: the device's result code
+ *   (>= 0; positive outcomes such as 1 retRepeat, 2 retRunning and 29
+ *   retLivingNotset are returned, not thrown) and the JSON as std::string.
+ *   A Reply converts to const std::string& and prints with operator<<.
+ * - The API members are const and thread-safe: one Device may be shared by
+ *   threads (the C library synchronises).
+ *
+ * Link with -lultrastream (pkg-config: `pkg-config --cflags --libs ultrastream`;
+ * CMake: find_package(ultrastream) and ultrastream::ultrastream).
+ */
+#ifndef ULTRASTREAM_HPP
+#define ULTRASTREAM_HPP
+
+#include "ultrastream.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ultrastream {
+
+/** The library version, "MAJOR.MINOR.PATCH". */
+inline std::string version() { return usapi_version(); }
+
+/** The name of a result code ("errBusy", "USAPI_E_TIMEOUT"), or "unknown". */
+inline std::string result_name(int32_t code) { return usapi_result_name(code); }
+
+/** What a result code means. */
+inline std::string result_message(int32_t code) { return usapi_result_message(code); }
+
+/** usapi_last_error(): detail of the last failure on this thread. */
+inline std::string last_error() {
+    const char *e = usapi_last_error();
+    return e != nullptr ? e : "";
+}
+
+/** A failed call: the C return code, its name, and the detail message. */
+class Error : public std::runtime_error {
+public:
+    Error(int32_t code, const std::string &detail)
+        : std::runtime_error(result_name(code) + " (" + std::to_string(code) + "): " +
+                             (detail.empty() ? result_message(code) : detail)),
+          code_(code), name_(result_name(code)), detail_(detail) {}
+
+    /** The code: a negative device code (-9 errBusy ...) or a library code (-1000 down). */
+    int32_t code() const noexcept { return code_; }
+    /** The code's name ("errBusy", "USAPI_E_CONNECT"). */
+    const std::string &name() const noexcept { return name_; }
+    /** usapi_last_error() at the time of the failure. */
+    const std::string &detail() const noexcept { return detail_; }
+
+    /** Wrong user or password, or not logged in (-1, 36, -17, USAPI_E_NOT_LOGGED_IN). */
+    bool is_auth() const noexcept {
+        return code_ == USAPI_ERR_PASSWD || code_ == USAPI_RET_LOGIN_FAILED || code_ == USAPI_ERR_NEED_AUTH ||
+               code_ == USAPI_E_NOT_LOGGED_IN;
+    }
+    /** The device is busy or held by other clients (-9, -2): retry later. */
+    bool is_busy() const noexcept { return code_ == USAPI_ERR_BUSY || code_ == USAPI_ERR_OCCUPIED; }
+    /** An argument was refused (library or device). */
+    bool is_invalid_argument() const noexcept {
+        return code_ == USAPI_E_INVALID_ARGUMENT || code_ == USAPI_E_NULL_ARGUMENT || code_ == USAPI_E_INVALID_UTF8 ||
+               code_ == USAPI_ERR_PARAM || code_ == USAPI_ERR_STRING;
+    }
+    /** The device could not be reached, the connection broke, or it timed out. */
+    bool is_connection() const noexcept {
+        return code_ == USAPI_E_CONNECT || code_ == USAPI_E_IO || code_ == USAPI_E_TIMEOUT;
+    }
+
+private:
+    int32_t code_;
+    std::string name_;
+    std::string detail_;
+};
+
+namespace detail {
+
+[[noreturn]] inline void fail(int32_t code) { throw Error(code, last_error()); }
+
+inline int32_t check(int32_t code) {
+    if (code < 0) {
+        fail(code);
+    }
+    return code;
+}
+
+/** A char* owned by the library, freed with usapi_string_free. */
+class OwnedString {
+public:
+    OwnedString() = default;
+    OwnedString(const OwnedString &) = delete;
+    OwnedString &operator=(const OwnedString &) = delete;
+    ~OwnedString() { usapi_string_free(p_); }
+    char **out() noexcept { return &p_; }
+    std::string str() const { return p_ != nullptr ? std::string(p_) : std::string(); }
+
+private:
+    char *p_ = nullptr;
+};
+
+inline const char *opt(const std::optional<std::string> &s) noexcept { return s ? s->c_str() : nullptr; }
+
+} // namespace detail
+
+/** A reply: the device's result code (>= 0) and its JSON. */
+struct Reply {
+    /** 0 success; positive outcomes: 1 retRepeat, 2 retRunning, 29 retLivingNotset ... */
+    int32_t code = 0;
+    /** The JSON exactly as the device sent it. */
+    std::string json;
+
+    bool ok() const noexcept { return code == 0; }
+    const std::string &str() const noexcept { return json; }
+    operator const std::string &() const noexcept { return json; }
+};
+
+inline std::ostream &operator<<(std::ostream &os, const Reply &r) { return os << r.json; }
+
+/** Names of the bits set in a cur-status mask ("statusRecord" ...), lowest first. */
+inline std::vector<std::string> status_flag_names(uint32_t mask) {
+    static const std::pair<uint32_t, const char *> table[] = {
+        {USAPI_STATUS_FIRST, "statusFirst"},
+        {USAPI_STATUS_RECORD, "statusRecord"},
+        {USAPI_STATUS_LIVING, "statusLiving"},
+        {USAPI_STATUS_STREAM, "statusStream"},
+        {USAPI_STATUS_DISK_READY, "statusDiskReady"},
+        {USAPI_STATUS_RTMP_READY, "statusRTMPReady"},
+        {USAPI_STATUS_SOFTAP, "statusSoftAP"},
+        {USAPI_STATUS_MIC, "statusMIC"},
+        {USAPI_STATUS_PHONE, "statusPHONE"},
+        {USAPI_STATUS_OUTPUT, "statusOutput"},
+        {USAPI_STATUS_DISK_TEST, "statusDiskTest"},
+        {USAPI_STATUS_BLUE, "statusBlue"},
+        {USAPI_STATUS_UPGRADE, "statusUpgrade"},
+        {USAPI_STATUS_NET_TEST, "statusNetTest"},
+        {USAPI_STATUS_PASSWD, "statusPasswd"},
+        {USAPI_STATUS_OCCUPIED, "statusOccupied"},
+        {USAPI_STATUS_FORMAT_DISK, "statusFormatDisk"},
+        {USAPI_STATUS_SEARCH_WIFI, "statusSearchWifi"},
+        {USAPI_STATUS_CONNECT_WIFI, "statusConnectWifi"},
+        {USAPI_STATUS_CONNECT_BLUE, "statusConnectBlue"},
+        {USAPI_STATUS_CHECK_UPGRADE, "statusCheckUpgrade"},
+        {USAPI_STATUS_RESET, "statusReset"},
+        {USAPI_STATUS_IPV6, "stausIPv6"},
+        {USAPI_STATUS_TEST_LOCK, "statusTestLock"},
+        {USAPI_STATUS_REBOOT, "statusReboot"},
+    };
+    std::vector<std::string> names;
+    for (const auto &entry : table) {
+        if ((mask & entry.first) != 0) {
+            names.emplace_back(entry.second);
+        }
+    }
+    return names;
+}
+
+/** A streaming server for add_server, set_server and start_test_server. */
+struct Server {
+    /** 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook. */
+    int32_t type = 0;
+    /** 1-32 characters of A-Z a-z 0-9 space . _ - + ' (ignored by start_test_server). */
+    std::string name;
+    std::string url;
+    std::string key;
+    /** true: user and passwd are required. */
+    bool is_auth = false;
+    std::string user;
+    std::string passwd;
+    std::string token;
+    /** 0 mobile first, 1 Ethernet first, 2 Wi-Fi first. */
+    int32_t net_mode = 1;
+
+    usapi_server c() const noexcept {
+        return usapi_server{type,   name.c_str(),   url.c_str(),   key.c_str(), is_auth ? 1 : 0,
+                            user.c_str(), passwd.c_str(), token.c_str(), net_mode};
+    }
+};
+
+/** Arguments of set_rec_control. */
+struct RecControl {
+    /** 0 don't record, 1 ordinary recording. */
+    int32_t usb_option = 1;
+    /** 0 don't record, 1 ordinary, 2 loop recording. */
+    int32_t sd_option = 0;
+    /** 0 mp4, 1 mov. */
+    int32_t mime_type = 0;
+    /** At most two levels ("a/b"). */
+    std::string root_folder = "REC_Folder";
+    /** 1-32 characters of A-Z a-z 0-9 space . _ - + ' */
+    std::string file_prefix = "VID";
+    /** Minutes per file: 5, 10, 30, 40, 50, 60, 90 or 120. */
+    int32_t time_unit = 30;
+};
+
+/** Arguments of set_video (the C struct; values come from get-info's codec-cap). */
+using Video = usapi_video;
+
+/** Options of Device (the C struct; zero fields mean defaults). */
+using Options = usapi_options;
+
+/**
+ * One Ultra Stream encoder. Move-only. Opening does no network traffic.
+ * The destructor logs out if this object logged in (errors ignored), then
+ * closes the handle.
+ */
+class Device {
+public:
+    /** Open the device at host ("10.0.0.5", "127.0.0.1:8080", "[::1]:8080"). */
+    explicit Device(const std::string &host) { detail::check(usapi_device_open(host.c_str(), nullptr, &dev_)); }
+    Device(const std::string &host, const Options &options) {
+        detail::check(usapi_device_open(host.c_str(), &options, &dev_));
+    }
+    ~Device() { close(); }
+
+    Device(const Device &) = delete;
+    Device &operator=(const Device &) = delete;
+    Device(Device &&other) noexcept
+        : dev_(std::exchange(other.dev_, 0)), logged_in_(std::exchange(other.logged_in_, false)) {}
+    Device &operator=(Device &&other) noexcept {
+        if (this != &other) {
+            close();
+            dev_ = std::exchange(other.dev_, 0);
+            logged_in_ = std::exchange(other.logged_in_, false);
+        }
+        return *this;
+    }
+
+    /** The C handle (0 after close or move). */
+    usapi_device handle() const noexcept { return dev_; }
+
+    /** Log out (if logged in; errors ignored) and close. Idempotent. */
+    void close() noexcept {
+        if (dev_ != 0) {
+            if (logged_in_) {
+                (void)usapi_logout(dev_);
+            }
+            (void)usapi_device_close(dev_);
+            dev_ = 0;
+            logged_in_ = false;
+        }
+    }
+
+    /** login with a plain password (sent as its MD5; only the hash is kept). */
+    void login(const std::string &user, const std::string &password) {
+        detail::check(usapi_login(dev_, user.c_str(), password.c_str()));
+        logged_in_ = true;
+    }
+    /** login with the MD5 of the password (32 hex digits). */
+    void login_md5(const std::string &user, const std::string &password_md5) {
+        detail::check(usapi_login_md5(dev_, user.c_str(), password_md5.c_str()));
+        logged_in_ = true;
+    }
+    /** logout: end the session and forget the credentials. */
+    int32_t logout() {
+        int32_t rc = detail::check(usapi_logout(dev_));
+        logged_in_ = false;
+        return rc;
+    }
+
+    /** Any GET method by name; params_json is "" or a flat JSON object. */
+    Reply call(const std::string &method, const std::string &params_json = std::string()) const {
+        return invoke(usapi_call, method.c_str(), params_json.empty() ? nullptr : params_json.c_str());
+    }
+
+#define ULTRASTREAM_SIMPLE_(name) \
+    Reply name() const { return invoke(usapi_##name); }
+
+    // universal
+    ULTRASTREAM_SIMPLE_(get_info)
+    ULTRASTREAM_SIMPLE_(get_status)
+    ULTRASTREAM_SIMPLE_(get_settings)
+    ULTRASTREAM_SIMPLE_(start_rec)
+    ULTRASTREAM_SIMPLE_(stop_rec)
+    ULTRASTREAM_SIMPLE_(start_live)
+    ULTRASTREAM_SIMPLE_(stop_live)
+    ULTRASTREAM_SIMPLE_(ping)
+    // storage
+    ULTRASTREAM_SIMPLE_(start_format_usb)
+    ULTRASTREAM_SIMPLE_(start_format_sd)
+    ULTRASTREAM_SIMPLE_(clear_format_usb)
+    ULTRASTREAM_SIMPLE_(start_test_usb)
+    ULTRASTREAM_SIMPLE_(stop_test_usb)
+    ULTRASTREAM_SIMPLE_(clear_test_usb)
+    // servers
+    ULTRASTREAM_SIMPLE_(stop_test_server)
+    ULTRASTREAM_SIMPLE_(clear_test_server)
+    // reset
+    ULTRASTREAM_SIMPLE_(reboot)
+    ULTRASTREAM_SIMPLE_(reset_all_settings)
+    // users
+    ULTRASTREAM_SIMPLE_(get_users)
+    // network
+    ULTRASTREAM_SIMPLE_(disconn_wifi)
+    ULTRASTREAM_SIMPLE_(close_softap)
+    // firmware
+    ULTRASTREAM_SIMPLE_(cancel_download)
+    ULTRASTREAM_SIMPLE_(online_update_check)
+    ULTRASTREAM_SIMPLE_(clear_upgrade)
+    ULTRASTREAM_SIMPLE_(clear_check_update)
+
+#undef ULTRASTREAM_SIMPLE_
+
+    /** ping decoded into a struct (works without login). */
+    usapi_ping_result ping_status() const {
+        usapi_ping_result r{};
+        detail::check(usapi_ping_status(dev_, &r));
+        return r;
+    }
+    /** get-status decoded into a struct. */
+    usapi_status_summary status_summary() const {
+        usapi_status_summary s{};
+        detail::check(usapi_get_status_summary(dev_, &s));
+        return s;
+    }
+
+    // general
+    Reply set_name(const std::string &name) const { return invoke(usapi_set_name, name.c_str()); }
+    Reply set_app_settings(bool is_settings) const { return invoke(usapi_set_app_settings, flag(is_settings)); }
+    /** enable (true, nullopt, new), disable (false, old, nullopt) or modify (true, old, new); plain passwords. */
+    Reply set_app_passwd(bool is_pass, const std::optional<std::string> &old_password,
+                         const std::optional<std::string> &new_password) const {
+        return invoke(usapi_set_app_passwd, flag(is_pass), detail::opt(old_password), detail::opt(new_password));
+    }
+    Reply set_first_over(const std::string &name, const std::optional<std::string> &password = std::nullopt) const {
+        return invoke(usapi_set_first_over, name.c_str(), detail::opt(password));
+    }
+    Reply set_rec_control(const RecControl &rc) const {
+        usapi_rec_control c{rc.usb_option, rc.sd_option,        rc.mime_type,
+                            rc.root_folder.c_str(), rc.file_prefix.c_str(), rc.time_unit};
+        return invoke(usapi_set_rec_control, static_cast<const usapi_rec_control *>(&c));
+    }
+    Reply set_softap(bool is_softap, bool is_visible, const std::string &ssid, const std::string &password) const {
+        return invoke(usapi_set_softap, flag(is_softap), flag(is_visible), ssid.c_str(), password.c_str());
+    }
+    /** time: nullopt for automatic time, else "YYYY-MM-DD HH:MM:SS". */
+    Reply set_date_time(const std::string &timezone, const std::optional<std::string> &time = std::nullopt) const {
+        return invoke(usapi_set_date_time, timezone.c_str(), detail::opt(time));
+    }
+    Reply set_signal_lost_ctrl(bool on) const { return invoke(usapi_set_signal_lost_ctrl, flag(on)); }
+    Reply set_startup_rec(bool on) const { return invoke(usapi_set_startup_rec, flag(on)); }
+    Reply set_startup_live(bool on) const { return invoke(usapi_set_startup_live, flag(on)); }
+    Reply set_ssdp(bool on) const { return invoke(usapi_set_ssdp, flag(on)); }
+    Reply set_hdmi_rec_ctrl(bool on) const { return invoke(usapi_set_hdmi_rec_ctrl, flag(on)); }
+
+    // storage
+    /** disk_type 0 USB, 1 SD. */
+    Reply get_media_files(int32_t disk_type, int32_t start, int32_t count) const {
+        return invoke(usapi_get_media_files, disk_type, start, count);
+    }
+    Reply del_media_files(int32_t disk_type, const std::vector<std::string> &names) const {
+        std::vector<const char *> ptrs;
+        ptrs.reserve(names.size() + 1);
+        for (const auto &n : names) {
+            ptrs.push_back(n.c_str());
+        }
+        ptrs.push_back(nullptr); // never an empty array
+        return invoke(usapi_del_media_files, disk_type, static_cast<const char *const *>(ptrs.data()),
+                      static_cast<size_t>(names.size()));
+    }
+
+    // servers
+    Reply add_server(const Server &s) const {
+        usapi_server c = s.c();
+        return invoke(usapi_add_server, static_cast<const usapi_server *>(&c));
+    }
+    Reply enable_server(int32_t id, bool is_use) const { return invoke(usapi_enable_server, id, flag(is_use)); }
+    Reply set_server(int32_t id, const Server &s) const {
+        usapi_server c = s.c();
+        return invoke(usapi_set_server, id, static_cast<const usapi_server *>(&c));
+    }
+    Reply del_server(int32_t id) const { return invoke(usapi_del_server, id); }
+    Reply start_test_server(const Server &s) const {
+        usapi_server c = s.c();
+        return invoke(usapi_start_test_server, static_cast<const usapi_server *>(&c));
+    }
+
+    // encoding
+    Reply set_stream(int32_t rec, int32_t live, int32_t mws) const { return invoke(usapi_set_stream, rec, live, mws); }
+    Reply set_video(const Video &v) const { return invoke(usapi_set_video, &v); }
+    Reply set_audio(int32_t kbps) const { return invoke(usapi_set_audio, kbps); }
+
+    // users
+    Reply add_user(const std::string &id, const std::string &password) const {
+        return invoke(usapi_add_user, id.c_str(), password.c_str());
+    }
+    Reply del_user(const std::string &id) const { return invoke(usapi_del_user, id.c_str()); }
+    Reply ch_password(const std::string &old_password, const std::string &new_password) const {
+        return invoke(usapi_ch_password, old_password.c_str(), new_password.c_str());
+    }
+    Reply set_password(const std::string &id, const std::string &password) const {
+        return invoke(usapi_set_password, id.c_str(), password.c_str());
+    }
+
+    // network
+    /** DHCP: set_eth(true); static: set_eth(false, ip, mask[, router, dns]). */
+    Reply set_eth(bool is_dhcp, const std::optional<std::string> &ip = std::nullopt,
+                  const std::optional<std::string> &mask = std::nullopt,
+                  const std::optional<std::string> &router = std::nullopt,
+                  const std::optional<std::string> &dns = std::nullopt) const {
+        return invoke(usapi_set_eth, flag(is_dhcp), detail::opt(ip), detail::opt(mask), detail::opt(router),
+                      detail::opt(dns));
+    }
+
+    // firmware
+    /** mode "upload" (after upload_update_file) or "online". */
+    Reply update(const std::string &mode) const { return invoke(usapi_update, mode.c_str()); }
+    /** Send the .mwf at path; the reply carries "status", "up-to-date", "version", "size". */
+    Reply upload_update_file(const std::string &path) const { return invoke(usapi_upload_update_file, path.c_str()); }
+    Reply upload_update_data(const std::string &filename, const std::vector<uint8_t> &data) const {
+        static const uint8_t empty = 0;
+        return invoke(usapi_upload_update_data, filename.c_str(), data.empty() ? &empty : data.data(),
+                      static_cast<size_t>(data.size()));
+    }
+
+private:
+    static int32_t flag(bool b) noexcept { return b ? 1 : 0; }
+
+    template <typename F, typename... Args>
+    Reply invoke(F fn, Args... args) const {
+        detail::OwnedString out;
+        int32_t rc = fn(dev_, args..., out.out());
+        if (rc < 0) {
+            detail::fail(rc);
+        }
+        return Reply{rc, out.str()};
+    }
+
+    usapi_device dev_ = 0;
+    bool logged_in_ = false;
+};
+
+/**
+ * The built-in virtual device on 127.0.0.1. Move-only; the destructor stops it.
+ *
+ *   ultrastream::Simulator sim;                 // defaults: Admin/Admin, hdmi
+ *   ultrastream::Device dev(sim.address());
+ */
+class Simulator {
+public:
+    /** options_json: "" or "{}" for the defaults, or e.g. {"model":"sdi","password":"x"}. */
+    explicit Simulator(const std::string &options_json = std::string()) {
+        detail::check(usapi_sim_start(options_json.empty() ? nullptr : options_json.c_str(), &sim_));
+        try {
+            detail::OwnedString host;
+            detail::check(usapi_sim_address(sim_, host.out()));
+            address_ = host.str();
+            detail::check(usapi_sim_port(sim_, &port_));
+        } catch (...) {
+            stop();
+            throw;
+        }
+    }
+    ~Simulator() { stop(); }
+
+    Simulator(const Simulator &) = delete;
+    Simulator &operator=(const Simulator &) = delete;
+    Simulator(Simulator &&other) noexcept
+        : sim_(std::exchange(other.sim_, 0)), address_(std::move(other.address_)), port_(other.port_) {}
+    Simulator &operator=(Simulator &&other) noexcept {
+        if (this != &other) {
+            stop();
+            sim_ = std::exchange(other.sim_, 0);
+            address_ = std::move(other.address_);
+            port_ = other.port_;
+        }
+        return *this;
+    }
+
+    /** "127.0.0.1:PORT": what Device takes. */
+    const std::string &address() const noexcept { return address_; }
+    uint16_t port() const noexcept { return port_; }
+    usapi_sim handle() const noexcept { return sim_; }
+
+    /** A control command such as {"cmd":"set-signal","present":false}; returns the JSON answer. */
+    std::string control(const std::string &command_json) const {
+        detail::OwnedString out;
+        detail::check(usapi_sim_control(sim_, command_json.c_str(), out.out()));
+        return out.str();
+    }
+
+    /** Stop the simulator (idempotent; errors ignored). */
+    void stop() noexcept {
+        if (sim_ != 0) {
+            (void)usapi_sim_stop(sim_);
+            sim_ = 0;
+        }
+    }
+
+    /** Write a test .mwf firmware the simulator accepts. */
+    static void write_firmware(const std::string &path, const std::string &model = "hdmi",
+                               const std::string &version = "1.2.123") {
+        detail::check(usapi_sim_firmware(model.c_str(), version.c_str(), path.c_str()));
+    }
+
+private:
+    usapi_sim sim_ = 0;
+    std::string address_;
+    uint16_t port_ = 0;
+};
+
+} // namespace ultrastream
+
+#endif // ULTRASTREAM_HPP

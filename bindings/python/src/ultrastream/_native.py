@@ -1,0 +1,478 @@
+"""Loading ``libultrastream`` and declaring its C functions for ctypes.
+
+The library is looked up in this order (the first that loads wins):
+
+1. the ``ULTRASTREAM_LIB`` environment variable: a path to the library file
+   or to a folder holding it (when set, nothing else is tried, so a wrong
+   value is reported instead of silently loading another copy);
+2. this package's own folder (a library copied next to ``__init__.py``);
+3. the cargo target folders of the ultrastream source tree,
+   ``target/release`` then ``target/debug`` (and ``$CARGO_TARGET_DIR``):
+   the tree is found by walking up from this file (a source checkout or an
+   editable install) or is the tree the package was installed from
+   (recorded at install time in ``_build_info.py``);
+4. the system: ``ctypes.util.find_library("ultrastream")`` (e.g. after
+   ``make install``).
+
+Every function is declared with ``argtypes`` and ``restype``. Strings the
+library hands out (``char **out``) are declared as ``c_void_p`` so ctypes
+does not convert (and leak) them; :func:`take_string` copies and frees them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+import threading
+from ctypes import (
+    POINTER,
+    Structure,
+    byref,
+    c_char_p,
+    c_double,
+    c_int32,
+    c_uint8,
+    c_uint16,
+    c_uint32,
+    c_int64,
+    c_uint64,
+    c_size_t,
+    c_void_p,
+)
+from pathlib import Path
+from typing import Iterator, List, Optional, Tuple
+
+__all__ = [
+    "LibraryNotFoundError",
+    "lib",
+    "library_path",
+    "take_string",
+    "encode",
+    "usapi_options",
+    "usapi_server",
+    "usapi_video",
+    "usapi_rec_control",
+    "usapi_ping_result",
+    "usapi_status_summary",
+    "usapi_discover_options",
+    "usapi_discover_callback",
+]
+
+c_device = c_uint64
+c_sim = c_uint64
+c_out_str = POINTER(c_void_p)
+
+
+class LibraryNotFoundError(OSError):
+    """``libultrastream`` could not be found or loaded.
+
+    The message lists every place that was tried and how to fix it.
+    """
+
+
+# --- C structs (must match include/ultrastream.h field for field) ---------
+
+
+class usapi_options(Structure):
+    """``usapi_options``: zero in a field means its default."""
+
+    _fields_ = [
+        ("connect_timeout_ms", c_uint32),
+        ("request_timeout_ms", c_uint32),
+        ("upload_timeout_ms", c_uint32),
+        ("max_reply_bytes", c_uint64),
+        ("skip_validation", c_uint8),
+    ]
+
+
+class usapi_rec_control(Structure):
+    """``usapi_rec_control``: the arguments of set-rec-control."""
+
+    _fields_ = [
+        ("usb_option", c_int32),
+        ("sd_option", c_int32),
+        ("mime_type", c_int32),
+        ("root_folder", c_char_p),
+        ("file_prefix", c_char_p),
+        ("time_unit", c_int32),
+    ]
+
+
+class usapi_server(Structure):
+    """``usapi_server``: a streaming server (NULL strings count as "")."""
+
+    _fields_ = [
+        ("server_type", c_int32),
+        ("name", c_char_p),
+        ("url", c_char_p),
+        ("key", c_char_p),
+        ("is_auth", c_int32),
+        ("user", c_char_p),
+        ("passwd", c_char_p),
+        ("token", c_char_p),
+        ("net_mode", c_int32),
+    ]
+
+
+class usapi_video(Structure):
+    """``usapi_video``: the arguments of set-video."""
+
+    _fields_ = [
+        ("stream", c_int32),
+        ("is_auto", c_int32),
+        ("cx", c_int32),
+        ("cy", c_int32),
+        ("duration", c_int32),
+        ("kbps", c_int32),
+        ("gop", c_int32),
+        ("codec", c_int32),
+        ("profile", c_int32),
+        ("cbrstat", c_int32),
+        ("fullrange", c_int32),
+    ]
+
+
+class usapi_ping_result(Structure):
+    """``usapi_ping_result``: ping's reply."""
+
+    _fields_ = [("result", c_int32), ("cur_status", c_uint32)]
+
+
+class usapi_status_summary(Structure):
+    """``usapi_status_summary``: the main facts of get-status."""
+
+    _fields_ = [
+        ("cur_status", c_uint32),
+        ("recording", c_uint8),
+        ("living", c_uint8),
+        ("rec_result", c_int32),
+        ("rec_run_ms", c_int64),
+        ("rec_cur_bps", c_int64),
+        ("rec_avg_bps", c_int64),
+        ("live_result", c_int32),
+        ("live_run_ms", c_int64),
+        ("live_cur_bps", c_int64),
+        ("live_avg_bps", c_int64),
+        ("signal_present", c_uint8),
+        ("signal_cx", c_int32),
+        ("signal_cy", c_int32),
+        ("signal_interlaced", c_uint8),
+        ("signal_frame_rate", c_double),
+        ("usb_disk_status", c_int32),
+        ("usb_free_bytes", c_int64),
+        ("usb_total_bytes", c_int64),
+        ("sd_disk_status", c_int32),
+        ("sd_free_bytes", c_int64),
+        ("sd_total_bytes", c_int64),
+    ]
+
+
+class usapi_discover_options(Structure):
+    """``usapi_discover_options``: zero / NULL in a field means its default."""
+
+    _fields_ = [
+        ("timeout_ms", c_uint32),
+        ("protocols", c_uint32),
+        ("local_address", c_char_p),
+        ("target", c_char_p),
+        ("multicast_port", c_uint16),
+        ("ssdp_port", c_uint16),
+        ("multicast_ttl", c_uint32),
+        ("max_devices", c_uint32),
+        ("flags", c_uint32),
+        ("ssdp_search_target", c_char_p),
+    ]
+
+
+#: ``usapi_discover_callback``: ``int32_t (*)(const char *device_json, void *user_data)``.
+usapi_discover_callback = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
+
+
+#: Every C struct this package mirrors, by its C name (used by the tests
+#: that compare the layouts with the library's own).
+STRUCTS = {
+    cls.__name__: cls
+    for cls in (
+        usapi_options,
+        usapi_rec_control,
+        usapi_server,
+        usapi_video,
+        usapi_ping_result,
+        usapi_status_summary,
+        usapi_discover_options,
+    )
+}
+
+# --- Function table ---------------------------------------------------------
+
+_I = c_int32
+_S = c_char_p
+_D = c_device
+_O = c_out_str
+
+#: Parameterless API methods: ``int32_t usapi_<name>(usapi_device, char **)``.
+PARAMETERLESS = (
+    "get_info",
+    "get_status",
+    "get_settings",
+    "start_rec",
+    "stop_rec",
+    "start_live",
+    "stop_live",
+    "ping",
+    "start_format_usb",
+    "start_format_sd",
+    "clear_format_usb",
+    "start_test_usb",
+    "stop_test_usb",
+    "clear_test_usb",
+    "stop_test_server",
+    "clear_test_server",
+    "reboot",
+    "reset_all_settings",
+    "get_users",
+    "disconn_wifi",
+    "close_softap",
+    "cancel_download",
+    "online_update_check",
+    "clear_upgrade",
+    "clear_check_update",
+)
+
+# (name, restype, argtypes); every function the package uses.
+_FUNCTIONS: List[Tuple[str, object, list]] = [
+    ("usapi_device_open", _I, [_S, POINTER(usapi_options), POINTER(c_device)]),
+    ("usapi_device_close", _I, [_D]),
+    ("usapi_login", _I, [_D, _S, _S]),
+    ("usapi_login_md5", _I, [_D, _S, _S]),
+    ("usapi_logout", _I, [_D]),
+    ("usapi_call", _I, [_D, _S, _S, _O]),
+    ("usapi_string_free", None, [c_void_p]),
+    ("usapi_result_name", c_char_p, [_I]),
+    ("usapi_result_message", c_char_p, [_I]),
+    ("usapi_last_error", c_char_p, []),
+    ("usapi_version", c_char_p, []),
+    *[("usapi_" + n, _I, [_D, _O]) for n in PARAMETERLESS],
+    ("usapi_set_name", _I, [_D, _S, _O]),
+    ("usapi_set_app_settings", _I, [_D, _I, _O]),
+    ("usapi_set_app_passwd", _I, [_D, _I, _S, _S, _O]),
+    ("usapi_set_first_over", _I, [_D, _S, _S, _O]),
+    ("usapi_set_rec_control", _I, [_D, POINTER(usapi_rec_control), _O]),
+    ("usapi_set_softap", _I, [_D, _I, _I, _S, _S, _O]),
+    ("usapi_set_date_time", _I, [_D, _S, _S, _O]),
+    ("usapi_set_signal_lost_ctrl", _I, [_D, _I, _O]),
+    ("usapi_set_startup_rec", _I, [_D, _I, _O]),
+    ("usapi_set_startup_live", _I, [_D, _I, _O]),
+    ("usapi_set_ssdp", _I, [_D, _I, _O]),
+    ("usapi_set_hdmi_rec_ctrl", _I, [_D, _I, _O]),
+    ("usapi_get_media_files", _I, [_D, _I, _I, _I, _O]),
+    ("usapi_del_media_files", _I, [_D, _I, POINTER(c_char_p), c_size_t, _O]),
+    ("usapi_add_server", _I, [_D, POINTER(usapi_server), _O]),
+    ("usapi_enable_server", _I, [_D, _I, _I, _O]),
+    ("usapi_set_server", _I, [_D, _I, POINTER(usapi_server), _O]),
+    ("usapi_del_server", _I, [_D, _I, _O]),
+    ("usapi_start_test_server", _I, [_D, POINTER(usapi_server), _O]),
+    ("usapi_set_stream", _I, [_D, _I, _I, _I, _O]),
+    ("usapi_set_video", _I, [_D, POINTER(usapi_video), _O]),
+    ("usapi_set_audio", _I, [_D, _I, _O]),
+    ("usapi_add_user", _I, [_D, _S, _S, _O]),
+    ("usapi_del_user", _I, [_D, _S, _O]),
+    ("usapi_ch_password", _I, [_D, _S, _S, _O]),
+    ("usapi_set_password", _I, [_D, _S, _S, _O]),
+    ("usapi_set_eth", _I, [_D, _I, _S, _S, _S, _S, _O]),
+    ("usapi_update", _I, [_D, _S, _O]),
+    ("usapi_upload_update_file", _I, [_D, _S, _O]),
+    ("usapi_upload_update_data", _I, [_D, _S, POINTER(c_uint8), c_size_t, _O]),
+    ("usapi_ping_status", _I, [_D, POINTER(usapi_ping_result)]),
+    ("usapi_get_status_summary", _I, [_D, POINTER(usapi_status_summary)]),
+]
+
+# Functions a library may lack (built without the simulator feature, or
+# older than discovery): declared when present, None otherwise.
+_OPTIONAL_FUNCTIONS: List[Tuple[str, object, list]] = [
+    ("usapi_sim_start", _I, [_S, POINTER(c_sim)]),
+    ("usapi_sim_address", _I, [c_sim, _O]),
+    ("usapi_sim_port", _I, [c_sim, POINTER(c_uint16)]),
+    ("usapi_sim_control", _I, [c_sim, _S, _O]),
+    ("usapi_sim_stop", _I, [c_sim]),
+    ("usapi_sim_firmware", _I, [_S, _S, _S]),
+    ("usapi_discover", _I, [POINTER(usapi_discover_options), _O]),
+    ("usapi_discover_each", _I, [POINTER(usapi_discover_options), usapi_discover_callback, c_void_p]),
+]
+
+#: Names of every C function declared here (required and optional).
+DECLARED = frozenset(n for n, _, _ in _FUNCTIONS + _OPTIONAL_FUNCTIONS)
+
+
+def _lib_file_names() -> List[str]:
+    if sys.platform == "darwin":
+        return ["libultrastream.dylib"]
+    if sys.platform == "win32":
+        return ["ultrastream.dll", "libultrastream.dll"]
+    return ["libultrastream.so", "libultrastream.so.0"]
+
+
+def _is_source_tree(root: Path) -> bool:
+    cargo = root / "Cargo.toml"
+    try:
+        return cargo.is_file() and 'name = "ultrastream"' in cargo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def _source_trees() -> Iterator[Path]:
+    """Source trees of ultrastream: above this file, then the recorded one."""
+    here = Path(__file__).resolve().parent
+    for parent in here.parents:
+        if _is_source_tree(parent):
+            yield parent
+            break
+    try:
+        from . import _build_info  # written by setup.py at install time
+
+        recorded = Path(_build_info.SOURCE_ROOT)
+        if _is_source_tree(recorded):
+            yield recorded
+    except (ImportError, AttributeError):
+        pass
+
+
+def candidates() -> Iterator[str]:
+    """Every path (or system name) tried, in order, after ``ULTRASTREAM_LIB``."""
+    names = _lib_file_names()
+    here = Path(__file__).resolve().parent
+    for n in names:
+        yield str(here / n)
+    target_dirs: List[Path] = []
+    env_target = os.environ.get("CARGO_TARGET_DIR")
+    if env_target:
+        target_dirs.append(Path(env_target))
+    for root in _source_trees():
+        target_dirs.append(root / "target")
+    seen = set()
+    for t in target_dirs:
+        for profile in ("release", "debug"):
+            for n in names[:1]:
+                p = str(t / profile / n)
+                if p not in seen:
+                    seen.add(p)
+                    yield p
+    found = ctypes.util.find_library("ultrastream")
+    if found:
+        yield found
+
+
+_lock = threading.Lock()
+_lib: Optional[ctypes.CDLL] = None
+_lib_path: Optional[str] = None
+
+
+def _declare(cdll: ctypes.CDLL) -> None:
+    for name, restype, argtypes in _FUNCTIONS:
+        f = getattr(cdll, name)  # AttributeError: a library too old for this package
+        f.restype = restype
+        f.argtypes = argtypes
+    for name, restype, argtypes in _OPTIONAL_FUNCTIONS:
+        try:
+            f = getattr(cdll, name)
+        except AttributeError:
+            setattr(cdll, name, None)
+            continue
+        f.restype = restype
+        f.argtypes = argtypes
+
+
+def _load() -> Tuple[ctypes.CDLL, str]:
+    env = os.environ.get("ULTRASTREAM_LIB")
+    if env:
+        path = Path(env)
+        if path.is_dir():
+            path = path / _lib_file_names()[0]
+        try:
+            cdll = ctypes.CDLL(str(path))
+            _declare(cdll)
+            return cdll, str(path)
+        except (OSError, AttributeError) as e:
+            raise LibraryNotFoundError(
+                f"ULTRASTREAM_LIB={env!r} could not be loaded: {e}. Point it at libultrastream "
+                "(e.g. target/release/libultrastream.so after `cargo build --release`), or unset it."
+            ) from e
+    tried = []
+    for c in candidates():
+        if os.sep in c and not os.path.exists(c):
+            tried.append(f"{c} (not found)")
+            continue
+        try:
+            cdll = ctypes.CDLL(c)
+        except OSError as e:
+            tried.append(f"{c} ({e})")
+            continue
+        try:
+            _declare(cdll)
+        except AttributeError as e:
+            tried.append(f"{c} (too old for this package: {e})")
+            continue
+        return cdll, c
+    if ctypes.util.find_library("ultrastream") is None:
+        tried.append('system (ctypes.util.find_library("ultrastream") found nothing)')
+    raise LibraryNotFoundError(
+        "libultrastream was not found. Build it with `cargo build --release` in the ultrastream "
+        "source tree, install it with `make install`, or set ULTRASTREAM_LIB to its path. Tried:\n  "
+        + "\n  ".join(tried)
+    )
+
+
+def lib() -> ctypes.CDLL:
+    """The loaded library (loaded on first use; thread-safe)."""
+    global _lib, _lib_path
+    if _lib is None:
+        with _lock:
+            if _lib is None:
+                _lib, _lib_path = _load()
+    return _lib
+
+
+def library_path() -> str:
+    """The path (or system name) the library was loaded from."""
+    lib()
+    assert _lib_path is not None
+    return _lib_path
+
+
+def has_function(name: str) -> bool:
+    """True when the loaded library exports the optional function ``name``."""
+    return getattr(lib(), name, None) is not None
+
+
+def encode(s: Optional[str], what: str = "argument") -> Optional[bytes]:
+    """A Python string as NUL-terminated UTF-8 (``None`` stays NULL)."""
+    if s is None:
+        return None
+    if isinstance(s, bytes):
+        b = s
+    elif isinstance(s, str):
+        b = s.encode("utf-8", errors="surrogatepass")
+    else:
+        raise TypeError(f"{what} must be a str, not {type(s).__name__}")
+    if b"\0" in b:
+        raise ValueError(f"{what} must not contain a NUL character")
+    return b
+
+
+def take_string(p: c_void_p) -> Optional[str]:
+    """Copy a library-owned string and free it (NULL gives ``None``)."""
+    if not p.value:
+        return None
+    try:
+        return ctypes.string_at(p.value).decode("utf-8", errors="replace")
+    finally:
+        lib().usapi_string_free(p.value)
+        p.value = None
+
+
+def out_string() -> Tuple[c_void_p, object]:
+    """A ``char *`` slot and the ``char **`` to pass for it."""
+    p = c_void_p()
+    return p, byref(p)

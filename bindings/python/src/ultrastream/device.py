@@ -1,0 +1,629 @@
+"""``Device``: one Ultra Stream encoder, one method per API method."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+from ctypes import byref, c_char_p, c_uint8
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar, Union
+
+from . import _native
+from .errors import UltrastreamError, check, error_for, last_error
+from .replies import (
+    InfoReply,
+    MediaFilesReply,
+    PingReply,
+    Reply,
+    SettingsReply,
+    StatusReply,
+    UploadReply,
+    UsersReply,
+)
+
+__all__ = ["Device", "StatusSummary"]
+
+R = TypeVar("R", bound=Reply)
+Flag = Union[bool, int]
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Typed reply class per API method (others: plain :class:`Reply`).
+REPLY_TYPES: Dict[str, Type[Reply]] = {
+    "get-info": InfoReply,
+    "get-status": StatusReply,
+    "get-settings": SettingsReply,
+    "ping": PingReply,
+    "get-users": UsersReply,
+    "get-media-files": MediaFilesReply,
+    "upload-update-file": UploadReply,
+}
+
+
+def _flag(v: Flag) -> int:
+    """``True``/``False`` (or 0/1) as the C ``int32_t`` flag."""
+    return int(v) if isinstance(v, bool) else int(v)
+
+
+def _ms(seconds: Optional[float]) -> int:
+    if seconds is None:
+        return 0
+    if seconds <= 0:
+        raise ValueError("timeouts must be positive (seconds)")
+    return max(1, int(round(seconds * 1000)))
+
+
+class StatusSummary:
+    """``usapi_status_summary`` as Python values (see :meth:`Device.get_status_summary`)."""
+
+    __slots__ = tuple(f for f, _ in _native.usapi_status_summary._fields_) + ("code",)
+
+    cur_status: int
+    recording: bool
+    living: bool
+    signal_present: bool
+    signal_interlaced: bool
+    code: int
+
+    def __init__(self, s: _native.usapi_status_summary, code: int) -> None:
+        for name, _ in _native.usapi_status_summary._fields_:
+            value = getattr(s, name)
+            if name in ("recording", "living", "signal_present", "signal_interlaced"):
+                value = bool(value)
+            setattr(self, name, value)
+        self.code = code
+
+    def as_dict(self) -> Dict[str, Any]:
+        """All fields as a dict."""
+        return {k: getattr(self, k) for k in self.__slots__}
+
+    def __repr__(self) -> str:
+        return f"StatusSummary({self.as_dict()!r})"
+
+
+class Device:
+    """One Ultra Stream encoder at ``host`` ("10.0.0.5", "127.0.0.1:8080", "[::1]:8080").
+
+    Opening does no network traffic. Use it as a context manager: on exit it
+    logs out (when this object logged in) and closes the handle::
+
+        with ultrastream.Device("10.0.0.5") as dev:
+            dev.login("Admin", "Admin")
+            print(dev.get_info().product.firmware_ver_s)
+
+    Every API method is a method named after it in snake_case
+    (``set-rec-control`` -> :meth:`set_rec_control`), taking keyword
+    arguments and returning a :class:`~ultrastream.Reply` (a ``dict`` of the
+    JSON, typed for the main replies). Failures raise
+    :class:`~ultrastream.UltrastreamError` subclasses; positive outcomes
+    (``reply.code`` 1 retRepeat, 2 retRunning, 29 retLivingNotset ...) are
+    returned, not raised. The session is kept alive: when it expires the
+    library logs in again once and retries.
+
+    A ``Device`` may be shared by threads: the C library is thread-safe and
+    releases the GIL during network I/O.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        user: Optional[str] = None,
+        password: Optional[str] = None,
+        connect_timeout: Optional[float] = None,
+        request_timeout: Optional[float] = None,
+        upload_timeout: Optional[float] = None,
+        max_reply_bytes: Optional[int] = None,
+        skip_validation: bool = False,
+    ) -> None:
+        """Open the device (no traffic yet); log in when ``user`` is given.
+
+        Timeouts are in seconds (defaults 3, 10 and 300).
+        ``skip_validation=True`` sends arguments unchecked (only to test how
+        a device reacts to bad input).
+        """
+        self._lib = _native.lib()
+        self._handle = 0
+        self._logged_in = False
+        self.host = host
+        opts = _native.usapi_options(
+            connect_timeout_ms=_ms(connect_timeout),
+            request_timeout_ms=_ms(request_timeout),
+            upload_timeout_ms=_ms(upload_timeout),
+            max_reply_bytes=int(max_reply_bytes or 0),
+            skip_validation=1 if skip_validation else 0,
+        )
+        handle = _native.c_device()
+        check(self._lib.usapi_device_open(_native.encode(host, "host"), byref(opts), byref(handle)))
+        self._handle = handle.value
+        if user is not None:
+            try:
+                self.login(user, password if password is not None else "")
+            except BaseException:
+                self.close()
+                raise
+
+    # --- lifecycle ---------------------------------------------------------
+
+    @property
+    def handle(self) -> int:
+        """The C ``usapi_device`` handle (0 once closed)."""
+        return self._handle
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return self._handle == 0
+
+    def close(self) -> None:
+        """Close the handle (does not log out; see :meth:`logout`). Idempotent."""
+        h, self._handle = self._handle, 0
+        if h:
+            self._lib.usapi_device_close(h)
+
+    def __enter__(self) -> "Device":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if self._logged_in and self._handle:
+                try:
+                    self.logout()
+                except UltrastreamError:
+                    pass  # the device may be gone (rebooted, unplugged); closing still frees the handle
+        finally:
+            self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("logged in" if self._logged_in else "open")
+        return f"<ultrastream.Device {self.host!r} {state}>"
+
+    # --- plumbing ----------------------------------------------------------
+
+    def _invoke(self, cname: str, method: str, cls: Type[R], *args: Any) -> R:
+        """Call ``usapi_<cname>(dev, *args, &out_json)`` and build the reply."""
+        fn = getattr(self._lib, cname)
+        out, ref = _native.out_string()
+        try:
+            code = fn(self._handle, *args, ref)
+            if code < 0:
+                raise error_for(code, last_error())
+            text = _native.take_string(out)
+        finally:
+            if out.value:  # never leak the reply, even on an unexpected exception
+                self._lib.usapi_string_free(out.value)
+        return cls.parse(text, code=code, method=method)  # type: ignore[return-value]
+
+    def _simple(self, name: str) -> Reply:
+        method = name.replace("_", "-")
+        return self._invoke("usapi_" + name, method, REPLY_TYPES.get(method, Reply))
+
+    # --- login ---------------------------------------------------------------
+
+    def login(self, user: str, password: str) -> None:
+        """login: log in with a plain password (sent as its MD5; only the hash is kept,
+        for transparent re-login). Raises :class:`~ultrastream.AuthError` for a wrong
+        user or password, :class:`~ultrastream.BusyError` when two other clients hold
+        the device."""
+        check(self._lib.usapi_login(self._handle, _native.encode(user, "user"), _native.encode(password, "password")))
+        self._logged_in = True
+
+    def login_md5(self, user: str, password_md5: str) -> None:
+        """login with the MD5 of the password as 32 hex digits."""
+        check(self._lib.usapi_login_md5(self._handle, _native.encode(user, "user"), _native.encode(password_md5, "password_md5")))
+        self._logged_in = True
+
+    def logout(self) -> int:
+        """logout: end the session and forget the stored credentials. Returns the code."""
+        code = check(self._lib.usapi_logout(self._handle))
+        self._logged_in = False
+        return code
+
+    # --- generic --------------------------------------------------------------
+
+    def call(self, method: str, params: Optional[Mapping[str, Any]] = None, /, **kwargs: Any) -> Reply:
+        """Call any GET method by name: ``dev.call("set-name", name="x")``.
+
+        ``method`` may use ``-`` or ``_``. Parameters come from ``params`` (exact
+        keys) and keyword arguments (``disk_type=0`` is sent as ``disk-type``);
+        values are str, int, float or bool, sent as they are (percent-encoded).
+        Known methods are checked against the document's rules first.
+        """
+        method = method.replace("_", "-")
+        merged: Dict[str, Any] = dict(params or {})
+        for k, v in kwargs.items():
+            merged[k.replace("_", "-")] = v
+        for k, v in merged.items():
+            if not isinstance(v, (str, int, float, bool)):
+                raise TypeError(f"parameter {k!r} must be str, int, float or bool, not {type(v).__name__}")
+        params_json = json.dumps(merged) if merged else None
+        return self._invoke(
+            "usapi_call",
+            method,
+            REPLY_TYPES.get(method, Reply),
+            _native.encode(method, "method"),
+            _native.encode(params_json, "params"),
+        )
+
+    # --- universal ------------------------------------------------------------
+
+    def get_info(self) -> InfoReply:
+        """get-info: product, MAC addresses, audio ranges, codec and recording capabilities."""
+        return self._simple("get_info")  # type: ignore[return-value]
+
+    def get_status(self) -> StatusReply:
+        """get-status: the real-time working status."""
+        return self._simple("get_status")  # type: ignore[return-value]
+
+    def get_settings(self) -> SettingsReply:
+        """get-settings: the device configuration."""
+        return self._simple("get_settings")  # type: ignore[return-value]
+
+    def start_rec(self) -> Reply:
+        """start-rec: start recording (``code`` 1 retRepeat when already recording)."""
+        return self._simple("start_rec")
+
+    def stop_rec(self) -> Reply:
+        """stop-rec: stop recording."""
+        return self._simple("stop_rec")
+
+    def start_live(self) -> Reply:
+        """start-live: start streaming (``code`` 29 retLivingNotset when no server is enabled)."""
+        return self._simple("start_live")
+
+    def stop_live(self) -> Reply:
+        """stop-live: stop streaming."""
+        return self._simple("stop_live")
+
+    def ping(self) -> PingReply:
+        """ping: result and status mask; works without login (wait for reboot with it)."""
+        return self._simple("ping")  # type: ignore[return-value]
+
+    def ping_status(self) -> PingReply:
+        """ping through ``usapi_ping_status`` (the C struct); same content as :meth:`ping`."""
+        r = _native.usapi_ping_result()
+        code = check(self._lib.usapi_ping_status(self._handle, byref(r)))
+        data = {"result": r.result, "cur-status": r.cur_status}
+        return PingReply(data, code=code, text=json.dumps(data), method="ping")
+
+    def get_status_summary(self) -> StatusSummary:
+        """get-status decoded by the library into ``usapi_status_summary``."""
+        s = _native.usapi_status_summary()
+        code = check(self._lib.usapi_get_status_summary(self._handle, byref(s)))
+        return StatusSummary(s, code)
+
+    # --- general ----------------------------------------------------------------
+
+    def set_name(self, name: str) -> Reply:
+        """set-name: 1-32 characters of ``A-Z a-z 0-9 space . _ - + '``, no leading or trailing space."""
+        return self._invoke("usapi_set_name", "set-name", Reply, _native.encode(name, "name"))
+
+    def set_app_settings(self, is_settings: Flag) -> Reply:
+        """set-app-settings: whether the mobile app may change settings."""
+        return self._invoke("usapi_set_app_settings", "set-app-settings", Reply, _flag(is_settings))
+
+    def set_app_passwd(self, is_pass: Flag, old_password: Optional[str] = None, new_password: Optional[str] = None) -> Reply:
+        """set-app-passwd with plain passwords: enable (``is_pass=True, new_password``),
+        disable (``is_pass=False, old_password``) or modify (``is_pass=True``, both)."""
+        return self._invoke(
+            "usapi_set_app_passwd",
+            "set-app-passwd",
+            Reply,
+            _flag(is_pass),
+            _native.encode(old_password, "old_password"),
+            _native.encode(new_password, "new_password"),
+        )
+
+    def set_first_over(self, name: str, password: Optional[str] = None) -> Reply:
+        """set-first-over: name the device on its first run, with an optional pairing password."""
+        return self._invoke(
+            "usapi_set_first_over", "set-first-over", Reply, _native.encode(name, "name"), _native.encode(password, "password")
+        )
+
+    def set_rec_control(
+        self,
+        *,
+        usb_option: Optional[int] = None,
+        sd_option: Optional[int] = None,
+        mime_type: Optional[int] = None,
+        root_folder: Optional[str] = None,
+        file_prefix: Optional[str] = None,
+        time_unit: Optional[int] = None,
+    ) -> Reply:
+        """set-rec-control. Arguments left out keep their current values (read with
+        get-settings first, one extra request).
+
+        ``usb_option`` 0/1, ``sd_option`` 0/1/2 (loop), ``mime_type`` 0 mp4 / 1 mov,
+        ``root_folder`` at most two levels ("a/b"), ``time_unit`` minutes per file
+        (5, 10, 30, 40, 50, 60, 90, 120).
+        """
+        args = dict(usb_option=usb_option, sd_option=sd_option, mime_type=mime_type,
+                    root_folder=root_folder, file_prefix=file_prefix, time_unit=time_unit)
+        if any(v is None for v in args.values()):
+            cur = self.get_settings().rec_control
+            args = {k: (getattr(cur, k) if v is None else v) for k, v in args.items()}
+        rc = _native.usapi_rec_control(
+            usb_option=int(args["usb_option"]),
+            sd_option=int(args["sd_option"]),
+            mime_type=int(args["mime_type"]),
+            root_folder=_native.encode(args["root_folder"], "root_folder"),
+            file_prefix=_native.encode(args["file_prefix"], "file_prefix"),
+            time_unit=int(args["time_unit"]),
+        )
+        return self._invoke("usapi_set_rec_control", "set-rec-control", Reply, byref(rc))
+
+    def set_softap(self, is_softap: Flag, is_visible: Flag, ssid: str, password: str) -> Reply:
+        """set-softap: the access point's switch, SSID visibility, SSID and password
+        (plain text, as the document requires; 1-32 characters)."""
+        return self._invoke(
+            "usapi_set_softap", "set-softap", Reply, _flag(is_softap), _flag(is_visible),
+            _native.encode(ssid, "ssid"), _native.encode(password, "password"),
+        )
+
+    def set_date_time(self, timezone: str, time: Optional[str] = None) -> Reply:
+        """set-date-time: ``timezone`` from the document's list ("UTC", "Asia/Shanghai");
+        ``time`` ``None`` for automatic time, else "YYYY-MM-DD HH:MM:SS"."""
+        return self._invoke("usapi_set_date_time", "set-date-time", Reply, _native.encode(timezone, "timezone"), _native.encode(time, "time"))
+
+    def set_signal_lost_ctrl(self, is_signal_lost: Flag) -> Reply:
+        """set-signal-lost-ctrl: stop recording when the input signal is lost."""
+        return self._invoke("usapi_set_signal_lost_ctrl", "set-signal-lost-ctrl", Reply, _flag(is_signal_lost))
+
+    def set_startup_rec(self, is_startup_rec: Flag) -> Reply:
+        """set-startup-rec: start recording at boot."""
+        return self._invoke("usapi_set_startup_rec", "set-startup-rec", Reply, _flag(is_startup_rec))
+
+    def set_startup_live(self, is_startup_live: Flag) -> Reply:
+        """set-startup-live: start streaming at boot."""
+        return self._invoke("usapi_set_startup_live", "set-startup-live", Reply, _flag(is_startup_live))
+
+    def set_ssdp(self, is_ssdp: Flag) -> Reply:
+        """set-ssdp: enable UPnP / SSDP."""
+        return self._invoke("usapi_set_ssdp", "set-ssdp", Reply, _flag(is_ssdp))
+
+    def set_hdmi_rec_ctrl(self, is_hdmi_rec_ctrl: Flag) -> Reply:
+        """set-hdmi-rec-ctrl: let the HDMI source start and stop recording."""
+        return self._invoke("usapi_set_hdmi_rec_ctrl", "set-hdmi-rec-ctrl", Reply, _flag(is_hdmi_rec_ctrl))
+
+    # --- storage -------------------------------------------------------------------
+
+    def start_format_usb(self) -> Reply:
+        """start-format-usb: format the USB drive (asynchronous: poll get-status ``format_status``)."""
+        return self._simple("start_format_usb")
+
+    def start_format_sd(self) -> Reply:
+        """start-format-sd: format the SD card (asynchronous; cleared with clear-format-usb)."""
+        return self._simple("start_format_sd")
+
+    def clear_format_usb(self) -> Reply:
+        """clear-format-usb: reset ``format_status`` to 27 after a format."""
+        return self._simple("clear_format_usb")
+
+    def start_test_usb(self) -> Reply:
+        """start-test-usb: USB write-speed test (asynchronous: poll get-status ``disk_test``)."""
+        return self._simple("start_test_usb")
+
+    def stop_test_usb(self) -> Reply:
+        """stop-test-usb: cancel the speed test (``disk_test.result`` becomes 5)."""
+        return self._simple("stop_test_usb")
+
+    def clear_test_usb(self) -> Reply:
+        """clear-test-usb: reset ``disk_test`` to 27."""
+        return self._simple("clear_test_usb")
+
+    def get_media_files(self, disk_type: int = 0, start: int = 0, count: int = 20) -> MediaFilesReply:
+        """get-media-files: a page of recorded files; ``disk_type`` 0 USB, 1 SD."""
+        return self._invoke("usapi_get_media_files", "get-media-files", MediaFilesReply, int(disk_type), int(start), int(count))
+
+    def del_media_files(self, disk_type: int, names: Sequence[str]) -> Reply:
+        """del-media-files: delete the files named in ``names`` from disk ``disk_type`` (0 USB, 1 SD)."""
+        if isinstance(names, (str, bytes)):
+            raise TypeError("names must be a sequence of file names, not a single string")
+        encoded = [_native.encode(n, "names[i]") for n in names]
+        arr = (c_char_p * max(1, len(encoded)))(*encoded)
+        return self._invoke("usapi_del_media_files", "del-media-files", Reply, int(disk_type), arr, len(encoded))
+
+    # --- servers ---------------------------------------------------------------------
+
+    @staticmethod
+    def _server(type: int, name: Optional[str], url: Optional[str], key: Optional[str], is_auth: Flag,
+                user: Optional[str], passwd: Optional[str], token: Optional[str], net_mode: int) -> _native.usapi_server:
+        return _native.usapi_server(
+            server_type=int(type),
+            name=_native.encode(name, "name"),
+            url=_native.encode(url, "url"),
+            key=_native.encode(key, "key"),
+            is_auth=_flag(is_auth),
+            user=_native.encode(user, "user"),
+            passwd=_native.encode(passwd, "passwd"),
+            token=_native.encode(token, "token"),
+            net_mode=int(net_mode),
+        )
+
+    def add_server(self, *, type: int = 0, name: str, url: str, key: str = "", is_auth: Flag = False,
+                   user: str = "", passwd: str = "", token: str = "", net_mode: int = 1) -> Reply:
+        """add-server (at most 16; a new server starts disabled).
+
+        ``type`` 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook; ``net_mode`` 0 mobile
+        first, 1 Ethernet first (default), 2 Wi-Fi first; ``is_auth`` requires
+        ``user`` and ``passwd``.
+        """
+        s = self._server(type, name, url, key, is_auth, user, passwd, token, net_mode)
+        return self._invoke("usapi_add_server", "add-server", Reply, byref(s))
+
+    def enable_server(self, id: int, is_use: Flag = True) -> Reply:
+        """enable-server: at most 2 enabled (errChannelsLimited); Facebook and 8 Mbps only alone."""
+        return self._invoke("usapi_enable_server", "enable-server", Reply, int(id), _flag(is_use))
+
+    def set_server(self, id: int, *, type: int = 0, name: str, url: str, key: str = "", is_auth: Flag = False,
+                   user: str = "", passwd: str = "", token: str = "", net_mode: int = 1) -> Reply:
+        """set-server: change server ``id`` (same arguments as :meth:`add_server`)."""
+        s = self._server(type, name, url, key, is_auth, user, passwd, token, net_mode)
+        return self._invoke("usapi_set_server", "set-server", Reply, int(id), byref(s))
+
+    def del_server(self, id: int) -> Reply:
+        """del-server."""
+        return self._invoke("usapi_del_server", "del-server", Reply, int(id))
+
+    def start_test_server(self, *, type: int = 0, url: str, key: str = "", is_auth: Flag = False,
+                          user: str = "", passwd: str = "", token: str = "", net_mode: int = 1) -> Reply:
+        """start-test-server: test streaming to a server (asynchronous; stops by itself
+        after 20 s; poll get-status ``living_test``, then clear-test-server)."""
+        s = self._server(type, None, url, key, is_auth, user, passwd, token, net_mode)
+        return self._invoke("usapi_start_test_server", "start-test-server", Reply, byref(s))
+
+    def stop_test_server(self) -> Reply:
+        """stop-test-server: cancel the stream test."""
+        return self._simple("stop_test_server")
+
+    def clear_test_server(self) -> Reply:
+        """clear-test-server: reset ``living_test`` to 27."""
+        return self._simple("clear_test_server")
+
+    # --- encoding ----------------------------------------------------------------------
+
+    def set_stream(self, rec: int, live: int, mws: int) -> Reply:
+        """set-stream: which stream (0 main, 1 sub) records, goes live and previews."""
+        return self._invoke("usapi_set_stream", "set-stream", Reply, int(rec), int(live), int(mws))
+
+    _VIDEO_FIELDS = ("is_auto", "cx", "cy", "duration", "kbps", "gop", "codec", "profile", "cbrstat", "fullrange")
+
+    def set_video(
+        self,
+        stream: int = 0,
+        *,
+        is_auto: Optional[Flag] = None,
+        cx: Optional[int] = None,
+        cy: Optional[int] = None,
+        duration: Optional[int] = None,
+        kbps: Optional[int] = None,
+        gop: Optional[int] = None,
+        codec: Optional[int] = None,
+        profile: Optional[int] = None,
+        cbrstat: Optional[int] = None,
+        fullrange: Optional[Flag] = None,
+    ) -> Reply:
+        """set-video for ``stream`` 0 (main) or 1 (sub). Arguments left out keep the
+        stream's current values (read with get-settings first, one extra request).
+
+        Values come from get-info's ``codec_cap``: ``duration`` is the frame interval
+        in 100 ns units (166667 = 60 fps), ``gop`` seconds, ``codec`` 0 H.264 / 1 HEVC.
+        """
+        given = dict(is_auto=is_auto, cx=cx, cy=cy, duration=duration, kbps=kbps, gop=gop,
+                     codec=codec, profile=profile, cbrstat=cbrstat, fullrange=fullrange)
+        if any(v is None for v in given.values()):
+            settings = self.get_settings()
+            cur = settings.sub_stream if int(stream) == 1 else settings.main_stream
+            given = {k: (getattr(cur, k) if v is None else v) for k, v in given.items()}
+        v = _native.usapi_video(stream=int(stream), **{k: int(x) for k, x in given.items()})
+        return self._invoke("usapi_set_video", "set-video", Reply, byref(v))
+
+    def set_audio(self, kbps: int) -> Reply:
+        """set-audio: 16, 32, 48, 64, 96 or 128 kbps."""
+        return self._invoke("usapi_set_audio", "set-audio", Reply, int(kbps))
+
+    # --- reset -------------------------------------------------------------------------
+
+    def reboot(self) -> Reply:
+        """reboot: the device stops answering until it is back (wait with :meth:`ping`), then log in again."""
+        return self._simple("reboot")
+
+    def reset_all_settings(self) -> Reply:
+        """reset-all-settings: restore all defaults and restart."""
+        return self._simple("reset_all_settings")
+
+    # --- users --------------------------------------------------------------------------
+
+    def get_users(self) -> UsersReply:
+        """get-users: the user list (``type`` 1 administrator, 2 general user)."""
+        return self._simple("get_users")  # type: ignore[return-value]
+
+    def add_user(self, id: str, password: str) -> Reply:
+        """add-user with a plain password (hashed by the library)."""
+        return self._invoke("usapi_add_user", "add-user", Reply, _native.encode(id, "id"), _native.encode(password, "password"))
+
+    def del_user(self, id: str) -> Reply:
+        """del-user."""
+        return self._invoke("usapi_del_user", "del-user", Reply, _native.encode(id, "id"))
+
+    def ch_password(self, old_password: str, new_password: str) -> Reply:
+        """ch-password: change the logged-in user's password; later re-logins use the new one."""
+        return self._invoke("usapi_ch_password", "ch-password", Reply,
+                            _native.encode(old_password, "old_password"), _native.encode(new_password, "new_password"))
+
+    def set_password(self, id: str, password: str) -> Reply:
+        """set-password: an administrator sets user ``id``'s password (plain)."""
+        return self._invoke("usapi_set_password", "set-password", Reply, _native.encode(id, "id"), _native.encode(password, "password"))
+
+    # --- network -------------------------------------------------------------------------
+
+    def set_eth(self, is_dhcp: Flag, ip: Optional[str] = None, mask: Optional[str] = None,
+                router: Optional[str] = None, dns: Optional[str] = None) -> Reply:
+        """set-eth: DHCP (``is_dhcp=True``) or a static ``ip`` and ``mask`` (and optionally
+        ``router``, ``dns``). The device may move: wait for it with :meth:`ping`."""
+        return self._invoke("usapi_set_eth", "set-eth", Reply, _flag(is_dhcp), _native.encode(ip, "ip"),
+                            _native.encode(mask, "mask"), _native.encode(router, "router"), _native.encode(dns, "dns"))
+
+    def disconn_wifi(self) -> Reply:
+        """disconn-wifi: disconnect Wi-Fi."""
+        return self._simple("disconn_wifi")
+
+    def close_softap(self) -> Reply:
+        """close-softap: turn the Wi-Fi access point off."""
+        return self._simple("close_softap")
+
+    # --- firmware ---------------------------------------------------------------------------
+
+    def update(self, mode: str = "upload") -> Reply:
+        """update: ``mode`` "upload" (after :meth:`upload_update_file`) or "online";
+        poll get-status ``upgrade_status``."""
+        return self._invoke("usapi_update", "update", Reply, _native.encode(mode, "mode"))
+
+    def upload_update_file(self, path: PathLike) -> UploadReply:
+        """upload-update-file: send the .mwf firmware at ``path``; then call ``update("upload")``."""
+        return self._invoke("usapi_upload_update_file", "upload-update-file", UploadReply, _native.encode(os.fspath(path), "path"))
+
+    def upload_update_data(self, data: bytes, filename: str = "firmware.mwf") -> UploadReply:
+        """upload-update-file from memory: ``data`` sent under ``filename``."""
+        buf = bytes(data)
+        arr = (c_uint8 * max(1, len(buf))).from_buffer_copy(buf or b"\0")
+        return self._invoke("usapi_upload_update_data", "upload-update-file", UploadReply,
+                            _native.encode(filename, "filename"), ctypes.cast(arr, ctypes.POINTER(c_uint8)), len(buf))
+
+    def cancel_download(self) -> Reply:
+        """cancel-download: cancel an online update's download."""
+        return self._simple("cancel_download")
+
+    def online_update_check(self) -> Reply:
+        """online-update-check: look for new firmware online (asynchronous: poll get-status ``check_upgrade``)."""
+        return self._simple("online_update_check")
+
+    def clear_upgrade(self) -> Reply:
+        """clear-upgrade: reset ``upgrade_status`` to 27."""
+        return self._simple("clear_upgrade")
+
+    def clear_check_update(self) -> Reply:
+        """clear-check-update: reset ``check_upgrade`` to 27."""
+        return self._simple("clear_check_update")
+
+
+#: API method name -> Device method name, for the 56 methods of the document.
+API_METHODS: Dict[str, str] = {
+    m: m.replace("-", "_")
+    for m in (
+        "get-info get-status get-settings start-rec stop-rec start-live stop-live ping "
+        "set-name set-app-settings set-app-passwd set-first-over set-rec-control set-softap set-date-time "
+        "set-signal-lost-ctrl set-startup-rec set-startup-live set-ssdp set-hdmi-rec-ctrl "
+        "start-format-usb start-format-sd clear-format-usb start-test-usb stop-test-usb clear-test-usb "
+        "get-media-files del-media-files "
+        "add-server enable-server set-server del-server start-test-server stop-test-server clear-test-server "
+        "set-stream set-video set-audio reboot reset-all-settings login logout "
+        "get-users add-user del-user ch-password set-password set-eth disconn-wifi close-softap "
+        "update upload-update-file cancel-download online-update-check clear-upgrade clear-check-update"
+    ).split()
+}

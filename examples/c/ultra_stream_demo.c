@@ -1,0 +1,225 @@
+/*
+ * ultra_stream_demo: the vendor's C demo (ultra_stream_curl) on libultrastream.
+ *
+ *   ./ultra_stream_demo <host[:port]> [user] [password] [firmware.mwf]
+ *   ./ultra_stream_demo                 (no arguments: the built-in simulator)
+ *
+ * Runs the vendor demo's steps with its headings: 1. login, 2. get info,
+ * 3. upload firmware, printing each JSON reply indented. User and password
+ * default to "Admin"/"Admin". Without a firmware file, step 3 is skipped
+ * against a real device; against the simulator a test firmware is written
+ * to a temporary file and uploaded.
+ *
+ * On an error it prints the code's name, the code and usapi_last_error(),
+ * and exits with status 1. Every string the library returns is freed.
+ *
+ * Build: make -C examples/c   (see examples/c/Makefile)
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ultrastream.h"
+
+/* Print `json` indented by two spaces per level, like the vendor demo.
+ * A minimal pretty-printer: it tracks strings (and their escapes) and
+ * re-flows the structure characters outside them. */
+static void print_json(const char *json)
+{
+    int depth = 0;
+    int in_string = 0;
+    for (const char *p = json; *p != '\0'; p++) {
+        char c = *p;
+        if (in_string) {
+            putchar(c);
+            if (c == '\\' && p[1] != '\0') {
+                putchar(*++p);
+            } else if (c == '"') {
+                in_string = 0;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            in_string = 1;
+            putchar(c);
+            break;
+        case '{':
+        case '[': {
+            /* an empty object or array stays on one line */
+            const char *q = p + 1;
+            while (*q == ' ' || *q == '\n' || *q == '\r' || *q == '\t') {
+                q++;
+            }
+            if (*q == (c == '{' ? '}' : ']')) {
+                putchar(c);
+                putchar(*q);
+                p = q;
+                break;
+            }
+            putchar(c);
+            depth++;
+            printf("\n%*s", depth * 2, "");
+            break;
+        }
+        case '}':
+        case ']':
+            depth--;
+            printf("\n%*s%c", depth * 2, "", c);
+            break;
+        case ',':
+            printf(",\n%*s", depth * 2, "");
+            break;
+        case ':':
+            fputs(": ", stdout);
+            break;
+        case ' ':
+        case '\n':
+        case '\r':
+        case '\t':
+            break;
+        default:
+            putchar(c);
+        }
+    }
+    putchar('\n');
+}
+
+/* Report a failed call: name, code and the thread's last error. */
+static void report(const char *what, int32_t code)
+{
+    fprintf(stderr, "%s failed: %s (%d): %s\n", what, usapi_result_name(code), (int)code, usapi_last_error());
+}
+
+/* The demo itself; returns the process exit status. */
+static int run_demo(const char *host, const char *user, const char *password, const char *firmware)
+{
+    usapi_device dev = 0;
+    char *json = NULL;
+    int status = 1;
+
+    int32_t rc = usapi_device_open(host, NULL, &dev);
+    if (rc != USAPI_OK) {
+        report("usapi_device_open", rc);
+        return 1;
+    }
+
+    printf("***** 1. login *****\n");
+    rc = usapi_login(dev, user, password);
+    if (rc != USAPI_OK) {
+        report("login", rc);
+        goto out;
+    }
+    /* usapi_login returns the device's result only; the device's reply to
+     * login is exactly {"result": <code>}. */
+    printf("login response data:\n{\n  \"result\": %d\n}\n\n", (int)rc);
+
+    printf("***** 2. get info *****\n");
+    rc = usapi_get_info(dev, &json);
+    if (rc < 0) {
+        report("get-info", rc);
+        goto out;
+    }
+    printf("get info response data:\n");
+    print_json(json);
+    usapi_string_free(json);
+    json = NULL;
+    printf("\n");
+
+    printf("***** 3. upload firmware *****\n");
+    if (firmware == NULL) {
+        printf("upload firmware skipped: no firmware file given\n");
+    } else {
+        rc = usapi_upload_update_file(dev, firmware, &json);
+        if (rc < 0) {
+            report("upload-update-file", rc);
+            goto out;
+        }
+        printf("upload firmware response data:\n");
+        print_json(json);
+        usapi_string_free(json);
+        json = NULL;
+    }
+    status = 0;
+
+out:
+    usapi_string_free(json);
+    if (status == 0) {
+        rc = usapi_logout(dev);
+        if (rc < 0) {
+            report("logout", rc);
+            status = 1;
+        }
+    }
+    usapi_device_close(dev);
+    return status;
+}
+
+/* No arguments: start the simulator, write a test firmware, run the demo. */
+static int run_against_simulator(void)
+{
+    usapi_sim sim = 0;
+    char *host = NULL;
+    char dir[1024];
+    char firmware[sizeof dir + 64];
+    const char *tmp = getenv("TMPDIR");
+    int status = 1;
+
+    if (tmp == NULL || tmp[0] == '\0' || strlen(tmp) > 900) {
+        tmp = "/tmp";
+    }
+    snprintf(dir, sizeof dir, "%s/ultra_stream_demo_XXXXXX", tmp);
+
+    int32_t rc = usapi_sim_start(NULL, &sim);
+    if (rc != USAPI_OK) {
+        report("usapi_sim_start", rc);
+        return 1;
+    }
+    rc = usapi_sim_address(sim, &host);
+    if (rc != USAPI_OK) {
+        report("usapi_sim_address", rc);
+        usapi_sim_stop(sim);
+        return 1;
+    }
+    if (mkdtemp(dir) == NULL) {
+        perror("mkdtemp");
+        usapi_string_free(host);
+        usapi_sim_stop(sim);
+        return 1;
+    }
+    snprintf(firmware, sizeof firmware, "%s/ultra_stream_hdmi_1_2_123.mwf", dir);
+    rc = usapi_sim_firmware("hdmi", "1.2.123", firmware);
+    if (rc != USAPI_OK) {
+        report("usapi_sim_firmware", rc);
+    } else {
+        printf("(no device given: using the built-in simulator at %s)\n\n", host);
+        status = run_demo(host, "Admin", "Admin", firmware);
+        unlink(firmware);
+    }
+    rmdir(dir);
+    usapi_string_free(host);
+    rc = usapi_sim_stop(sim);
+    if (rc != USAPI_OK) {
+        report("usapi_sim_stop", rc);
+        status = 1;
+    }
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 5 || (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))) {
+        fprintf(stderr, "usage: %s [<host[:port]> [user] [password] [firmware.mwf]]\n"
+                        "  with no arguments, runs against the built-in simulator\n"
+                        "  (libultrastream %s)\n",
+                argv[0], usapi_version());
+        return argc > 5 ? 2 : 0;
+    }
+    if (argc == 1) {
+        return run_against_simulator();
+    }
+    return run_demo(argv[1], argc > 2 ? argv[2] : "Admin", argc > 3 ? argv[3] : "Admin", argc > 4 ? argv[4] : NULL);
+}

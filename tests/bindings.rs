@@ -1,0 +1,832 @@
+//! Builds and runs the C, C++ and Python code of the repository from
+//! `cargo test`, against the library cargo just built:
+//!
+//! - the C demo (examples/c) against the built-in simulator, and its error path;
+//! - the C++ example (examples/cpp) and the C++ tests (tests/cpp);
+//! - the Python package (bindings/python) installed with pip into a fresh
+//!   venv, its tests (tests/python) and its demo (examples/python);
+//! - `make install PREFIX=<tmp>`, then C and C++ programs built with
+//!   pkg-config (shared and static) and with CMake's `find_package`;
+//! - the C demo and the C++ example under valgrind, with no leaks or errors.
+//!
+//! Needs cc, c++, make, python3 with venv, pkg-config, cmake and valgrind.
+//! A missing tool fails the test that needs it and says what to install:
+//! nothing is skipped.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// target/<profile>, where cargo put libultrastream.so for this test run
+/// (tests run from target/<profile>/deps/<test>-<hash>).
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|p| p.parent())
+        .expect("target/<profile>")
+        .to_path_buf();
+    assert!(
+        dir.join("libultrastream.so").exists(),
+        "libultrastream.so is not in {}: cargo builds it with the tests (crate-type cdylib)",
+        dir.display()
+    );
+    dir
+}
+
+/// A scratch folder under cargo's target/tmp, removed on drop (kept when
+/// ULTRASTREAM_KEEP_TMP=1, for debugging).
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "bindings-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch folder");
+        Scratch(dir)
+    }
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if std::env::var_os("ULTRASTREAM_KEEP_TMP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
+/// Fail unless `tool` runs; say what to install.
+fn require_tool(tool: &str, args: &[&str], install: &str) {
+    let ok = Command::new(tool)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "`{tool}` is required by this test and was not found: install it ({install}); .ci/run installs it"
+    );
+}
+
+/// Run `cmd` with a deadline, capturing its output.
+fn run(cmd: &mut Command, timeout: Duration) -> Output {
+    let desc = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {desc}: {e}"));
+    let mut out_pipe = child.stdout.take().expect("stdout pipe");
+    let mut err_pipe = child.stderr.take().expect("stderr pipe");
+    let out_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = out_pipe.read_to_end(&mut v);
+        v
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = err_pipe.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for child") {
+            break status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            let stdout = out_reader.join().unwrap_or_default();
+            let stderr = err_reader.join().unwrap_or_default();
+            panic!(
+                "{desc} did not finish within {timeout:?}\n--- stdout\n{}\n--- stderr\n{}",
+                String::from_utf8_lossy(&stdout),
+                String::from_utf8_lossy(&stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Output {
+        status,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    }
+}
+
+/// Run `cmd`, require exit status 0, return its stdout.
+fn run_ok(cmd: &mut Command, timeout: Duration) -> String {
+    let desc = format!("{cmd:?}");
+    let out = run(cmd, timeout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{desc} failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status
+    );
+    stdout
+}
+
+const BUILD: Duration = Duration::from_secs(300);
+const RUN: Duration = Duration::from_secs(120);
+
+/// `make -C <dir> <target> CARGO_BUILD=0 BUILD_DIR=<out> LIBDIR=<lib>`: the
+/// Makefiles users run, against the library of this test run.
+fn make_example(dir: &str, target: &str, out: &Path) -> PathBuf {
+    require_tool("make", &["--version"], "apt-get install make");
+    run_ok(
+        Command::new("make")
+            .arg("-C")
+            .arg(root().join(dir))
+            .arg(target)
+            .arg("CARGO_BUILD=0")
+            .arg(format!("BUILD_DIR={}", out.display()))
+            .arg(format!("LIBDIR={}", lib_dir().display())),
+        BUILD,
+    );
+    let exe = out.join(target);
+    assert!(exe.exists(), "make did not produce {}", exe.display());
+    exe
+}
+
+/// The vendor demo's sections, in order, each followed by JSON.
+fn assert_demo_sections(stdout: &str) {
+    let mut at = 0;
+    for heading in [
+        "***** 1. login *****",
+        "login response data:",
+        "***** 2. get info *****",
+        "get info response data:",
+        "***** 3. upload firmware *****",
+        "upload firmware response data:",
+    ] {
+        let pos = stdout[at..].find(heading).map(|p| p + at);
+        let pos =
+            pos.unwrap_or_else(|| panic!("`{heading}` missing (or out of order) in:\n{stdout}"));
+        at = pos + heading.len();
+    }
+    // JSON checks ignore layout (the C demo indents, the C++ one does not).
+    let squeezed: String = stdout.split_whitespace().collect();
+    for want in [
+        "\"result\":0",
+        "\"product-name\":\"UltraStream\"",
+        "\"up-to-date\":",
+        "\"version\":\"1.2.123\"",
+    ] {
+        assert!(squeezed.contains(want), "`{want}` missing in:\n{stdout}");
+    }
+}
+
+#[test]
+fn c_demo_runs_against_the_simulator() {
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    let out = Scratch::new("c-demo");
+    let demo = make_example("examples/c", "ultra_stream_demo", out.path());
+    let stdout = run_ok(Command::new(&demo).env("TMPDIR", out.path()), RUN);
+    assert_demo_sections(&stdout);
+    // The vendor's indented layout: two spaces per level.
+    assert!(
+        stdout.contains("\n  \"product\": {\n    \"sn\": "),
+        "not indented like the vendor demo:\n{stdout}"
+    );
+    // The temporary firmware and its folder are gone.
+    let left: Vec<_> = std::fs::read_dir(out.path())
+        .expect("read scratch")
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("ultra_stream_demo_")
+        })
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the demo left its temporary folder behind: {left:?}"
+    );
+}
+
+#[test]
+fn c_demo_reports_errors_with_name_code_and_detail() {
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    let out = Scratch::new("c-demo-err");
+    let demo = make_example("examples/c", "ultra_stream_demo", out.path());
+
+    let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
+    let host = sim.host();
+
+    // Wrong password: errPasswd, code -1 and the library's detail, exit 1.
+    let o = run(
+        Command::new(&demo).args([host.as_str(), "Admin", "S3cr3t-Pw!"]),
+        RUN,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {stderr}");
+    assert!(
+        stderr.contains("login failed: errPasswd (-1): "),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("S3cr3t"),
+        "the password leaked into the message: {stderr}"
+    );
+
+    // A device given without firmware: steps 1 and 2, step 3 skipped.
+    let stdout = run_ok(
+        Command::new(&demo).args([host.as_str(), "Admin", "Admin"]),
+        RUN,
+    );
+    assert!(stdout.contains("get info response data:"), "{stdout}");
+    assert!(stdout.contains("upload firmware skipped"), "{stdout}");
+
+    // A missing firmware file: USAPI_E_FILE.
+    let missing = out.path().join("missing.mwf");
+    let o = run(
+        Command::new(&demo)
+            .args([host.as_str(), "Admin", "Admin"])
+            .arg(&missing),
+        RUN,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {stderr}");
+    assert!(
+        stderr.contains("upload-update-file failed: USAPI_E_FILE (-1012): "),
+        "{stderr}"
+    );
+
+    // Nobody listening: USAPI_E_CONNECT.
+    drop(sim);
+    let o = run(Command::new(&demo).args([host.as_str()]), RUN);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains("USAPI_E_CONNECT (-1004)"), "{stderr}");
+}
+
+#[test]
+fn cpp_example_and_tests_run() {
+    require_tool("c++", &["--version"], "apt-get install g++");
+    let out = Scratch::new("cpp");
+    let demo = make_example("examples/cpp", "demo", out.path());
+    let stdout = run_ok(Command::new(&demo).env("TMPDIR", out.path()), RUN);
+    assert_demo_sections(&stdout);
+    assert!(stdout.contains("status: statusDiskReady"), "{stdout}");
+
+    let test = make_example("tests/cpp", "test_ultrastream", out.path());
+    let stdout = run_ok(Command::new(&test).env("TMPDIR", out.path()), RUN);
+    let last = stdout.lines().last().unwrap_or_default();
+    let passed: u32 = last
+        .strip_suffix(" passed, 0 failed")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("unexpected C++ test summary `{last}`:\n{stdout}"));
+    assert!(passed > 100, "only {passed} C++ checks ran");
+}
+
+/// A Python venv in a scratch folder with the package installed by pip.
+struct Venv {
+    _dir: Scratch,
+    python: PathBuf,
+    root: PathBuf,
+}
+
+fn venv_with_package() -> Venv {
+    require_tool(
+        "python3",
+        &["-c", "import venv, ensurepip"],
+        "apt-get install python3-venv",
+    );
+    let dir = Scratch::new("venv");
+    let venv = dir.path().join("venv");
+    run_ok(
+        Command::new("python3").arg("-m").arg("venv").arg(&venv),
+        BUILD,
+    );
+    let python = venv.join("bin/python");
+    // Install from a copy, so pip's build folders never land in the source
+    // tree; setup.py records the real tree through ULTRASTREAM_SOURCE_ROOT.
+    let src = dir.path().join("python-src");
+    copy_tree(&root().join("bindings/python"), &src);
+    let offline = run(
+        Command::new(&python).args(["-c", "import setuptools, wheel"]),
+        RUN,
+    )
+    .status
+    .success();
+    let mut pip = Command::new(&python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--no-input",
+        "--disable-pip-version-check",
+        "--no-deps",
+    ]);
+    if offline {
+        // Everything the build needs is in the venv: no network.
+        pip.args(["--no-build-isolation", "--no-index"]);
+    }
+    // Otherwise pip fetches setuptools and wheel for the isolated build.
+    run_ok(pip.arg(&src).env("ULTRASTREAM_SOURCE_ROOT", root()), BUILD);
+    Venv {
+        root: venv,
+        python,
+        _dir: dir,
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy folder");
+    for entry in std::fs::read_dir(from).expect("read source folder") {
+        let entry = entry.expect("folder entry");
+        let name = entry.file_name();
+        let n = name.to_string_lossy();
+        if n == "build" || n == "__pycache__" || n.ends_with(".egg-info") || n == "_build_info.py" {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_dir() {
+            copy_tree(&path, &to.join(&name));
+        } else {
+            std::fs::copy(&path, to.join(&name)).expect("copy file");
+        }
+    }
+}
+
+#[test]
+fn python_package_installs_in_a_fresh_venv_and_passes_its_tests() {
+    let venv = venv_with_package();
+    let lib = lib_dir().join("libultrastream.so");
+    let work = Scratch::new("python-run");
+    let py = |args: &[&str]| {
+        let mut c = Command::new(&venv.python);
+        c.args(args)
+            .current_dir(work.path())
+            .env("ULTRASTREAM_LIB", &lib)
+            .env("TMPDIR", work.path());
+        c
+    };
+
+    // The installed package is the one imported, and it finds the library.
+    let where_ = run_ok(
+        &mut py(&[
+            "-c",
+            "import ultrastream; print(ultrastream.__file__); print(ultrastream.library_path())",
+        ]),
+        RUN,
+    );
+    let mut lines = where_.lines();
+    let file = lines.next().unwrap_or_default();
+    assert!(
+        Path::new(file).starts_with(&venv.root),
+        "ultrastream imported from {file}, not the venv"
+    );
+    assert_eq!(lines.next().map(PathBuf::from), Some(lib.clone()));
+
+    // Without ULTRASTREAM_LIB, the package finds the library of the tree it
+    // was installed from (recorded at install time).
+    let found = run_ok(
+        Command::new(&venv.python)
+            .args([
+                "-c",
+                "import ultrastream; print(ultrastream.library_path())",
+            ])
+            .current_dir(work.path())
+            .env_remove("ULTRASTREAM_LIB"),
+        RUN,
+    );
+    let found = PathBuf::from(found.trim());
+    let target = lib_dir().parent().expect("target folder").to_path_buf();
+    assert!(
+        found.starts_with(&target),
+        "loaded {} instead of a library in {}",
+        found.display(),
+        target.display()
+    );
+
+    // The ctypes structs match the C ABI field for field.
+    let layout = run_ok(
+        &mut py(&[
+            "-c",
+            "import ctypes, json, ultrastream._native as n\n\
+             print(json.dumps({k: [ctypes.sizeof(c)] + [getattr(c, f).offset for f, _ in c._fields_] \
+             for k, c in n.STRUCTS.items()}))",
+        ]),
+        RUN,
+    );
+    assert_struct_layouts(&layout);
+
+    // The unit tests (unittest: nothing to install).
+    let tests = root().join("tests/python");
+    let out = run(
+        &mut py(&[
+            "-m",
+            "unittest",
+            "discover",
+            "-v",
+            "-s",
+            tests.to_str().expect("utf-8 path"),
+        ]),
+        BUILD,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "Python tests failed:\n{stderr}");
+    let ran = stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Ran ")
+                .and_then(|r| r.split_whitespace().next())
+                .and_then(|n| n.parse::<u32>().ok())
+        })
+        .unwrap_or_else(|| panic!("no unittest summary in:\n{stderr}"));
+    assert!(ran >= 70, "only {ran} Python tests ran:\n{stderr}");
+    assert!(stderr.trim_end().ends_with("OK"), "{stderr}");
+
+    // The demo, against the simulator.
+    let demo = root().join("examples/python/demo.py");
+    let stdout = run_ok(&mut py(&[demo.to_str().expect("utf-8 path")]), RUN);
+    assert_demo_sections(&stdout);
+    assert!(
+        stdout.contains("\n  \"product\": {\n    \"sn\": "),
+        "not indented like the vendor demo:\n{stdout}"
+    );
+}
+
+/// Compare `{"usapi_x": [size, offset...]}` from ctypes with the Rust structs.
+fn assert_struct_layouts(json: &str) {
+    use std::mem::{offset_of, size_of};
+    use ultrastream::ffi::*;
+    let got: serde_json::Value = serde_json::from_str(json.trim()).expect("layout JSON");
+    let want = serde_json::json!({
+        "usapi_options": [size_of::<usapi_options>(),
+            offset_of!(usapi_options, connect_timeout_ms), offset_of!(usapi_options, request_timeout_ms),
+            offset_of!(usapi_options, upload_timeout_ms), offset_of!(usapi_options, max_reply_bytes),
+            offset_of!(usapi_options, skip_validation)],
+        "usapi_rec_control": [size_of::<usapi_rec_control>(),
+            offset_of!(usapi_rec_control, usb_option), offset_of!(usapi_rec_control, sd_option),
+            offset_of!(usapi_rec_control, mime_type), offset_of!(usapi_rec_control, root_folder),
+            offset_of!(usapi_rec_control, file_prefix), offset_of!(usapi_rec_control, time_unit)],
+        "usapi_server": [size_of::<usapi_server>(),
+            offset_of!(usapi_server, server_type), offset_of!(usapi_server, name), offset_of!(usapi_server, url),
+            offset_of!(usapi_server, key), offset_of!(usapi_server, is_auth), offset_of!(usapi_server, user),
+            offset_of!(usapi_server, passwd), offset_of!(usapi_server, token), offset_of!(usapi_server, net_mode)],
+        "usapi_video": [size_of::<usapi_video>(),
+            offset_of!(usapi_video, stream), offset_of!(usapi_video, is_auto), offset_of!(usapi_video, cx),
+            offset_of!(usapi_video, cy), offset_of!(usapi_video, duration), offset_of!(usapi_video, kbps),
+            offset_of!(usapi_video, gop), offset_of!(usapi_video, codec), offset_of!(usapi_video, profile),
+            offset_of!(usapi_video, cbrstat), offset_of!(usapi_video, fullrange)],
+        "usapi_ping_result": [size_of::<usapi_ping_result>(),
+            offset_of!(usapi_ping_result, result), offset_of!(usapi_ping_result, cur_status)],
+        "usapi_status_summary": [size_of::<usapi_status_summary>(),
+            offset_of!(usapi_status_summary, cur_status), offset_of!(usapi_status_summary, recording),
+            offset_of!(usapi_status_summary, living), offset_of!(usapi_status_summary, rec_result),
+            offset_of!(usapi_status_summary, rec_run_ms), offset_of!(usapi_status_summary, rec_cur_bps),
+            offset_of!(usapi_status_summary, rec_avg_bps), offset_of!(usapi_status_summary, live_result),
+            offset_of!(usapi_status_summary, live_run_ms), offset_of!(usapi_status_summary, live_cur_bps),
+            offset_of!(usapi_status_summary, live_avg_bps), offset_of!(usapi_status_summary, signal_present),
+            offset_of!(usapi_status_summary, signal_cx), offset_of!(usapi_status_summary, signal_cy),
+            offset_of!(usapi_status_summary, signal_interlaced), offset_of!(usapi_status_summary, signal_frame_rate),
+            offset_of!(usapi_status_summary, usb_disk_status), offset_of!(usapi_status_summary, usb_free_bytes),
+            offset_of!(usapi_status_summary, usb_total_bytes), offset_of!(usapi_status_summary, sd_disk_status),
+            offset_of!(usapi_status_summary, sd_free_bytes), offset_of!(usapi_status_summary, sd_total_bytes)],
+        "usapi_discover_options": [size_of::<usapi_discover_options>(),
+            offset_of!(usapi_discover_options, timeout_ms), offset_of!(usapi_discover_options, protocols),
+            offset_of!(usapi_discover_options, local_address), offset_of!(usapi_discover_options, target),
+            offset_of!(usapi_discover_options, multicast_port), offset_of!(usapi_discover_options, ssdp_port),
+            offset_of!(usapi_discover_options, multicast_ttl), offset_of!(usapi_discover_options, max_devices),
+            offset_of!(usapi_discover_options, flags), offset_of!(usapi_discover_options, ssdp_search_target)],
+    });
+    assert_eq!(
+        got, want,
+        "ctypes layouts (left) differ from the C ABI (right)"
+    );
+}
+
+const APP_C: &str = r#"
+#include <stdio.h>
+#include <string.h>
+#include <ultrastream.h>
+
+int main(void) {
+    usapi_sim sim = 0;
+    usapi_device dev = 0;
+    char *host = NULL;
+    usapi_ping_result ping;
+    if (strcmp(usapi_version(), USAPI_VERSION_STRING) != 0) return 1;
+    if (usapi_sim_start(NULL, &sim) != 0 || usapi_sim_address(sim, &host) != 0) return 2;
+    if (usapi_device_open(host, NULL, &dev) != 0) return 3;
+    if (usapi_login(dev, "Admin", "Admin") != 0) return 4;
+    if (usapi_ping_status(dev, &ping) != 0 || ping.result != 0) return 5;
+    printf("app ok %s status %u\n", usapi_version(), (unsigned)ping.cur_status);
+    usapi_logout(dev);
+    usapi_device_close(dev);
+    usapi_string_free(host);
+    return usapi_sim_stop(sim) == 0 ? 0 : 6;
+}
+"#;
+
+const APP_CPP: &str = r#"
+#include <iostream>
+#include <ultrastream.hpp>
+
+int main() {
+    ultrastream::Simulator sim;
+    ultrastream::Device dev(sim.address());
+    dev.login("Admin", "Admin");
+    std::string info = dev.get_info();
+    std::cout << "cpp app ok " << ultrastream::version() << " " << (info.find("Ultra Stream") != std::string::npos) << "\n";
+    return 0;
+}
+"#;
+
+const CMAKE_LISTS: &str = r#"
+cmake_minimum_required(VERSION 3.16)
+project(ultrastream_consumer LANGUAGES C CXX)
+find_package(ultrastream 0.1 REQUIRED)
+add_executable(app_shared app.c)
+target_link_libraries(app_shared PRIVATE ultrastream::ultrastream)
+add_executable(app_static app.c)
+target_link_libraries(app_static PRIVATE ultrastream::ultrastream_static)
+add_executable(app_cpp app.cpp)
+set_target_properties(app_cpp PROPERTIES CXX_STANDARD 17)
+target_link_libraries(app_cpp PRIVATE ultrastream::ultrastream)
+"#;
+
+fn pkg_config(prefix: &Path, args: &[&str]) -> Vec<String> {
+    let out = run_ok(
+        Command::new("pkg-config")
+            .args(args)
+            .arg("ultrastream")
+            .env("PKG_CONFIG_PATH", prefix.join("lib/pkgconfig")),
+        RUN,
+    );
+    out.split_whitespace().map(str::to_string).collect()
+}
+
+/// The NEEDED entries of an ELF file.
+fn needed(elf: &Path) -> String {
+    require_tool("readelf", &["--version"], "apt-get install binutils");
+    run_ok(Command::new("readelf").arg("-d").arg(elf), RUN)
+}
+
+#[test]
+fn make_install_gives_pkg_config_and_cmake_packages() {
+    for (tool, pkg) in [
+        ("make", "make"),
+        ("cc", "gcc"),
+        ("c++", "g++"),
+        ("pkg-config", "pkg-config"),
+        ("cmake", "cmake"),
+    ] {
+        require_tool(tool, &["--version"], &format!("apt-get install {pkg}"));
+    }
+    let dir = Scratch::new("install");
+    let prefix = dir.path().join("prefix");
+    run_ok(
+        Command::new("make")
+            .arg("-C")
+            .arg(root())
+            .arg("install")
+            .arg(format!("PREFIX={}", prefix.display())),
+        Duration::from_secs(900),
+    );
+
+    // The files, the symlinks and the soname.
+    let version = env!("CARGO_PKG_VERSION");
+    let major = version.split('.').next().expect("major version");
+    let lib = prefix.join("lib");
+    let real = lib.join(format!("libultrastream.so.{version}"));
+    for f in [
+        &real,
+        &lib.join("libultrastream.a"),
+        &prefix.join("include/ultrastream.h"),
+        &prefix.join("include/ultrastream.hpp"),
+    ] {
+        assert!(f.is_file(), "{} not installed", f.display());
+    }
+    let link =
+        |name: &str| std::fs::read_link(lib.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(
+        link(&format!("libultrastream.so.{major}")),
+        PathBuf::from(format!("libultrastream.so.{version}"))
+    );
+    assert_eq!(
+        link("libultrastream.so"),
+        PathBuf::from(format!("libultrastream.so.{major}"))
+    );
+    let dynamic = needed(&real);
+    assert!(
+        dynamic.contains(&format!("Library soname: [libultrastream.so.{major}]")),
+        "no soname:\n{dynamic}"
+    );
+
+    // pkg-config finds it, and `cc app.c $(pkg-config --cflags --libs ultrastream)` links and runs.
+    assert_eq!(
+        pkg_config(&prefix, &["--modversion"]),
+        vec![version.to_string()]
+    );
+    std::fs::write(dir.path().join("app.c"), APP_C).expect("write app.c");
+    std::fs::write(dir.path().join("app.cpp"), APP_CPP).expect("write app.cpp");
+    let app = dir.path().join("app");
+    run_ok(
+        Command::new("cc")
+            .args(["-Wall", "-Wextra", "-Werror"])
+            .arg(dir.path().join("app.c"))
+            .arg("-o")
+            .arg(&app)
+            .args(pkg_config(&prefix, &["--cflags", "--libs"])),
+        BUILD,
+    );
+    assert!(
+        needed(&app).contains(&format!("[libultrastream.so.{major}]")),
+        "app does not need the soname"
+    );
+    let stdout = run_ok(Command::new(&app).env("LD_LIBRARY_PATH", &lib), RUN);
+    assert!(
+        stdout.starts_with(&format!("app ok {version} status ")),
+        "{stdout}"
+    );
+
+    // Static: the archive plus Libs.private is enough.
+    let app_static = dir.path().join("app_static");
+    let private: Vec<String> = pkg_config(&prefix, &["--static", "--libs"])
+        .into_iter()
+        .filter(|a| a != "-lultrastream")
+        .collect();
+    run_ok(
+        Command::new("cc")
+            .arg(dir.path().join("app.c"))
+            .arg("-o")
+            .arg(&app_static)
+            .args(pkg_config(&prefix, &["--cflags"]))
+            .arg(lib.join("libultrastream.a"))
+            .args(&private),
+        BUILD,
+    );
+    assert!(
+        !needed(&app_static).contains("libultrastream"),
+        "the static app still needs the shared library"
+    );
+    let stdout = run_ok(&mut Command::new(&app_static), RUN);
+    assert!(stdout.starts_with("app ok "), "{stdout}");
+
+    // C++ with the installed ultrastream.hpp.
+    let app_cpp = dir.path().join("app_cpp");
+    run_ok(
+        Command::new("c++")
+            .args(["-std=c++17", "-Wall", "-Wextra", "-Werror"])
+            .arg(dir.path().join("app.cpp"))
+            .arg("-o")
+            .arg(&app_cpp)
+            .args(pkg_config(&prefix, &["--cflags", "--libs"])),
+        BUILD,
+    );
+    let stdout = run_ok(Command::new(&app_cpp).env("LD_LIBRARY_PATH", &lib), RUN);
+    assert_eq!(stdout.trim(), format!("cpp app ok {version} 1"));
+
+    // CMake: find_package(ultrastream) and the imported targets.
+    std::fs::write(dir.path().join("CMakeLists.txt"), CMAKE_LISTS).expect("write CMakeLists.txt");
+    let build = dir.path().join("cmake-build");
+    run_ok(
+        Command::new("cmake")
+            .arg("-S")
+            .arg(dir.path())
+            .arg("-B")
+            .arg(&build)
+            .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display())),
+        BUILD,
+    );
+    run_ok(Command::new("cmake").arg("--build").arg(&build), BUILD);
+    for exe in ["app_shared", "app_static", "app_cpp"] {
+        // CMake links imported shared libraries with an rpath: no LD_LIBRARY_PATH.
+        let stdout = run_ok(&mut Command::new(build.join(exe)), RUN);
+        assert!(stdout.contains("app ok"), "{exe}: {stdout}");
+    }
+    assert!(!needed(&build.join("app_static")).contains("libultrastream"));
+    // Versions the package cannot satisfy are refused (0.x: same minor).
+    for wanted in ["9.0", "0.99"] {
+        let project = dir.path().join(format!("cmake-{wanted}"));
+        std::fs::create_dir_all(&project).expect("create project folder");
+        std::fs::write(
+            project.join("CMakeLists.txt"),
+            format!("cmake_minimum_required(VERSION 3.16)\nproject(v LANGUAGES C)\nfind_package(ultrastream {wanted} REQUIRED)\n"),
+        )
+        .expect("write CMakeLists.txt");
+        let o = run(
+            Command::new("cmake")
+                .arg("-S")
+                .arg(&project)
+                .arg("-B")
+                .arg(project.join("build"))
+                .arg(format!("-DCMAKE_PREFIX_PATH={}", prefix.display())),
+            BUILD,
+        );
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success(),
+            "find_package(ultrastream {wanted}) accepted {version}"
+        );
+        assert!(stderr.contains(version), "{stderr}");
+    }
+}
+
+/// valgrind --leak-check=full --error-exitcode=1 with our suppressions
+/// (scripts/valgrind.supp: one Rust-std entry, explained there).
+fn valgrind(exe: &Path, tmp: &Path) -> Output {
+    require_tool("valgrind", &["--version"], "apt-get install valgrind");
+    run(
+        Command::new("valgrind")
+            .args([
+                "--leak-check=full",
+                "--error-exitcode=1",
+                "--errors-for-leak-kinds=definite,possible",
+            ])
+            .arg(format!(
+                "--suppressions={}",
+                root().join("scripts/valgrind.supp").display()
+            ))
+            .arg(exe)
+            .env("TMPDIR", tmp),
+        Duration::from_secs(300),
+    )
+}
+
+fn assert_valgrind_clean(out: &Output, what: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{what} under valgrind failed ({}):\n{stderr}",
+        out.status
+    );
+    assert!(
+        stderr.contains("ERROR SUMMARY: 0 errors"),
+        "{what}:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("definitely lost: 0 bytes")
+            || stderr.contains("All heap blocks were freed"),
+        "{what}:\n{stderr}"
+    );
+}
+
+#[test]
+fn c_demo_and_cpp_example_are_valgrind_clean() {
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    require_tool("c++", &["--version"], "apt-get install g++");
+    let out = Scratch::new("valgrind");
+    let c_demo = make_example("examples/c", "ultra_stream_demo", out.path());
+    let cpp_demo = make_example("examples/cpp", "demo", out.path());
+
+    let o = valgrind(&c_demo, out.path());
+    assert_valgrind_clean(&o, "examples/c/ultra_stream_demo");
+    assert_demo_sections(&String::from_utf8_lossy(&o.stdout));
+
+    let o = valgrind(&cpp_demo, out.path());
+    assert_valgrind_clean(&o, "examples/cpp/demo");
+    assert_demo_sections(&String::from_utf8_lossy(&o.stdout));
+
+    // The check can fail: a program that leaks one library string is caught.
+    let leaky_src = out.path().join("leaky.c");
+    std::fs::write(
+        &leaky_src,
+        "#include <ultrastream.h>\nint main(void) {\n  usapi_sim sim = 0;\n  char *host = 0;\n  \
+         if (usapi_sim_start(0, &sim) != 0 || usapi_sim_address(sim, &host) != 0) return 2;\n  \
+         return usapi_sim_stop(sim); /* host is never freed */\n}\n",
+    )
+    .expect("write leaky.c");
+    let leaky = out.path().join("leaky");
+    let lib = lib_dir();
+    run_ok(
+        Command::new("cc")
+            .arg(&leaky_src)
+            .arg("-o")
+            .arg(&leaky)
+            .arg(format!("-I{}", root().join("include").display()))
+            .arg(format!("-L{}", lib.display()))
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .arg("-lultrastream"),
+        BUILD,
+    );
+    let o = valgrind(&leaky, out.path());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "valgrind missed a leaked string:\n{stderr}"
+    );
+    assert!(stderr.contains("definitely lost: "), "{stderr}");
+}
