@@ -23,6 +23,7 @@ import threading
 import time
 import unittest
 from pathlib import Path
+from typing import Any, Dict
 
 import ultrastream
 from ultrastream import _native
@@ -63,7 +64,7 @@ class SimTestCase(unittest.TestCase):
 class PackageTests(unittest.TestCase):
     def test_library_version_matches_header_and_package(self) -> None:
         m = re.search(r'#define USAPI_VERSION_STRING "([^"]+)"', HEADER.read_text(encoding="utf-8"))
-        self.assertIsNotNone(m)
+        assert m is not None
         self.assertEqual(ultrastream.library_version(), m.group(1))
         self.assertEqual(ultrastream.__version__, m.group(1))
         self.assertTrue(os.path.exists(ultrastream.library_path()), ultrastream.library_path())
@@ -346,7 +347,7 @@ class ErrorTests(SimTestCase):
             ultrastream.Device("not a host")
 
     def test_errors_are_per_thread(self) -> None:
-        details = {}
+        details: Dict[str, set] = {}
 
         def fail(tag, fn) -> None:
             for _ in range(20):
@@ -808,7 +809,7 @@ class DiscoveryTests(unittest.TestCase):
     def setUp(self) -> None:
         self.responder = FakeResponder(self.REPLY)
         self.addCleanup(self.responder.close)
-        self.opts = dict(
+        self.opts: Dict[str, Any] = dict(
             target=f"127.0.0.1:{self.responder.port}",
             local_address="127.0.0.1",
             protocols="multicast",

@@ -7,7 +7,8 @@ The library is looked up in this order (the first that loads wins):
    value is reported instead of silently loading another copy);
 2. this package's own folder (a library copied next to ``__init__.py``);
 3. the cargo target folders of the ultrastream source tree,
-   ``target/release`` then ``target/debug`` (and ``$CARGO_TARGET_DIR``):
+   ``target/release`` and ``target/debug``, the most recently built first
+   (``$CARGO_TARGET_DIR`` before ``target``):
    the tree is found by walking up from this file (a source checkout or an
    editable install) or is the tree the package was installed from
    (recorded at install time in ``_build_info.py``);
@@ -42,7 +43,7 @@ from ctypes import (
     c_void_p,
 )
 from pathlib import Path
-from typing import Iterator, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 __all__ = [
     "LibraryNotFoundError",
@@ -242,7 +243,7 @@ PARAMETERLESS = (
 )
 
 # (name, restype, argtypes); every function the package uses.
-_FUNCTIONS: List[Tuple[str, object, list]] = [
+_FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_device_open", _I, [_S, POINTER(usapi_options), POINTER(c_device)]),
     ("usapi_device_close", _I, [_D]),
     ("usapi_login", _I, [_D, _S, _S]),
@@ -291,7 +292,7 @@ _FUNCTIONS: List[Tuple[str, object, list]] = [
 
 # Functions a library may lack (built without the simulator feature, or
 # older than discovery): declared when present, None otherwise.
-_OPTIONAL_FUNCTIONS: List[Tuple[str, object, list]] = [
+_OPTIONAL_FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_sim_start", _I, [_S, POINTER(c_sim)]),
     ("usapi_sim_address", _I, [c_sim, _O]),
     ("usapi_sim_port", _I, [c_sim, POINTER(c_uint16)]),
@@ -330,13 +331,20 @@ def _source_trees() -> Iterator[Path]:
             yield parent
             break
     try:
-        from . import _build_info  # written by setup.py at install time
+        from . import _build_info  # type: ignore[attr-defined]  # written by setup.py at install time
 
         recorded = Path(_build_info.SOURCE_ROOT)
         if _is_source_tree(recorded):
             yield recorded
     except (ImportError, AttributeError):
         pass
+
+
+def _mtime(p: Path) -> float:
+    try:
+        return p.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def candidates() -> Iterator[str]:
@@ -353,12 +361,15 @@ def candidates() -> Iterator[str]:
         target_dirs.append(root / "target")
     seen = set()
     for t in target_dirs:
-        for profile in ("release", "debug"):
-            for n in names[:1]:
-                p = str(t / profile / n)
-                if p not in seen:
-                    seen.add(p)
-                    yield p
+        # The most recently built of release and debug first, so a fresh
+        # `cargo build` is not shadowed by an old release build.
+        builds = [t / profile / names[0] for profile in ("release", "debug")]
+        builds.sort(key=_mtime, reverse=True)
+        for b in builds:
+            p = str(b)
+            if p not in seen:
+                seen.add(p)
+                yield p
     found = ctypes.util.find_library("ultrastream")
     if found:
         yield found

@@ -55,17 +55,39 @@ def _ms(seconds: Optional[float]) -> int:
 class StatusSummary:
     """``usapi_status_summary`` as Python values (see :meth:`Device.get_status_summary`)."""
 
-    __slots__ = tuple(f for f, _ in _native.usapi_status_summary._fields_) + ("code",)
+    __slots__ = tuple(f[0] for f in _native.usapi_status_summary._fields_) + ("code",)
 
+    #: The device status mask (``StatusFlag`` bits).
     cur_status: int
     recording: bool
     living: bool
+    rec_result: int
+    rec_run_ms: int
+    rec_cur_bps: int
+    rec_avg_bps: int
+    #: live-status result (22 connected, 23 connecting, ...).
+    live_result: int
+    live_run_ms: int
+    live_cur_bps: int
+    live_avg_bps: int
     signal_present: bool
+    signal_cx: int
+    signal_cy: int
     signal_interlaced: bool
+    signal_frame_rate: float
+    #: ``DiskStatus`` value of the USB drive, bytes free and total.
+    usb_disk_status: int
+    usb_free_bytes: int
+    usb_total_bytes: int
+    sd_disk_status: int
+    sd_free_bytes: int
+    sd_total_bytes: int
+    #: The C function's return value (the device's result).
     code: int
 
     def __init__(self, s: _native.usapi_status_summary, code: int) -> None:
-        for name, _ in _native.usapi_status_summary._fields_:
+        for f in _native.usapi_status_summary._fields_:
+            name = f[0]
             value = getattr(s, name)
             if name in ("recording", "living", "signal_present", "signal_interlaced"):
                 value = bool(value)
@@ -342,7 +364,7 @@ class Device:
         ``root_folder`` at most two levels ("a/b"), ``time_unit`` minutes per file
         (5, 10, 30, 40, 50, 60, 90, 120).
         """
-        args = dict(usb_option=usb_option, sd_option=sd_option, mime_type=mime_type,
+        args: Dict[str, Any] = dict(usb_option=usb_option, sd_option=sd_option, mime_type=mime_type,
                     root_folder=root_folder, file_prefix=file_prefix, time_unit=time_unit)
         if any(v is None for v in args.values()):
             cur = self.get_settings().rec_control
@@ -514,7 +536,7 @@ class Device:
         Values come from get-info's ``codec_cap``: ``duration`` is the frame interval
         in 100 ns units (166667 = 60 fps), ``gop`` seconds, ``codec`` 0 H.264 / 1 HEVC.
         """
-        given = dict(is_auto=is_auto, cx=cx, cy=cy, duration=duration, kbps=kbps, gop=gop,
+        given: Dict[str, Any] = dict(is_auto=is_auto, cx=cx, cy=cy, duration=duration, kbps=kbps, gop=gop,
                      codec=codec, profile=profile, cbrstat=cbrstat, fullrange=fullrange)
         if any(v is None for v in given.values()):
             settings = self.get_settings()

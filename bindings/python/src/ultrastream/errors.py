@@ -19,7 +19,7 @@ outcomes, not failures: they are returned on the reply object
 from __future__ import annotations
 
 import builtins
-from typing import Dict, Type
+from typing import Any, Dict, Tuple, Type
 
 from . import _native
 
@@ -143,11 +143,11 @@ class UltrastreamError(Exception):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code}, name={self.name!r}, detail={self.detail!r})"
 
-    def __reduce__(self):  # picklable despite the keyword-only arguments
+    def __reduce__(self) -> Tuple[Any, ...]:  # picklable despite the keyword-only arguments
         return (_rebuild, (type(self), self.code, self.detail, self.name, self.message))
 
 
-def _rebuild(cls, code, detail, name, message):
+def _rebuild(cls: Type["UltrastreamError"], code: int, detail: str, name: str, message: str) -> "UltrastreamError":
     return cls(code, detail, name=name, message=message)
 
 

@@ -33,7 +33,7 @@ import dataclasses
 import json
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Type, TypeVar
+from typing import Any, Dict, List, Optional, Tuple, Type, TypeVar
 
 from .errors import result_name
 from .status import StatusFlag, status_flag_names
@@ -76,7 +76,7 @@ __all__ = [
 T = TypeVar("T")
 
 
-def _key(name: str, aliases: tuple = ()) -> Dict[str, Any]:
+def _key(name: str, aliases: Tuple[str, ...] = ()) -> Dict[str, Any]:
     """Field metadata: the JSON key and its known misspellings."""
     return {"key": name, "aliases": aliases}
 
@@ -144,7 +144,7 @@ def _convert(tp: Any, value: Any) -> Any:
         if not isinstance(value, list):
             return []
         return [_convert(item, v) for v in value]
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return _view(tp, value)
     if tp is int:
         return _to_int(value)
@@ -532,11 +532,11 @@ class Reply(Dict[str, Any]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code}, {dict.__repr__(self)})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (_rebuild_reply, (type(self), dict(self), self.code, self.text, self.method))
 
 
-def _rebuild_reply(cls, data, code, text, method):
+def _rebuild_reply(cls: Type[Reply], data: Dict[str, Any], code: int, text: str, method: str) -> Reply:
     return cls(data, code=code, text=text, method=method)
 
 
@@ -614,7 +614,7 @@ class StatusReply(_MaskMixin, Reply):
 class SettingsReply(Reply):
     """get-settings: the device configuration."""
 
-    name: str  # type: ignore[assignment]  # the device name, not the code's name
+    name: str  # the device name (get-settings "name"), not the code's name
     passwd: int
     is_settings: int
     is_ssdp: int
