@@ -47,6 +47,9 @@ pub(crate) const MAX_ENABLED: usize = 2;
 pub(crate) const MAX_SESSIONS: usize = 2;
 /// The largest recording file: 4 GB.
 pub(crate) const FILE_LIMIT_BYTES: u64 = 4 * 1024 * MIB;
+/// At most this many files per disk (a FAT32 directory's limit); a disk
+/// holding this many takes no more recordings.
+pub(crate) const MAX_FILES_PER_DISK: usize = 65_535;
 
 /// get-info's `codec-cap` and `rec-control`, exactly as the document's
 /// example reply has them (including its `gorp-sec` spelling and the
@@ -183,7 +186,10 @@ pub(crate) struct Disk {
     /// Space the file system keeps back.
     pub reserved: u64,
     pub write_bps: u64,
+    /// Read freely; change only through the methods below, which keep
+    /// `files_bytes` right.
     pub files: Vec<MediaFile>,
+    files_bytes: u64,
     pub fs_label: String,
 }
 
@@ -201,6 +207,7 @@ impl Disk {
             reserved: 134217728,
             write_bps: 14255282,
             files: Vec::new(),
+            files_bytes: 0,
             fs_label: "C472-731D".into(),
         }
     }
@@ -216,11 +223,37 @@ impl Disk {
             reserved: 3189517516,
             write_bps: 9437184,
             files: Vec::new(),
+            files_bytes: 0,
             fs_label: "9C30-9CB8".into(),
         }
     }
     pub fn files_bytes(&self) -> u64 {
-        self.files.iter().map(|f| f.size).sum()
+        self.files_bytes
+    }
+    pub fn add_file(&mut self, f: MediaFile) {
+        self.files_bytes = self.files_bytes.saturating_add(f.size);
+        self.files.push(f);
+    }
+    pub fn remove_file(&mut self, index: usize) {
+        if index < self.files.len() {
+            let f = self.files.remove(index);
+            self.files_bytes = self.files_bytes.saturating_sub(f.size);
+        }
+    }
+    pub fn clear_files(&mut self) {
+        self.files.clear();
+        self.files_bytes = 0;
+    }
+    /// The file with this sequence number (recent files are at the end).
+    pub fn file_mut(&mut self, seq: u64) -> Option<&mut MediaFile> {
+        self.files.iter_mut().rev().find(|f| f.seq == seq)
+    }
+    /// Add `bytes` to file `seq`.
+    pub fn grow_file(&mut self, seq: u64, bytes: u64) {
+        if let Some(f) = self.files.iter_mut().rev().find(|f| f.seq == seq) {
+            f.size = f.size.saturating_add(bytes);
+            self.files_bytes = self.files_bytes.saturating_add(bytes);
+        }
     }
     pub fn used(&self) -> u64 {
         self.base_used.saturating_add(self.files_bytes())
@@ -505,7 +538,7 @@ impl Op {
             self.result = RET_SUCCEED;
             true
         } else {
-            self.percent = (elapsed * 100 / self.dur).min(99);
+            self.percent = (elapsed.saturating_mul(100) / self.dur).min(99);
             false
         }
     }
@@ -715,7 +748,10 @@ impl Device {
 
     /// Unix seconds on the device's clock.
     pub fn unix_secs_at(&self, t: u64) -> i64 {
-        (self.epoch_ms + self.time_offset_ms + t as i64) / 1000
+        self.epoch_ms
+            .saturating_add(self.time_offset_ms)
+            .saturating_add(i64::try_from(t).unwrap_or(i64::MAX))
+            / 1000
     }
 
     pub fn is_down(&self) -> bool {
@@ -781,7 +817,7 @@ impl Device {
         if self.format.tick(to) {
             let k = self.format_disk;
             let d = self.disk_mut(k);
-            d.files.clear();
+            d.clear_files();
             d.base_used = d.total / 2000;
             d.valid = true;
             d.fs_label = format!("{:04X}-{:04X}", (to / 7) % 0x10000, (to / 13) % 0x10000);
@@ -802,7 +838,7 @@ impl Device {
         let u = &mut self.update.op;
         if u.running {
             let elapsed = to.saturating_sub(u.start);
-            u.percent = (elapsed * 100 / u.dur).min(99);
+            u.percent = (elapsed.saturating_mul(100) / u.dur).min(99);
         }
     }
 
@@ -813,7 +849,7 @@ impl Device {
             self.update.op.percent = 100;
             self.update.op.result = RET_SUCCEED;
             self.power = Power::Stopping {
-                at: end + UPDATE_REBOOT_DELAY_MS,
+                at: end.saturating_add(UPDATE_REBOOT_DELAY_MS),
                 kind: PowerKind::Update,
             };
         } else {
@@ -878,7 +914,7 @@ impl Device {
             PowerKind::Update => UPDATE_DOWN_MS,
         };
         self.power = Power::Down {
-            until: t + down,
+            until: t.saturating_add(down),
             kind,
         };
         self.boot_epoch += 1;
@@ -891,7 +927,7 @@ impl Device {
 
     pub fn request_power(&mut self, now: u64, kind: PowerKind) {
         self.power = Power::Stopping {
-            at: now + STOPPING_MS,
+            at: now.saturating_add(STOPPING_MS),
             kind,
         };
     }
@@ -1011,6 +1047,10 @@ impl Device {
         rec.targets.clear();
         let create = self.unix_secs_at(now);
         for &k in disks {
+            if self.disk(k).files.len() >= MAX_FILES_PER_DISK {
+                // A full directory: nothing more is written to this disk.
+                continue;
+            }
             self.file_seq += 1;
             let seq = self.file_seq;
             let name = format!("{}_{}_{}.{}", rec.prefix, rec.rec_no, rec.seg_no, rec.ext);
@@ -1028,14 +1068,13 @@ impl Device {
                 interval: rec.interval,
                 codec: rec.codec,
             };
-            self.disk_mut(k).files.push(f);
+            self.disk_mut(k).add_file(f);
             rec.targets.push((k, seq));
         }
     }
 
     fn close_file(&mut self, k: DiskKind, seq: u64, now: u64, seg_start: u64) {
-        let d = self.disk_mut(k);
-        if let Some(f) = d.files.iter_mut().find(|f| f.seq == seq) {
+        if let Some(f) = self.disk_mut(k).file_mut(seq) {
             f.status = 1;
             f.duration_ms = now.saturating_sub(seg_start);
         }
@@ -1079,7 +1118,7 @@ impl Device {
                 self.last_rec_status = stop_reason;
                 return;
             }
-            let seg_end = rec.seg_start + rec.time_unit_ms;
+            let seg_end = rec.seg_start.saturating_add(rec.time_unit_ms);
             let mut step_end = to.min(seg_end);
             // A disk reaching its limit is an event.
             let mut full: Option<usize> = None;
@@ -1103,14 +1142,14 @@ impl Device {
             let dt = step_end - rec.t;
             let bytes = (rec.bps as u128 * dt as u128 / 8000) as u64;
             for &(k, seq) in &rec.targets {
-                let cap = self.disk(k).free();
                 let d = self.disk_mut(k);
-                if let Some(f) = d.files.iter_mut().find(|f| f.seq == seq) {
-                    f.size += bytes.min(cap);
+                let cap = d.free();
+                d.grow_file(seq, bytes.min(cap));
+                if let Some(f) = d.file_mut(seq) {
                     f.duration_ms = step_end.saturating_sub(rec.seg_start);
                 }
             }
-            rec.bytes += bytes;
+            rec.bytes = rec.bytes.saturating_add(bytes);
             rec.t = step_end;
             if let Some(idx) = full {
                 let (k, seq) = rec.targets[idx];
@@ -1118,16 +1157,14 @@ impl Device {
                     // Loop recording: delete the oldest finished file.
                     let d = self.disk_mut(k);
                     if let Some(pos) = d.files.iter().position(|f| f.status != 0) {
-                        d.files.remove(pos);
+                        d.remove_file(pos);
                         continue;
                     }
                 }
                 // Fill the last bytes, close the file, stop writing there.
                 let d = self.disk_mut(k);
                 let rest = d.free();
-                if let Some(f) = d.files.iter_mut().find(|f| f.seq == seq) {
-                    f.size += rest;
-                }
+                d.grow_file(seq, rest);
                 self.close_file(k, seq, rec.t, rec.seg_start);
                 rec.targets.remove(idx);
                 stop_reason = ERR_NO_SPACE;
@@ -1300,7 +1337,7 @@ impl Device {
                 let avg = if run <= LIVE_CONNECT_MS {
                     0
                 } else {
-                    l.bps * (run - LIVE_CONNECT_MS) / run
+                    (l.bps as u128 * (run - LIVE_CONNECT_MS) as u128 / run as u128) as u64
                 };
                 let first = l.servers.first();
                 let second = l.servers.get(1);

@@ -545,7 +545,10 @@ impl Device {
                         rules::parse_date_time(p.req_str("time")?).ok_or(ERR_PARAM)?;
                     let secs =
                         rules::days_from_civil(y, mo, d) * 86400 + (h * 3600 + mi * 60 + s) as i64;
-                    secs * 1000 - (self.epoch_ms + now as i64)
+                    secs.saturating_mul(1000).saturating_sub(
+                        self.epoch_ms
+                            .saturating_add(i64::try_from(now).unwrap_or(i64::MAX)),
+                    )
                 };
                 self.cfg.timezone = tz.to_string();
                 self.cfg.is_auto_time = auto;
@@ -991,7 +994,7 @@ impl Device {
             {
                 Some(i) if d.files[i].status == 0 => busy = true,
                 Some(i) => {
-                    d.files.remove(i);
+                    d.remove_file(i);
                     deleted += 1;
                 }
                 None => {}
