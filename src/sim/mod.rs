@@ -1,15 +1,16 @@
 //! The simulator: a virtual Magewell Ultra Stream HDMI / SDI on a real HTTP
 //! server (127.0.0.1 and an ephemeral port unless told otherwise).
 //!
-//! ```no_run
+//! ```
 //! use ultrastream::sim::{SimOptions, Simulator};
 //! let sim = Simulator::start(SimOptions::default())?;
 //! let dev = ultrastream::Device::connect(&sim.host(), Default::default())?;
 //! dev.login("Admin", "Admin")?;
 //! dev.start_rec()?;
-//! sim.control(r#"{"cmd":"advance","ms":600000}"#)?; // ten minutes later
+//! sim.control(r#"{"cmd":"advance","ms":540000}"#)?; // nine minutes later
 //! dev.stop_rec()?;
-//! assert_eq!(dev.get_media_files(0, 0, 10)?.media_files.len(), 2); // split at 5 min
+//! // Files are split every time-unit (5 minutes by default): 5 + 4 minutes.
+//! assert_eq!(dev.get_media_files(0, 0, 10)?.media_files.len(), 2);
 //! # Ok::<(), ultrastream::Error>(())
 //! ```
 //!
