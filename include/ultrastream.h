@@ -1347,7 +1347,10 @@ int32_t usapi_upload_update_data(usapi_device dev,
  * told otherwise). `options_json` is NULL, "" or "{}" for the defaults, or
  * an object with any of: "port", "bind", "user", "password" (defaults
  * "Admin"/"Admin"), "model" ("hdmi" | "sdi"), "time_scale" (device time
- * runs this many times faster), "session_idle_timeout_ms", "serial".
+ * runs this many times faster), "session_idle_timeout_ms", "serial",
+ * "discovery" (true: answer discovery on 127.0.0.1, UDP 2538 and 1900),
+ * "discovery_port" / "ssdp_port" (imply discovery; 0 = ephemeral, see
+ * `usapi_sim_discovery_ports`).
  * On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
  *
  * Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
@@ -1369,6 +1372,20 @@ int32_t usapi_sim_address(usapi_sim sim, char **out_host);
  * The simulator's TCP port.
  */
 int32_t usapi_sim_port(usapi_sim sim, uint16_t *out_port);
+#endif
+
+#if defined(USAPI_HAS_SIMULATOR)
+/**
+ * The UDP ports the simulator answers discovery on (multicast protocol,
+ * SSDP), when it was started with "discovery": true or discovery ports.
+ * Either out-pointer may be NULL.
+ *
+ * Returns 0, USAPI_E_INVALID_HANDLE, or USAPI_E_SIMULATOR when discovery
+ * is off for this simulator.
+ */
+int32_t usapi_sim_discovery_ports(usapi_sim sim,
+                                  uint16_t *out_multicast_port,
+                                  uint16_t *out_ssdp_port);
 #endif
 
 #if defined(USAPI_HAS_SIMULATOR)

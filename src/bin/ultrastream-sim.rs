@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use ultrastream::sim::{Model, SimOptions, Simulator};
+use ultrastream::sim::{Model, ResponderOptions, SimOptions, Simulator};
 
 const HELP: &str = "\
 ultrastream-sim: a simulated Magewell Ultra Stream encoder (HTTP API on 127.0.0.1)
@@ -31,6 +31,12 @@ OPTIONS:
     --serial SERIAL        Serial number (default derived from model and port).
                            With --devices N the device index is appended.
     --devices N            Run N devices (default 1).
+    --discovery            Answer device discovery: the multicast probe on
+                           UDP 2538 and SSDP M-SEARCH on UDP 1900, on the
+                           loopback interface (or --bind's IPv4 address).
+    --discovery-port PORT  UDP port of the multicast protocol (implies
+                           --discovery; 0: ephemeral, printed at start).
+    --ssdp-port PORT       UDP port for SSDP (implies --discovery; 0: ephemeral).
     -h, --help             Print this help and exit.
 
 For each device one line is printed, then the program runs until Ctrl-C
@@ -129,7 +135,29 @@ fn parse(argv: &[String]) -> Result<Option<Args>, String> {
                     return Err("--devices: give 1 to 1000".into());
                 }
             }
+            "--discovery" => {
+                opts.discovery.get_or_insert_with(ResponderOptions::default);
+            }
+            "--discovery-port" | "--ssdp-port" => {
+                let v = val(&mut it)?;
+                let port: u16 = v
+                    .parse()
+                    .map_err(|_| format!("{flag}: '{v}' is not a port number (0-65535)"))?;
+                let d = opts.discovery.get_or_insert_with(ResponderOptions::default);
+                if flag == "--discovery-port" {
+                    d.multicast_port = port;
+                } else {
+                    d.ssdp_port = port;
+                }
+            }
             other => return Err(format!("unknown argument '{other}' (see --help)")),
+        }
+    }
+    // Discovery answers on the interface the HTTP side binds, when that is
+    // one IPv4 address; loopback otherwise.
+    if let (Some(d), IpAddr::V4(v4)) = (opts.discovery.as_mut(), opts.bind) {
+        if !v4.is_unspecified() {
+            d.interface = v4;
         }
     }
     if opts.port != 0 && u32::from(opts.port) + u32::from(devices) - 1 > 65535 {
@@ -186,6 +214,12 @@ fn main() -> ExitCode {
                     sim.host(),
                     info.serialnumber
                 );
+                if let Some((m, d)) = sim.discovery_addrs() {
+                    let _ = writeln!(
+                        out,
+                        "ultrastream-sim: answering discovery on udp {m} (multicast protocol) and udp {d} (SSDP)"
+                    );
+                }
                 let _ = out.flush();
                 sims.push(sim);
             }

@@ -13,7 +13,10 @@ static SIMS: HandleMap<Simulator> = HandleMap::new("simulator");
 /// told otherwise). `options_json` is NULL, "" or "{}" for the defaults, or
 /// an object with any of: "port", "bind", "user", "password" (defaults
 /// "Admin"/"Admin"), "model" ("hdmi" | "sdi"), "time_scale" (device time
-/// runs this many times faster), "session_idle_timeout_ms", "serial".
+/// runs this many times faster), "session_idle_timeout_ms", "serial",
+/// "discovery" (true: answer discovery on 127.0.0.1, UDP 2538 and 1900),
+/// "discovery_port" / "ssdp_port" (imply discovery; 0 = ephemeral, see
+/// `usapi_sim_discovery_ports`).
 /// On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
 ///
 /// Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
@@ -57,6 +60,36 @@ pub unsafe extern "C" fn usapi_sim_port(sim: usapi_sim, out_port: *mut u16) -> i
     guard(|| {
         let out = out_arg(out_port, "out_port")?;
         *out = SIMS.get(sim)?.addr().port();
+        Ok(0)
+    })
+}
+
+/// The UDP ports the simulator answers discovery on (multicast protocol,
+/// SSDP), when it was started with "discovery": true or discovery ports.
+/// Either out-pointer may be NULL.
+///
+/// Returns 0, USAPI_E_INVALID_HANDLE, or USAPI_E_SIMULATOR when discovery
+/// is off for this simulator.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn usapi_sim_discovery_ports(
+    sim: usapi_sim,
+    out_multicast_port: *mut u16,
+    out_ssdp_port: *mut u16,
+) -> i32 {
+    guard(|| {
+        let (m, s) = SIMS.get(sim)?.discovery_addrs().ok_or_else(|| {
+            super::Failure::new(
+                crate::model::codes::E_SIMULATOR,
+                "this simulator does not answer discovery: start it with \"discovery\": true",
+            )
+        })?;
+        // SAFETY: NULL or writable, per the contract.
+        if let Some(p) = unsafe { out_multicast_port.as_mut() } {
+            *p = m.port();
+        }
+        if let Some(p) = unsafe { out_ssdp_port.as_mut() } {
+            *p = s.port();
+        }
         Ok(0)
     })
 }

@@ -119,6 +119,9 @@ pub struct SimOptions {
     /// Serial number (default derived from the model and port, e.g.
     /// "C301181214002" on port 14002, so devices of a fleet differ).
     pub serial: Option<String>,
+    /// Answer device discovery (multicast probe and SSDP) with these
+    /// options (default `None`: silent).
+    pub discovery: Option<ResponderOptions>,
 }
 
 impl Default for SimOptions {
@@ -132,6 +135,7 @@ impl Default for SimOptions {
             time_scale: 1.0,
             session_idle_timeout: Duration::from_secs(30 * 60),
             serial: None,
+            discovery: None,
         }
     }
 }
@@ -199,9 +203,25 @@ impl SimOptions {
                     })?
                 }
                 "serial" => o.serial = Some(want_str()?.to_string()),
+                "discovery" => {
+                    let on = val.as_bool().ok_or_else(|| {
+                        err(format!("'discovery' must be true or false, not {val}"))
+                    })?;
+                    o.discovery = on.then(|| o.discovery.take().unwrap_or_default());
+                }
+                "discovery_port" | "ssdp_port" => {
+                    let port = u16::try_from(want_u64()?)
+                        .map_err(|_| err(format!("'{k}' must be 0-65535, not {val}")))?;
+                    let d = o.discovery.get_or_insert_with(ResponderOptions::default);
+                    if k == "discovery_port" {
+                        d.multicast_port = port;
+                    } else {
+                        d.ssdp_port = port;
+                    }
+                }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: port, user, password, model, time_scale, session_idle_timeout_ms, bind, serial)"
+                        "unknown key '{other}' (known: port, user, password, model, time_scale, session_idle_timeout_ms, bind, serial, discovery, discovery_port, ssdp_port)"
                     )));
                 }
             }
@@ -265,6 +285,21 @@ pub struct Simulator {
     shared: Arc<Shared>,
     addr: SocketAddr,
     acceptor: Option<JoinHandle<()>>,
+    responder: Option<DiscoveryResponder>,
+}
+
+/// The discovery reply for the device in `shared`, reachable on `port`.
+fn discovery_info_of(shared: &Shared, port: u16) -> DiscoveryInfo {
+    shared.with_device(None, |d| DiscoveryInfo {
+        product: "Ultra Stream".into(),
+        boxname: d.cfg.name.clone(),
+        serialnumber: d.serial.clone(),
+        ethip: d.eth_ip(),
+        wifiip: d.wifi_ip(),
+        status: d.cur_status(),
+        ssdp_enabled: d.cfg.is_ssdp == 1,
+        http_port: port,
+    })
 }
 
 fn derive_serial(model: Model, port: u16) -> String {
@@ -326,11 +361,28 @@ impl Simulator {
             .name(format!("usapi-sim-{}", addr.port()))
             .spawn(move || server::accept_loop(listener, sh))
             .map_err(|e| err(format!("cannot start the server thread: {e}")))?;
-        Ok(Simulator {
+        let mut sim = Simulator {
             shared,
             addr,
             acceptor: Some(acceptor),
-        })
+            responder: None,
+        };
+        if let Some(ropts) = opts.discovery {
+            // A weak reference: the responder never keeps a stopped device
+            // alive, and a device that is down (rebooting) stays silent.
+            let weak = Arc::downgrade(&sim.shared);
+            let port = addr.port();
+            let source: discovery::OptionalInfoSource = Arc::new(move || {
+                let shared = weak.upgrade()?;
+                if shared.with_device(None, |d| d.is_down()) {
+                    return None;
+                }
+                Some(discovery_info_of(&shared, port))
+            });
+            // On failure `sim` drops here and shuts the server down.
+            sim.responder = Some(DiscoveryResponder::start_optional(source, ropts)?);
+        }
+        Ok(sim)
     }
 
     /// The bound address.
@@ -353,17 +405,15 @@ impl Simulator {
 
     /// What the discovery responder reports for this device.
     pub fn discovery_info(&self) -> DiscoveryInfo {
-        let port = self.addr.port();
-        self.shared.with_device(None, |d| DiscoveryInfo {
-            product: "Ultra Stream".into(),
-            boxname: d.cfg.name.clone(),
-            serialnumber: d.serial.clone(),
-            ethip: d.eth_ip(),
-            wifiip: d.wifi_ip(),
-            status: d.cur_status(),
-            ssdp_enabled: d.cfg.is_ssdp == 1,
-            http_port: port,
-        })
+        discovery_info_of(&self.shared, self.addr.port())
+    }
+
+    /// Where the discovery responder listens (multicast protocol, SSDP),
+    /// when `SimOptions::discovery` was given.
+    pub fn discovery_addrs(&self) -> Option<(SocketAddr, SocketAddr)> {
+        self.responder
+            .as_ref()
+            .map(|r| (r.multicast_addr().into(), r.ssdp_addr().into()))
     }
 
     /// Stop accepting, close every connection and join the threads.
@@ -372,6 +422,9 @@ impl Simulator {
     }
 
     fn shutdown(&mut self) {
+        if let Some(mut r) = self.responder.take() {
+            r.stop();
+        }
         let Some(acceptor) = self.acceptor.take() else {
             return;
         };
