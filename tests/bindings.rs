@@ -16,6 +16,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -23,21 +24,39 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// target/<profile>, where cargo put libultrastream.so for this test run
-/// (tests run from target/<profile>/deps/<test>-<hash>).
+/// target/<profile> of this test run (tests run from
+/// target/<profile>/deps/<test>-<hash>), after `cargo build --lib` there:
+/// `cargo test` compiles the library for the tests but does not put
+/// libultrastream.so in target/<profile>, where the examples link it.
+/// Built once per test process; cargo holds its build lock only while
+/// compiling, not while tests run, so this cannot deadlock.
 fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile>")
-        .to_path_buf();
-    assert!(
-        dir.join("libultrastream.so").exists(),
-        "libultrastream.so is not in {}: cargo builds it with the tests (crate-type cdylib)",
-        dir.display()
-    );
-    dir
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        let dir = exe
+            .parent()
+            .and_then(|p| p.parent())
+            .expect("target/<profile>")
+            .to_path_buf();
+        let target = dir.parent().expect("target folder");
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "--lib"])
+            .current_dir(root())
+            .env("CARGO_TARGET_DIR", target);
+        if dir.file_name().is_some_and(|n| n == "release") {
+            cargo.arg("--release");
+        }
+        run_ok(&mut cargo, Duration::from_secs(900));
+        assert!(
+            dir.join("libultrastream.so").exists(),
+            "`cargo build --lib` did not produce {}",
+            dir.join("libultrastream.so").display()
+        );
+        dir
+    })
+    .clone()
 }
 
 /// A scratch folder under cargo's target/tmp, removed on drop (kept when
@@ -86,6 +105,12 @@ fn require_tool(tool: &str, args: &[&str], install: &str) {
 
 /// Run `cmd` with a deadline, capturing its output.
 fn run(cmd: &mut Command, timeout: Duration) -> Output {
+    // cargo runs tests with LD_LIBRARY_PATH pointing into target/<profile>/deps;
+    // programs under test must find the library through their own rpath,
+    // pkg-config or an LD_LIBRARY_PATH the test sets itself.
+    if !cmd.get_envs().any(|(k, _)| k == "LD_LIBRARY_PATH") {
+        cmd.env_remove("LD_LIBRARY_PATH");
+    }
     let desc = format!("{cmd:?}");
     let mut child = cmd
         .stdin(Stdio::null())
