@@ -322,6 +322,34 @@ fn cpp_example_and_tests_run() {
     assert!(passed > 100, "only {passed} C++ checks ran");
 }
 
+/// Every API method of the document has a member in ultrastream.hpp, and
+/// the C++ test calls it.
+#[test]
+fn cpp_wrapper_covers_every_api_method() {
+    let methods =
+        std::fs::read_to_string(root().join("tests/data/methods.tsv")).expect("methods.tsv");
+    let header = std::fs::read_to_string(root().join("bindings/cpp/ultrastream.hpp"))
+        .expect("ultrastream.hpp");
+    let test = std::fs::read_to_string(root().join("tests/cpp/test_ultrastream.cpp"))
+        .expect("test_ultrastream.cpp");
+    let names: Vec<String> = methods
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split('\t').nth(1))
+        .map(|m| m.replace('-', "_"))
+        .collect();
+    assert_eq!(names.len(), 56);
+    for name in &names {
+        let declared = header.contains(&format!("ULTRASTREAM_SIMPLE_({name})"))
+            || header.contains(&format!(" {name}("));
+        assert!(declared, "ultrastream.hpp has no member for {name}");
+        assert!(
+            test.contains(&format!(".{name}(")),
+            "tests/cpp/test_ultrastream.cpp never calls {name}"
+        );
+    }
+}
+
 /// A Python venv in a scratch folder with the package installed by pip.
 struct Venv {
     _dir: Scratch,

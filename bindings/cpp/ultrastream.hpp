@@ -491,6 +491,15 @@ public:
     uint16_t port() const noexcept { return port_; }
     usapi_sim handle() const noexcept { return sim_; }
 
+    /** UDP ports (multicast protocol, SSDP) it answers discovery on; throws
+     *  USAPI_E_SIMULATOR unless started with {"discovery":true} or discovery ports. */
+    std::pair<uint16_t, uint16_t> discovery_ports() const {
+        uint16_t multicast = 0;
+        uint16_t ssdp = 0;
+        detail::check(usapi_sim_discovery_ports(sim_, &multicast, &ssdp));
+        return {multicast, ssdp};
+    }
+
     /** A control command such as {"cmd":"set-signal","present":false}; returns the JSON answer. */
     std::string control(const std::string &command_json) const {
         detail::OwnedString out;

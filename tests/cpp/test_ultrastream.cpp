@@ -339,6 +339,11 @@ void test_call_and_errors(const ultrastream::Simulator &sim, const ultrastream::
     }
 }
 
+void gone_sim_ports() {
+    ultrastream::Simulator quiet; // no discovery
+    (void)quiet.discovery_ports();
+}
+
 void test_raii_and_moves() {
     ultrastream::Simulator sim;
     CHECK(sim.port() != 0 && sim.address() == "127.0.0.1:" + std::to_string(sim.port()));
@@ -369,6 +374,10 @@ void test_raii_and_moves() {
     ultrastream::Device gone(address);
     EXPECT_ERROR(USAPI_E_CONNECT, gone.ping());
     EXPECT_ERROR(USAPI_E_SIMULATOR, ultrastream::Simulator("{\"model\":\"vga\"}"));
+    ultrastream::Simulator answering("{\"discovery_port\":0,\"ssdp_port\":0}");
+    std::pair<uint16_t, uint16_t> ports = answering.discovery_ports();
+    CHECK(ports.first != 0 && ports.second != 0 && ports.first != answering.port());
+    EXPECT_ERROR(USAPI_E_SIMULATOR, gone_sim_ports());
 }
 
 void test_threads(const ultrastream::Simulator &sim) {

@@ -98,6 +98,12 @@ class PackageTests(unittest.TestCase):
             self.assertTrue(callable(getattr(ultrastream.Device, attr, None)), f"Device.{attr} for {m}")
             self.assertTrue(getattr(ultrastream.Device, attr).__doc__, f"Device.{attr} has no docstring")
 
+    def test_every_api_method_is_exercised_here(self) -> None:
+        source = Path(__file__).read_text(encoding="utf-8")
+        # called directly (dev.x(...)), passed as dev.x, or looked up by name ("x")
+        untested = [m for m in ultrastream.API_METHODS.values() if not re.search(rf"\.{m}\b|[\"']{m}[\"']", source)]
+        self.assertEqual(untested, [], "Device methods no test calls")
+
     def test_public_names_exist_and_are_documented(self) -> None:
         for name in ultrastream.__all__:
             obj = getattr(ultrastream, name)
@@ -853,6 +859,31 @@ class DiscoveryTests(unittest.TestCase):
         self.responder.close()
         found = ultrastream.discover(timeout=0.3, **self.opts)
         self.assertEqual(list(found), [])
+
+    def test_the_simulator_answers_discovery(self) -> None:
+        with ultrastream.Simulator(discovery_port=0, ssdp_port=0) as sim:
+            mport, sport = sim.discovery_ports
+            self.assertGreater(mport, 0)
+            self.assertGreater(sport, 0)
+            with sim.device() as dev:
+                sn = dev.get_info().product.sn
+                dev.set_name("Found Me")
+            found = ultrastream.discover(
+                timeout=0.6, target=f"127.0.0.1:{mport}", protocols="multicast", local_address="127.0.0.1",
+                listen_on_group=False, fetch_descriptions=False,
+            )
+            self.assertEqual([(d.serialnumber, d.boxname, d.protocols) for d in found], [(sn, "Found Me", ["multicast"])])
+            via_ssdp = ultrastream.discover(
+                timeout=0.6, target=f"127.0.0.1:{sport}", protocols="ssdp", local_address="127.0.0.1",
+                listen_on_group=False,
+            )
+            self.assertEqual(len(via_ssdp), 1)
+            self.assertEqual(via_ssdp[0].protocols, ["ssdp"])
+            self.assertIsNotNone(via_ssdp[0].ssdp)
+            self.assertIn(str(sim.port), via_ssdp[0].ssdp.location)
+        with ultrastream.Simulator() as quiet:
+            with self.assertRaises(ultrastream.SimulatorError):
+                quiet.discovery_ports
 
     def test_bad_options(self) -> None:
         with self.assertRaises(ultrastream.InvalidArgumentError):

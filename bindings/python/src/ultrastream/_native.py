@@ -297,6 +297,7 @@ _OPTIONAL_FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_sim_address", _I, [c_sim, _O]),
     ("usapi_sim_port", _I, [c_sim, POINTER(c_uint16)]),
     ("usapi_sim_control", _I, [c_sim, _S, _O]),
+    ("usapi_sim_discovery_ports", _I, [c_sim, POINTER(c_uint16), POINTER(c_uint16)]),
     ("usapi_sim_stop", _I, [c_sim]),
     ("usapi_sim_firmware", _I, [_S, _S, _S]),
     ("usapi_discover", _I, [POINTER(usapi_discover_options), _O]),

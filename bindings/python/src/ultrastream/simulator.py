@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from ctypes import byref, c_uint16
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from . import _native
 from .device import Device
@@ -30,9 +30,11 @@ class Simulator:
     """A virtual device serving the HTTP API on 127.0.0.1 (an ephemeral port by default).
 
     ``options`` (a dict, sent to ``usapi_sim_start`` as JSON; keyword arguments
-    are merged into it) may set e.g. ``port``, ``user``, ``password`` and
-    ``model`` ("hdmi" or "sdi"); the defaults are user "Admin", password
-    "Admin", model hdmi::
+    are merged into it) may set ``port``, ``user``, ``password``, ``model``
+    ("hdmi" or "sdi"), ``time_scale``, ``session_idle_timeout_ms``, ``serial``
+    and ``discovery`` / ``discovery_port`` / ``ssdp_port`` (answer discovery
+    on 127.0.0.1; see :attr:`discovery_ports`); the defaults are user
+    "Admin", password "Admin", model hdmi, no discovery::
 
         with ultrastream.Simulator() as sim, sim.device() as dev:
             print(dev.get_info().product.product_name)
@@ -72,6 +74,19 @@ class Simulator:
     def port(self) -> int:
         """The TCP port the simulator listens on."""
         return self._port
+
+    @property
+    def discovery_ports(self) -> Tuple[int, int]:
+        """The UDP ports (multicast protocol, SSDP) the simulator answers discovery on
+        on 127.0.0.1; it does only when started with ``discovery=True`` or
+        ``discovery_port`` / ``ssdp_port`` (0: ephemeral), else :class:`SimulatorError`.
+
+        ``ultrastream.discover(target=f"127.0.0.1:{sim.discovery_ports[0]}",
+        protocols="multicast", local_address="127.0.0.1")`` then finds it."""
+        fn = _require("usapi_sim_discovery_ports")
+        m, s = c_uint16(), c_uint16()
+        check(fn(self._handle, byref(m), byref(s)))
+        return m.value, s.value
 
     @property
     def handle(self) -> int:
