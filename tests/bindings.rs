@@ -852,6 +852,11 @@ fn c_demo_and_cpp_example_are_valgrind_clean() {
     assert_valgrind_clean(&o, "examples/cpp/demo");
     assert_demo_sections(&String::from_utf8_lossy(&o.stdout));
 
+    // The C++ test touches every wrapper, error paths and result names too.
+    let cpp_test = make_example("tests/cpp", "test_ultrastream", out.path());
+    let o = valgrind(&cpp_test, out.path());
+    assert_valgrind_clean(&o, "tests/cpp/test_ultrastream");
+
     // The check can fail: a program that leaks one library string is caught.
     let leaky_src = out.path().join("leaky.c");
     std::fs::write(

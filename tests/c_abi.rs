@@ -4,13 +4,12 @@
 use std::path::PathBuf;
 use std::process::Command;
 
+/// The library built for this very test run: `cargo test` compiles the
+/// crate's cdylib into target/<profile>/deps, next to this executable (it
+/// is only copied up to target/<profile> by `cargo build`).
 fn target_dir() -> PathBuf {
-    // tests run from target/<profile>/deps/<test>-<hash>
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent()
-        .and_then(|p| p.parent())
-        .expect("target/<profile>")
-        .to_path_buf()
+    exe.parent().expect("target/<profile>/deps").to_path_buf()
 }
 
 #[test]

@@ -4,7 +4,7 @@ use super::boundary::{free_string, last_error_ptr};
 use super::{HandleMap, guard, opt_str_arg, out_arg, str_arg, write_string};
 use crate::client::{Device, Options, Reply};
 use crate::model::codes;
-use std::ffi::{CStr, c_char};
+use std::ffi::c_char;
 use std::time::Duration;
 
 /// A device handle. 0 is never a valid handle.
@@ -190,13 +190,13 @@ pub unsafe extern "C" fn usapi_string_free(s: *mut c_char) {
 /// A static string: do not free.
 #[unsafe(no_mangle)]
 pub extern "C" fn usapi_result_name(code: i32) -> *const c_char {
-    static_cstr(codes::name(code))
+    codes::name_c(code).as_ptr()
 }
 
 /// A message for a result code. A static string: do not free.
 #[unsafe(no_mangle)]
 pub extern "C" fn usapi_result_message(code: i32) -> *const c_char {
-    static_cstr(codes::message(code))
+    codes::message_c(code).as_ptr()
 }
 
 /// Detail of the last failure on this thread (parameter, rule, method,
@@ -212,20 +212,4 @@ pub extern "C" fn usapi_last_error() -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn usapi_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
-}
-
-/// Leak-free static C strings for the code tables: each name is turned
-/// into a NUL-terminated copy once and kept for the life of the process.
-fn static_cstr(s: &'static str) -> *const c_char {
-    use once_cell::sync::Lazy;
-    use std::collections::HashMap;
-    use std::ffi::CString;
-    use std::sync::Mutex;
-    static CACHE: Lazy<Mutex<HashMap<&'static str, &'static CStr>>> =
-        Lazy::new(|| Mutex::new(HashMap::new()));
-    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
-    let c: &'static CStr = cache
-        .entry(s)
-        .or_insert_with(|| Box::leak(CString::new(s).unwrap_or_default().into_boxed_c_str()));
-    c.as_ptr()
 }

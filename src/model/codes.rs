@@ -10,6 +10,18 @@ pub struct CodeInfo {
     pub code: i32,
     pub name: &'static str,
     pub message: &'static str,
+    /// The same strings, NUL-terminated, for the C ABI (static: nothing to
+    /// free, nothing allocated).
+    pub name_c: &'static CStr,
+    pub message_c: &'static CStr,
+}
+
+/// `concat!(s, "\0")` as a `&CStr`, checked at compile time.
+const fn cstr(with_nul: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(with_nul.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("code names and messages contain no NUL"),
+    }
 }
 
 macro_rules! codes {
@@ -17,7 +29,13 @@ macro_rules! codes {
         $( pub const $konst: i32 = $num; )*
         /// Every known code, device and library.
         pub static CODES: &[CodeInfo] = &[
-            $( CodeInfo { code: $num, name: $name, message: $msg }, )*
+            $( CodeInfo {
+                code: $num,
+                name: $name,
+                message: $msg,
+                name_c: cstr(concat!($name, "\0")),
+                message_c: cstr(concat!($msg, "\0")),
+            }, )*
         ];
     };
 }
@@ -105,6 +123,18 @@ codes! {
     E_SIMULATOR = -1013, "USAPI_E_SIMULATOR", "the simulator could not be started or controlled";
     E_UNKNOWN_METHOD = -1014, "USAPI_E_UNKNOWN_METHOD", "the method name is not one of the API's methods";
     E_DISCOVERY = -1015, "USAPI_E_DISCOVERY", "device discovery failed (socket setup)";
+}
+
+use std::ffi::CStr;
+
+/// `name` for C callers.
+pub fn name_c(code: i32) -> &'static CStr {
+    info(code).map_or(c"unknown", |c| c.name_c)
+}
+
+/// `message` for C callers.
+pub fn message_c(code: i32) -> &'static CStr {
+    info(code).map_or(c"unknown result code", |c| c.message_c)
 }
 
 /// Look up a code. Unknown codes give `None`.
