@@ -21,6 +21,6 @@ pub mod ffi;
 #[cfg(feature = "simulator")]
 pub mod sim;
 
-pub use api::{Method, METHODS};
-pub use client::{md5_hex, Device, Error, Options, Reply, Result};
+pub use api::{METHODS, Method};
+pub use client::{Device, Error, Options, Reply, Result, md5_hex};
 pub use discovery::{DiscoverOptions, DiscoverResult, DiscoveredDevice, discover, discover_each};
