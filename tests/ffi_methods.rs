@@ -119,7 +119,31 @@ fn universal_methods() {
     let info = f.ok0(usapi_get_info);
     assert_eq!(info["product"]["product-name"], "Ultra Stream");
     assert!(info["codec-cap"]["resolutions"].as_array().unwrap().len() >= 10);
-    assert!(info["rec-control"]["time-unit"].as_array().is_some());
+    // The simulator's get-info lists exactly the document's capabilities,
+    // the ones the library checks arguments against.
+    use ultrastream::model::caps;
+    let values = |v: &Value| -> Vec<i64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["value"].as_i64().unwrap())
+            .collect()
+    };
+    let cap = &info["codec-cap"];
+    assert_eq!(values(&cap["video-kbps"]), caps::VIDEO_KBPS);
+    assert_eq!(values(&cap["audio-kbps"]), caps::AUDIO_KBPS);
+    assert_eq!(values(&cap["durations"]), caps::DURATIONS);
+    // The document (and so the simulator) spells it gorp-sec.
+    assert_eq!(values(&cap["gorp-sec"]), caps::GOP_SEC);
+    assert_eq!(values(&cap["stat-sec"]), caps::STAT_SEC);
+    assert_eq!(values(&info["rec-control"]["time-unit"]), caps::TIME_UNITS);
+    let res: Vec<(i64, i64)> = cap["resolutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["w"].as_i64().unwrap(), r["h"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(res, caps::RESOLUTIONS);
 
     let st = f.status();
     assert_eq!(st["result"], 0);

@@ -1,6 +1,7 @@
 //! Shared by the client and the simulator: result codes, status flags,
 //! reply types.
 
+pub mod caps;
 pub mod codes;
 pub mod replies;
 pub mod status;

@@ -86,34 +86,6 @@ pub(crate) const CAPS_JSON: &str = r#"{
 }
 }"#;
 
-pub(crate) const RESOLUTIONS: &[(i64, i64)] = &[
-    (480, 360),
-    (640, 360),
-    (640, 480),
-    (720, 480),
-    (720, 576),
-    (768, 576),
-    (800, 600),
-    (960, 540),
-    (1024, 768),
-    (1280, 720),
-    (1280, 800),
-    (1280, 960),
-    (1280, 1024),
-    (1440, 900),
-    (1440, 1080),
-    (1600, 1200),
-    (1920, 1080),
-];
-pub(crate) const DURATIONS: &[i64] = &[
-    666667, 416667, 400000, 333667, 333333, 200000, 166833, 166667,
-];
-pub(crate) const VIDEO_KBPS: &[i64] = &[256, 512, 768, 1024, 1536, 2048, 3072, 4096, 8192];
-pub(crate) const AUDIO_KBPS: &[i64] = &[16, 32, 48, 64, 96, 128];
-pub(crate) const GOP_SEC: &[i64] = &[1, 2, 5, 10, 30, 60];
-pub(crate) const STAT_SEC: &[i64] = &[1, 5, 10, 30, 60];
-pub(crate) const TIME_UNITS: &[i64] = &[5, 10, 30, 40, 50, 60, 90, 120];
-
 /// The device clock: wall time × scale, plus whatever `advance` added.
 pub(crate) struct Clock {
     start: Instant,

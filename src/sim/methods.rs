@@ -25,6 +25,7 @@
 use super::device::*;
 use super::limits::{self, Class, Rel};
 use super::rules;
+use crate::model::caps::*;
 use crate::model::codes::*;
 use serde_json::{Value, json};
 
