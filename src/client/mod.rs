@@ -45,6 +45,8 @@ impl Default for Options {
 /// A device's reply: its top-level code and the JSON, raw and parsed.
 #[derive(Debug, Clone)]
 pub struct Reply {
+    /// The method that was called.
+    pub method: String,
     /// The top-level `result` (or `status` for upload-update-file).
     pub result: i32,
     /// The body exactly as the device sent it.
@@ -57,7 +59,7 @@ impl Reply {
     /// Parse the reply into one of the typed views in `model`.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
         T::deserialize(&self.json).map_err(|e| Error::BadReply {
-            method: String::new(),
+            method: self.method.clone(),
             detail: e.to_string(),
         })
     }
@@ -428,7 +430,12 @@ fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
                 detail: format!("result is not an integer: {v}"),
             })?,
     };
-    Ok(Reply { result, body, json })
+    Ok(Reply {
+        method: method.to_string(),
+        result,
+        body,
+        json,
+    })
 }
 
 #[cfg(test)]

@@ -178,13 +178,41 @@ fn map_error(e: ureq::Error, method: &str) -> Error {
             limit,
         },
         ureq::Error::BodyStalled => Error::Timeout(format!("{method}: the reply stalled")),
-        other => Error::Io(format!("{method}: {other}")),
+        // Other errors may quote the request URI, whose query can carry a
+        // password hash, a stream key or a token: never pass it on.
+        other => Error::Io(format!("{method}: {}", redact_query(&other.to_string()))),
     }
+}
+
+/// Replace every URI query (`?...` up to white space) in `text`.
+pub(crate) fn redact_query(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_query = false;
+    for c in text.chars() {
+        if c == '?' && !in_query {
+            in_query = true;
+            out.push_str("?<query redacted>");
+        } else if in_query && (c.is_whitespace() || c == '"' || c == '\'') {
+            in_query = false;
+            out.push(c);
+        } else if !in_query {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn queries_are_redacted_from_messages() {
+        let m = redact_query("bad uri http://h/usapi?method=login&id=A&pass=0123abcd: oops");
+        assert_eq!(m, "bad uri http://h/usapi?<query redacted> oops");
+        assert!(!m.contains("0123abcd"));
+        assert_eq!(redact_query("no query here"), "no query here");
+    }
 
     #[test]
     fn encodes_everything_reserved() {
