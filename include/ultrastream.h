@@ -6,10 +6,30 @@
  *
  * Thread safety: every function may be called from any thread; one device
  * handle may be used by several threads at once. usapi_last_error() is
- * per thread.
- * Strings in are NUL-terminated UTF-8. Strings out are freed with
- * usapi_string_free(). Return values: 0 success, the device's own codes
- * (USAPI_RET_* / USAPI_ERR_*), or library codes from -1000 down (USAPI_E_*).
+ * per thread: read it on the thread whose call failed, before its next call.
+ *
+ * Strings in are NUL-terminated UTF-8 (invalid UTF-8: USAPI_E_INVALID_UTF8;
+ * NULL where a value is required: USAPI_E_NULL_ARGUMENT). Strings out are
+ * owned by the caller and freed with usapi_string_free(); the static
+ * strings of usapi_result_name/usapi_result_message/usapi_version and the
+ * per-thread usapi_last_error() are owned by the library.
+ *
+ * Return values: 0 success; the device's own codes unchanged (USAPI_RET_*
+ * >= 0 are outcomes, USAPI_ERR_* < 0 are failures); library codes from
+ * -1000 down (USAPI_E_*). Numbers never change once released.
+ *
+ * The API method functions (usapi_get_status, usapi_set_name, ... one per
+ * method of the vendor document, plus usapi_call) all return:
+ *   >= 0  the device's result; *out_json (when not NULL) receives the reply
+ *         JSON, freed with usapi_string_free;
+ *   < 0   a device failure (e.g. USAPI_ERR_BUSY, USAPI_ERR_NEED_AUTH after
+ *         one transparent re-login, USAPI_ERR_PARAM) or a library failure
+ *         (USAPI_E_INVALID_HANDLE, USAPI_E_NULL_ARGUMENT,
+ *         USAPI_E_INVALID_UTF8, USAPI_E_INVALID_ARGUMENT: nothing was sent,
+ *         USAPI_E_CONNECT, USAPI_E_TIMEOUT, USAPI_E_IO: not resent,
+ *         USAPI_E_HTTP_STATUS, USAPI_E_BAD_REPLY, USAPI_E_REPLY_TOO_LARGE,
+ *         USAPI_E_PANIC); *out_json is left untouched and usapi_last_error()
+ *         says what went wrong and what to do.
  */
 
 #ifndef ULTRASTREAM_H

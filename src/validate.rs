@@ -384,4 +384,55 @@ mod tests {
             "pass",
         );
     }
+
+    /// Every rule of every parameter in the table rejects a bad value and
+    /// names the parameter.
+    #[test]
+    fn every_rule_of_every_parameter_rejects_something() {
+        let bad = |rule: Rule| -> Vec<String> {
+            match rule {
+                Rule::Flag => vec!["2".into(), "x".into(), "-1".into()],
+                Rule::Choice(list) => {
+                    vec![(list.iter().max().unwrap() + 1).to_string(), "one".into()]
+                }
+                Rule::Range(lo, hi) => vec![(lo - 1).to_string(), hi.saturating_add(1).to_string()],
+                Rule::Name | Rule::Prefix => vec![
+                    "".into(),
+                    " x".into(),
+                    "x ".into(),
+                    "a;b".into(),
+                    "x".repeat(33),
+                ],
+                Rule::Ssid => vec!["".into(), "a'b".into(), "x".repeat(33)],
+                Rule::Folder => vec!["a/b/c".into(), "/a".into(), "a/".into(), "a;b".into()],
+                Rule::Md5 => vec!["abc".into(), "z".repeat(32)],
+                Rule::Text(max) => vec!["x".repeat(max + 1), "a\nb".into()],
+                Rule::NonEmpty(max) => vec!["".into(), "x".repeat(max + 1), "a\u{7}".into()],
+                Rule::Timezone => vec!["Mars/Base".into(), "".into()],
+                Rule::DateTime => vec!["2019-09-10".into(), "2019-02-30 25:00:00".into()],
+                Rule::Ipv4 => vec!["10.0.0".into(), "10.0.0.256".into(), "host".into()],
+                Rule::Word(_) => vec!["nope".into()],
+            }
+        };
+        let mut checked = 0;
+        for spec in crate::api::METHODS {
+            for p in spec.params {
+                for v in bad(p.rule) {
+                    match check_value(spec.method, p.name, &v) {
+                        Err(Error::InvalidArgument { param, rule }) => {
+                            assert_eq!(param, p.name);
+                            assert!(!rule.is_empty());
+                        }
+                        other => panic!("{} {}={v:?} gave {other:?}", spec.name, p.name),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 200, "{checked}");
+        assert!(
+            check_value(Method::SetName, "nmae", "x").is_err(),
+            "unknown parameter names are refused"
+        );
+    }
 }

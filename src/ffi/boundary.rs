@@ -132,3 +132,21 @@ pub(crate) fn free_string(s: *mut c_char) {
         drop(unsafe { CString::from_raw(s) });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_a_code_and_a_message() {
+        let code = guard(|| panic!("boom"));
+        assert_eq!(code, codes::E_PANIC);
+        // SAFETY: the pointer is this thread's last error, valid until the next failure.
+        let msg = unsafe { CStr::from_ptr(last_error_ptr()) }
+            .to_string_lossy()
+            .into_owned();
+        assert!(msg.contains("panic"), "{msg}");
+        assert_eq!(guard(|| Ok(2)), 2, "outcomes pass through");
+        assert_eq!(guard(|| Err(Failure::new(-9, "busy"))), -9);
+    }
+}
