@@ -728,3 +728,31 @@ fn the_method_map_lists_every_method() {
         );
     }
 }
+
+#[test]
+fn logging_in_again_gives_back_the_old_session() {
+    let f = Fixture::new();
+    for _ in 0..4 {
+        assert_eq!(
+            unsafe { usapi_login(f.dev, c"Admin".as_ptr(), c"Admin".as_ptr()) },
+            0,
+            "{}",
+            last_error()
+        );
+    }
+    assert_eq!(f.status()["result"], 0);
+    // This handle holds one session, so another client still gets in.
+    let host = c(&f.sim.host());
+    let mut other = 0;
+    unsafe {
+        assert_eq!(usapi_device_open(host.as_ptr(), null(), &mut other), 0);
+        assert_eq!(
+            usapi_login(other, c"Admin".as_ptr(), c"Admin".as_ptr()),
+            0,
+            "{}",
+            last_error()
+        );
+        assert_eq!(usapi_logout(other), 0);
+        usapi_device_close(other);
+    }
+}

@@ -192,6 +192,16 @@ impl Device {
         crate::validate::check_value(Method::Login, "id", user)?;
         crate::validate::check_value(Method::Login, "pass", &pass_md5)?;
         let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        // The device holds at most two sessions: give back the one this
+        // handle already has before taking a new one.
+        let old = self.session().sid.take();
+        if let Some(sid) = old {
+            let url = self.url(Method::Logout.name(), &[]);
+            let cookie = format!("sid={sid}");
+            let _ = self
+                .transport
+                .send(&url, "logout", Some(&cookie), Body::None, None);
+        }
         self.do_login(user, &pass_md5)
     }
 
