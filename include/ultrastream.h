@@ -428,11 +428,6 @@
 #define USAPI_E_IO -1010
 
 /**
- * USAPI_E_NOT_LOGGED_IN: the device requires a login and no credentials are stored; call usapi_login first.
- */
-#define USAPI_E_NOT_LOGGED_IN -1011
-
-/**
  * USAPI_E_FILE: a local file could not be read or written.
  */
 #define USAPI_E_FILE -1012

@@ -70,10 +70,9 @@ public:
     /** usapi_last_error() at the time of the failure. */
     const std::string &detail() const noexcept { return detail_; }
 
-    /** Wrong user or password, or not logged in (-1, 36, -17, USAPI_E_NOT_LOGGED_IN). */
+    /** Wrong user or password, or not logged in (-1, 36, -17). */
     bool is_auth() const noexcept {
-        return code_ == USAPI_ERR_PASSWD || code_ == USAPI_RET_LOGIN_FAILED || code_ == USAPI_ERR_NEED_AUTH ||
-               code_ == USAPI_E_NOT_LOGGED_IN;
+        return code_ == USAPI_ERR_PASSWD || code_ == USAPI_RET_LOGIN_FAILED || code_ == USAPI_ERR_NEED_AUTH;
     }
     /** The device is busy or held by other clients (-9, -2): retry later. */
     bool is_busy() const noexcept { return code_ == USAPI_ERR_BUSY || code_ == USAPI_ERR_OCCUPIED; }

@@ -153,8 +153,6 @@ pub const USAPI_E_REPLY_TOO_LARGE: i32 = -1008;
 pub const USAPI_E_PANIC: i32 = -1009;
 /// USAPI_E_IO: the connection failed while sending or receiving.
 pub const USAPI_E_IO: i32 = -1010;
-/// USAPI_E_NOT_LOGGED_IN: the device requires a login and no credentials are stored; call usapi_login first.
-pub const USAPI_E_NOT_LOGGED_IN: i32 = -1011;
 /// USAPI_E_FILE: a local file could not be read or written.
 pub const USAPI_E_FILE: i32 = -1012;
 /// USAPI_E_SIMULATOR: the simulator could not be started or controlled.
@@ -320,7 +318,6 @@ mod tests {
         assert_eq!(super::USAPI_E_REPLY_TOO_LARGE, codes::E_REPLY_TOO_LARGE);
         assert_eq!(super::USAPI_E_PANIC, codes::E_PANIC);
         assert_eq!(super::USAPI_E_IO, codes::E_IO);
-        assert_eq!(super::USAPI_E_NOT_LOGGED_IN, codes::E_NOT_LOGGED_IN);
         assert_eq!(super::USAPI_E_FILE, codes::E_FILE);
         assert_eq!(super::USAPI_E_SIMULATOR, codes::E_SIMULATOR);
         assert_eq!(super::USAPI_E_UNKNOWN_METHOD, codes::E_UNKNOWN_METHOD);
@@ -365,7 +362,7 @@ mod tests {
         assert_eq!(super::USAPI_DISK_NOT_WRITE, status::DISK_NOT_WRITE);
         assert_eq!(super::USAPI_DISK_LOW_SPACE, status::DISK_LOW_SPACE);
         assert_eq!(super::USAPI_DISK_INVALID, status::DISK_INVALID);
-        assert_eq!(codes::CODES.len(), 80);
+        assert_eq!(codes::CODES.len(), 79);
         assert_eq!(status::STATUS_FLAGS.len(), 25);
     }
 }

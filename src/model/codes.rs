@@ -118,7 +118,6 @@ codes! {
     E_REPLY_TOO_LARGE = -1008, "USAPI_E_REPLY_TOO_LARGE", "the device's reply exceeds the size limit";
     E_PANIC = -1009, "USAPI_E_PANIC", "internal error (a bug in ultrastream); please report it";
     E_IO = -1010, "USAPI_E_IO", "the connection failed while sending or receiving";
-    E_NOT_LOGGED_IN = -1011, "USAPI_E_NOT_LOGGED_IN", "the device requires a login and no credentials are stored; call usapi_login first";
     E_FILE = -1012, "USAPI_E_FILE", "a local file could not be read or written";
     E_SIMULATOR = -1013, "USAPI_E_SIMULATOR", "the simulator could not be started or controlled";
     E_UNKNOWN_METHOD = -1014, "USAPI_E_UNKNOWN_METHOD", "the method name is not one of the API's methods";

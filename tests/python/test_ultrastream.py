@@ -197,7 +197,7 @@ class ErrorClassTests(unittest.TestCase):
     def test_classes_by_code(self) -> None:
         E = ultrastream
         cases = {
-            -1: E.AuthError, -17: E.AuthError, 36: E.AuthError, -1011: E.AuthError,
+            -1: E.AuthError, -17: E.AuthError, 36: E.AuthError,
             -9: E.BusyError, -2: E.BusyError,
             -1003: E.InvalidArgumentError, -1001: E.InvalidArgumentError, -1002: E.InvalidArgumentError,
             -10: E.InvalidArgumentError, -28: E.InvalidArgumentError,

@@ -64,7 +64,6 @@ __all__ = [
     "E_REPLY_TOO_LARGE",
     "E_PANIC",
     "E_IO",
-    "E_NOT_LOGGED_IN",
     "E_FILE",
     "E_SIMULATOR",
     "E_UNKNOWN_METHOD",
@@ -99,7 +98,6 @@ E_BAD_REPLY = -1007
 E_REPLY_TOO_LARGE = -1008
 E_PANIC = -1009
 E_IO = -1010
-E_NOT_LOGGED_IN = -1011
 E_FILE = -1012
 E_SIMULATOR = -1013
 E_UNKNOWN_METHOD = -1014
@@ -152,7 +150,7 @@ def _rebuild(cls: Type["UltrastreamError"], code: int, detail: str, name: str, m
 
 
 class AuthError(UltrastreamError):
-    """Wrong user or password (-1, 36), not logged in (-17, -1011)."""
+    """Wrong user or password (-1, 36), not logged in (-17)."""
 
 
 class BusyError(UltrastreamError):
@@ -186,7 +184,6 @@ _BY_CODE: Dict[int, Type[UltrastreamError]] = {
     ERR_PASSWD: AuthError,
     ERR_NEED_AUTH: AuthError,
     RET_LOGIN_FAILED: AuthError,
-    E_NOT_LOGGED_IN: AuthError,
     ERR_BUSY: BusyError,
     ERR_OCCUPIED: BusyError,
     E_INVALID_ARGUMENT: InvalidArgumentError,
