@@ -151,6 +151,16 @@ class StatusFlagTests(unittest.TestCase):
         for name, value in macros.items():
             self.assertEqual(int(ultrastream.StatusFlag[name]), int(value), name)
 
+    def test_result_codes_match_the_header_macros(self) -> None:
+        text = HEADER.read_text(encoding="utf-8")
+        macros = {name: int(v) for name, v in re.findall(r"#define USAPI_((?:RET|ERR|E)_\w+) (-?\d+)", text)}
+        self.assertGreater(len(macros), 70)
+        exported = [n for n in ultrastream.errors.__all__ if re.fullmatch(r"(RET|ERR|E)_\w+", n)]
+        self.assertGreater(len(exported), 20)
+        for name in exported:
+            self.assertIn(name, macros, f"{name} is not a USAPI_ macro of the header")
+            self.assertEqual(getattr(ultrastream, name), macros[name], name)
+
     def test_disk_status(self) -> None:
         self.assertEqual(ultrastream.disk_status_name(1), "DiskValid")
         self.assertEqual(ultrastream.disk_status_name(5), "LowSpace")
