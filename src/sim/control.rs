@@ -46,7 +46,7 @@
 
 use super::Shared;
 use super::device::{Device, Disk, DiskKind, Op, Power, PowerKind};
-use super::methods::METHODS;
+use super::methods::is_method;
 use crate::model::codes::RET_SIGNAL_CHANGE;
 use crate::model::status::status_flag_names;
 use serde_json::{Map, Value, json};
@@ -321,7 +321,7 @@ pub(crate) fn run_value(
             let method = a
                 .str("method")?
                 .ok_or("fault: 'method' (an API method name or \"*\") is required")?;
-            if method != "*" && !METHODS.contains(&method) {
+            if method != "*" && !is_method(method) {
                 return Err(format!(
                     "fault: unknown method '{method}' (use an API method name such as \"get-status\", or \"*\")"
                 ));
