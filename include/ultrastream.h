@@ -448,6 +448,26 @@
 #define USAPI_E_DISCOVERY -1015
 
 /**
+ * USAPI_E_CANCELLED: the operation was cancelled by its progress callback.
+ */
+#define USAPI_E_CANCELLED -1016
+
+/**
+ * USAPI_E_REDIRECT: the device answered with an HTTP redirect, which is never followed; check the address.
+ */
+#define USAPI_E_REDIRECT -1017
+
+/**
+ * USAPI_E_VERIFY: the operation finished but its result did not check out (version, size); see usapi_last_error.
+ */
+#define USAPI_E_VERIFY -1018
+
+/**
+ * USAPI_E_TRUNCATED: a value from the device is longer than its struct field; use the JSON function instead.
+ */
+#define USAPI_E_TRUNCATED -1019
+
+/**
  * statusFirst
  */
 #define USAPI_STATUS_FIRST 1
@@ -868,6 +888,68 @@ typedef struct usapi_status_summary {
   int64_t sd_free_bytes;
   int64_t sd_total_bytes;
 } usapi_status_summary;
+
+/**
+ * One progress report, valid only during the callback (copy what you keep).
+ */
+typedef struct usapi_progress {
+  /**
+   * "format-usb", "format-sd", "test-usb", "test-server", "update-check",
+   * "upload", "update", "reboot", "reset", "download".
+   */
+  const char *operation;
+  /**
+   * e.g. "uploading", "downloading", "verifying", "writing", "rebooting", "waiting".
+   */
+  const char *phase;
+  /**
+   * The device's step where it reports one, else 0.
+   */
+  int32_t step;
+  /**
+   * 0..100.
+   */
+  int32_t percent;
+  /**
+   * Bytes so far, for upload and download; else 0.
+   */
+  uint64_t done;
+  /**
+   * Bytes in all, for upload and download; else 0.
+   */
+  uint64_t total;
+  /**
+   * The device's current result for the operation.
+   */
+  int32_t result;
+} usapi_progress;
+
+/**
+ * Called on the calling thread with each report; return non-zero to cancel.
+ */
+typedef int32_t (*usapi_progress_callback)(const struct usapi_progress *p, void *user_data);
+
+/**
+ * Options of a usapi_run_* operation. NULL options: all defaults.
+ */
+typedef struct usapi_run_options {
+  /**
+   * 0: a default per operation.
+   */
+  uint32_t timeout_ms;
+  /**
+   * 0: a default.
+   */
+  uint32_t poll_interval_ms;
+  /**
+   * May be NULL.
+   */
+  usapi_progress_callback progress;
+  /**
+   * Passed to `progress` unchanged.
+   */
+  void *user_data;
+} usapi_run_options;
 
 #ifdef __cplusplus
 extern "C" {

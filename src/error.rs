@@ -31,6 +31,24 @@ pub enum Error {
     Simulator(String),
     /// Device discovery could not set up its sockets.
     Discovery(String),
+    /// A progress callback asked to stop; the detail says what was stopped
+    /// (the operation on the device, or only the waiting).
+    Cancelled(String),
+    /// The device answered with an HTTP redirect (never followed).
+    Redirect {
+        method: String,
+        status: u16,
+        /// The Location's host only (never its path or query).
+        location_host: String,
+    },
+    /// The operation ended but its outcome did not check out.
+    Verify(String),
+    /// A device string does not fit its C struct field.
+    Truncated {
+        field: String,
+        len: usize,
+        cap: usize,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -51,6 +69,10 @@ impl Error {
             Error::File(_) => codes::E_FILE,
             Error::Simulator(_) => codes::E_SIMULATOR,
             Error::Discovery(_) => codes::E_DISCOVERY,
+            Error::Cancelled(_) => codes::E_CANCELLED,
+            Error::Redirect { .. } => codes::E_REDIRECT,
+            Error::Verify(_) => codes::E_VERIFY,
+            Error::Truncated { .. } => codes::E_TRUNCATED,
         }
     }
 
@@ -112,6 +134,20 @@ impl fmt::Display for Error {
             Error::File(d) => write!(f, "file error: {d}"),
             Error::Simulator(d) => write!(f, "simulator: {d}"),
             Error::Discovery(d) => write!(f, "discovery: {d}"),
+            Error::Cancelled(d) => write!(f, "cancelled: {d}"),
+            Error::Redirect {
+                method,
+                status,
+                location_host,
+            } => write!(
+                f,
+                "{method}: the device answered HTTP {status}, a redirect to host '{location_host}'; redirects are never followed and nothing was sent again (check the address: is it the device itself?)"
+            ),
+            Error::Verify(d) => write!(f, "verification failed: {d}"),
+            Error::Truncated { field, len, cap } => write!(
+                f,
+                "the device's '{field}' is {len} bytes, longer than the struct's {cap}-byte field; read it from the JSON function instead"
+            ),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod client;
 pub mod discovery;
 pub mod error;
 pub mod model;
+pub mod ops;
 pub mod validate;
 
 pub mod ffi;

@@ -161,6 +161,14 @@ pub const USAPI_E_SIMULATOR: i32 = -1013;
 pub const USAPI_E_UNKNOWN_METHOD: i32 = -1014;
 /// USAPI_E_DISCOVERY: device discovery failed (socket setup).
 pub const USAPI_E_DISCOVERY: i32 = -1015;
+/// USAPI_E_CANCELLED: the operation was cancelled by its progress callback.
+pub const USAPI_E_CANCELLED: i32 = -1016;
+/// USAPI_E_REDIRECT: the device answered with an HTTP redirect, which is never followed; check the address.
+pub const USAPI_E_REDIRECT: i32 = -1017;
+/// USAPI_E_VERIFY: the operation finished but its result did not check out (version, size); see usapi_last_error.
+pub const USAPI_E_VERIFY: i32 = -1018;
+/// USAPI_E_TRUNCATED: a value from the device is longer than its struct field; use the JSON function instead.
+pub const USAPI_E_TRUNCATED: i32 = -1019;
 
 // Device status mask bits (`cur-status`, section 1.4).
 /// statusFirst
@@ -322,6 +330,10 @@ mod tests {
         assert_eq!(super::USAPI_E_SIMULATOR, codes::E_SIMULATOR);
         assert_eq!(super::USAPI_E_UNKNOWN_METHOD, codes::E_UNKNOWN_METHOD);
         assert_eq!(super::USAPI_E_DISCOVERY, codes::E_DISCOVERY);
+        assert_eq!(super::USAPI_E_CANCELLED, codes::E_CANCELLED);
+        assert_eq!(super::USAPI_E_REDIRECT, codes::E_REDIRECT);
+        assert_eq!(super::USAPI_E_VERIFY, codes::E_VERIFY);
+        assert_eq!(super::USAPI_E_TRUNCATED, codes::E_TRUNCATED);
         assert_eq!(super::USAPI_STATUS_FIRST, status::STATUS_FIRST);
         assert_eq!(super::USAPI_STATUS_RECORD, status::STATUS_RECORD);
         assert_eq!(super::USAPI_STATUS_LIVING, status::STATUS_LIVING);
@@ -362,7 +374,7 @@ mod tests {
         assert_eq!(super::USAPI_DISK_NOT_WRITE, status::DISK_NOT_WRITE);
         assert_eq!(super::USAPI_DISK_LOW_SPACE, status::DISK_LOW_SPACE);
         assert_eq!(super::USAPI_DISK_INVALID, status::DISK_INVALID);
-        assert_eq!(codes::CODES.len(), 79);
+        assert_eq!(codes::CODES.len(), 83);
         assert_eq!(status::STATUS_FLAGS.len(), 25);
     }
 }

@@ -21,6 +21,7 @@ mod device;
 mod discovery;
 mod handles;
 mod methods;
+mod progress;
 #[cfg(feature = "simulator")]
 mod sim;
 mod summary;
@@ -29,6 +30,7 @@ pub use consts::*;
 pub use device::*;
 pub use discovery::*;
 pub use methods::*;
+pub use progress::*;
 #[cfg(feature = "simulator")]
 pub use sim::*;
 pub use summary::*;

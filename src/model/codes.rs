@@ -122,6 +122,10 @@ codes! {
     E_SIMULATOR = -1013, "USAPI_E_SIMULATOR", "the simulator could not be started or controlled";
     E_UNKNOWN_METHOD = -1014, "USAPI_E_UNKNOWN_METHOD", "the method name is not one of the API's methods";
     E_DISCOVERY = -1015, "USAPI_E_DISCOVERY", "device discovery failed (socket setup)";
+    E_CANCELLED = -1016, "USAPI_E_CANCELLED", "the operation was cancelled by its progress callback";
+    E_REDIRECT = -1017, "USAPI_E_REDIRECT", "the device answered with an HTTP redirect, which is never followed; check the address";
+    E_VERIFY = -1018, "USAPI_E_VERIFY", "the operation finished but its result did not check out (version, size); see usapi_last_error";
+    E_TRUNCATED = -1019, "USAPI_E_TRUNCATED", "a value from the device is longer than its struct field; use the JSON function instead";
 }
 
 use std::ffi::CStr;

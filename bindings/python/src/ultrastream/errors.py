@@ -68,6 +68,10 @@ __all__ = [
     "E_SIMULATOR",
     "E_UNKNOWN_METHOD",
     "E_DISCOVERY",
+    "E_CANCELLED",
+    "E_REDIRECT",
+    "E_VERIFY",
+    "E_TRUNCATED",
 ]
 
 LibraryNotFoundError = _native.LibraryNotFoundError
@@ -102,6 +106,10 @@ E_FILE = -1012
 E_SIMULATOR = -1013
 E_UNKNOWN_METHOD = -1014
 E_DISCOVERY = -1015
+E_CANCELLED = -1016
+E_REDIRECT = -1017
+E_VERIFY = -1018
+E_TRUNCATED = -1019
 
 
 def result_name(code: int) -> str:
