@@ -816,6 +816,46 @@ typedef struct usapi_video {
   int32_t fullrange;
 } usapi_video;
 
+/**
+ * One progress report, valid only during the callback (copy what you keep).
+ */
+typedef struct usapi_progress {
+  /**
+   * "format-usb", "format-sd", "test-usb", "test-server", "update-check",
+   * "upload", "update", "reboot", "reset", "download".
+   */
+  const char *operation;
+  /**
+   * e.g. "uploading", "downloading", "verifying", "writing", "rebooting", "waiting".
+   */
+  const char *phase;
+  /**
+   * The device's step where it reports one, else 0.
+   */
+  int32_t step;
+  /**
+   * 0..100.
+   */
+  int32_t percent;
+  /**
+   * Bytes so far, for upload and download; else 0.
+   */
+  uint64_t done;
+  /**
+   * Bytes in all, for upload and download; else 0.
+   */
+  uint64_t total;
+  /**
+   * The device's current result for the operation.
+   */
+  int32_t result;
+} usapi_progress;
+
+/**
+ * Called on the calling thread with each report; return non-zero to cancel.
+ */
+typedef int32_t (*usapi_progress_callback)(const struct usapi_progress *p, void *user_data);
+
 #if defined(USAPI_HAS_SIMULATOR)
 /**
  * A simulator handle. 0 is never a valid handle.
@@ -888,46 +928,6 @@ typedef struct usapi_status_summary {
   int64_t sd_free_bytes;
   int64_t sd_total_bytes;
 } usapi_status_summary;
-
-/**
- * One progress report, valid only during the callback (copy what you keep).
- */
-typedef struct usapi_progress {
-  /**
-   * "format-usb", "format-sd", "test-usb", "test-server", "update-check",
-   * "upload", "update", "reboot", "reset", "download".
-   */
-  const char *operation;
-  /**
-   * e.g. "uploading", "downloading", "verifying", "writing", "rebooting", "waiting".
-   */
-  const char *phase;
-  /**
-   * The device's step where it reports one, else 0.
-   */
-  int32_t step;
-  /**
-   * 0..100.
-   */
-  int32_t percent;
-  /**
-   * Bytes so far, for upload and download; else 0.
-   */
-  uint64_t done;
-  /**
-   * Bytes in all, for upload and download; else 0.
-   */
-  uint64_t total;
-  /**
-   * The device's current result for the operation.
-   */
-  int32_t result;
-} usapi_progress;
-
-/**
- * Called on the calling thread with each report; return non-zero to cancel.
- */
-typedef int32_t (*usapi_progress_callback)(const struct usapi_progress *p, void *user_data);
 
 /**
  * Options of a usapi_run_* operation. NULL options: all defaults.
@@ -1427,6 +1427,21 @@ int32_t usapi_update(usapi_device dev, const char *mode, char **out_json);
  * usapi_update(dev, "upload", ...).
  */
 int32_t usapi_upload_update_file(usapi_device dev, const char *path, char **out_json);
+
+/**
+ * upload-update-file with progress: the file at `path` is streamed in
+ * chunks (memory use does not grow with its size). `cb` (may be NULL) is
+ * called on this thread with operation "upload", phase "uploading" and
+ * `done` / `total` bytes of the file; a non-zero return stops the upload
+ * (USAPI_E_CANCELLED; the device got an incomplete file). A device that
+ * refuses before reading the body (HTTP 413, its JSON error) is answered
+ * without pushing the body. Otherwise as usapi_upload_update_file.
+ */
+int32_t usapi_upload_update_file_progress(usapi_device dev,
+                                          const char *path,
+                                          usapi_progress_callback cb,
+                                          void *user_data,
+                                          char **out_json);
 
 /**
  * upload-update-file from memory: `len` bytes at `data`, sent under

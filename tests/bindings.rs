@@ -562,6 +562,11 @@ fn assert_struct_layouts(json: &str) {
             offset_of!(usapi_discover_options, multicast_port), offset_of!(usapi_discover_options, ssdp_port),
             offset_of!(usapi_discover_options, multicast_ttl), offset_of!(usapi_discover_options, max_devices),
             offset_of!(usapi_discover_options, flags), offset_of!(usapi_discover_options, ssdp_search_target)],
+        "usapi_progress": [size_of::<usapi_progress>(),
+            offset_of!(usapi_progress, operation), offset_of!(usapi_progress, phase),
+            offset_of!(usapi_progress, step), offset_of!(usapi_progress, percent),
+            offset_of!(usapi_progress, done), offset_of!(usapi_progress, total),
+            offset_of!(usapi_progress, result)],
     });
     assert_eq!(
         got, want,

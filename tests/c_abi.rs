@@ -37,7 +37,11 @@ fn c_program_compiles_warning_free_and_passes() {
         .status()
         .expect("run cc");
     assert!(status.success(), "cc failed");
-    let out = Command::new(&exe).output().expect("run abi_test");
+    // The program writes its scratch files (a test firmware) where it runs.
+    let out = Command::new(&exe)
+        .current_dir(&out_dir)
+        .output()
+        .expect("run abi_test");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "abi_test failed:\n{stdout}\n{stderr}");

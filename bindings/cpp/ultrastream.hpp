@@ -31,10 +31,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -425,6 +427,43 @@ public:
     Reply update(const std::string &mode) const { return invoke(usapi_update, mode.c_str()); }
     /** Send the .mwf at path; the reply carries "status", "up-to-date", "version", "size". */
     Reply upload_update_file(const std::string &path) const { return invoke(usapi_upload_update_file, path.c_str()); }
+    /**
+     * Send the .mwf at path, streamed, with progress: `progress` is called on
+     * this thread with each usapi_progress (operation "upload", phase
+     * "uploading", done / total bytes) and returns true to go on, false to
+     * stop (throws Error USAPI_E_CANCELLED). An exception thrown by
+     * `progress` stops the upload and is rethrown here.
+     *
+     *   dev.upload_update_file(path, [](const usapi_progress &p) {
+     *       std::cout << p.percent << "%\n";
+     *       return true;
+     *   });
+     */
+    template <typename F>
+    Reply upload_update_file(const std::string &path, F &&progress) const {
+        struct Ctx {
+            std::remove_reference_t<F> *fn;
+            std::exception_ptr error;
+        } ctx{&progress, nullptr};
+        auto trampoline = [](const usapi_progress *p, void *user) -> int32_t {
+            auto *c = static_cast<Ctx *>(user);
+            try {
+                return (*c->fn)(*p) ? 0 : 1;
+            } catch (...) {
+                c->error = std::current_exception();
+                return 1;
+            }
+        };
+        detail::OwnedString out;
+        int32_t rc = usapi_upload_update_file_progress(dev_, path.c_str(), trampoline, &ctx, out.out());
+        if (ctx.error) {
+            std::rethrow_exception(ctx.error);
+        }
+        if (rc < 0) {
+            detail::fail(rc);
+        }
+        return Reply{rc, out.str()};
+    }
     Reply upload_update_data(const std::string &filename, const std::vector<uint8_t> &data) const {
         static const uint8_t empty = 0;
         return invoke(usapi_upload_update_data, filename.c_str(), data.empty() ? &empty : data.data(),

@@ -3,6 +3,8 @@
 use super::Method;
 use crate::client::{Device, Error, Reply, Result};
 use crate::model::UploadReply;
+use crate::ops::{Flow, ProgressFn};
+use std::path::Path;
 
 /// The `mode` of update.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,9 +15,15 @@ pub enum Firmware {
     Online,
 }
 
-/// Build the multipart/form-data body real clients send: one part named
-/// `file`, application/octet-stream.
-pub(crate) fn multipart(filename: &str, data: &[u8]) -> (String, Vec<u8>) {
+/// The multipart/form-data framing real clients send around the file: one
+/// part named `file`, application/octet-stream.
+pub(crate) struct Framing {
+    pub content_type: String,
+    pub preamble: String,
+    pub epilogue: String,
+}
+
+pub(crate) fn multipart_framing(filename: &str) -> Framing {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let seed = std::time::SystemTime::now()
@@ -32,11 +40,13 @@ pub(crate) fn multipart(filename: &str, data: &[u8]) -> (String, Vec<u8>) {
         .chars()
         .map(|c| if c == '"' || c.is_control() { '_' } else { c })
         .collect();
-    let mut body = Vec::with_capacity(data.len() + 256);
-    body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes());
-    body.extend_from_slice(data);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    Framing {
+        content_type: format!("multipart/form-data; boundary={boundary}"),
+        preamble: format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{safe}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        ),
+        epilogue: format!("\r\n--{boundary}--\r\n"),
+    }
 }
 
 impl Device {
@@ -48,20 +58,41 @@ impl Device {
         };
         self.send(Method::Update, &[("mode", m)], None)
     }
-    /// upload-update-file from a local `.mwf` file.
-    pub fn upload_update_file(&self, path: &std::path::Path) -> Result<UploadReply> {
+    /// upload-update-file from a local `.mwf` file, streamed.
+    pub fn upload_update_file(&self, path: &Path) -> Result<UploadReply> {
         self.upload_update_file_reply(path)?.parse()
     }
     /// upload-update-file from a local file, the reply as it came.
-    pub fn upload_update_file_reply(&self, path: &std::path::Path) -> Result<Reply> {
-        let data = std::fs::read(path).map_err(|e| {
+    pub fn upload_update_file_reply(&self, path: &Path) -> Result<Reply> {
+        self.upload_update_file_progress(path, &mut |_| Flow::Continue(()))
+    }
+    /// upload-update-file from a local file, streamed in chunks (memory use
+    /// does not grow with the file), with progress: operation "upload",
+    /// phase "uploading", `done` / `total` bytes of the file. A callback
+    /// returning `Flow::Break(())` stops the upload: `Error::Cancelled`.
+    /// A device that refuses before reading the body (HTTP 413, its JSON
+    /// error) is answered without pushing the body.
+    pub fn upload_update_file_progress(
+        &self,
+        path: &Path,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Reply> {
+        let cannot = |e: std::io::Error| {
             Error::File(format!("cannot read firmware file {}: {e}", path.display()))
-        })?;
+        };
+        let mut file = std::fs::File::open(path).map_err(cannot)?;
+        let meta = file.metadata().map_err(cannot)?;
+        if !meta.is_file() {
+            return Err(Error::File(format!(
+                "cannot read firmware file {}: not a regular file",
+                path.display()
+            )));
+        }
         let name = path
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or("firmware.mwf");
-        self.upload_update_bytes_reply(name, &data)
+        self.upload_stream(name, &mut file, meta.len(), progress)
     }
     /// upload-update-file from memory.
     pub fn upload_update_bytes(&self, filename: &str, data: &[u8]) -> Result<UploadReply> {
@@ -69,11 +100,10 @@ impl Device {
     }
     /// upload-update-file from memory, the reply as it came.
     pub fn upload_update_bytes_reply(&self, filename: &str, data: &[u8]) -> Result<Reply> {
-        if data.is_empty() {
-            return Err(Error::invalid("file", "the firmware file is empty"));
-        }
-        let (content_type, body) = multipart(filename, data);
-        self.send(Method::UploadUpdateFile, &[], Some((&content_type, &body)))
+        let mut cursor = std::io::Cursor::new(data);
+        self.upload_stream(filename, &mut cursor, data.len() as u64, &mut |_| {
+            Flow::Continue(())
+        })
     }
     /// cancel-download: cancel an online update's download.
     pub fn cancel_download(&self) -> Result<Reply> {

@@ -15,6 +15,7 @@ mod universal;
 mod users;
 
 pub use firmware::Firmware;
+pub(crate) use firmware::multipart_framing;
 
 pub use encoding::VideoArgs;
 pub use general::{AppPassword, RecControlArgs, SoftApArgs};

@@ -1,7 +1,9 @@
 //! The safe Rust client: `Device`, its session, and the one request path
 //! every API method goes through.
 
+mod http1;
 mod transport;
+mod upload;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
@@ -11,8 +13,8 @@ use crate::model::codes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::sync::Mutex;
-use std::time::Duration;
-use transport::{Body, Transport};
+use std::time::{Duration, Instant};
+use transport::{Body, HostAddrs, Transport};
 
 /// Connection options. `Default` gives sane values.
 #[derive(Debug, Clone)]
@@ -65,6 +67,10 @@ impl Reply {
     }
 }
 
+/// A seekable source of upload bytes (a file, or memory).
+pub(crate) trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
+
 #[derive(Default)]
 struct Session {
     sid: Option<String>,
@@ -79,6 +85,9 @@ struct Session {
 /// One Ultra Stream device. `Send + Sync`: share it between threads freely.
 pub struct Device {
     base: String,
+    /// The URL authority (`Host:` value).
+    authority: String,
+    addrs: HostAddrs,
     opts: Options,
     transport: Transport,
     session: Mutex<Session>,
@@ -156,7 +165,9 @@ impl Device {
     /// Prepare a device at `host` ("10.0.0.5", "127.0.0.1:8080",
     /// "[::1]:8080"). No traffic happens until the first call.
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
-        let base = format!("http://{}/usapi?method=", authority(host)?);
+        let authority = authority(host)?;
+        let base = format!("http://{authority}/usapi?method=");
+        let addrs = HostAddrs::new(&authority);
         let transport = Transport::new(
             opts.connect_timeout,
             opts.request_timeout,
@@ -164,6 +175,8 @@ impl Device {
         );
         Ok(Device {
             base,
+            authority,
+            addrs,
             opts,
             transport,
             session: Mutex::new(Session::default()),
@@ -289,27 +302,37 @@ impl Device {
     ) -> Result<Reply> {
         let url = self.url(name, params);
         let timeout = body.map(|_| self.opts.upload_timeout);
-        let attempt = |sid: &Option<String>| -> Result<Reply> {
-            let cookie = sid.as_ref().map(|s| format!("sid={s}"));
+        self.with_session(name, needs_login, &mut |cookie| {
             let b = match body {
                 Some((content_type, data)) => Body::Bytes { content_type, data },
                 None => Body::None,
             };
-            let raw = self
-                .transport
-                .send(&url, name, cookie.as_deref(), b, timeout)?;
+            let raw = self.transport.send(&url, name, cookie, b, timeout)?;
             into_reply(name, raw.status, raw.body)
-        };
+        })
+    }
+
+    /// Run one request (`attempt`, given the `Cookie:` value) with the
+    /// session: on a top-level -17 re-login and retry; a negative result
+    /// becomes `Error::Device`.
+    fn with_session(
+        &self,
+        name: &str,
+        needs_login: bool,
+        attempt: &mut dyn FnMut(Option<&str>) -> Result<Reply>,
+    ) -> Result<Reply> {
         let (sid, generation) = {
             let s = self.session();
             (s.sid.clone(), s.generation)
         };
-        let mut reply = attempt(&sid)?;
+        let cookie = sid.as_ref().map(|s| format!("sid={s}"));
+        let mut reply = attempt(cookie.as_deref())?;
         if reply.result == codes::ERR_NEED_AUTH && needs_login {
             // The device refused before acting, so one retry is safe.
             self.relogin(generation)?;
             let sid = self.session().sid.clone();
-            reply = attempt(&sid)?;
+            let cookie = sid.as_ref().map(|s| format!("sid={s}"));
+            reply = attempt(cookie.as_deref())?;
         }
         if codes::is_failure(reply.result) {
             return Err(Error::Device {
@@ -318,6 +341,63 @@ impl Device {
             });
         }
         Ok(reply)
+    }
+
+    /// upload-update-file with the body streamed from `source` (`len`
+    /// bytes, read from its start again for a retry after re-login).
+    pub(crate) fn upload_stream(
+        &self,
+        filename: &str,
+        source: &mut dyn ReadSeek,
+        len: u64,
+        progress: &mut crate::ops::ProgressFn<'_>,
+    ) -> Result<Reply> {
+        const NAME: &str = "upload-update-file";
+        if len == 0 {
+            return Err(Error::invalid("file", "the firmware file is empty"));
+        }
+        if self.opts.validate {
+            crate::validate::check(Method::UploadUpdateFile, &[])?;
+        }
+        let framing = crate::api::multipart_framing(filename);
+        let target = format!("/usapi?method={NAME}");
+        self.with_session(NAME, true, &mut |cookie| {
+            source
+                .seek(std::io::SeekFrom::Start(0))
+                .map_err(|e| Error::File(format!("cannot read the firmware file: {e}")))?;
+            let deadline = Instant::now() + self.opts.upload_timeout;
+            let addrs = self.addrs.get()?;
+            let req = upload::UploadRequest {
+                addrs: &addrs,
+                host: &self.authority,
+                target: &target,
+                cookie,
+                content_type: &framing.content_type,
+                preamble: framing.preamble.as_bytes(),
+                epilogue: framing.epilogue.as_bytes(),
+                file_len: len,
+                connect_timeout: self.opts.connect_timeout,
+                deadline,
+                max_reply: self.opts.max_reply_bytes,
+            };
+            let r = upload::upload(&req, source, progress).inspect_err(|e| {
+                if matches!(e, Error::Connect(_)) {
+                    self.addrs.forget();
+                }
+            })?;
+            if (300..400).contains(&r.status) {
+                return Err(Error::Redirect {
+                    method: NAME.to_string(),
+                    status: r.status,
+                    location_host: transport::location_host(r.location.as_deref(), &self.authority),
+                });
+            }
+            let body = String::from_utf8(r.body).map_err(|_| Error::BadReply {
+                method: NAME.to_string(),
+                detail: "the body is not UTF-8".into(),
+            })?;
+            into_reply(NAME, r.status, body)
+        })
     }
 
     /// Re-login after -17, unless another thread already did since

@@ -9,7 +9,82 @@
 
 use crate::error::{Error, Result};
 use std::io::ErrorKind;
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// The device's addresses: an IP literal is parsed once, a name is looked
+/// up on first use and kept until a connect fails (then looked up again),
+/// so no call pays for a lookup, let alone a thread.
+#[derive(Debug)]
+pub(crate) struct HostAddrs {
+    /// The host without brackets.
+    host: String,
+    port: u16,
+    literal: Option<SocketAddr>,
+    cache: Mutex<Option<Vec<SocketAddr>>>,
+}
+
+impl HostAddrs {
+    /// From a URL authority as `authority()` makes it.
+    pub fn new(authority: &str) -> HostAddrs {
+        let (host, port) = split_authority(authority);
+        let literal = host
+            .parse::<IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, port));
+        HostAddrs {
+            host,
+            port,
+            literal,
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// The addresses to try, in order.
+    pub fn get(&self) -> Result<Vec<SocketAddr>> {
+        if let Some(a) = self.literal {
+            return Ok(vec![a]);
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = cache.as_ref() {
+            return Ok(v.clone());
+        }
+        let found: Vec<SocketAddr> = (self.host.as_str(), self.port)
+            .to_socket_addrs()
+            .map_err(|e| Error::Connect(format!("cannot resolve '{}': {e}", self.host)))?
+            .take(16)
+            .collect();
+        if found.is_empty() {
+            return Err(Error::Connect(format!("'{}' has no address", self.host)));
+        }
+        *cache = Some(found.clone());
+        Ok(found)
+    }
+
+    /// Forget a looked-up name after a connect failure.
+    pub fn forget(&self) {
+        if self.literal.is_none() {
+            *self.cache.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        }
+    }
+}
+
+/// `name:80` → ("name", 80); `[::1]:8080` → ("::1", 8080); no port → 80.
+fn split_authority(authority: &str) -> (String, u16) {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (h, after) = rest.split_once(']').unwrap_or((rest, ""));
+        let port = after
+            .strip_prefix(':')
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(80);
+        return (h.to_string(), port);
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) => (h.to_string(), p.parse().unwrap_or(80)),
+        None => (authority.to_string(), 80),
+    }
+}
 
 /// Characters left as they are in a query value (RFC 3986 unreserved).
 fn unreserved(b: u8) -> bool {
@@ -130,6 +205,34 @@ impl Transport {
     }
 }
 
+/// The host a redirect's `Location` names, for the error message only:
+/// no userinfo, path or query, printable ASCII, at most 64 characters. A
+/// relative Location names the device itself (`own`).
+pub(crate) fn location_host(location: Option<&str>, own: &str) -> String {
+    let Some(loc) = location.map(str::trim) else {
+        return "(no Location)".to_string();
+    };
+    let rest = match loc.find("://") {
+        Some(i) => &loc[i + 3..],
+        None => match loc.strip_prefix("//") {
+            Some(r) => r,
+            None => return own.to_string(),
+        },
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let clean: String = host
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        .take(64)
+        .collect();
+    if clean.is_empty() {
+        "(unreadable Location)".to_string()
+    } else {
+        clean
+    }
+}
+
 /// `sid=abc; path=/` → `abc`. Attributes and other cookies are ignored.
 pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
     let first = set_cookie.split(';').next()?.trim();
@@ -225,6 +328,19 @@ mod tests {
         s.clear();
         percent_encode("é", &mut s);
         assert_eq!(s, "%C3%A9");
+    }
+
+    #[test]
+    fn redirect_hosts() {
+        let own = "127.0.0.1:8080";
+        assert_eq!(
+            location_host(Some("http://evil.example:81/x?pass=1"), own),
+            "evil.example:81"
+        );
+        assert_eq!(location_host(Some("http://u:secret@h/"), own), "h");
+        assert_eq!(location_host(Some("/usapi?method=x"), own), own);
+        assert_eq!(location_host(None, own), "(no Location)");
+        assert_eq!(location_host(Some("//other/"), own), "other");
     }
 
     #[test]

@@ -10,13 +10,14 @@
 //! expired (-17) the library logs in again once and retries once.
 
 use super::device::{usapi_device, with_device};
+use super::progress::{rust_callback, usapi_progress_callback};
 use super::{Failure, FfiResult, opt_str_arg, ref_arg, str_arg};
 use crate::api::{
     AppPassword, EthArgs, Firmware, Method, NetMode, RecControlArgs, ServerArgs, ServerType,
     SoftApArgs, VideoArgs,
 };
 use crate::model::codes;
-use std::ffi::c_char;
+use std::ffi::{c_char, c_void};
 
 /// The body of every parameterless export.
 fn no_params(dev: usapi_device, out_json: *mut *mut c_char, method: Method) -> i32 {
@@ -778,6 +779,28 @@ pub unsafe extern "C" fn usapi_upload_update_file(
 ) -> i32 {
     with_device(dev, out_json, |d| {
         Ok(d.upload_update_file_reply(std::path::Path::new(str_arg(path, "path")?))?)
+    })
+}
+
+/// upload-update-file with progress: the file at `path` is streamed in
+/// chunks (memory use does not grow with its size). `cb` (may be NULL) is
+/// called on this thread with operation "upload", phase "uploading" and
+/// `done` / `total` bytes of the file; a non-zero return stops the upload
+/// (USAPI_E_CANCELLED; the device got an incomplete file). A device that
+/// refuses before reading the body (HTTP 413, its JSON error) is answered
+/// without pushing the body. Otherwise as usapi_upload_update_file.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn usapi_upload_update_file_progress(
+    dev: usapi_device,
+    path: *const c_char,
+    cb: usapi_progress_callback,
+    user_data: *mut c_void,
+    out_json: *mut *mut c_char,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        let path = std::path::Path::new(str_arg(path, "path")?);
+        let mut progress = rust_callback(cb, user_data);
+        Ok(d.upload_update_file_progress(path, &mut progress)?)
     })
 }
 

@@ -43,7 +43,6 @@ pub struct usapi_run_options {
 
 /// Adapt a C callback to the Rust one. A string with a NUL inside (never
 /// from this library) is reported as "".
-#[allow(dead_code)] // the first users land with the streamed upload and usapi_run_*
 pub(crate) fn rust_callback(
     cb: usapi_progress_callback,
     user_data: *mut c_void,

@@ -18,6 +18,27 @@ static int failures = 0;
         }                                                                      \
     } while (0)
 
+/* Progress of the streamed upload: counts reports, cancels when asked. */
+struct upload_seen {
+    int reports;
+    int cancel_at;
+    unsigned long long last_done;
+    unsigned long long total;
+    int bad;
+};
+
+static int32_t on_upload(const usapi_progress *p, void *user_data) {
+    struct upload_seen *s = (struct upload_seen *)user_data;
+    s->reports++;
+    if (strcmp(p->operation, "upload") != 0 || strcmp(p->phase, "uploading") != 0 || p->done < s->last_done ||
+        p->done > p->total) {
+        s->bad++;
+    }
+    s->last_done = p->done;
+    s->total = p->total;
+    return s->cancel_at > 0 && s->reports >= s->cancel_at;
+}
+
 int main(void) {
     usapi_sim sim = 0;
     usapi_device dev = 0;
@@ -71,6 +92,24 @@ int main(void) {
     usapi_server server = {0, "My Server", "rtmp://127.0.0.1/live", "key-1", 0, NULL, NULL, NULL, 1};
     CHECK(usapi_add_server(dev, &server, NULL) == USAPI_OK);
     CHECK(usapi_add_server(dev, &server, NULL) == USAPI_ERR_SAME_NAME);
+
+    /* The streamed upload with a progress callback; a non-zero return cancels. */
+    {
+        const char *fw = "abi_test_fw.mwf";
+        struct upload_seen seen = {0, 0, 0, 0, 0};
+        CHECK(usapi_sim_firmware("hdmi", "1.2.150", fw) == USAPI_OK);
+        CHECK(usapi_upload_update_file_progress(dev, fw, on_upload, &seen, &json) == USAPI_OK);
+        CHECK(json != NULL && strstr(json, "\"1.2.150\"") != NULL);
+        usapi_string_free(json);
+        json = NULL;
+        CHECK(seen.reports >= 2 && seen.bad == 0 && seen.total > 0 && seen.last_done == seen.total);
+        struct upload_seen stop = {0, 1, 0, 0, 0};
+        CHECK(usapi_upload_update_file_progress(dev, fw, on_upload, &stop, &json) == USAPI_E_CANCELLED);
+        CHECK(json == NULL && stop.reports == 1);
+        CHECK(usapi_upload_update_file_progress(dev, fw, NULL, NULL, NULL) == USAPI_OK);
+        CHECK(usapi_upload_update_file_progress(dev, NULL, NULL, NULL, NULL) == USAPI_E_NULL_ARGUMENT);
+        remove(fw);
+    }
 
     /* Misuse gives defined codes, never a crash. */
     CHECK(usapi_set_name(dev, " bad", NULL) == USAPI_E_INVALID_ARGUMENT);

@@ -285,6 +285,25 @@ void test_firmware(const ultrastream::Simulator &sim, const ultrastream::Device 
     CHECK(up.code == 0 && field(up, "version") == "\"1.2.123\"");
     EXPECT_ERROR(USAPI_ERR_MWF_UNSUPPORTED, dev.upload_update_file(sdi));
     EXPECT_ERROR(USAPI_E_FILE, dev.upload_update_file(dir.path + "/missing.mwf"));
+    // Streamed, with progress through a lambda; false cancels, a throw is rethrown.
+    std::vector<uint64_t> done;
+    uint64_t total = 0;
+    ultrastream::Reply streamed = dev.upload_update_file(hdmi, [&](const usapi_progress &p) {
+        CHECK(std::string(p.operation) == "upload" && std::string(p.phase) == "uploading");
+        done.push_back(p.done);
+        total = p.total;
+        return true;
+    });
+    CHECK(streamed.code == 0 && field(streamed, "version") == "\"1.2.123\"");
+    CHECK(done.size() >= 2 && done.front() == 0 && done.back() == total && total > 0);
+    EXPECT_ERROR(USAPI_E_CANCELLED, dev.upload_update_file(hdmi, [](const usapi_progress &) { return false; }));
+    bool rethrown = false;
+    try {
+        dev.upload_update_file(hdmi, [](const usapi_progress &) -> bool { throw std::logic_error("stop"); });
+    } catch (const std::logic_error &) {
+        rethrown = true;
+    }
+    CHECK(rethrown);
     std::ifstream in(hdmi, std::ios::binary);
     std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(!bytes.empty());

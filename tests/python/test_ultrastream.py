@@ -737,6 +737,34 @@ class FirmwareTests(SimTestCase):
         self.assertEqual(self.dev.clear_upgrade().code, 0)
         self.assertEqual(self.dev.get_status().upgrade_status.result, 27)
 
+    def test_upload_file_with_progress(self) -> None:
+        reports = []
+        r = self.dev.upload_update_file(self.firmware(version="1.2.125"), progress=reports.append)
+        self.assertEqual((r.status, r.version), (0, "1.2.125"))
+        self.assertGreaterEqual(len(reports), 2)
+        self.assertTrue(all(isinstance(p, ultrastream.ProgressReport) for p in reports))
+        self.assertEqual({(p.operation, p.phase) for p in reports}, {("upload", "uploading")})
+        self.assertEqual(reports[0].done, 0)
+        self.assertEqual(reports[-1].done, reports[-1].total)
+        self.assertEqual(reports[-1].percent, 100)
+        self.assertEqual(reports[-1].total, os.path.getsize(self.firmware(version="1.2.125")))
+
+    def test_upload_progress_false_cancels(self) -> None:
+        with self.assertRaises(ultrastream.UltrastreamError) as cm:
+            self.dev.upload_update_file(self.firmware(), progress=lambda p: False)
+        self.assertEqual(cm.exception.code, ultrastream.E_CANCELLED)
+        self.assertEqual(self.dev.ping().code, 0)
+
+    def test_upload_progress_exception_is_reraised(self) -> None:
+        class Stop(Exception):
+            pass
+
+        def boom(p: ultrastream.ProgressReport) -> None:
+            raise Stop("from the callback")
+
+        with self.assertRaises(Stop):
+            self.dev.upload_update_file(self.firmware(), progress=boom)
+
     def test_upload_data(self) -> None:
         data = Path(self.firmware(version="1.2.124")).read_bytes()
         r = self.dev.upload_update_data(data, "fw.mwf")

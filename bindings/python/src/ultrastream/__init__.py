@@ -35,6 +35,7 @@ from .discovery import DiscoveredDevice, DiscoveryResult, SsdpInfo, discover
 from .errors import *  # noqa: F401,F403  (exceptions and code constants)
 from .errors import __all__ as _errors_all
 from .errors import last_error, result_message, result_name
+from .progress import ProgressCallback, ProgressReport
 from .replies import *  # noqa: F401,F403  (reply types and their views)
 from .replies import __all__ as _replies_all
 from .simulator import Simulator, write_test_firmware
@@ -70,6 +71,7 @@ __all__: List[str] = [
     "library_version",
     "library_path",
     "API_METHODS",
+    "ProgressReport",
     *_errors_all,
     *_replies_all,
 ]

@@ -191,6 +191,28 @@ class usapi_discover_options(Structure):
 usapi_discover_callback = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
 
 
+# --- Progress (shared by the streamed upload and usapi_run_*) ---------------
+
+
+class usapi_progress(Structure):
+    """``usapi_progress``: one progress report, valid during the callback."""
+
+    _fields_ = [
+        ("operation", c_char_p),
+        ("phase", c_char_p),
+        ("step", c_int32),
+        ("percent", c_int32),
+        ("done", c_uint64),
+        ("total", c_uint64),
+        ("result", c_int32),
+    ]
+
+
+#: ``usapi_progress_callback``: ``int32_t (*)(const usapi_progress *p, void *user_data)``;
+#: non-zero cancels.
+usapi_progress_callback = ctypes.CFUNCTYPE(c_int32, POINTER(usapi_progress), c_void_p)
+
+
 #: Every C struct this package mirrors, by its C name (used by the tests
 #: that compare the layouts with the library's own).
 STRUCTS = {
@@ -203,6 +225,7 @@ STRUCTS = {
         usapi_ping_result,
         usapi_status_summary,
         usapi_discover_options,
+        usapi_progress,
     )
 }
 
@@ -286,6 +309,7 @@ _FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_update", _I, [_D, _S, _O]),
     ("usapi_upload_update_file", _I, [_D, _S, _O]),
     ("usapi_upload_update_data", _I, [_D, _S, POINTER(c_uint8), c_size_t, _O]),
+    ("usapi_upload_update_file_progress", _I, [_D, _S, usapi_progress_callback, c_void_p, _O]),
     ("usapi_ping_status", _I, [_D, POINTER(usapi_ping_result)]),
     ("usapi_get_status_summary", _I, [_D, POINTER(usapi_status_summary)]),
 ]

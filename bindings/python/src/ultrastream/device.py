@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Type, TypeV
 
 from . import _native
 from .errors import UltrastreamError, check, error_for, last_error
+from .progress import ProgressCallback, c_callback
 from .replies import (
     InfoReply,
     MediaFilesReply,
@@ -606,9 +607,26 @@ class Device:
         poll get-status ``upgrade_status``."""
         return self._invoke("usapi_update", "update", Reply, _native.encode(mode, "mode"))
 
-    def upload_update_file(self, path: PathLike) -> UploadReply:
-        """upload-update-file: send the .mwf firmware at ``path``; then call ``update("upload")``."""
-        return self._invoke("usapi_upload_update_file", "upload-update-file", UploadReply, _native.encode(os.fspath(path), "path"))
+    def upload_update_file(self, path: PathLike, progress: Optional[ProgressCallback] = None) -> UploadReply:
+        """upload-update-file: send the .mwf firmware at ``path``, streamed (memory use
+        does not grow with the file); then call ``update("upload")``.
+
+        ``progress``, when given, is called on this thread with a
+        :class:`~ultrastream.ProgressReport` (operation "upload", phase "uploading",
+        ``done`` / ``total`` bytes); returning ``False`` stops the upload
+        (:class:`~ultrastream.UltrastreamError` with code ``E_CANCELLED``), and an
+        exception it raises stops the upload and is re-raised here."""
+        encoded = _native.encode(os.fspath(path), "path")
+        if progress is None:
+            return self._invoke("usapi_upload_update_file", "upload-update-file", UploadReply, encoded)
+        cb, errors = c_callback(progress)
+        try:
+            return self._invoke("usapi_upload_update_file_progress", "upload-update-file", UploadReply,
+                                encoded, cb, None)
+        except UltrastreamError:
+            if errors:
+                raise errors[0] from None
+            raise
 
     def upload_update_data(self, data: bytes, filename: str = "firmware.mwf") -> UploadReply:
         """upload-update-file from memory: ``data`` sent under ``filename``."""
