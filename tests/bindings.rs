@@ -304,6 +304,70 @@ fn c_demo_reports_errors_with_name_code_and_detail() {
 }
 
 #[test]
+fn c_demo_streams_to_a_server_named_x_with_structs_only() {
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    let out = Scratch::new("c-demo-stream");
+    let demo = make_example("examples/c", "ultra_stream_demo", out.path());
+
+    // No device: the simulator; the server is added, connects, stops.
+    let stdout = run_ok(
+        Command::new(&demo)
+            .args(["--stream", "Studio A"])
+            .env("TMPDIR", out.path()),
+        RUN,
+    );
+    for want in [
+        "***** 1. login *****",
+        "***** 4. start streaming to the server named \"Studio A\" *****",
+        "added server id 1\n",
+        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
+        "live state: 22 retLivingConnected\n",
+        "live stopped\n",
+    ] {
+        assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
+    }
+
+    // A device given twice: the first run adds the server, the second
+    // finds it by name (no errSameName) and keeps streaming.
+    let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
+    let host = sim.host();
+    let args = [
+        "--stream",
+        "Venue 2",
+        "rtmp://127.0.0.1/venue",
+        host.as_str(),
+    ];
+    let first = run_ok(Command::new(&demo).args(args), RUN);
+    assert!(first.contains("added server id 1\n"), "{first}");
+    assert!(
+        first.contains("live state: 22 retLivingConnected"),
+        "{first}"
+    );
+    let second = run_ok(Command::new(&demo).args(args), RUN);
+    assert!(!second.contains("added server"), "{second}");
+    assert!(
+        second.contains("server id 1, url rtmp://127.0.0.1/venue, enabled 1\n"),
+        "{second}"
+    );
+    assert!(
+        second.contains("live state: 22 retLivingConnected"),
+        "{second}"
+    );
+
+    // An unknown name without a URL to add it: a clear failure.
+    let o = run(
+        Command::new(&demo).args(["--stream", "Nobody", host.as_str()]),
+        RUN,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no server is named \"Nobody\" and no URL was given to add it"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn cpp_example_and_tests_run() {
     require_tool("c++", &["--version"], "apt-get install g++");
     let out = Scratch::new("cpp");
