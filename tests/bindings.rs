@@ -376,6 +376,30 @@ fn cpp_example_and_tests_run() {
     assert_demo_sections(&stdout);
     assert!(stdout.contains("status: statusDiskReady"), "{stdout}");
 
+    // Streaming to a server by name with typed values only.
+    let stream = make_example("examples/cpp", "stream_to_server", out.path());
+    let stdout = run_ok(Command::new(&stream).arg("Studio B"), RUN);
+    for want in [
+        "added server id 1\n",
+        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
+        "live state: 22 retLivingConnected\n",
+        "live stopped\n",
+    ] {
+        assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
+    }
+    let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
+    let host = sim.host();
+    let args = ["Venue C", "rtmp://127.0.0.1/c", host.as_str()];
+    let first = run_ok(Command::new(&stream).args(args), RUN);
+    assert!(first.contains("added server id 1\n"), "{first}");
+    let second = run_ok(Command::new(&stream).args(args), RUN);
+    assert!(!second.contains("added server"), "{second}");
+    assert!(
+        second.contains("live state: 22 retLivingConnected"),
+        "{second}"
+    );
+    drop(sim);
+
     let test = make_example("tests/cpp", "test_ultrastream", out.path());
     let stdout = run_ok(Command::new(&test).env("TMPDIR", out.path()), RUN);
     let last = stdout.lines().last().unwrap_or_default();
