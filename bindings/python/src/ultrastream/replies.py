@@ -25,6 +25,11 @@ misspellings such as ``gorp-sec``, ``hdm1`` and ``beign-time``):
 =====================  ========================================================
 
 Nested views are frozen dataclasses; each keeps its JSON object in ``.raw``.
+Their field names are the C structs' (``usapi_settings``, ``usapi_server_info``
+...: the JSON keys with ``-`` -> ``_``), so ``StreamServer.server_type`` and
+``User.user_type`` hold the JSON ``type`` (``.type`` still works as an alias).
+``Device.get_servers()`` / ``find_server(name)`` give :class:`ServerInfo`
+(with ``live_result``) through the C structs; ``add_server_id()`` the new id.
 """
 
 from __future__ import annotations
