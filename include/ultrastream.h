@@ -30,6 +30,19 @@
  *         USAPI_E_HTTP_STATUS, USAPI_E_BAD_REPLY, USAPI_E_REPLY_TOO_LARGE,
  *         USAPI_E_PANIC); *out_json is left untouched and usapi_last_error()
  *         says what went wrong and what to do.
+ *
+ * Structs instead of JSON (usapi_get_info_struct, usapi_get_settings_struct,
+ * usapi_get_servers, usapi_find_server, usapi_get_media_files_struct,
+ * usapi_get_users_struct): strings are NUL-terminated char arrays inside
+ * the structs (sizes: the USAPI_*_SIZE macros, each explained), so the
+ * caller frees nothing. Truncation is never silent: a device string longer
+ * than its field fails the call with USAPI_E_TRUNCATED and
+ * usapi_last_error() names the field, its length and the room (the JSON
+ * function still has the whole value); out arguments are then untouched.
+ * Arrays go into caller storage: `out` with room for `capacity` entries and
+ * `size_t *out_count`. More entries than `capacity`: USAPI_E_BUFFER_TOO_SMALL,
+ * the first `capacity` entries filled and *out_count = the number needed
+ * (`out` may be NULL with capacity 0, to ask for the count).
  */
 
 #ifndef ULTRASTREAM_H
@@ -468,6 +481,11 @@
 #define USAPI_E_TRUNCATED -1019
 
 /**
+ * USAPI_E_BUFFER_TOO_SMALL: the caller's array is too small: *out_count says how many entries are needed (the first `capacity` were filled).
+ */
+#define USAPI_E_BUFFER_TOO_SMALL -1033
+
+/**
  * statusFirst
  */
 #define USAPI_STATUS_FIRST 1
@@ -626,6 +644,63 @@
  * replies sent to the group (only replies to the probing socket count).
  */
 #define USAPI_DISCOVER_NO_GROUP_LISTEN 2
+
+/**
+ * Names of the device and of stream servers: the document's 1 to 32 characters.
+ */
+#define USAPI_NAME_SIZE 33
+
+/**
+ * Stream server URL: the library's add-server rule (1 to 512 bytes; the document gives no limit).
+ */
+#define USAPI_URL_SIZE 513
+
+/**
+ * MAC address text "70:b3:d5:75:d5:fc": 17 characters.
+ */
+#define USAPI_MAC_SIZE 18
+
+/**
+ * IP address text: INET6_ADDRSTRLEN (46), so IPv6 text fits too.
+ */
+#define USAPI_IP_SIZE 46
+
+/**
+ * Short device strings (serial number, versions): no limit in the
+ * document; the values it shows have at most 13 characters.
+ */
+#define USAPI_SHORT_SIZE 33
+
+/**
+ * Product, module and manufacturer names: no limit in the document; its
+ * longest is "Ultra Stream HDMI" (17).
+ */
+#define USAPI_LABEL_SIZE 65
+
+/**
+ * Paths on the device: no limit in the document; 256 bytes.
+ */
+#define USAPI_PATH_SIZE 257
+
+/**
+ * File names on the device's disks: NAME_MAX (255) of its Linux file systems.
+ */
+#define USAPI_FILE_NAME_SIZE 256
+
+/**
+ * Time zones: the longest name of the document's list, "America/Argentina/ComodRivadavia" (32).
+ */
+#define USAPI_TIMEZONE_SIZE 33
+
+/**
+ * Recording folder: at most two levels of 1 to 32 characters, "a/b" (65).
+ */
+#define USAPI_FOLDER_SIZE 66
+
+/**
+ * Date-time text "2019-09-25 06:35:21" is 19 characters; room for 32.
+ */
+#define USAPI_TIME_SIZE 33
 
 /**
  * Options for `usapi_device_open`. Zero in any field means its default;
@@ -928,6 +1003,533 @@ typedef struct usapi_status_summary {
   int64_t sd_free_bytes;
   int64_t sd_total_bytes;
 } usapi_status_summary;
+
+/**
+ * get-info `product`.
+ */
+typedef struct usapi_product {
+  /**
+   * `sn`: serial number ("C301181214002"); USAPI_SHORT_SIZE (no limit in the document).
+   */
+  char sn[USAPI_SHORT_SIZE];
+  /**
+   * `product-id` (769 Ultra Stream HDMI).
+   */
+  int32_t product_id;
+  /**
+   * `hardware-ver` ("C"); USAPI_SHORT_SIZE.
+   */
+  char hardware_ver[USAPI_SHORT_SIZE];
+  /**
+   * `firmware-id`.
+   */
+  int32_t firmware_id;
+  /**
+   * `firmware-ver-s`: the running firmware ("1.2.122"); USAPI_SHORT_SIZE.
+   */
+  char firmware_ver_s[USAPI_SHORT_SIZE];
+  /**
+   * `factory-firmware-ver-s`: the factory firmware; USAPI_SHORT_SIZE.
+   */
+  char factory_firmware_ver_s[USAPI_SHORT_SIZE];
+  /**
+   * `product-name` ("Ultra Stream"); USAPI_LABEL_SIZE (no limit in the document).
+   */
+  char product_name[USAPI_LABEL_SIZE];
+  /**
+   * `module-name`: the model ("Ultra Stream HDMI"); USAPI_LABEL_SIZE.
+   */
+  char module_name[USAPI_LABEL_SIZE];
+  /**
+   * `manu-name`: the manufacturer ("MAGEWELL"); USAPI_LABEL_SIZE.
+   */
+  char manu_name[USAPI_LABEL_SIZE];
+  /**
+   * `features` bits.
+   */
+  int64_t features;
+  /**
+   * `max-lock-count`: how many apps may hold the device (2).
+   */
+  int32_t max_lock_count;
+} usapi_product;
+
+/**
+ * get-info `mac-addr`: MAC addresses as text; USAPI_MAC_SIZE ("xx:xx:xx:xx:xx:xx").
+ */
+typedef struct usapi_mac_addr {
+  /**
+   * `eth`: Ethernet.
+   */
+  char eth[USAPI_MAC_SIZE];
+  /**
+   * `wifi`: Wi-Fi.
+   */
+  char wifi[USAPI_MAC_SIZE];
+  /**
+   * `blue`: Bluetooth.
+   */
+  char blue[USAPI_MAC_SIZE];
+} usapi_mac_addr;
+
+/**
+ * get-info, decoded (the ranges of `audio-range`, `codec-cap` and
+ * `rec-control` are lists: read them from usapi_get_info's JSON).
+ */
+typedef struct usapi_info {
+  /**
+   * `result`: the device's result.
+   */
+  int32_t result;
+  /**
+   * `product`: serial, model, firmware and hardware versions.
+   */
+  struct usapi_product product;
+  /**
+   * `mac-addr`.
+   */
+  struct usapi_mac_addr mac_addr;
+  /**
+   * `snapshot`: the path of the input's snapshot on the device; USAPI_PATH_SIZE (no limit in the document).
+   */
+  char snapshot[USAPI_PATH_SIZE];
+} usapi_info;
+
+/**
+ * get-settings `softap`: the Wi-Fi access point.
+ */
+typedef struct usapi_softap {
+  /**
+   * `is-softap`: 1 when the AP starts at boot.
+   */
+  int32_t is_softap;
+  /**
+   * `is-visible`: 1 when the SSID is broadcast.
+   */
+  int32_t is_visible;
+  /**
+   * `softap-ssid`; USAPI_NAME_SIZE (the document's 1 to 32 characters).
+   */
+  char softap_ssid[USAPI_NAME_SIZE];
+  /**
+   * `softap-passwd`: the AP's password in plain text, as the device sends
+   * it (a secret: do not log it); USAPI_NAME_SIZE (1 to 32 characters).
+   */
+  char softap_passwd[USAPI_NAME_SIZE];
+} usapi_softap;
+
+/**
+ * get-settings `date-time`.
+ */
+typedef struct usapi_date_time {
+  /**
+   * `timezone` ("Asia/Shanghai"); USAPI_TIMEZONE_SIZE (the document's list).
+   */
+  char timezone[USAPI_TIMEZONE_SIZE];
+  /**
+   * `is-auto`: 1 when the time comes from the network.
+   */
+  int32_t is_auto;
+} usapi_date_time;
+
+/**
+ * get-settings `rec-control`: the recording configuration.
+ */
+typedef struct usapi_rec_control_info {
+  /**
+   * `mime-type`: the file format (get-info rec-control file-ext: 0 mp4, 1 mov).
+   */
+  int32_t mime_type;
+  /**
+   * `usb-option`: 0 off, 1 recording.
+   */
+  int32_t usb_option;
+  /**
+   * `sd-option`: 0 off, 1 recording, 2 loop recording.
+   */
+  int32_t sd_option;
+  /**
+   * `root-folder` ("REC_Folder"); USAPI_FOLDER_SIZE (two levels of 1 to 32 characters).
+   */
+  char root_folder[USAPI_FOLDER_SIZE];
+  /**
+   * `file-prefix` ("VID"); USAPI_NAME_SIZE (1 to 32 characters, the library's rule).
+   */
+  char file_prefix[USAPI_NAME_SIZE];
+  /**
+   * `time-unit`: minutes per file.
+   */
+  int32_t time_unit;
+} usapi_rec_control_info;
+
+/**
+ * get-settings `video-color`.
+ */
+typedef struct usapi_video_color {
+  /**
+   * `contrast`.
+   */
+  int32_t contrast;
+  /**
+   * `brightness`.
+   */
+  int32_t brightness;
+  /**
+   * `saturation`.
+   */
+  int32_t saturation;
+  /**
+   * `hue`.
+   */
+  int32_t hue;
+} usapi_video_color;
+
+/**
+ * get-settings `volume`: inputs on/off and their gains in dB.
+ */
+typedef struct usapi_volume {
+  /**
+   * `is-mic`: 1 when the microphone input is on.
+   */
+  int32_t is_mic;
+  /**
+   * `mic-gain` in dB (get-info audio-range mic gives the range).
+   */
+  double mic_gain;
+  /**
+   * `is-spi`: 1 when the HDMI/SDI embedded audio is on.
+   */
+  int32_t is_spi;
+  /**
+   * `spi-gain` in dB.
+   */
+  double spi_gain;
+  /**
+   * `is-phone`: 1 when the headphone output is on.
+   */
+  int32_t is_phone;
+  /**
+   * `phone-gain` in dB.
+   */
+  double phone_gain;
+} usapi_volume;
+
+/**
+ * get-settings `main-stream` / `sub-stream`: an encoder's settings.
+ */
+typedef struct usapi_video_stream {
+  /**
+   * `is-auto`: 1 when the resolution follows the input (main stream only).
+   */
+  int32_t is_auto;
+  /**
+   * `codec`: 0 H.264, 1 HEVC.
+   */
+  int32_t codec;
+  /**
+   * `cx`: width in pixels.
+   */
+  int32_t cx;
+  /**
+   * `cy`: height in pixels.
+   */
+  int32_t cy;
+  /**
+   * `duration`: frame duration in 100 ns units (166667: 60 fps).
+   */
+  int32_t duration;
+  /**
+   * `kbps`: the bitrate.
+   */
+  int32_t kbps;
+  /**
+   * `gop`: key-frame interval in seconds.
+   */
+  int32_t gop;
+  /**
+   * `fourcc`.
+   */
+  int64_t fourcc;
+  /**
+   * `profile`: 0 baseline, 1 main, 2 high.
+   */
+  int32_t profile;
+  /**
+   * `cbrstat`: bitrate statistics period in seconds.
+   */
+  int32_t cbrstat;
+  /**
+   * `fullrange`: 1 full range (0-255), 0 limited.
+   */
+  int32_t fullrange;
+} usapi_video_stream;
+
+/**
+ * get-settings `audio`: the audio encoder.
+ */
+typedef struct usapi_audio_info {
+  /**
+   * `sample-rate` in Hz.
+   */
+  int32_t sample_rate;
+  /**
+   * `channels`.
+   */
+  int32_t channels;
+  /**
+   * `kbps`: the bitrate.
+   */
+  int32_t kbps;
+} usapi_audio_info;
+
+/**
+ * get-settings `eth`: the Ethernet configuration (empty strings with DHCP).
+ */
+typedef struct usapi_eth_info {
+  /**
+   * `is-dhcp`: 1 when the address comes from DHCP.
+   */
+  int32_t is_dhcp;
+  /**
+   * `ip`; USAPI_IP_SIZE (INET6_ADDRSTRLEN).
+   */
+  char ip[USAPI_IP_SIZE];
+  /**
+   * `mask`; USAPI_IP_SIZE.
+   */
+  char mask[USAPI_IP_SIZE];
+  /**
+   * `router`: the gateway; USAPI_IP_SIZE.
+   */
+  char router[USAPI_IP_SIZE];
+  /**
+   * `dns`; USAPI_IP_SIZE.
+   */
+  char dns[USAPI_IP_SIZE];
+} usapi_eth_info;
+
+/**
+ * get-settings, decoded. The stream servers come from usapi_get_servers
+ * (`server_count` says how many there are).
+ */
+typedef struct usapi_settings {
+  /**
+   * `result`: the device's result.
+   */
+  int32_t result;
+  /**
+   * `name`: the device name; USAPI_NAME_SIZE (the document's 1 to 32 characters).
+   */
+  char name[USAPI_NAME_SIZE];
+  /**
+   * `passwd`: 1 when the app needs a pairing password.
+   */
+  int32_t passwd;
+  /**
+   * `is-settings`: 1 when the app may change settings.
+   */
+  int32_t is_settings;
+  /**
+   * `is-ssdp`: 1 when UPnP/SSDP discovery is on.
+   */
+  int32_t is_ssdp;
+  /**
+   * `is-startup`: 1 when recording / streaming start at boot.
+   */
+  int32_t is_startup;
+  /**
+   * `is-startup-rec`: 1 when recording starts at boot.
+   */
+  int32_t is_startup_rec;
+  /**
+   * `is-startup-live`: 1 when streaming starts at boot.
+   */
+  int32_t is_startup_live;
+  /**
+   * `is-signal-lost`: 1 when recording and streaming stop on signal loss.
+   */
+  int32_t is_signal_lost;
+  /**
+   * `is-hdmi-rec-ctrl`: 1 when the HDMI source may start/stop recording.
+   */
+  int32_t is_hdmi_rec_ctrl;
+  /**
+   * `softap`.
+   */
+  struct usapi_softap softap;
+  /**
+   * `date-time`.
+   */
+  struct usapi_date_time date_time;
+  /**
+   * `rec-control`.
+   */
+  struct usapi_rec_control_info rec_control;
+  /**
+   * `video-color`.
+   */
+  struct usapi_video_color video_color;
+  /**
+   * `volume`.
+   */
+  struct usapi_volume volume;
+  /**
+   * `rec-stream`: the stream recorded (0 main, 1 sub).
+   */
+  int32_t rec_stream;
+  /**
+   * `live-stream`: the stream sent live (0 main, 1 sub).
+   */
+  int32_t live_stream;
+  /**
+   * `mws-stream`: the app's preview stream (0 main, 1 sub).
+   */
+  int32_t mws_stream;
+  /**
+   * `main-stream`.
+   */
+  struct usapi_video_stream main_stream;
+  /**
+   * `sub-stream`.
+   */
+  struct usapi_video_stream sub_stream;
+  /**
+   * `audio`.
+   */
+  struct usapi_audio_info audio;
+  /**
+   * `eth`.
+   */
+  struct usapi_eth_info eth;
+  /**
+   * How many entries `stream-server` has (the room usapi_get_servers needs).
+   */
+  int32_t server_count;
+} usapi_settings;
+
+/**
+ * A stream server (get-settings `stream-server`) with its live state
+ * (get-status `live-status`).
+ */
+typedef struct usapi_server_info {
+  /**
+   * `id`: the device's id, for usapi_enable_server, usapi_set_server and usapi_del_server.
+   */
+  int32_t id;
+  /**
+   * `type`: as in usapi_server (0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook).
+   */
+  int32_t server_type;
+  /**
+   * `name`; USAPI_NAME_SIZE (the document's 1 to 32 characters).
+   */
+  char name[USAPI_NAME_SIZE];
+  /**
+   * `url`; USAPI_URL_SIZE (the library's 512-byte add-server rule; the document gives none).
+   */
+  char url[USAPI_URL_SIZE];
+  /**
+   * `is-use`: 1 when enabled (streams on usapi_start_live).
+   */
+  int32_t is_use;
+  /**
+   * `is-auth`: 1 when the server needs a user and password.
+   */
+  int32_t is_auth;
+  /**
+   * `net-mode`: 0 mobile first, 1 Ethernet first, 2 Wi-Fi first.
+   */
+  int32_t net_mode;
+  /**
+   * This server's live state from get-status (22 connected, 23
+   * connecting, 24 waiting, 25 authorising, 28 resolving DNS, 30
+   * authentication error ...), else 27 (retInit): not enabled, or not
+   * streaming. Newer firmware lists a state per server id
+   * (`live-status.live[]`); the Ultra Stream document's
+   * `live-status.result` belongs to the first enabled server in list
+   * order and `result2` to the second.
+   */
+  int32_t live_result;
+} usapi_server_info;
+
+/**
+ * get-media-files: the folder of a page of files.
+ */
+typedef struct usapi_media_page {
+  /**
+   * `result`: the device's result.
+   */
+  int32_t result;
+  /**
+   * `path`: the recording folder on the device ("/media/disk1/REC_Folder"); USAPI_PATH_SIZE.
+   */
+  char path[USAPI_PATH_SIZE];
+  /**
+   * `thumbnail`: the thumbnails' subfolder of `path` ("thumbnail"); USAPI_PATH_SIZE.
+   */
+  char thumbnail[USAPI_PATH_SIZE];
+} usapi_media_page;
+
+/**
+ * get-media-files: one recorded file. Download it from
+ * http://HOST:8080/download + path + "/" + name.
+ */
+typedef struct usapi_media_file {
+  /**
+   * `name` ("VID_9.mp4"); USAPI_FILE_NAME_SIZE (NAME_MAX of the device's file systems).
+   */
+  char name[USAPI_FILE_NAME_SIZE];
+  /**
+   * `thumbnail-name` (in path/thumbnail, ".jpg" implied); USAPI_FILE_NAME_SIZE.
+   */
+  char thumbnail_name[USAPI_FILE_NAME_SIZE];
+  /**
+   * `status`: 0 recording, 1 normal, 2 error, 3 lost.
+   */
+  int32_t status;
+  /**
+   * `create-time` ("2019-09-25 06:35:21"); USAPI_TIME_SIZE.
+   */
+  char create_time[USAPI_TIME_SIZE];
+  /**
+   * `size-bytes`.
+   */
+  int64_t size_bytes;
+  /**
+   * `duration` (the document says seconds; its example's values look like milliseconds).
+   */
+  int64_t duration;
+  /**
+   * `width` in pixels.
+   */
+  int32_t width;
+  /**
+   * `height` in pixels.
+   */
+  int32_t height;
+  /**
+   * `interval`: frame interval in 100 ns units (fps = 10000000 / interval).
+   */
+  int64_t interval;
+  /**
+   * `codec`: 0 H.264, 1 HEVC.
+   */
+  int32_t codec;
+} usapi_media_file;
+
+/**
+ * get-users: one user.
+ */
+typedef struct usapi_user {
+  /**
+   * `id`: the user name ("Admin"); USAPI_NAME_SIZE (the library's 1 to 32-byte rule for user ids).
+   */
+  char id[USAPI_NAME_SIZE];
+  /**
+   * `type`: 1 administrator, 2 general user.
+   */
+  int32_t user_type;
+} usapi_user;
 
 /**
  * Options of a usapi_run_* operation. NULL options: all defaults.
@@ -1544,6 +2146,97 @@ int32_t usapi_ping_status(usapi_device dev, struct usapi_ping_result *out);
  * `*out` is untouched).
  */
 int32_t usapi_get_status_summary(usapi_device dev, struct usapi_status_summary *out);
+
+/**
+ * get-info, decoded into a struct: product, serial number, model,
+ * firmware and hardware versions, MAC addresses.
+ *
+ * Returns the device's result, or a negative code (then `*out` is untouched;
+ * USAPI_E_TRUNCATED names a string too long for its field).
+ */
+int32_t usapi_get_info_struct(usapi_device dev, struct usapi_info *out);
+
+/**
+ * get-settings, decoded into a struct: name, flags, soft-AP, date-time,
+ * rec-control, video color, volume, main / sub stream, audio, Ethernet,
+ * and the number of stream servers (read them with usapi_get_servers).
+ *
+ * Returns the device's result, or a negative code (then `*out` is untouched).
+ */
+int32_t usapi_get_settings_struct(usapi_device dev, struct usapi_settings *out);
+
+/**
+ * The stream servers, in the device's order, each with its live state
+ * (one get-settings and one get-status). At most 16 (the document's limit
+ * for add-server), so `usapi_server_info out[16]` always has room.
+ *
+ * Returns 0; USAPI_E_BUFFER_TOO_SMALL when there are more than `capacity`
+ * (the first `capacity` filled, `*out_count` the number needed); or a
+ * negative code, with nothing written.
+ */
+int32_t usapi_get_servers(usapi_device dev,
+                          struct usapi_server_info *out,
+                          size_t capacity,
+                          size_t *out_count);
+
+/**
+ * The stream server named exactly `name` (names are unique on a device:
+ * add-server and set-server refuse a taken name with USAPI_ERR_SAME_NAME),
+ * with its live state. Use it to find a server a previous run added.
+ *
+ * Returns 0 and `*out`; USAPI_ERR_NOT_FOUND (-14) when no server has that
+ * name; or another negative code. `*out` is written only on 0.
+ */
+int32_t usapi_find_server(usapi_device dev, const char *name, struct usapi_server_info *out);
+
+/**
+ * add-server, then the id the device gave the new server in `*out_id`.
+ *
+ * The device's reply does not carry the id, so the library reads the
+ * server list (get-settings) before and after the add: the new id is the
+ * one that was not there before and has the given name. Should other
+ * clients add servers at the same moment, the server with the given name
+ * decides (names are unique by errSameName). Three calls in all.
+ *
+ * Returns the device's result for add-server (>= 0: `*out_id` and
+ * `*out_json`, the add-server reply, are written); a negative code (e.g.
+ * USAPI_ERR_SAME_NAME (-27) when the name is taken: usapi_find_server finds
+ * that server); or USAPI_E_VERIFY when the add succeeded but the new id
+ * could not be told apart (usapi_get_servers lists them).
+ */
+int32_t usapi_add_server_id(usapi_device dev,
+                            const struct usapi_server *server,
+                            int32_t *out_id,
+                            char **out_json);
+
+/**
+ * get-media-files, decoded: up to `capacity` files (1 to 10000, sent as
+ * the method's `count`) from index `start` of disk `disk_type` (0 USB, 1
+ * SD) into `out`, the folder into `*out_page` (may be NULL). Fewer than
+ * `capacity` files means the end of the list.
+ *
+ * Returns the device's result; USAPI_E_BUFFER_TOO_SMALL if the device sent
+ * more files than asked for; or a negative code, with nothing written.
+ */
+int32_t usapi_get_media_files_struct(usapi_device dev,
+                                     int32_t disk_type,
+                                     int32_t start,
+                                     struct usapi_media_page *out_page,
+                                     struct usapi_media_file *out,
+                                     size_t capacity,
+                                     size_t *out_count);
+
+/**
+ * get-users, decoded into `out` (room for `capacity`), `*out_count` users.
+ *
+ * Returns the device's result; USAPI_E_BUFFER_TOO_SMALL when there are more
+ * than `capacity` (the first `capacity` filled, `*out_count` the number
+ * needed); or a negative code, with nothing written.
+ */
+int32_t usapi_get_users_struct(usapi_device dev,
+                               struct usapi_user *out,
+                               size_t capacity,
+                               size_t *out_count);
 
 #ifdef __cplusplus
 }  // extern "C"

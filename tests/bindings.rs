@@ -304,6 +304,70 @@ fn c_demo_reports_errors_with_name_code_and_detail() {
 }
 
 #[test]
+fn c_demo_streams_to_a_server_named_x_with_structs_only() {
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    let out = Scratch::new("c-demo-stream");
+    let demo = make_example("examples/c", "ultra_stream_demo", out.path());
+
+    // No device: the simulator; the server is added, connects, stops.
+    let stdout = run_ok(
+        Command::new(&demo)
+            .args(["--stream", "Studio A"])
+            .env("TMPDIR", out.path()),
+        RUN,
+    );
+    for want in [
+        "***** 1. login *****",
+        "***** 4. start streaming to the server named \"Studio A\" *****",
+        "added server id 1\n",
+        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
+        "live state: 22 retLivingConnected\n",
+        "live stopped\n",
+    ] {
+        assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
+    }
+
+    // A device given twice: the first run adds the server, the second
+    // finds it by name (no errSameName) and keeps streaming.
+    let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
+    let host = sim.host();
+    let args = [
+        "--stream",
+        "Venue 2",
+        "rtmp://127.0.0.1/venue",
+        host.as_str(),
+    ];
+    let first = run_ok(Command::new(&demo).args(args), RUN);
+    assert!(first.contains("added server id 1\n"), "{first}");
+    assert!(
+        first.contains("live state: 22 retLivingConnected"),
+        "{first}"
+    );
+    let second = run_ok(Command::new(&demo).args(args), RUN);
+    assert!(!second.contains("added server"), "{second}");
+    assert!(
+        second.contains("server id 1, url rtmp://127.0.0.1/venue, enabled 1\n"),
+        "{second}"
+    );
+    assert!(
+        second.contains("live state: 22 retLivingConnected"),
+        "{second}"
+    );
+
+    // An unknown name without a URL to add it: a clear failure.
+    let o = run(
+        Command::new(&demo).args(["--stream", "Nobody", host.as_str()]),
+        RUN,
+    );
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("no server is named \"Nobody\" and no URL was given to add it"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn cpp_example_and_tests_run() {
     require_tool("c++", &["--version"], "apt-get install g++");
     let out = Scratch::new("cpp");
@@ -311,6 +375,30 @@ fn cpp_example_and_tests_run() {
     let stdout = run_ok(Command::new(&demo).env("TMPDIR", out.path()), RUN);
     assert_demo_sections(&stdout);
     assert!(stdout.contains("status: statusDiskReady"), "{stdout}");
+
+    // Streaming to a server by name with typed values only.
+    let stream = make_example("examples/cpp", "stream_to_server", out.path());
+    let stdout = run_ok(Command::new(&stream).arg("Studio B"), RUN);
+    for want in [
+        "added server id 1\n",
+        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
+        "live state: 22 retLivingConnected\n",
+        "live stopped\n",
+    ] {
+        assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
+    }
+    let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
+    let host = sim.host();
+    let args = ["Venue C", "rtmp://127.0.0.1/c", host.as_str()];
+    let first = run_ok(Command::new(&stream).args(args), RUN);
+    assert!(first.contains("added server id 1\n"), "{first}");
+    let second = run_ok(Command::new(&stream).args(args), RUN);
+    assert!(!second.contains("added server"), "{second}");
+    assert!(
+        second.contains("live state: 22 retLivingConnected"),
+        "{second}"
+    );
+    drop(sim);
 
     let test = make_example("tests/cpp", "test_ultrastream", out.path());
     let stdout = run_ok(Command::new(&test).env("TMPDIR", out.path()), RUN);
@@ -537,6 +625,26 @@ fn assert_struct_layouts(json: &str) {
             offset_of!(usapi_server, server_type), offset_of!(usapi_server, name), offset_of!(usapi_server, url),
             offset_of!(usapi_server, key), offset_of!(usapi_server, is_auth), offset_of!(usapi_server, user),
             offset_of!(usapi_server, passwd), offset_of!(usapi_server, token), offset_of!(usapi_server, net_mode)],
+        "usapi_server_info": [size_of::<usapi_server_info>(),
+            offset_of!(usapi_server_info, id), offset_of!(usapi_server_info, server_type),
+            offset_of!(usapi_server_info, name), offset_of!(usapi_server_info, url),
+            offset_of!(usapi_server_info, is_use), offset_of!(usapi_server_info, is_auth),
+            offset_of!(usapi_server_info, net_mode), offset_of!(usapi_server_info, live_result)],
+        "usapi_product": [size_of::<usapi_product>(), offset_of!(usapi_product, sn), offset_of!(usapi_product, product_id), offset_of!(usapi_product, hardware_ver), offset_of!(usapi_product, firmware_id), offset_of!(usapi_product, firmware_ver_s), offset_of!(usapi_product, factory_firmware_ver_s), offset_of!(usapi_product, product_name), offset_of!(usapi_product, module_name), offset_of!(usapi_product, manu_name), offset_of!(usapi_product, features), offset_of!(usapi_product, max_lock_count)],
+        "usapi_mac_addr": [size_of::<usapi_mac_addr>(), offset_of!(usapi_mac_addr, eth), offset_of!(usapi_mac_addr, wifi), offset_of!(usapi_mac_addr, blue)],
+        "usapi_info": [size_of::<usapi_info>(), offset_of!(usapi_info, result), offset_of!(usapi_info, product), offset_of!(usapi_info, mac_addr), offset_of!(usapi_info, snapshot)],
+        "usapi_softap": [size_of::<usapi_softap>(), offset_of!(usapi_softap, is_softap), offset_of!(usapi_softap, is_visible), offset_of!(usapi_softap, softap_ssid), offset_of!(usapi_softap, softap_passwd)],
+        "usapi_date_time": [size_of::<usapi_date_time>(), offset_of!(usapi_date_time, timezone), offset_of!(usapi_date_time, is_auto)],
+        "usapi_rec_control_info": [size_of::<usapi_rec_control_info>(), offset_of!(usapi_rec_control_info, mime_type), offset_of!(usapi_rec_control_info, usb_option), offset_of!(usapi_rec_control_info, sd_option), offset_of!(usapi_rec_control_info, root_folder), offset_of!(usapi_rec_control_info, file_prefix), offset_of!(usapi_rec_control_info, time_unit)],
+        "usapi_video_color": [size_of::<usapi_video_color>(), offset_of!(usapi_video_color, contrast), offset_of!(usapi_video_color, brightness), offset_of!(usapi_video_color, saturation), offset_of!(usapi_video_color, hue)],
+        "usapi_volume": [size_of::<usapi_volume>(), offset_of!(usapi_volume, is_mic), offset_of!(usapi_volume, mic_gain), offset_of!(usapi_volume, is_spi), offset_of!(usapi_volume, spi_gain), offset_of!(usapi_volume, is_phone), offset_of!(usapi_volume, phone_gain)],
+        "usapi_video_stream": [size_of::<usapi_video_stream>(), offset_of!(usapi_video_stream, is_auto), offset_of!(usapi_video_stream, codec), offset_of!(usapi_video_stream, cx), offset_of!(usapi_video_stream, cy), offset_of!(usapi_video_stream, duration), offset_of!(usapi_video_stream, kbps), offset_of!(usapi_video_stream, gop), offset_of!(usapi_video_stream, fourcc), offset_of!(usapi_video_stream, profile), offset_of!(usapi_video_stream, cbrstat), offset_of!(usapi_video_stream, fullrange)],
+        "usapi_audio_info": [size_of::<usapi_audio_info>(), offset_of!(usapi_audio_info, sample_rate), offset_of!(usapi_audio_info, channels), offset_of!(usapi_audio_info, kbps)],
+        "usapi_eth_info": [size_of::<usapi_eth_info>(), offset_of!(usapi_eth_info, is_dhcp), offset_of!(usapi_eth_info, ip), offset_of!(usapi_eth_info, mask), offset_of!(usapi_eth_info, router), offset_of!(usapi_eth_info, dns)],
+        "usapi_settings": [size_of::<usapi_settings>(), offset_of!(usapi_settings, result), offset_of!(usapi_settings, name), offset_of!(usapi_settings, passwd), offset_of!(usapi_settings, is_settings), offset_of!(usapi_settings, is_ssdp), offset_of!(usapi_settings, is_startup), offset_of!(usapi_settings, is_startup_rec), offset_of!(usapi_settings, is_startup_live), offset_of!(usapi_settings, is_signal_lost), offset_of!(usapi_settings, is_hdmi_rec_ctrl), offset_of!(usapi_settings, softap), offset_of!(usapi_settings, date_time), offset_of!(usapi_settings, rec_control), offset_of!(usapi_settings, video_color), offset_of!(usapi_settings, volume), offset_of!(usapi_settings, rec_stream), offset_of!(usapi_settings, live_stream), offset_of!(usapi_settings, mws_stream), offset_of!(usapi_settings, main_stream), offset_of!(usapi_settings, sub_stream), offset_of!(usapi_settings, audio), offset_of!(usapi_settings, eth), offset_of!(usapi_settings, server_count)],
+        "usapi_media_page": [size_of::<usapi_media_page>(), offset_of!(usapi_media_page, result), offset_of!(usapi_media_page, path), offset_of!(usapi_media_page, thumbnail)],
+        "usapi_media_file": [size_of::<usapi_media_file>(), offset_of!(usapi_media_file, name), offset_of!(usapi_media_file, thumbnail_name), offset_of!(usapi_media_file, status), offset_of!(usapi_media_file, create_time), offset_of!(usapi_media_file, size_bytes), offset_of!(usapi_media_file, duration), offset_of!(usapi_media_file, width), offset_of!(usapi_media_file, height), offset_of!(usapi_media_file, interval), offset_of!(usapi_media_file, codec)],
+        "usapi_user": [size_of::<usapi_user>(), offset_of!(usapi_user, id), offset_of!(usapi_user, user_type)],
         "usapi_video": [size_of::<usapi_video>(),
             offset_of!(usapi_video, stream), offset_of!(usapi_video, is_auto), offset_of!(usapi_video, cx),
             offset_of!(usapi_video, cy), offset_of!(usapi_video, duration), offset_of!(usapi_video, kbps),

@@ -219,6 +219,229 @@ using Video = usapi_video;
 /** Options of Device (the C struct; zero fields mean defaults). */
 using Options = usapi_options;
 
+/*
+ * Typed values: the C structs of usapi_get_info_struct and friends as
+ * value types with std::string and std::vector (no JSON library needed).
+ * Field names are the C structs' (which are the JSON keys with '-' -> '_',
+ * `type` -> server_type / user_type); see ultrastream.h for each field.
+ * A device string too long for the C field throws Error with
+ * USAPI_E_TRUNCATED (never a cut string): read it from the JSON member.
+ */
+namespace detail {
+template <size_t N> std::string str(const char (&a)[N]) {
+    size_t n = 0;
+    while (n < N && a[n] != '\0') {
+        n++;
+    }
+    return std::string(a, n);
+}
+} // namespace detail
+
+/** get-info `product`. */
+struct Product {
+    std::string sn;
+    int32_t product_id = 0;
+    std::string hardware_ver;
+    int32_t firmware_id = 0;
+    std::string firmware_ver_s;
+    std::string factory_firmware_ver_s;
+    std::string product_name;
+    std::string module_name;
+    std::string manu_name;
+    int64_t features = 0;
+    int32_t max_lock_count = 0;
+};
+
+/** get-info `mac-addr`. */
+struct MacAddr {
+    std::string eth;
+    std::string wifi;
+    std::string blue;
+};
+
+/** get-info: product, serial, model, firmware / hardware versions, MAC addresses. */
+struct Info {
+    int32_t result = 0;
+    Product product;
+    MacAddr mac_addr;
+    std::string snapshot;
+
+    static Info from(const usapi_info &c) {
+        Info i;
+        i.result = c.result;
+        const usapi_product &p = c.product;
+        i.product = Product{detail::str(p.sn),           p.product_id,
+                            detail::str(p.hardware_ver), p.firmware_id,
+                            detail::str(p.firmware_ver_s), detail::str(p.factory_firmware_ver_s),
+                            detail::str(p.product_name), detail::str(p.module_name),
+                            detail::str(p.manu_name),    p.features,
+                            p.max_lock_count};
+        i.mac_addr = MacAddr{detail::str(c.mac_addr.eth), detail::str(c.mac_addr.wifi), detail::str(c.mac_addr.blue)};
+        i.snapshot = detail::str(c.snapshot);
+        return i;
+    }
+};
+
+/** get-settings `softap` (softap_passwd is the AP's plain password: a secret). */
+struct SoftAp {
+    int32_t is_softap = 0;
+    int32_t is_visible = 0;
+    std::string softap_ssid;
+    std::string softap_passwd;
+};
+
+/** get-settings `date-time`. */
+struct DateTime {
+    std::string timezone;
+    int32_t is_auto = 0;
+};
+
+/** get-settings `rec-control` (RecControl is set_rec_control's argument). */
+struct RecControlInfo {
+    int32_t mime_type = 0;
+    int32_t usb_option = 0;
+    int32_t sd_option = 0;
+    std::string root_folder;
+    std::string file_prefix;
+    int32_t time_unit = 0;
+};
+
+/** get-settings `video-color`, `volume`, `main-stream` / `sub-stream`, `audio`: the C structs. */
+using VideoColor = usapi_video_color;
+using Volume = usapi_volume;
+using VideoStream = usapi_video_stream;
+using AudioInfo = usapi_audio_info;
+
+/** get-settings `eth`. */
+struct EthInfo {
+    int32_t is_dhcp = 0;
+    std::string ip;
+    std::string mask;
+    std::string router;
+    std::string dns;
+};
+
+/** get-settings (the stream servers: Device::servers()). */
+struct Settings {
+    int32_t result = 0;
+    std::string name;
+    int32_t passwd = 0;
+    int32_t is_settings = 0;
+    int32_t is_ssdp = 0;
+    int32_t is_startup = 0;
+    int32_t is_startup_rec = 0;
+    int32_t is_startup_live = 0;
+    int32_t is_signal_lost = 0;
+    int32_t is_hdmi_rec_ctrl = 0;
+    SoftAp softap;
+    DateTime date_time;
+    RecControlInfo rec_control;
+    VideoColor video_color{};
+    Volume volume{};
+    int32_t rec_stream = 0;
+    int32_t live_stream = 0;
+    int32_t mws_stream = 0;
+    VideoStream main_stream{};
+    VideoStream sub_stream{};
+    AudioInfo audio{};
+    EthInfo eth;
+    int32_t server_count = 0;
+
+    static Settings from(const usapi_settings &c) {
+        Settings s;
+        s.result = c.result;
+        s.name = detail::str(c.name);
+        s.passwd = c.passwd;
+        s.is_settings = c.is_settings;
+        s.is_ssdp = c.is_ssdp;
+        s.is_startup = c.is_startup;
+        s.is_startup_rec = c.is_startup_rec;
+        s.is_startup_live = c.is_startup_live;
+        s.is_signal_lost = c.is_signal_lost;
+        s.is_hdmi_rec_ctrl = c.is_hdmi_rec_ctrl;
+        s.softap = SoftAp{c.softap.is_softap, c.softap.is_visible, detail::str(c.softap.softap_ssid),
+                          detail::str(c.softap.softap_passwd)};
+        s.date_time = DateTime{detail::str(c.date_time.timezone), c.date_time.is_auto};
+        const usapi_rec_control_info &r = c.rec_control;
+        s.rec_control = RecControlInfo{r.mime_type, r.usb_option, r.sd_option, detail::str(r.root_folder),
+                                       detail::str(r.file_prefix), r.time_unit};
+        s.video_color = c.video_color;
+        s.volume = c.volume;
+        s.rec_stream = c.rec_stream;
+        s.live_stream = c.live_stream;
+        s.mws_stream = c.mws_stream;
+        s.main_stream = c.main_stream;
+        s.sub_stream = c.sub_stream;
+        s.audio = c.audio;
+        s.eth = EthInfo{c.eth.is_dhcp, detail::str(c.eth.ip), detail::str(c.eth.mask), detail::str(c.eth.router),
+                        detail::str(c.eth.dns)};
+        s.server_count = c.server_count;
+        return s;
+    }
+};
+
+/** A stream server with its live state (usapi_server_info). */
+struct ServerInfo {
+    /** The device's id, for enable_server, set_server, del_server. */
+    int32_t id = 0;
+    /** 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook. */
+    int32_t server_type = 0;
+    std::string name;
+    std::string url;
+    int32_t is_use = 0;
+    int32_t is_auth = 0;
+    int32_t net_mode = 0;
+    /** This server's live state (22 connected, 23 connecting ...), else 27. */
+    int32_t live_result = 27;
+
+    static ServerInfo from(const usapi_server_info &c) {
+        return ServerInfo{c.id,     c.server_type, detail::str(c.name), detail::str(c.url),
+                          c.is_use, c.is_auth,     c.net_mode,          c.live_result};
+    }
+};
+
+/** A recorded file (usapi_media_file). */
+struct MediaFile {
+    std::string name;
+    std::string thumbnail_name;
+    int32_t status = 0;
+    std::string create_time;
+    int64_t size_bytes = 0;
+    int64_t duration = 0;
+    int32_t width = 0;
+    int32_t height = 0;
+    int64_t interval = 0;
+    int32_t codec = 0;
+
+    static MediaFile from(const usapi_media_file &c) {
+        return MediaFile{detail::str(c.name),
+                         detail::str(c.thumbnail_name),
+                         c.status,
+                         detail::str(c.create_time),
+                         c.size_bytes,
+                         c.duration,
+                         c.width,
+                         c.height,
+                         c.interval,
+                         c.codec};
+    }
+};
+
+/** A page of get-media-files: the folder and the files. */
+struct MediaPage {
+    int32_t result = 0;
+    std::string path;
+    std::string thumbnail;
+    std::vector<MediaFile> media_files;
+};
+
+/** A user of get-users. */
+struct User {
+    std::string id;
+    /** 1 administrator, 2 general user. */
+    int32_t user_type = 0;
+};
+
 /**
  * One Ultra Stream encoder. Move-only. Opening does no network traffic.
  * The destructor logs out if this object logged in (errors ignored), then
@@ -332,6 +555,83 @@ public:
         usapi_status_summary s{};
         detail::check(usapi_get_status_summary(dev_, &s));
         return s;
+    }
+
+    /** get-info as a value (usapi_get_info_struct). */
+    Info info() const {
+        usapi_info c{};
+        detail::check(usapi_get_info_struct(dev_, &c));
+        return Info::from(c);
+    }
+    /** get-settings as a value (usapi_get_settings_struct). */
+    Settings settings() const {
+        usapi_settings c{};
+        detail::check(usapi_get_settings_struct(dev_, &c));
+        return Settings::from(c);
+    }
+    /** The stream servers with their live state (usapi_get_servers). */
+    std::vector<ServerInfo> servers() const {
+        std::vector<usapi_server_info> c(16);
+        size_t n = 0;
+        int32_t rc = usapi_get_servers(dev_, c.data(), c.size(), &n);
+        if (rc == USAPI_E_BUFFER_TOO_SMALL) {
+            c.resize(n);
+            rc = usapi_get_servers(dev_, c.data(), c.size(), &n);
+        }
+        detail::check(rc);
+        std::vector<ServerInfo> out;
+        for (size_t i = 0; i < n && i < c.size(); i++) {
+            out.push_back(ServerInfo::from(c[i]));
+        }
+        return out;
+    }
+    /** The server named exactly `name`, or nullopt (usapi_find_server). */
+    std::optional<ServerInfo> find_server(const std::string &name) const {
+        usapi_server_info c{};
+        int32_t rc = usapi_find_server(dev_, name.c_str(), &c);
+        if (rc == USAPI_ERR_NOT_FOUND) {
+            return std::nullopt;
+        }
+        detail::check(rc);
+        return ServerInfo::from(c);
+    }
+    /** add-server, returning the id the device gave it (usapi_add_server_id). */
+    int32_t add_server_id(const Server &s) const {
+        usapi_server c = s.c();
+        int32_t id = -1;
+        detail::check(usapi_add_server_id(dev_, &c, &id, nullptr));
+        return id;
+    }
+    /** A page of up to `count` files from index `start` (usapi_get_media_files_struct). */
+    MediaPage media_files(int32_t disk_type, int32_t start, size_t count) const {
+        std::vector<usapi_media_file> c(count);
+        usapi_media_page page{};
+        size_t n = 0;
+        detail::check(usapi_get_media_files_struct(dev_, disk_type, start, &page, c.data(), c.size(), &n));
+        MediaPage out;
+        out.result = page.result;
+        out.path = detail::str(page.path);
+        out.thumbnail = detail::str(page.thumbnail);
+        for (size_t i = 0; i < n && i < c.size(); i++) {
+            out.media_files.push_back(MediaFile::from(c[i]));
+        }
+        return out;
+    }
+    /** get-users as values (usapi_get_users_struct). */
+    std::vector<User> users() const {
+        std::vector<usapi_user> c(16);
+        size_t n = 0;
+        int32_t rc = usapi_get_users_struct(dev_, c.data(), c.size(), &n);
+        if (rc == USAPI_E_BUFFER_TOO_SMALL) {
+            c.resize(n);
+            rc = usapi_get_users_struct(dev_, c.data(), c.size(), &n);
+        }
+        detail::check(rc);
+        std::vector<User> out;
+        for (size_t i = 0; i < n && i < c.size(); i++) {
+            out.push_back(User{detail::str(c[i].id), c[i].user_type});
+        }
+        return out;
     }
 
     // general

@@ -10,6 +10,16 @@
  * against a real device; against the simulator a test firmware is written
  * to a temporary file and uploaded.
  *
+ *   ./ultra_stream_demo --stream NAME [URL] [host[:port] [user] [password]]
+ *
+ * With --stream, step 3 is skipped (unless a firmware is given) and step 4
+ * starts streaming to the server named NAME using only structs, no JSON:
+ * usapi_find_server, or usapi_add_server_id with URL when there is none
+ * yet, usapi_enable_server, usapi_start_live, then usapi_find_server's
+ * live_result until the server is connected (22). Against the simulator
+ * (no host) URL defaults to rtmp://127.0.0.1:1935/live and live is stopped
+ * at the end; against a device it keeps streaming.
+ *
  * On an error it prints the code's name, the code and usapi_last_error(),
  * and exits with status 1. Every string the library returns is freed.
  *
@@ -20,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ultrastream.h"
@@ -94,8 +105,87 @@ static void report(const char *what, int32_t code)
     fprintf(stderr, "%s failed: %s (%d): %s\n", what, usapi_result_name(code), (int)code, usapi_last_error());
 }
 
+/* Step 4: stream to the server named `name`, adding it with `url` when
+ * the device has none of that name. Structs only: no JSON is parsed.
+ * Returns 0 once the server is connected. */
+static int stream_to(usapi_device dev, const char *name, const char *url, int stop_after)
+{
+    usapi_server_info server;
+    printf("***** 4. start streaming to the server named \"%s\" *****\n", name);
+    int32_t rc = usapi_find_server(dev, name, &server);
+    if (rc == USAPI_ERR_NOT_FOUND) {
+        if (url == NULL) {
+            fprintf(stderr, "no server is named \"%s\" and no URL was given to add it\n", name);
+            return 1;
+        }
+        usapi_server add;
+        memset(&add, 0, sizeof add);
+        add.server_type = 0; /* RTMP */
+        add.name = name;
+        add.url = url;
+        add.net_mode = 1; /* Ethernet first */
+        int32_t id = -1;
+        rc = usapi_add_server_id(dev, &add, &id, NULL);
+        if (rc < 0) {
+            report("add-server", rc);
+            return 1;
+        }
+        printf("added server id %d\n", (int)id);
+        rc = usapi_find_server(dev, name, &server);
+    }
+    if (rc != USAPI_OK) {
+        report("find-server", rc);
+        return 1;
+    }
+    printf("server id %d, url %s, enabled %d\n", (int)server.id, server.url, (int)server.is_use);
+    if (!server.is_use) {
+        rc = usapi_enable_server(dev, server.id, 1, NULL);
+        if (rc < 0) {
+            report("enable-server", rc);
+            return 1;
+        }
+    }
+    rc = usapi_start_live(dev, NULL);
+    if (rc < 0 || rc == USAPI_RET_LIVING_NOTSET) {
+        report("start-live", rc);
+        return 1;
+    }
+    /* Poll this server's live state (about 30 s at most). */
+    int32_t last = -1;
+    for (int i = 0; i < 120; i++) {
+        rc = usapi_find_server(dev, name, &server);
+        if (rc != USAPI_OK) {
+            report("find-server", rc);
+            return 1;
+        }
+        if (server.live_result != last) {
+            last = server.live_result;
+            printf("live state: %d %s\n", (int)last, usapi_result_name(last));
+        }
+        if (last == USAPI_RET_LIVING_CONNECTED || last == USAPI_RET_LIVING_AUTH_ERR) {
+            break;
+        }
+        struct timespec pause = {0, 250 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    int status = last == USAPI_RET_LIVING_CONNECTED ? 0 : 1;
+    if (status != 0) {
+        fprintf(stderr, "the server did not connect (live state %d %s)\n", (int)last, usapi_result_name(last));
+    }
+    if (stop_after) {
+        rc = usapi_stop_live(dev, NULL);
+        if (rc < 0) {
+            report("stop-live", rc);
+            return 1;
+        }
+        printf("live stopped\n");
+    }
+    return status;
+}
+
 /* The demo itself; returns the process exit status. */
-static int run_demo(const char *host, const char *user, const char *password, const char *firmware)
+static int run_demo(const char *host, const char *user, const char *password, const char *firmware,
+                    const char *stream_name, const char *stream_url, int stop_after)
 {
     usapi_device dev = 0;
     char *json = NULL;
@@ -130,7 +220,9 @@ static int run_demo(const char *host, const char *user, const char *password, co
     printf("\n");
 
     printf("***** 3. upload firmware *****\n");
-    if (firmware == NULL) {
+    if (firmware == NULL && stream_name != NULL) {
+        printf("upload firmware skipped\n\n");
+    } else if (firmware == NULL) {
         printf("upload firmware skipped: no firmware file given\n");
     } else {
         rc = usapi_upload_update_file(dev, firmware, &json);
@@ -144,6 +236,9 @@ static int run_demo(const char *host, const char *user, const char *password, co
         json = NULL;
     }
     status = 0;
+    if (stream_name != NULL) {
+        status = stream_to(dev, stream_name, stream_url, stop_after);
+    }
 
 out:
     usapi_string_free(json);
@@ -158,8 +253,9 @@ out:
     return status;
 }
 
-/* No arguments: start the simulator, write a test firmware, run the demo. */
-static int run_against_simulator(void)
+/* No device: start the simulator, write a test firmware, run the demo
+ * (or, with a stream name, the streaming flow). */
+static int run_against_simulator(const char *stream_name, const char *stream_url)
 {
     usapi_sim sim = 0;
     char *host = NULL;
@@ -196,7 +292,12 @@ static int run_against_simulator(void)
         report("usapi_sim_firmware", rc);
     } else {
         printf("(no device given: using the built-in simulator at %s)\n\n", host);
-        status = run_demo(host, "Admin", "Admin", firmware);
+        if (stream_name != NULL) {
+            status = run_demo(host, "Admin", "Admin", NULL, stream_name,
+                              stream_url != NULL ? stream_url : "rtmp://127.0.0.1:1935/live", 1);
+        } else {
+            status = run_demo(host, "Admin", "Admin", firmware, NULL, NULL, 0);
+        }
         unlink(firmware);
     }
     rmdir(dir);
@@ -211,15 +312,30 @@ static int run_against_simulator(void)
 
 int main(int argc, char **argv)
 {
-    if (argc > 5 || (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0))) {
+    const char *stream_name = NULL;
+    const char *stream_url = NULL;
+    if (argc > 2 && strcmp(argv[1], "--stream") == 0) {
+        stream_name = argv[2];
+        argv += 2;
+        argc -= 2;
+        if (argc > 1 && strstr(argv[1], "://") != NULL) {
+            stream_url = argv[1];
+            argv++;
+            argc--;
+        }
+    }
+    if (argc > 5 || (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+                                  strcmp(argv[1], "--stream") == 0))) {
         fprintf(stderr, "usage: %s [<host[:port]> [user] [password] [firmware.mwf]]\n"
-                        "  with no arguments, runs against the built-in simulator\n"
+                        "       %s --stream NAME [URL] [<host[:port]> [user] [password]]\n"
+                        "  with no host, runs against the built-in simulator\n"
                         "  (libultrastream %s)\n",
-                argv[0], usapi_version());
-        return argc > 5 ? 2 : 0;
+                argv[0], argv[0], usapi_version());
+        return argc > 5 || (argc > 1 && strcmp(argv[1], "--stream") == 0) ? 2 : 0;
     }
     if (argc == 1) {
-        return run_against_simulator();
+        return run_against_simulator(stream_name, stream_url);
     }
-    return run_demo(argv[1], argc > 2 ? argv[2] : "Admin", argc > 3 ? argv[3] : "Admin", argc > 4 ? argv[4] : NULL);
+    return run_demo(argv[1], argc > 2 ? argv[2] : "Admin", argc > 3 ? argv[3] : "Admin", argc > 4 ? argv[4] : NULL,
+                    stream_name, stream_url, 0);
 }

@@ -2,7 +2,8 @@
 
 use super::Method;
 use super::general::flag as flag_str;
-use crate::client::{Device, Reply, Result};
+use crate::client::{Device, Error, Reply, Result};
+use crate::model::servers::{ServerInfo, server_infos};
 
 /// Server type (`type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -104,5 +105,56 @@ impl Device {
     /// clear-test-server: living-test back to 27.
     pub fn clear_test_server(&self) -> Result<Reply> {
         self.send(Method::ClearTestServer, &[], None)
+    }
+
+    /// The stream servers with their live state (get-settings, then
+    /// get-status; see [`crate::model::servers::live_result`]).
+    pub fn servers(&self) -> Result<Vec<ServerInfo>> {
+        let settings = self.get_settings()?;
+        let status = self.get_status()?;
+        Ok(server_infos(&settings, &status))
+    }
+    /// The server named exactly `name` (names are unique: add-server and
+    /// set-server refuse a taken name with errSameName), or `None`.
+    pub fn find_server(&self, name: &str) -> Result<Option<ServerInfo>> {
+        Ok(self.servers()?.into_iter().find(|s| s.name == name))
+    }
+    /// add-server, then the id the device gave the new server.
+    ///
+    /// The device's reply does not carry the id, so it is read from the
+    /// server list: the one id in get-settings after the add that was not
+    /// there before (with the given name, when one was given). When other
+    /// clients add servers at the same moment and that leaves more than
+    /// one, the server with the given name decides (names are unique by
+    /// errSameName). A failed add returns its error; an add that succeeded
+    /// but whose id cannot be told apart gives [`Error::Verify`].
+    pub fn add_server_id(&self, s: &ServerArgs) -> Result<(i64, Reply)> {
+        let before: Vec<i64> = self
+            .get_settings()?
+            .stream_server
+            .iter()
+            .map(|x| x.id)
+            .collect();
+        let reply = self.add_server(s)?;
+        let after = self.get_settings()?.stream_server;
+        let named = |x: &&crate::model::StreamServer| s.name.is_empty() || x.name == s.name;
+        let new: Vec<i64> = after
+            .iter()
+            .filter(|x| !before.contains(&x.id))
+            .filter(named)
+            .map(|x| x.id)
+            .collect();
+        if let [id] = new[..] {
+            return Ok((id, reply));
+        }
+        if !s.name.is_empty() {
+            if let Some(x) = after.iter().find(|x| x.name == s.name) {
+                return Ok((x.id, reply));
+            }
+        }
+        Err(Error::Verify(format!(
+            "add-server succeeded, but {} new servers match in get-settings' stream-server list, so the new id is unknown (another client may have changed the list); read it with usapi_get_servers",
+            new.len()
+        )))
     }
 }

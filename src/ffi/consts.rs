@@ -169,6 +169,8 @@ pub const USAPI_E_REDIRECT: i32 = -1017;
 pub const USAPI_E_VERIFY: i32 = -1018;
 /// USAPI_E_TRUNCATED: a value from the device is longer than its struct field; use the JSON function instead.
 pub const USAPI_E_TRUNCATED: i32 = -1019;
+/// USAPI_E_BUFFER_TOO_SMALL: the caller's array is too small: *out_count says how many entries are needed (the first `capacity` were filled).
+pub const USAPI_E_BUFFER_TOO_SMALL: i32 = -1033;
 
 // Device status mask bits (`cur-status`, section 1.4).
 /// statusFirst
@@ -334,6 +336,7 @@ mod tests {
         assert_eq!(super::USAPI_E_REDIRECT, codes::E_REDIRECT);
         assert_eq!(super::USAPI_E_VERIFY, codes::E_VERIFY);
         assert_eq!(super::USAPI_E_TRUNCATED, codes::E_TRUNCATED);
+        assert_eq!(super::USAPI_E_BUFFER_TOO_SMALL, codes::E_BUFFER_TOO_SMALL);
         assert_eq!(super::USAPI_STATUS_FIRST, status::STATUS_FIRST);
         assert_eq!(super::USAPI_STATUS_RECORD, status::STATUS_RECORD);
         assert_eq!(super::USAPI_STATUS_LIVING, status::STATUS_LIVING);
@@ -374,7 +377,7 @@ mod tests {
         assert_eq!(super::USAPI_DISK_NOT_WRITE, status::DISK_NOT_WRITE);
         assert_eq!(super::USAPI_DISK_LOW_SPACE, status::DISK_LOW_SPACE);
         assert_eq!(super::USAPI_DISK_INVALID, status::DISK_INVALID);
-        assert_eq!(codes::CODES.len(), 83);
+        assert_eq!(codes::CODES.len(), 84);
         assert_eq!(status::STATUS_FLAGS.len(), 25);
     }
 }

@@ -499,7 +499,7 @@ pub struct usapi_server {
     pub net_mode: i32,
 }
 
-fn server_args(s: &usapi_server) -> FfiResult<ServerArgs> {
+pub(crate) fn server_args(s: &usapi_server) -> FfiResult<ServerArgs> {
     let bad = |name: &str, rule: &str| {
         Failure::new(
             codes::E_INVALID_ARGUMENT,

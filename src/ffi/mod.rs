@@ -25,6 +25,7 @@ mod progress;
 #[cfg(feature = "simulator")]
 mod sim;
 mod summary;
+mod typed;
 
 pub use consts::*;
 pub use device::*;
@@ -34,6 +35,7 @@ pub use progress::*;
 #[cfg(feature = "simulator")]
 pub use sim::*;
 pub use summary::*;
+pub use typed::*;
 
 pub(crate) use boundary::{
     Failure, FfiResult, guard, opt_str_arg, out_arg, ref_arg, str_arg, write_string,

@@ -4,6 +4,7 @@
 pub mod caps;
 pub mod codes;
 pub mod replies;
+pub mod servers;
 pub mod status;
 
 pub use replies::*;

@@ -253,6 +253,24 @@ pub struct LiveStatus {
     pub net2: i64,
     #[serde(deserialize_with = "lenient_string")]
     pub client_id: String,
+    /// Per-server entries that newer firmware (Ultra Encode) sends; the
+    /// Ultra Stream document has only `result` / `result2`.
+    #[serde(deserialize_with = "lenient_vec")]
+    pub live: Vec<LiveEntry>,
+}
+
+/// One entry of get-status' `live-status.live` list (newer firmware).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct LiveEntry {
+    /// The stream server's id (as in get-settings' `stream-server`).
+    #[serde(deserialize_with = "lenient_i64")]
+    pub id: i64,
+    /// This server's live state (22 connected, 23 connecting, ...).
+    #[serde(deserialize_with = "lenient_i64")]
+    pub result: i64,
+    #[serde(deserialize_with = "lenient_string")]
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -472,6 +490,50 @@ pub struct EthSettings {
     pub router: String,
     #[serde(deserialize_with = "lenient_string")]
     pub dns: String,
+}
+
+/// get-settings' `video-color` block.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct VideoColor {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub contrast: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub brightness: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub saturation: i64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub hue: i64,
+}
+
+/// get-settings' `volume` block (gains in dB; the document's ranges,
+/// get-info `audio-range`, have fractions such as 55.25).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Volume {
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_mic: i64,
+    #[serde(deserialize_with = "lenient_f64")]
+    pub mic_gain: f64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_spi: i64,
+    #[serde(deserialize_with = "lenient_f64")]
+    pub spi_gain: f64,
+    #[serde(deserialize_with = "lenient_i64")]
+    pub is_phone: i64,
+    #[serde(deserialize_with = "lenient_f64")]
+    pub phone_gain: f64,
+}
+
+impl Settings {
+    /// `video-color` as a typed view (the field itself stays raw JSON).
+    pub fn video_color_view(&self) -> VideoColor {
+        VideoColor::deserialize(&self.video_color).unwrap_or_default()
+    }
+    /// `volume` as a typed view (the field itself stays raw JSON).
+    pub fn volume_view(&self) -> Volume {
+        Volume::deserialize(&self.volume).unwrap_or_default()
+    }
 }
 
 /// One entry of get-settings' `stream-server` list.

@@ -434,6 +434,70 @@ void test_threads(const ultrastream::Simulator &sim) {
     CHECK(ok == 6 * 20 + 3 * 20);
 }
 
+// The typed values: servers by name with their live state, info, settings,
+// users and a page of files, with no JSON library.
+void test_typed_values() {
+    ultrastream::Simulator sim("{\"time_scale\":0.000001}");
+    ultrastream::Device dev(sim.address());
+    dev.login("Admin", "Admin");
+
+    ultrastream::Info info = dev.info();
+    CHECK(info.result == 0);
+    CHECK(info.product.product_name == "Ultra Stream");
+    CHECK(!info.product.sn.empty() && info.mac_addr.eth.size() == 17);
+    ultrastream::Settings settings = dev.settings();
+    CHECK(!settings.name.empty());
+    CHECK(settings.main_stream.cx > 0 && settings.audio.sample_rate > 0);
+    CHECK(contains(dev.get_settings().json, "\"name\":\"" + settings.name + "\""));
+    const int32_t before = settings.server_count;
+    CHECK(static_cast<int32_t>(dev.servers().size()) == before);
+
+    CHECK(!dev.find_server("Cpp Server").has_value());
+    ultrastream::Server s;
+    s.name = "Cpp Server";
+    s.url = "rtmp://127.0.0.1:1935/cpp";
+    s.key = "cpp-key";
+    const int32_t id = dev.add_server_id(s);
+    CHECK(id >= 0);
+    EXPECT_ERROR(USAPI_ERR_SAME_NAME, dev.add_server_id(s));
+    std::optional<ultrastream::ServerInfo> found = dev.find_server("Cpp Server");
+    CHECK(found.has_value());
+    if (found) {
+        CHECK(found->id == id && found->url == s.url && found->server_type == 0);
+        CHECK(found->is_use == 0 && found->live_result == 27);
+    }
+    std::vector<ultrastream::ServerInfo> all = dev.servers();
+    CHECK(static_cast<int32_t>(all.size()) == before + 1);
+    for (const auto &other : all) {
+        if (other.is_use && other.id != id) {
+            dev.enable_server(other.id, false);
+        }
+    }
+    dev.enable_server(id, true);
+    CHECK(dev.start_live().code == 0);
+    advance(sim, 5000);
+    found = dev.find_server("Cpp Server");
+    CHECK(found && found->is_use == 1 && found->live_result == USAPI_RET_LIVING_CONNECTED);
+    dev.stop_live();
+    found = dev.find_server("Cpp Server");
+    CHECK(found && found->live_result == 27);
+
+    std::vector<ultrastream::User> users = dev.users();
+    CHECK(!users.empty() && users[0].id == "Admin" && users[0].user_type == 1);
+    dev.start_rec();
+    advance(sim, 30000);
+    dev.stop_rec();
+    ultrastream::MediaPage page = dev.media_files(0, 0, 4);
+    CHECK(page.result == 0 && !page.path.empty());
+    CHECK(!page.media_files.empty() && page.media_files.size() <= 4);
+    if (!page.media_files.empty()) {
+        CHECK(!page.media_files[0].name.empty() && page.media_files[0].size_bytes > 0);
+    }
+    EXPECT_ERROR(USAPI_E_INVALID_ARGUMENT, dev.media_files(0, 0, 0));
+    dev.del_server(id);
+    CHECK(!dev.find_server("Cpp Server").has_value());
+}
+
 } // namespace
 
 int main() {
@@ -452,6 +516,7 @@ int main() {
             test_firmware(sim, dev);
             test_call_and_errors(sim, dev);
         }
+        test_typed_values();
         test_raii_and_moves();
         {
             ultrastream::Simulator sim;

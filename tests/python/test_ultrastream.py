@@ -586,6 +586,163 @@ class StorageTests(SimTestCase):
             self.dev.del_media_files(0, "one-string")
 
 
+def header_struct_fields(name: str) -> list:
+    """The field names of ``typedef struct name {...} name;`` in the header."""
+    text = HEADER.read_text(encoding="utf-8")
+    body = text.split(f"typedef struct {name} {{", 1)[1].split(f"}} {name};", 1)[0]
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    return re.findall(r"(\w+)(?:\[\w+\])?;", body)
+
+
+class TypedNamesTests(unittest.TestCase):
+    """The typed replies use the C structs' field names."""
+
+    def test_field_names_match_the_c_structs(self) -> None:
+        from dataclasses import fields
+
+        from ultrastream import replies as r
+
+        pairs = [
+            (r.ServerInfo, "usapi_server_info", set()),
+            (r.StreamServer, "usapi_server_info", {"live_result"}),
+            (r.User, "usapi_user", set()),
+            (r.MediaFile, "usapi_media_file", set()),
+            (r.Product, "usapi_product", set()),
+            (r.MacAddr, "usapi_mac_addr", set()),
+            (r.SoftAp, "usapi_softap", set()),
+            (r.DateTime, "usapi_date_time", set()),
+            (r.RecControl, "usapi_rec_control_info", set()),
+            (r.VideoColor, "usapi_video_color", set()),
+            (r.Volume, "usapi_volume", set()),
+            (r.VideoStream, "usapi_video_stream", set()),
+            (r.Audio, "usapi_audio_info", set()),
+            (r.EthSettings, "usapi_eth_info", set()),
+        ]
+        for cls, struct, not_here in pairs:
+            names = {f.name for f in fields(cls)}
+            c_names = set(header_struct_fields(struct)) - not_here
+            self.assertTrue(c_names, struct)
+            self.assertLessEqual(c_names, names, f"{cls.__name__} lacks fields of {struct}")
+        # The replies: every field but `result` (Reply.code) is an attribute.
+        for cls, struct in [(r.InfoReply, "usapi_info"), (r.SettingsReply, "usapi_settings"),
+                            (r.MediaFilesReply, "usapi_media_page")]:
+            for f in header_struct_fields(struct):
+                if f != "result":
+                    self.assertTrue(hasattr(cls, f) or f in typing_hints(cls), f"{cls.__name__}.{f} for {struct}")
+
+    def test_old_names_still_work(self) -> None:
+        from ultrastream import replies as r
+
+        s = r.SettingsReply.parse(json.dumps({
+            "result": 0, "volume": {"is-mic": 1, "mic-gain": 5.5}, "video-color": {"hue": 3},
+            "stream-server": [{"id": 4, "type": 2, "name": "YT"}],
+        }))
+        self.assertEqual((s.stream_server[0].server_type, s.stream_server[0].type), (2, 2))
+        self.assertEqual(s.server_count, 1)
+        self.assertEqual((s.volume.mic_gain, s.volume["mic-gain"], s.volume.get("is-mic")), (5.5, 5.5, 1))
+        self.assertEqual((s.video_color.hue, s.video_color["hue"]), (3, 3))
+        self.assertIn("hue", s.video_color)
+        u = r.UsersReply.parse('{"result":0,"users":[{"id":"Admin","type":1}]}')
+        self.assertEqual((u.users[0].user_type, u.users[0].type), (1, 1))
+
+
+def typing_hints(cls: type) -> dict:
+    import typing
+
+    return typing.get_type_hints(cls)
+
+
+class TypedServerTests(SimTestCase):
+    """get_servers / find_server / add_server_id through the C structs."""
+
+    sim_options = {"time_scale": 0.000001}
+
+    def test_stream_to_a_named_server(self) -> None:
+        self.assertIsNone(self.dev.find_server("Py Server"))
+        before = self.dev.get_servers()
+        self.assertEqual(len(before), self.dev.get_settings().server_count)
+        sid = self.dev.add_server_id(name="Py Server", url="rtmp://127.0.0.1/py", key="py-key", server_type=0)
+        self.assertGreaterEqual(sid, 0)
+        with self.assertRaises(ultrastream.UltrastreamError) as cm:
+            self.dev.add_server_id(name="Py Server", url="rtmp://127.0.0.1/py", key="py-key")
+        self.assertEqual(cm.exception.code, ultrastream.ERR_SAME_NAME)
+        found = self.dev.find_server("Py Server")
+        assert found is not None
+        self.assertEqual((found.id, found.server_type, found.url, found.is_use, found.live_result),
+                         (sid, 0, "rtmp://127.0.0.1/py", 0, 27))
+        servers = self.dev.get_servers()
+        self.assertEqual(len(servers), len(before) + 1)
+        # The same values as get-settings' JSON, by the C names.
+        by_id = {s.id: s for s in self.dev.get_settings().stream_server}
+        for s in servers:
+            j = by_id[s.id]
+            self.assertEqual((s.server_type, s.name, s.url, s.is_use, s.is_auth, s.net_mode),
+                             (j.server_type, j.name, j.url, j.is_use, j.is_auth, j.net_mode))
+        for s in servers:
+            if s.is_use and s.id != sid:
+                self.dev.enable_server(s.id, False)
+        self.dev.enable_server(sid, True)
+        self.assertEqual(self.dev.start_live().code, 0)
+        self.assertEqual(self.dev.find_server("Py Server").live_result, 23)
+        self.advance(5000)
+        self.assertEqual(self.dev.find_server("Py Server").live_result, 22)
+        self.dev.stop_live()
+        self.assertEqual(self.dev.find_server("Py Server").live_result, 27)
+        with self.assertRaises(ValueError):
+            self.dev.add_server_id(name="X", url="rtmp://x/y", type=1, server_type=2)
+
+    def assert_same(self, c: Any, py: Any, path: str) -> int:
+        """Every field of the C struct ``c`` equals ``py``'s attribute of the same name."""
+        import ctypes
+
+        n = 0
+        for name, _ in c._fields_:
+            if name == "result":
+                continue
+            cv, pv = getattr(c, name), getattr(py, name)
+            if isinstance(cv, ctypes.Structure):
+                n += self.assert_same(cv, pv, f"{path}.{name}")
+                continue
+            if isinstance(cv, bytes):
+                cv = cv.decode("utf-8")
+            self.assertEqual(cv, pv, f"{path}.{name}")
+            n += 1
+        return n
+
+    def test_c_structs_equal_the_typed_replies_by_name(self) -> None:
+        from ctypes import byref, c_size_t
+
+        lib, h = _native.lib(), self.dev.handle
+        info = _native.usapi_info()
+        self.assertEqual(lib.usapi_get_info_struct(h, byref(info)), 0)
+        self.assertGreater(self.assert_same(info, self.dev.get_info(), "info"), 10)
+        settings = _native.usapi_settings()
+        self.assertEqual(lib.usapi_get_settings_struct(h, byref(settings)), 0)
+        self.assertGreater(self.assert_same(settings, self.dev.get_settings(), "settings"), 50)
+        users = (_native.usapi_user * 8)()
+        n = c_size_t(0)
+        self.assertEqual(lib.usapi_get_users_struct(h, users, 8, byref(n)), 0)
+        py_users = self.dev.get_users().users
+        self.assertEqual(n.value, len(py_users))
+        for i, u in enumerate(py_users):
+            self.assertEqual(self.assert_same(users[i], u, "user"), 2)
+        self.dev.start_rec()
+        self.advance(30000)
+        self.dev.stop_rec()
+        page = _native.usapi_media_page()
+        files = (_native.usapi_media_file * 4)()
+        self.assertEqual(lib.usapi_get_media_files_struct(h, 0, 0, byref(page), files, 4, byref(n)), 0)
+        py_page = self.dev.get_media_files(0, 0, 4)
+        self.assert_same(page, py_page, "page")
+        self.assertEqual(n.value, len(py_page.media_files))
+        self.assertGreater(n.value, 0)
+        for i, f in enumerate(py_page.media_files):
+            self.assertEqual(self.assert_same(files[i], f, "file"), 10)
+        # Too small an array: the code, the count needed, the first entries.
+        self.assertEqual(lib.usapi_get_users_struct(h, None, 0, byref(n)), ultrastream.E_BUFFER_TOO_SMALL)
+        self.assertEqual(n.value, len(py_users))
+
+
 class ServerTests(SimTestCase):
     def servers(self) -> dict:
         return {s.name: s for s in self.dev.get_settings().stream_server}

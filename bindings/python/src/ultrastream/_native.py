@@ -117,6 +117,223 @@ class usapi_server(Structure):
     ]
 
 
+class usapi_server_info(Structure):
+    """``usapi_server_info``: a stream server with its live state (fixed-size strings)."""
+
+    _fields_ = [
+        ("id", c_int32),
+        ("server_type", c_int32),
+        ("name", ctypes.c_char * 33),  # USAPI_NAME_SIZE
+        ("url", ctypes.c_char * 513),  # USAPI_URL_SIZE
+        ("is_use", c_int32),
+        ("is_auth", c_int32),
+        ("net_mode", c_int32),
+        ("live_result", c_int32),
+    ]
+
+
+class usapi_product(Structure):
+    """``usapi_product`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("sn", ctypes.c_char * 33),  # USAPI_SHORT_SIZE
+        ("product_id", c_int32),
+        ("hardware_ver", ctypes.c_char * 33),  # USAPI_SHORT_SIZE
+        ("firmware_id", c_int32),
+        ("firmware_ver_s", ctypes.c_char * 33),  # USAPI_SHORT_SIZE
+        ("factory_firmware_ver_s", ctypes.c_char * 33),  # USAPI_SHORT_SIZE
+        ("product_name", ctypes.c_char * 65),  # USAPI_LABEL_SIZE
+        ("module_name", ctypes.c_char * 65),  # USAPI_LABEL_SIZE
+        ("manu_name", ctypes.c_char * 65),  # USAPI_LABEL_SIZE
+        ("features", ctypes.c_int64),
+        ("max_lock_count", c_int32),
+    ]
+
+
+class usapi_mac_addr(Structure):
+    """``usapi_mac_addr`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("eth", ctypes.c_char * 18),  # USAPI_MAC_SIZE
+        ("wifi", ctypes.c_char * 18),  # USAPI_MAC_SIZE
+        ("blue", ctypes.c_char * 18),  # USAPI_MAC_SIZE
+    ]
+
+
+class usapi_info(Structure):
+    """``usapi_info`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("result", c_int32),
+        ("product", usapi_product),
+        ("mac_addr", usapi_mac_addr),
+        ("snapshot", ctypes.c_char * 257),  # USAPI_PATH_SIZE
+    ]
+
+
+class usapi_softap(Structure):
+    """``usapi_softap`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("is_softap", c_int32),
+        ("is_visible", c_int32),
+        ("softap_ssid", ctypes.c_char * 33),  # USAPI_NAME_SIZE
+        ("softap_passwd", ctypes.c_char * 33),  # USAPI_NAME_SIZE
+    ]
+
+
+class usapi_date_time(Structure):
+    """``usapi_date_time`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("timezone", ctypes.c_char * 33),  # USAPI_TIMEZONE_SIZE
+        ("is_auto", c_int32),
+    ]
+
+
+class usapi_rec_control_info(Structure):
+    """``usapi_rec_control_info`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("mime_type", c_int32),
+        ("usb_option", c_int32),
+        ("sd_option", c_int32),
+        ("root_folder", ctypes.c_char * 66),  # USAPI_FOLDER_SIZE
+        ("file_prefix", ctypes.c_char * 33),  # USAPI_NAME_SIZE
+        ("time_unit", c_int32),
+    ]
+
+
+class usapi_video_color(Structure):
+    """``usapi_video_color`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("contrast", c_int32),
+        ("brightness", c_int32),
+        ("saturation", c_int32),
+        ("hue", c_int32),
+    ]
+
+
+class usapi_volume(Structure):
+    """``usapi_volume`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("is_mic", c_int32),
+        ("mic_gain", ctypes.c_double),
+        ("is_spi", c_int32),
+        ("spi_gain", ctypes.c_double),
+        ("is_phone", c_int32),
+        ("phone_gain", ctypes.c_double),
+    ]
+
+
+class usapi_video_stream(Structure):
+    """``usapi_video_stream`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("is_auto", c_int32),
+        ("codec", c_int32),
+        ("cx", c_int32),
+        ("cy", c_int32),
+        ("duration", c_int32),
+        ("kbps", c_int32),
+        ("gop", c_int32),
+        ("fourcc", ctypes.c_int64),
+        ("profile", c_int32),
+        ("cbrstat", c_int32),
+        ("fullrange", c_int32),
+    ]
+
+
+class usapi_audio_info(Structure):
+    """``usapi_audio_info`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("sample_rate", c_int32),
+        ("channels", c_int32),
+        ("kbps", c_int32),
+    ]
+
+
+class usapi_eth_info(Structure):
+    """``usapi_eth_info`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("is_dhcp", c_int32),
+        ("ip", ctypes.c_char * 46),  # USAPI_IP_SIZE
+        ("mask", ctypes.c_char * 46),  # USAPI_IP_SIZE
+        ("router", ctypes.c_char * 46),  # USAPI_IP_SIZE
+        ("dns", ctypes.c_char * 46),  # USAPI_IP_SIZE
+    ]
+
+
+class usapi_settings(Structure):
+    """``usapi_settings`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("result", c_int32),
+        ("name", ctypes.c_char * 33),  # USAPI_NAME_SIZE
+        ("passwd", c_int32),
+        ("is_settings", c_int32),
+        ("is_ssdp", c_int32),
+        ("is_startup", c_int32),
+        ("is_startup_rec", c_int32),
+        ("is_startup_live", c_int32),
+        ("is_signal_lost", c_int32),
+        ("is_hdmi_rec_ctrl", c_int32),
+        ("softap", usapi_softap),
+        ("date_time", usapi_date_time),
+        ("rec_control", usapi_rec_control_info),
+        ("video_color", usapi_video_color),
+        ("volume", usapi_volume),
+        ("rec_stream", c_int32),
+        ("live_stream", c_int32),
+        ("mws_stream", c_int32),
+        ("main_stream", usapi_video_stream),
+        ("sub_stream", usapi_video_stream),
+        ("audio", usapi_audio_info),
+        ("eth", usapi_eth_info),
+        ("server_count", c_int32),
+    ]
+
+
+class usapi_media_page(Structure):
+    """``usapi_media_page`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("result", c_int32),
+        ("path", ctypes.c_char * 257),  # USAPI_PATH_SIZE
+        ("thumbnail", ctypes.c_char * 257),  # USAPI_PATH_SIZE
+    ]
+
+
+class usapi_media_file(Structure):
+    """``usapi_media_file`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("name", ctypes.c_char * 256),  # USAPI_FILE_NAME_SIZE
+        ("thumbnail_name", ctypes.c_char * 256),  # USAPI_FILE_NAME_SIZE
+        ("status", c_int32),
+        ("create_time", ctypes.c_char * 33),  # USAPI_TIME_SIZE
+        ("size_bytes", ctypes.c_int64),
+        ("duration", ctypes.c_int64),
+        ("width", c_int32),
+        ("height", c_int32),
+        ("interval", ctypes.c_int64),
+        ("codec", c_int32),
+    ]
+
+
+class usapi_user(Structure):
+    """``usapi_user`` (see ultrastream.h)."""
+
+    _fields_ = [
+        ("id", ctypes.c_char * 33),  # USAPI_NAME_SIZE
+        ("user_type", c_int32),
+    ]
+
+
 class usapi_video(Structure):
     """``usapi_video``: the arguments of set-video."""
 
@@ -221,6 +438,22 @@ STRUCTS = {
         usapi_options,
         usapi_rec_control,
         usapi_server,
+        usapi_server_info,
+        usapi_product,
+        usapi_mac_addr,
+        usapi_info,
+        usapi_softap,
+        usapi_date_time,
+        usapi_rec_control_info,
+        usapi_video_color,
+        usapi_volume,
+        usapi_video_stream,
+        usapi_audio_info,
+        usapi_eth_info,
+        usapi_settings,
+        usapi_media_page,
+        usapi_media_file,
+        usapi_user,
         usapi_video,
         usapi_ping_result,
         usapi_status_summary,
@@ -312,6 +545,14 @@ _FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_upload_update_file_progress", _I, [_D, _S, usapi_progress_callback, c_void_p, _O]),
     ("usapi_ping_status", _I, [_D, POINTER(usapi_ping_result)]),
     ("usapi_get_status_summary", _I, [_D, POINTER(usapi_status_summary)]),
+    ("usapi_get_info_struct", _I, [_D, POINTER(usapi_info)]),
+    ("usapi_get_settings_struct", _I, [_D, POINTER(usapi_settings)]),
+    ("usapi_get_media_files_struct", _I,
+     [_D, _I, _I, POINTER(usapi_media_page), POINTER(usapi_media_file), c_size_t, POINTER(c_size_t)]),
+    ("usapi_get_users_struct", _I, [_D, POINTER(usapi_user), c_size_t, POINTER(c_size_t)]),
+    ("usapi_get_servers", _I, [_D, POINTER(usapi_server_info), c_size_t, POINTER(c_size_t)]),
+    ("usapi_find_server", _I, [_D, _S, POINTER(usapi_server_info)]),
+    ("usapi_add_server_id", _I, [_D, POINTER(usapi_server), POINTER(c_int32), _O]),
 ]
 
 # Functions a library may lack (built without the simulator feature, or

@@ -6,16 +6,17 @@ import ctypes
 import json
 import os
 from ctypes import byref, c_char_p, c_uint8
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Type, TypeVar, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 
 from . import _native
-from .errors import UltrastreamError, check, error_for, last_error
+from .errors import E_BUFFER_TOO_SMALL, ERR_NOT_FOUND, UltrastreamError, check, error_for, last_error
 from .progress import ProgressCallback, c_callback
 from .replies import (
     InfoReply,
     MediaFilesReply,
     PingReply,
     Reply,
+    ServerInfo,
     SettingsReply,
     StatusReply,
     UploadReply,
@@ -468,36 +469,95 @@ class Device:
             net_mode=int(net_mode),
         )
 
-    def add_server(self, *, type: int = 0, name: str, url: str, key: str = "", is_auth: Flag = False,
-                   user: str = "", passwd: str = "", token: str = "", net_mode: int = 1) -> Reply:
+    @staticmethod
+    def _kind(type: Optional[int], server_type: Optional[int]) -> int:
+        """``server_type`` (the C struct's name) or its older name ``type``."""
+        if type is not None and server_type is not None and int(type) != int(server_type):
+            raise ValueError("give server_type or type (its older name), not both")
+        return int(server_type if server_type is not None else (type if type is not None else 0))
+
+    def add_server(self, *, type: Optional[int] = None, name: str, url: str, key: str = "", is_auth: Flag = False,
+                   user: str = "", passwd: str = "", token: str = "", net_mode: int = 1,
+                   server_type: Optional[int] = None) -> Reply:
         """add-server (at most 16; a new server starts disabled).
 
-        ``type`` 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook; ``net_mode`` 0 mobile
-        first, 1 Ethernet first (default), 2 Wi-Fi first; ``is_auth`` requires
-        ``user`` and ``passwd``.
+        ``server_type`` (or ``type``) 0 RTMP (default), 1 Twitch, 2 YouTube, 3
+        Facebook; ``net_mode`` 0 mobile first, 1 Ethernet first (default), 2
+        Wi-Fi first; ``is_auth`` requires ``user`` and ``passwd``.
         """
-        s = self._server(type, name, url, key, is_auth, user, passwd, token, net_mode)
+        s = self._server(self._kind(type, server_type), name, url, key, is_auth, user, passwd, token, net_mode)
         return self._invoke("usapi_add_server", "add-server", Reply, byref(s))
+
+    def add_server_id(self, *, name: str, url: str, key: str = "", is_auth: Flag = False, user: str = "",
+                      passwd: str = "", token: str = "", net_mode: int = 1, server_type: Optional[int] = None,
+                      type: Optional[int] = None) -> int:
+        """add-server, returning the id the device gave the new server (``usapi_add_server_id``).
+
+        The id is read from the server list before and after the add: the new
+        id with this name (names are unique: a taken name raises the
+        errSameName error, -27; :meth:`find_server` finds that server).
+        """
+        s = self._server(self._kind(type, server_type), name, url, key, is_auth, user, passwd, token, net_mode)
+        out = ctypes.c_int32(-1)
+        check(self._lib.usapi_add_server_id(self._handle, byref(s), byref(out), None))
+        return int(out.value)
+
+    @staticmethod
+    def _server_info(c: _native.usapi_server_info) -> ServerInfo:
+        return ServerInfo(
+            id=int(c.id),
+            server_type=int(c.server_type),
+            name=c.name.decode("utf-8", "replace"),
+            url=c.url.decode("utf-8", "replace"),
+            is_use=int(c.is_use),
+            is_auth=int(c.is_auth),
+            net_mode=int(c.net_mode),
+            live_result=int(c.live_result),
+        )
+
+    def get_servers(self) -> List[ServerInfo]:
+        """The stream servers with their live state (``usapi_get_servers``: get-settings + get-status)."""
+        capacity = 16
+        while True:
+            arr = (_native.usapi_server_info * capacity)()
+            n = ctypes.c_size_t(0)
+            code = self._lib.usapi_get_servers(self._handle, arr, capacity, byref(n))
+            if code == E_BUFFER_TOO_SMALL and n.value > capacity:
+                capacity = int(n.value)
+                continue
+            check(code)
+            return [self._server_info(arr[i]) for i in range(min(int(n.value), capacity))]
+
+    def find_server(self, name: str) -> Optional[ServerInfo]:
+        """The server named exactly ``name`` with its live state, or ``None`` (``usapi_find_server``)."""
+        out = _native.usapi_server_info()
+        code = self._lib.usapi_find_server(self._handle, _native.encode(name, "name"), byref(out))
+        if code == ERR_NOT_FOUND:
+            return None
+        check(code)
+        return self._server_info(out)
 
     def enable_server(self, id: int, is_use: Flag = True) -> Reply:
         """enable-server: at most 2 enabled (errChannelsLimited); Facebook and 8 Mbps only alone."""
         return self._invoke("usapi_enable_server", "enable-server", Reply, int(id), _flag(is_use))
 
-    def set_server(self, id: int, *, type: int = 0, name: str, url: str, key: str = "", is_auth: Flag = False,
-                   user: str = "", passwd: str = "", token: str = "", net_mode: int = 1) -> Reply:
+    def set_server(self, id: int, *, type: Optional[int] = None, name: str, url: str, key: str = "",
+                   is_auth: Flag = False, user: str = "", passwd: str = "", token: str = "", net_mode: int = 1,
+                   server_type: Optional[int] = None) -> Reply:
         """set-server: change server ``id`` (same arguments as :meth:`add_server`)."""
-        s = self._server(type, name, url, key, is_auth, user, passwd, token, net_mode)
+        s = self._server(self._kind(type, server_type), name, url, key, is_auth, user, passwd, token, net_mode)
         return self._invoke("usapi_set_server", "set-server", Reply, int(id), byref(s))
 
     def del_server(self, id: int) -> Reply:
         """del-server."""
         return self._invoke("usapi_del_server", "del-server", Reply, int(id))
 
-    def start_test_server(self, *, type: int = 0, url: str, key: str = "", is_auth: Flag = False,
-                          user: str = "", passwd: str = "", token: str = "", net_mode: int = 1) -> Reply:
+    def start_test_server(self, *, type: Optional[int] = None, url: str, key: str = "", is_auth: Flag = False,
+                          user: str = "", passwd: str = "", token: str = "", net_mode: int = 1,
+                          server_type: Optional[int] = None) -> Reply:
         """start-test-server: test streaming to a server (asynchronous; stops by itself
         after 20 s; poll get-status ``living_test``, then clear-test-server)."""
-        s = self._server(type, None, url, key, is_auth, user, passwd, token, net_mode)
+        s = self._server(self._kind(type, server_type), None, url, key, is_auth, user, passwd, token, net_mode)
         return self._invoke("usapi_start_test_server", "start-test-server", Reply, byref(s))
 
     def stop_test_server(self) -> Reply:

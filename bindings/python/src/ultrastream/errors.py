@@ -72,6 +72,7 @@ __all__ = [
     "E_REDIRECT",
     "E_VERIFY",
     "E_TRUNCATED",
+    "E_BUFFER_TOO_SMALL",
 ]
 
 LibraryNotFoundError = _native.LibraryNotFoundError
@@ -110,6 +111,7 @@ E_CANCELLED = -1016
 E_REDIRECT = -1017
 E_VERIFY = -1018
 E_TRUNCATED = -1019
+E_BUFFER_TOO_SMALL = -1033
 
 
 def result_name(code: int) -> str:

@@ -25,6 +25,11 @@ misspellings such as ``gorp-sec``, ``hdm1`` and ``beign-time``):
 =====================  ========================================================
 
 Nested views are frozen dataclasses; each keeps its JSON object in ``.raw``.
+Their field names are the C structs' (``usapi_settings``, ``usapi_server_info``
+...: the JSON keys with ``-`` -> ``_``), so ``StreamServer.server_type`` and
+``User.user_type`` hold the JSON ``type`` (``.type`` still works as an alias).
+``Device.get_servers()`` / ``find_server(name)`` give :class:`ServerInfo`
+(with ``live_result``) through the C structs; ``add_server_id()`` the new id.
 """
 
 from __future__ import annotations
@@ -69,6 +74,9 @@ __all__ = [
     "Audio",
     "EthSettings",
     "StreamServer",
+    "ServerInfo",
+    "VideoColor",
+    "Volume",
     "User",
     "MediaFile",
 ]
@@ -434,13 +442,57 @@ class EthSettings:
     raw: Dict[str, Any] = _raw()
 
 
+class _DictLike:
+    """Read access to the JSON object too (``view["mic-gain"]``), as when the
+    field was a plain ``dict``."""
+
+    raw: Dict[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.raw
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.raw.get(key, default)
+
+    def keys(self) -> Any:
+        return self.raw.keys()
+
+
+@dataclass(frozen=True)
+class VideoColor(_DictLike):
+    """get-settings ``video-color`` (``usapi_video_color``)."""
+
+    contrast: int = 0
+    brightness: int = 0
+    saturation: int = 0
+    hue: int = 0
+    raw: Dict[str, Any] = _raw()
+
+
+@dataclass(frozen=True)
+class Volume(_DictLike):
+    """get-settings ``volume`` (``usapi_volume``): inputs on/off, gains in dB."""
+
+    is_mic: int = 0
+    mic_gain: float = 0.0
+    is_spi: int = 0
+    spi_gain: float = 0.0
+    is_phone: int = 0
+    phone_gain: float = 0.0
+    raw: Dict[str, Any] = _raw()
+
+
 @dataclass(frozen=True)
 class StreamServer:
     """An entry of get-settings' ``stream-server`` list."""
 
     id: int = 0
-    #: 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook (the JSON key is ``type``).
-    type: int = 0
+    #: 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook (the JSON key is ``type``;
+    #: the name is the C struct's; ``.type`` still works).
+    server_type: int = field(default=0, metadata=_key("type"))
     name: str = ""
     url: str = ""
     key: str = field(default="", repr=False)
@@ -452,13 +504,43 @@ class StreamServer:
     net_mode: int = 0
     raw: Dict[str, Any] = _raw()
 
+    @property
+    def type(self) -> int:
+        """Alias of :attr:`server_type` (the name before it matched the C struct)."""
+        return self.server_type
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """A stream server with its live state: ``usapi_server_info``, from
+    :meth:`ultrastream.Device.get_servers` / :meth:`~ultrastream.Device.find_server`."""
+
+    #: The device's id, for enable_server, set_server, del_server.
+    id: int = 0
+    #: 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook.
+    server_type: int = 0
+    name: str = ""
+    url: str = ""
+    is_use: int = 0
+    is_auth: int = 0
+    net_mode: int = 0
+    #: This server's live state from get-status (22 connected, 23
+    #: connecting ...), else 27 (not enabled, or not streaming).
+    live_result: int = 27
+
 
 @dataclass(frozen=True)
 class User:
     id: str = ""
-    #: 1 administrator, 2 general user.
-    type: int = 0
+    #: 1 administrator, 2 general user (the JSON key is ``type``; the name
+    #: is the C struct's; ``.type`` still works).
+    user_type: int = field(default=0, metadata=_key("type"))
     raw: Dict[str, Any] = _raw()
+
+    @property
+    def type(self) -> int:
+        """Alias of :attr:`user_type` (the name before it matched the C struct)."""
+        return self.user_type
 
 
 @dataclass(frozen=True)
@@ -626,8 +708,10 @@ class SettingsReply(Reply):
     softap: SoftAp
     date_time: DateTime
     rec_control: RecControl
-    video_color: Any
-    volume: Any
+    #: Typed views; they still answer ``settings.volume["mic-gain"]`` as the
+    #: dicts they used to be.
+    video_color: VideoColor
+    volume: Volume
     rec_stream: int
     live_stream: int
     mws_stream: int
@@ -645,6 +729,14 @@ def _settings_name(self: SettingsReply) -> str:
 
 
 SettingsReply.name = property(_settings_name)  # type: ignore[assignment]
+
+
+def _server_count(self: SettingsReply) -> int:
+    """How many entries ``stream-server`` has (``usapi_settings.server_count``)."""
+    return len(self.stream_server)
+
+
+SettingsReply.server_count = property(_server_count)  # type: ignore[attr-defined]
 
 
 class PingReply(_MaskMixin, Reply):
