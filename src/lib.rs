@@ -15,6 +15,7 @@ pub mod discovery;
 pub mod error;
 pub mod model;
 pub mod ops;
+pub mod redact;
 pub mod validate;
 
 pub mod ffi;
