@@ -628,6 +628,13 @@
 #define USAPI_DISCOVER_NO_GROUP_LISTEN 2
 
 /**
+ * The largest firmware image `usapi_upload_update_data` accepts, in bytes
+ * (1 GiB; real .mwf images are tens of MB). Larger `len` values are refused
+ * with USAPI_E_INVALID_ARGUMENT before anything is read or sent.
+ */
+#define USAPI_UPLOAD_MAX_BYTES (1 << 30)
+
+/**
  * Options for `usapi_device_open`. Zero in any field means its default;
  * pass NULL for all defaults.
  */
@@ -650,7 +657,12 @@ typedef struct usapi_options {
   uint64_t max_reply_bytes;
   /**
    * Non-zero: do not check arguments before sending (only to test how a
-   * device reacts to bad input).
+   * device reacts to bad input). The typed functions then send every
+   * value as given — flags other than 0/1, unknown server types and
+   * net modes, any combination of set-app-passwd's passwords, any update
+   * mode — and refuse only what cannot be sent at all: NULL where a
+   * string is required, invalid UTF-8, and lengths past their documented
+   * bounds (del_media_files' count, USAPI_UPLOAD_MAX_BYTES).
    */
   uint8_t skip_validation;
 } usapi_options;
@@ -981,8 +993,10 @@ int32_t usapi_device_close(usapi_device dev);
  * Log in with a plain password; the library sends its MD5 and keeps only
  * the hash, for transparent re-login when the session expires.
  *
- * Returns 0, USAPI_ERR_PASSWD (-1) for a wrong user or password (the
- * document's 36 is mapped to it), USAPI_ERR_OCCUPIED (-2) when two other
+ * Returns 0 only on success. A wrong user or password gives the code the
+ * device sent: USAPI_ERR_PASSWD (-1), as devices in the field answer, or
+ * USAPI_RET_LOGIN_FAILED (36), the document's code — positive, yet a
+ * failure: test `!= 0`, not `< 0`. USAPI_ERR_OCCUPIED (-2) when two other
  * clients hold the device, or a library code.
  */
 int32_t usapi_login(usapi_device dev, const char *user, const char *password);
@@ -1430,7 +1444,8 @@ int32_t usapi_upload_update_file(usapi_device dev, const char *path, char **out_
 
 /**
  * upload-update-file from memory: `len` bytes at `data`, sent under
- * `filename`.
+ * `filename`. `len` may be at most USAPI_UPLOAD_MAX_BYTES (else
+ * USAPI_E_INVALID_ARGUMENT, nothing sent); `data` must not be NULL.
  */
 int32_t usapi_upload_update_data(usapi_device dev,
                                  const char *filename,
