@@ -445,7 +445,7 @@ impl Device {
 }
 
 /// Turn an HTTP reply into a `Reply`, or the error that describes it.
-fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
+pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
     if status != 200 {
         return Err(Error::HttpStatus {
             method: method.to_string(),
