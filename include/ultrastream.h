@@ -646,6 +646,13 @@
 #define USAPI_DISCOVER_NO_GROUP_LISTEN 2
 
 /**
+ * The largest firmware image `usapi_upload_update_data` accepts, in bytes
+ * (1 GiB; real .mwf images are tens of MB). Larger `len` values are refused
+ * with USAPI_E_INVALID_ARGUMENT before anything is read or sent.
+ */
+#define USAPI_UPLOAD_MAX_BYTES (1 << 30)
+
+/**
  * Names of the device and of stream servers: the document's 1 to 32 characters.
  */
 #define USAPI_NAME_SIZE 33
@@ -725,7 +732,12 @@ typedef struct usapi_options {
   uint64_t max_reply_bytes;
   /**
    * Non-zero: do not check arguments before sending (only to test how a
-   * device reacts to bad input).
+   * device reacts to bad input). The typed functions then send every
+   * value as given — flags other than 0/1, unknown server types and
+   * net modes, any combination of set-app-passwd's passwords, any update
+   * mode — and refuse only what cannot be sent at all: NULL where a
+   * string is required, invalid UTF-8, and lengths past their documented
+   * bounds (del_media_files' count, USAPI_UPLOAD_MAX_BYTES).
    */
   uint8_t skip_validation;
 } usapi_options;
@@ -1583,8 +1595,10 @@ int32_t usapi_device_close(usapi_device dev);
  * Log in with a plain password; the library sends its MD5 and keeps only
  * the hash, for transparent re-login when the session expires.
  *
- * Returns 0, USAPI_ERR_PASSWD (-1) for a wrong user or password (the
- * document's 36 is mapped to it), USAPI_ERR_OCCUPIED (-2) when two other
+ * Returns 0 only on success. A wrong user or password gives the code the
+ * device sent: USAPI_ERR_PASSWD (-1), as devices in the field answer, or
+ * USAPI_RET_LOGIN_FAILED (36), the document's code — positive, yet a
+ * failure: test `!= 0`, not `< 0`. USAPI_ERR_OCCUPIED (-2) when two other
  * clients hold the device, or a library code.
  */
 int32_t usapi_login(usapi_device dev, const char *user, const char *password);
@@ -1662,7 +1676,7 @@ const char *usapi_version(void);
  *   "ssdp_candidates":0,"ignored_foreign":0,"ignored_oversized":0,"ignored_truncated":0,
  *   "ignored_malformed":0,"ignored_probes":1,"ignored_over_cap":0,"probes_sent":4,
  *   "send_errors":0,"receive_errors":0,"descriptions_fetched":0,"descriptions_matched":0,
- *   "description_errors":0,"interfaces":["192.168.1.10"],"warnings":[],
+ *   "description_errors":0,"descriptions_skipped":0,"interfaces":["192.168.1.10"],"warnings":[],
  *   "elapsed_ms":2000,"stopped_early":false}}
  * ```
  *
@@ -2047,7 +2061,8 @@ int32_t usapi_upload_update_file_progress(usapi_device dev,
 
 /**
  * upload-update-file from memory: `len` bytes at `data`, sent under
- * `filename`.
+ * `filename`. `len` may be at most USAPI_UPLOAD_MAX_BYTES (else
+ * USAPI_E_INVALID_ARGUMENT, nothing sent); `data` must not be NULL.
  */
 int32_t usapi_upload_update_data(usapi_device dev,
                                  const char *filename,

@@ -67,6 +67,10 @@ const MAX_ADDRESSES: usize = 16;
 const MAX_INTERFACES: usize = 32;
 const MAX_TARGETS: usize = 256;
 const MAX_FETCHES: usize = 32;
+/// Description fetches per answering address: one responder answering
+/// many times with different (stalling) LOCATIONs cannot take every slot
+/// and starve the other devices of the search.
+const MAX_FETCHES_PER_ADDRESS: usize = 4;
 const MAX_DESCRIPTION_BYTES: usize = 64 * 1024;
 const MAX_WARNINGS: usize = 32;
 
@@ -278,6 +282,9 @@ pub struct Diagnostics {
     /// Fetched descriptions that named Magewell as manufacturer.
     pub descriptions_matched: u64,
     pub description_errors: u64,
+    /// Description fetches not started: more than MAX_FETCHES_PER_ADDRESS
+    /// (4) from one address, or more than 32 in the search.
+    pub descriptions_skipped: u64,
     /// Local addresses probed from.
     pub interfaces: Vec<Ipv4Addr>,
     /// Non-fatal problems (an interface that could not be used, ...).
@@ -437,6 +444,8 @@ struct Run<'a> {
     devices: Vec<DiscoveredDevice>,
     /// LOCATION URLs already fetched or being fetched.
     fetches: HashMap<String, ()>,
+    /// Fetches started per answering address.
+    fetches_by_src: HashMap<Ipv4Addr, usize>,
     diag: Diagnostics,
     max_devices: usize,
 }
@@ -555,6 +564,7 @@ impl<'a> Run<'a> {
             unicast,
             devices: Vec::new(),
             fetches: HashMap::new(),
+            fetches_by_src: HashMap::new(),
             diag,
             max_devices: opts.max_devices.max(1),
         })
@@ -645,9 +655,13 @@ impl<'a> Run<'a> {
                         {
                             return Step::Nothing;
                         }
-                        if self.fetches.len() >= MAX_FETCHES {
+                        let from_src = self.fetches_by_src.entry(src).or_insert(0);
+                        if self.fetches.len() >= MAX_FETCHES || *from_src >= MAX_FETCHES_PER_ADDRESS
+                        {
+                            self.diag.descriptions_skipped += 1;
                             return Step::Nothing;
                         }
+                        *from_src += 1;
                         self.fetches.insert(info.location.clone(), ());
                         return Step::Fetch(FetchRequest { src, info });
                     }

@@ -1,8 +1,12 @@
 //! The library's error type. Every variant maps to one stable code
 //! (`model::codes`), and its message says what went wrong and what to do.
-//! Messages never carry a password, hash, stream key, token or cookie.
+//! Messages never carry a password, hash, stream key, token or cookie:
+//! device text is quoted only as a short excerpt (`redact::excerpt`), and
+//! the client scrubs the secrets of each request from its errors by value
+//! (`Error::scrubbed`).
 
 use crate::model::codes;
+pub use crate::redact::Secrets;
 use std::fmt;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +77,61 @@ impl Error {
             Error::Redirect { .. } => codes::E_REDIRECT,
             Error::Verify(_) => codes::E_VERIFY,
             Error::Truncated { .. } => codes::E_TRUNCATED,
+        }
+    }
+
+    /// This error with every secret of `secrets` scrubbed from its text
+    /// (see `redact`): applied to every error of a request before it
+    /// leaves the client.
+    pub fn scrubbed(self, secrets: &Secrets) -> Error {
+        if secrets.is_empty() {
+            return self;
+        }
+        let s = |t: String| secrets.scrub(&t);
+        match self {
+            Error::Device { method, code } => Error::Device {
+                method: s(method),
+                code,
+            },
+            Error::InvalidArgument { param, rule } => Error::InvalidArgument {
+                param: s(param),
+                rule: s(rule),
+            },
+            Error::UnknownMethod(m) => Error::UnknownMethod(s(m)),
+            Error::Connect(d) => Error::Connect(s(d)),
+            Error::Timeout(d) => Error::Timeout(s(d)),
+            Error::HttpStatus { method, status } => Error::HttpStatus {
+                method: s(method),
+                status,
+            },
+            Error::BadReply { method, detail } => Error::BadReply {
+                method: s(method),
+                detail: s(detail),
+            },
+            Error::TooLarge { method, limit } => Error::TooLarge {
+                method: s(method),
+                limit,
+            },
+            Error::Io(d) => Error::Io(s(d)),
+            Error::File(d) => Error::File(s(d)),
+            Error::Simulator(d) => Error::Simulator(s(d)),
+            Error::Discovery(d) => Error::Discovery(s(d)),
+            Error::Cancelled(d) => Error::Cancelled(s(d)),
+            Error::Redirect {
+                method,
+                status,
+                location_host,
+            } => Error::Redirect {
+                method: s(method),
+                status,
+                location_host: s(location_host),
+            },
+            Error::Verify(d) => Error::Verify(s(d)),
+            Error::Truncated { field, len, cap } => Error::Truncated {
+                field: s(field),
+                len,
+                cap,
+            },
         }
     }
 

@@ -13,8 +13,11 @@ pub mod api;
 pub mod client;
 pub mod discovery;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod model;
 pub mod ops;
+pub mod redact;
 pub mod validate;
 
 pub mod ffi;

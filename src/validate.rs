@@ -9,7 +9,7 @@ const NAME_RULE: &str =
     "1-32 characters of A-Z a-z 0-9 space . _ - + ' with no leading or trailing space";
 const SSID_RULE: &str =
     "1-32 characters of A-Z a-z 0-9 space . _ - + ! with no leading or trailing space";
-const FOLDER_RULE: &str = "1-32 characters per level of A-Z a-z 0-9 space . _ - + ', at most two levels separated by '/' (a/b), no leading or trailing space or '/'";
+const FOLDER_RULE: &str = "1-32 characters per level of A-Z a-z 0-9 space . _ - + ', at most two levels separated by '/' (a/b), no leading or trailing space or '/', no '.' or '..' level";
 const PREFIX_RULE: &str =
     "1-32 characters of A-Z a-z 0-9 space . _ - + ' with no leading or trailing space";
 
@@ -26,8 +26,38 @@ fn is_ipv4(s: &str) -> bool {
     s.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
+/// A contiguous IPv4 netmask: ones then zeros (255.255.255.0, 0.0.0.0
+/// and 255.255.255.255 included; 255.0.255.0 refused).
+fn is_netmask(s: &str) -> bool {
+    match s.parse::<std::net::Ipv4Addr>() {
+        Ok(a) => {
+            let m = u32::from(a);
+            m.leading_ones() + m.trailing_zeros() >= 32
+        }
+        Err(_) => false,
+    }
+}
+
+/// Days in `month` of `year` (proleptic Gregorian).
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// An integer in its canonical decimal form only: no sign but a leading
+/// '-', no leading zeros, no spaces ("1", "-5", "0"; not " 1", "+1",
+/// "01", "-0"), because the value is sent exactly as given.
+fn canonical_int(v: &str) -> Option<i64> {
+    let n = v.parse::<i64>().ok()?;
+    (n.to_string() == v).then_some(n)
+}
+
 fn is_datetime(s: &str) -> bool {
-    // YYYY-MM-DD HH:MM:SS with plausible ranges.
+    // YYYY-MM-DD HH:MM:SS, digits only, a real calendar date.
     let b = s.as_bytes();
     if b.len() != 19
         || b[4] != b'-'
@@ -38,7 +68,20 @@ fn is_datetime(s: &str) -> bool {
     {
         return false;
     }
+    let digits = [0..4, 5..7, 8..10, 11..13, 14..16, 17..19];
+    if !digits
+        .iter()
+        .all(|r| b[r.clone()].iter().all(u8::is_ascii_digit))
+    {
+        return false;
+    }
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10))
+        && (1..=12).contains(&m)
+        && d > days_in_month(y, m)
+    {
+        return false;
+    }
     matches!(
         (
             num(0..4),
@@ -71,9 +114,15 @@ fn require(ok: bool, param: &str, rule: impl Into<String>) -> Result<()> {
 
 fn check_rule(param: &str, rule: Rule, v: &str) -> Result<()> {
     let int = || {
-        v.trim()
-            .parse::<i64>()
-            .map_err(|_| Error::invalid(param, format!("must be an integer, got {:?}", short(v))))
+        canonical_int(v).ok_or_else(|| {
+            Error::invalid(
+                param,
+                format!(
+                    "must be an integer in canonical decimal form (no spaces, '+' or leading zeros), got {:?}",
+                    short(v)
+                ),
+            )
+        })
     };
     let no_control = !v.chars().any(char::is_control);
     match rule {
@@ -102,7 +151,10 @@ fn check_rule(param: &str, rule: Rule, v: &str) -> Result<()> {
         Rule::Prefix => require(trimmed_name(v, b"._-+'"), param, PREFIX_RULE),
         Rule::Folder => {
             let levels: Vec<&str> = v.split('/').collect();
-            let ok = levels.len() <= 2 && levels.iter().all(|l| trimmed_name(l, b"._-+'"));
+            let ok = levels.len() <= 2
+                && levels
+                    .iter()
+                    .all(|l| trimmed_name(l, b"._-+'") && *l != "." && *l != "..");
             require(ok, param, FOLDER_RULE)
         }
         Rule::Md5 => require(
@@ -131,7 +183,12 @@ fn check_rule(param: &str, rule: Rule, v: &str) -> Result<()> {
         Rule::DateTime => require(
             v.is_empty() || is_datetime(v),
             param,
-            "must be 'YYYY-MM-DD HH:MM:SS' or empty",
+            "must be 'YYYY-MM-DD HH:MM:SS' (a real date, 1970-2099) or empty",
+        ),
+        Rule::Netmask => require(
+            v.is_empty() || is_netmask(v),
+            param,
+            "must be a contiguous dotted IPv4 netmask (e.g. 255.255.255.0)",
         ),
         Rule::Ipv4 => require(
             v.is_empty() || is_ipv4(v),
@@ -315,6 +372,62 @@ mod tests {
     }
 
     #[test]
+    fn canonical_integers_dates_masks_and_dot_folders() {
+        for good in ["0", "1", "-5", "120"] {
+            assert_eq!(canonical_int(good), good.parse().ok(), "{good}");
+        }
+        for bad in [" 1", "+1", "01", "-0", "1 ", "", "1e3", "0x1"] {
+            assert_eq!(canonical_int(bad), None, "{bad:?} accepted");
+        }
+        assert!(is_datetime("2024-02-29 23:59:59"), "leap day");
+        assert!(is_datetime("2000-02-29 00:00:00"), "400-year leap day");
+        assert!(!is_datetime("1900-02-29 00:00:00") && !is_datetime("2100-02-29 00:00:00"));
+        assert!(!is_datetime("2019-02-31 00:00:00"));
+        assert!(is_datetime("2019-12-31 00:00:00"));
+        for m in [
+            "255.255.255.0",
+            "255.255.252.0",
+            "0.0.0.0",
+            "255.255.255.255",
+            "128.0.0.0",
+        ] {
+            assert!(is_netmask(m), "{m}");
+        }
+        for m in [
+            "255.0.255.0",
+            "255.255.255.1",
+            "0.255.255.255",
+            "10.0.0.1",
+            "",
+        ] {
+            assert!(!is_netmask(m), "{m}");
+        }
+        match check_value(Method::SetRecControl, "root-folder", "../x") {
+            Err(Error::InvalidArgument { param, rule }) => {
+                assert_eq!(param, "root-folder");
+                assert!(rule.contains("'..'"), "{rule}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(check_value(Method::SetRecControl, "root-folder", "a.b/..c").is_ok());
+        match check_value(Method::SetEth, "mask", "255.0.255.0") {
+            Err(Error::InvalidArgument { param, rule }) => {
+                assert_eq!(param, "mask");
+                assert!(rule.contains("contiguous"), "{rule}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(check_value(Method::SetEth, "ip", "255.0.255.0").is_ok());
+        match check_value(Method::SetAudio, "kbps", "+128") {
+            Err(Error::InvalidArgument { param, rule }) => {
+                assert_eq!(param, "kbps");
+                assert!(rule.contains("canonical"), "{rule}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn forms() {
         let h = "0123456789abcdef0123456789abcdef";
         assert!(check(Method::SetAppPasswd, &[("is-pass", "1"), ("new-pass", h)]).is_ok());
@@ -391,11 +504,32 @@ mod tests {
     fn every_rule_of_every_parameter_rejects_something() {
         let bad = |rule: Rule| -> Vec<String> {
             match rule {
-                Rule::Flag => vec!["2".into(), "x".into(), "-1".into()],
+                Rule::Flag => vec![
+                    "2".into(),
+                    "x".into(),
+                    "-1".into(),
+                    " 1".into(),
+                    "+1".into(),
+                    "01".into(),
+                    "1 ".into(),
+                ],
                 Rule::Choice(list) => {
-                    vec![(list.iter().max().unwrap() + 1).to_string(), "one".into()]
+                    let ok = list[0].to_string();
+                    vec![
+                        (list.iter().max().unwrap() + 1).to_string(),
+                        "one".into(),
+                        format!(" {ok}"),
+                        format!("+{ok}"),
+                        format!("0{ok}"),
+                    ]
                 }
-                Rule::Range(lo, hi) => vec![(lo - 1).to_string(), hi.saturating_add(1).to_string()],
+                Rule::Range(lo, hi) => vec![
+                    (lo - 1).to_string(),
+                    hi.saturating_add(1).to_string(),
+                    format!(" {lo}"),
+                    format!("+{hi}"),
+                    format!("0{hi}"),
+                ],
                 Rule::Name | Rule::Prefix => vec![
                     "".into(),
                     " x".into(),
@@ -404,13 +538,31 @@ mod tests {
                     "x".repeat(33),
                 ],
                 Rule::Ssid => vec!["".into(), "a'b".into(), "x".repeat(33)],
-                Rule::Folder => vec!["a/b/c".into(), "/a".into(), "a/".into(), "a;b".into()],
+                Rule::Folder => vec![
+                    "a/b/c".into(),
+                    "/a".into(),
+                    "a/".into(),
+                    "a;b".into(),
+                    "..".into(),
+                    "../x".into(),
+                    "x/..".into(),
+                    "./x".into(),
+                    "x/.".into(),
+                ],
                 Rule::Md5 => vec!["abc".into(), "z".repeat(32)],
                 Rule::Text(max) => vec!["x".repeat(max + 1), "a\nb".into()],
                 Rule::NonEmpty(max) => vec!["".into(), "x".repeat(max + 1), "a\u{7}".into()],
                 Rule::Timezone => vec!["Mars/Base".into(), "".into()],
-                Rule::DateTime => vec!["2019-09-10".into(), "2019-02-30 25:00:00".into()],
+                Rule::DateTime => vec![
+                    "2019-09-10".into(),
+                    "2019-02-30 25:00:00".into(),
+                    "2019-02-31 10:00:00".into(),
+                    "2019-02-29 10:00:00".into(),
+                    "2019-04-31 10:00:00".into(),
+                    "2019-+9-10 10:00:00".into(),
+                ],
                 Rule::Ipv4 => vec!["10.0.0".into(), "10.0.0.256".into(), "host".into()],
+                Rule::Netmask => vec!["255.0.255.0".into(), "255.255.255.1".into(), "x".into()],
                 Rule::Word(_) => vec!["nope".into()],
             }
         };

@@ -54,6 +54,8 @@ pub enum Rule {
     DateTime,
     /// Dotted-quad IPv4 address, or empty.
     Ipv4,
+    /// A contiguous dotted-quad IPv4 netmask (255.255.255.0), or empty.
+    Netmask,
     /// One of the listed words.
     Word(&'static [&'static str]),
 }
@@ -252,7 +254,7 @@ methods! {
     ChPassword = "ch-password", Users, Get, true, &[req("pass", Rule::Md5), req("new-pass", Rule::Md5)];
     SetPassword = "set-password", Users, Get, true, &[req("id", USER_ID), req("pass", Rule::Md5)];
     SetEth = "set-eth", Network, Get, true, &[
-        req("is-dhcp", Rule::Flag), opt("ip", Rule::Ipv4), opt("mask", Rule::Ipv4),
+        req("is-dhcp", Rule::Flag), opt("ip", Rule::Ipv4), opt("mask", Rule::Netmask),
         opt("router", Rule::Ipv4), opt("dns", Rule::Ipv4)];
     DisconnWifi = "disconn-wifi", Network, Get, true, &[];
     CloseSoftap = "close-softap", Network, Get, true, &[];

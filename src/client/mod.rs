@@ -28,7 +28,9 @@ pub struct Options {
     /// Largest reply body accepted (default 4 MiB).
     pub max_reply_bytes: usize,
     /// Check arguments against the document's rules before sending
-    /// (default true). Turn off only to test how a device reacts to bad input.
+    /// (default true). Turn off only to test how a device reacts to bad
+    /// input: every value is then sent as given (the C ABI's typed
+    /// functions included; see `usapi_options.skip_validation`).
     pub validate: bool,
 }
 
@@ -62,7 +64,7 @@ impl Reply {
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
         T::deserialize(&self.json).map_err(|e| Error::BadReply {
             method: self.method.clone(),
-            detail: e.to_string(),
+            detail: crate::redact::json_error(&e),
         })
     }
 }
@@ -219,16 +221,29 @@ impl Device {
     }
 
     fn do_login(&self, user: &str, pass_md5: &str) -> Result<()> {
+        let secrets = self.secrets_of(&[("pass", pass_md5)]);
+        self.do_login_unscrubbed(user, pass_md5)
+            .map_err(|e| e.scrubbed(&secrets))
+    }
+
+    /// The secrets a request of this handle may echo back: its secret
+    /// parameters, the stored password hash and the session id.
+    fn secrets_of(&self, params: &[(&str, &str)]) -> crate::redact::Secrets {
+        let mut secrets = crate::redact::Secrets::of_params(params);
+        let s = self.session();
+        for v in [&s.pass_md5, &s.sid].into_iter().flatten() {
+            secrets.add(v);
+        }
+        secrets
+    }
+
+    fn do_login_unscrubbed(&self, user: &str, pass_md5: &str) -> Result<()> {
         let url = self.url(Method::Login.name(), &[("id", user), ("pass", pass_md5)]);
         let raw = self.transport.send(&url, "login", None, Body::None, None)?;
         let reply = into_reply("login", raw.status, raw.body)?;
-        // The document says 36 for a wrong user or password; devices answer -1.
-        if reply.result == codes::RET_LOGIN_FAILED || reply.result == codes::ERR_PASSWD {
-            return Err(Error::Device {
-                method: "login".into(),
-                code: codes::ERR_PASSWD,
-            });
-        }
+        // The document says 36 for a wrong user or password, devices in the
+        // field answer -1: each is reported as the code the device sent
+        // (36 is positive but still a failure of login).
         if reply.result != 0 {
             return Err(Error::Device {
                 method: "login".into(),
@@ -288,12 +303,30 @@ impl Device {
         body: Option<(&str, &[u8])>,
     ) -> Result<Reply> {
         if self.opts.validate {
-            crate::validate::check(method, params)?;
+            crate::validate::check(method, params)
+                .map_err(|e| e.scrubbed(&crate::redact::Secrets::of_params(params)))?;
         }
         self.send_named(method.name(), method.spec().needs_login, params, body)
     }
 
     fn send_named(
+        &self,
+        name: &str,
+        needs_login: bool,
+        params: &[(&str, &str)],
+        body: Option<(&str, &[u8])>,
+    ) -> Result<Reply> {
+        // The secrets before the call and after it (a re-login may have
+        // changed the session id).
+        let mut secrets = self.secrets_of(params);
+        self.send_named_unscrubbed(name, needs_login, params, body)
+            .map_err(|e| {
+                secrets.extend(&self.secrets_of(&[]));
+                e.scrubbed(&secrets)
+            })
+    }
+
+    fn send_named_unscrubbed(
         &self,
         name: &str,
         needs_login: bool,
@@ -492,7 +525,7 @@ impl Device {
 }
 
 /// Turn an HTTP reply into a `Reply`, or the error that describes it.
-fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
+pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
     if status != 200 {
         return Err(Error::HttpStatus {
             method: method.to_string(),
@@ -501,7 +534,7 @@ fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
     }
     let json: Value = serde_json::from_str(&body).map_err(|e| Error::BadReply {
         method: method.to_string(),
-        detail: e.to_string(),
+        detail: crate::redact::json_error(&e),
     })?;
     let obj = json.as_object().ok_or_else(|| Error::BadReply {
         method: method.to_string(),
@@ -517,7 +550,11 @@ fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
             .and_then(|n| i32::try_from(n).ok())
             .ok_or_else(|| Error::BadReply {
                 method: method.to_string(),
-                detail: format!("result is not an integer: {v}"),
+                // Quote only a short excerpt of what the device sent.
+                detail: format!(
+                    "result is not an integer: {}",
+                    crate::redact::excerpt(&v.to_string())
+                ),
             })?,
     };
     Ok(Reply {

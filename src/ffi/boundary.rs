@@ -37,8 +37,11 @@ thread_local! {
 }
 
 pub(crate) fn set_last_error(message: &str) {
-    // Interior NULs cannot occur in our messages, but never panic over it.
-    let c = CString::new(message.replace('\0', " ")).unwrap_or_default();
+    // The client scrubbed the secrets it knows by value; here, as a last
+    // line, redact any `pass=`/`key=`/`sid=`-shaped value, drop control
+    // characters (NULs included) and bound the length.
+    let clean = crate::redact::sanitize_message(&crate::redact::scrub_patterns(message));
+    let c = CString::new(clean.replace('\0', " ")).unwrap_or_default();
     LAST_ERROR.with(|e| *e.borrow_mut() = c);
 }
 

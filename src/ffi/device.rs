@@ -24,7 +24,12 @@ pub struct usapi_options {
     /// Largest reply accepted, in bytes (default 4 MiB).
     pub max_reply_bytes: u64,
     /// Non-zero: do not check arguments before sending (only to test how a
-    /// device reacts to bad input).
+    /// device reacts to bad input). The typed functions then send every
+    /// value as given — flags other than 0/1, unknown server types and
+    /// net modes, any combination of set-app-passwd's passwords, any update
+    /// mode — and refuse only what cannot be sent at all: NULL where a
+    /// string is required, invalid UTF-8, and lengths past their documented
+    /// bounds (del_media_files' count, USAPI_UPLOAD_MAX_BYTES).
     pub skip_validation: u8,
 }
 
@@ -106,8 +111,10 @@ pub extern "C" fn usapi_device_close(dev: usapi_device) -> i32 {
 /// Log in with a plain password; the library sends its MD5 and keeps only
 /// the hash, for transparent re-login when the session expires.
 ///
-/// Returns 0, USAPI_ERR_PASSWD (-1) for a wrong user or password (the
-/// document's 36 is mapped to it), USAPI_ERR_OCCUPIED (-2) when two other
+/// Returns 0 only on success. A wrong user or password gives the code the
+/// device sent: USAPI_ERR_PASSWD (-1), as devices in the field answer, or
+/// USAPI_RET_LOGIN_FAILED (36), the document's code — positive, yet a
+/// failure: test `!= 0`, not `< 0`. USAPI_ERR_OCCUPIED (-2) when two other
 /// clients hold the device, or a library code.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_login(

@@ -180,7 +180,7 @@ fn options_from(o: Option<&usapi_discover_options>) -> FfiResult<DiscoverOptions
 ///   "ssdp_candidates":0,"ignored_foreign":0,"ignored_oversized":0,"ignored_truncated":0,
 ///   "ignored_malformed":0,"ignored_probes":1,"ignored_over_cap":0,"probes_sent":4,
 ///   "send_errors":0,"receive_errors":0,"descriptions_fetched":0,"descriptions_matched":0,
-///   "description_errors":0,"interfaces":["192.168.1.10"],"warnings":[],
+///   "description_errors":0,"descriptions_skipped":0,"interfaces":["192.168.1.10"],"warnings":[],
 ///   "elapsed_ms":2000,"stopped_early":false}}
 /// ```
 ///

@@ -16,6 +16,7 @@ use crate::api::{
     AppPassword, EthArgs, Firmware, Method, NetMode, RecControlArgs, ServerArgs, ServerType,
     SoftApArgs, VideoArgs,
 };
+use crate::client::{Device, Reply, md5_hex};
 use crate::model::codes;
 use std::ffi::{c_char, c_void};
 
@@ -220,6 +221,38 @@ fn flag(v: i32, name: &str) -> FfiResult<bool> {
     }
 }
 
+/// True when the handle was opened with `skip_validation`: then the typed
+/// functions send every value as given (flags, enums, forms and modes
+/// included) and refuse only what cannot be sent at all (NULL where a
+/// string is needed, invalid UTF-8, a length past the documented bound).
+fn skipping(d: &Device) -> bool {
+    !d.options().validate
+}
+
+/// Send `params` as given (the `skip_validation` path).
+fn send_raw(d: &Device, method: Method, params: &[(&str, String)]) -> FfiResult<Reply> {
+    let borrowed: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Ok(d.send(method, &borrowed, None)?)
+}
+
+/// A setter of one 0/1 flag: checked, or sent as given when skipping.
+fn flag_setter(
+    dev: usapi_device,
+    out_json: *mut *mut c_char,
+    method: Method,
+    param: &'static str,
+    arg: &str,
+    v: i32,
+    typed: fn(&Device, bool) -> crate::client::Result<Reply>,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        if skipping(d) {
+            return send_raw(d, method, &[(param, v.to_string())]);
+        }
+        Ok(typed(d, flag(v, arg)?)?)
+    })
+}
+
 fn opt_or_empty<'a>(p: *const c_char, name: &str) -> FfiResult<&'a str> {
     Ok(opt_str_arg(p, name)?.unwrap_or(""))
 }
@@ -242,9 +275,15 @@ pub unsafe extern "C" fn usapi_set_app_settings(
     is_settings: i32,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        Ok(d.set_app_settings(flag(is_settings, "is_settings")?)?)
-    })
+    flag_setter(
+        dev,
+        out_json,
+        Method::SetAppSettings,
+        "is-settings",
+        "is_settings",
+        is_settings,
+        Device::set_app_settings,
+    )
 }
 
 /// set-app-passwd, in the document's three forms, with plain passwords
@@ -262,6 +301,17 @@ pub unsafe extern "C" fn usapi_set_app_passwd(
     with_device(dev, out_json, |d| {
         let old = opt_str_arg(old_password, "old_password")?;
         let new = opt_str_arg(new_password, "new_password")?;
+        if skipping(d) {
+            // Any combination, as given: is-pass and each password present.
+            let mut p = vec![("is-pass", is_pass.to_string())];
+            if let Some(old) = old {
+                p.push(("pass", md5_hex(old)));
+            }
+            if let Some(new) = new {
+                p.push(("new-pass", md5_hex(new)));
+            }
+            return send_raw(d, Method::SetAppPasswd, &p);
+        }
         let form = match (flag(is_pass, "is_pass")?, old, new) {
             (true, None, Some(new)) => AppPassword::Enable { new },
             (true, Some(old), Some(new)) => AppPassword::Modify { old, new },
@@ -342,6 +392,18 @@ pub unsafe extern "C" fn usapi_set_softap(
     out_json: *mut *mut c_char,
 ) -> i32 {
     with_device(dev, out_json, |d| {
+        if skipping(d) {
+            return send_raw(
+                d,
+                Method::SetSoftap,
+                &[
+                    ("is-softap", is_softap.to_string()),
+                    ("is-visible", is_visible.to_string()),
+                    ("softap-ssid", str_arg(ssid, "ssid")?.to_string()),
+                    ("softap-passwd", str_arg(password, "password")?.to_string()),
+                ],
+            );
+        }
         let args = SoftApArgs {
             is_softap: flag(is_softap, "is_softap")?,
             is_visible: flag(is_visible, "is_visible")?,
@@ -376,9 +438,15 @@ pub unsafe extern "C" fn usapi_set_signal_lost_ctrl(
     is_signal_lost: i32,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        Ok(d.set_signal_lost_ctrl(flag(is_signal_lost, "is_signal_lost")?)?)
-    })
+    flag_setter(
+        dev,
+        out_json,
+        Method::SetSignalLostCtrl,
+        "is-signal-lost",
+        "is_signal_lost",
+        is_signal_lost,
+        Device::set_signal_lost_ctrl,
+    )
 }
 
 /// set-startup-rec: 1 starts recording at boot.
@@ -388,9 +456,15 @@ pub unsafe extern "C" fn usapi_set_startup_rec(
     is_startup_rec: i32,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        Ok(d.set_startup_rec(flag(is_startup_rec, "is_startup_rec")?)?)
-    })
+    flag_setter(
+        dev,
+        out_json,
+        Method::SetStartupRec,
+        "is-startup-rec",
+        "is_startup_rec",
+        is_startup_rec,
+        Device::set_startup_rec,
+    )
 }
 
 /// set-startup-live: 1 starts streaming at boot.
@@ -400,9 +474,15 @@ pub unsafe extern "C" fn usapi_set_startup_live(
     is_startup_live: i32,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        Ok(d.set_startup_live(flag(is_startup_live, "is_startup_live")?)?)
-    })
+    flag_setter(
+        dev,
+        out_json,
+        Method::SetStartupLive,
+        "is-startup-live",
+        "is_startup_live",
+        is_startup_live,
+        Device::set_startup_live,
+    )
 }
 
 /// set-ssdp: 1 enables UPnP / SSDP.
@@ -412,10 +492,14 @@ pub unsafe extern "C" fn usapi_set_ssdp(
     is_ssdp: i32,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(
+    flag_setter(
         dev,
         out_json,
-        |d| Ok(d.set_ssdp(flag(is_ssdp, "is_ssdp")?)?),
+        Method::SetSsdp,
+        "is-ssdp",
+        "is_ssdp",
+        is_ssdp,
+        Device::set_ssdp,
     )
 }
 
@@ -426,9 +510,15 @@ pub unsafe extern "C" fn usapi_set_hdmi_rec_ctrl(
     is_hdmi_rec_ctrl: i32,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        Ok(d.set_hdmi_rec_ctrl(flag(is_hdmi_rec_ctrl, "is_hdmi_rec_ctrl")?)?)
-    })
+    flag_setter(
+        dev,
+        out_json,
+        Method::SetHdmiRecCtrl,
+        "is-hdmi-rec-ctrl",
+        "is_hdmi_rec_ctrl",
+        is_hdmi_rec_ctrl,
+        Device::set_hdmi_rec_ctrl,
+    )
 }
 
 /// get-media-files: a page of recorded files; `disk_type` 0 USB, 1 SD.
@@ -499,6 +589,25 @@ pub struct usapi_server {
     pub net_mode: i32,
 }
 
+/// The server's parameters as given (the `skip_validation` path).
+fn server_raw(s: &usapi_server, with_name: bool) -> FfiResult<Vec<(&'static str, String)>> {
+    let text = |p, n| opt_or_empty(p, n).map(str::to_string);
+    let mut v = vec![("type", s.server_type.to_string())];
+    if with_name {
+        v.push(("name", text(s.name, "name")?));
+    }
+    v.extend([
+        ("url", text(s.url, "url")?),
+        ("key", text(s.key, "key")?),
+        ("is-auth", s.is_auth.to_string()),
+        ("user", text(s.user, "user")?),
+        ("passwd", text(s.passwd, "passwd")?),
+        ("token", text(s.token, "token")?),
+        ("net-mode", s.net_mode.to_string()),
+    ]);
+    Ok(v)
+}
+
 pub(crate) fn server_args(s: &usapi_server) -> FfiResult<ServerArgs> {
     let bad = |name: &str, rule: &str| {
         Failure::new(
@@ -543,7 +652,11 @@ pub unsafe extern "C" fn usapi_add_server(
     out_json: *mut *mut c_char,
 ) -> i32 {
     with_device(dev, out_json, |d| {
-        Ok(d.add_server(&server_args(ref_arg(server, "server")?)?)?)
+        let s = ref_arg(server, "server")?;
+        if skipping(d) {
+            return send_raw(d, Method::AddServer, &server_raw(s, true)?);
+        }
+        Ok(d.add_server(&server_args(s)?)?)
     })
 }
 
@@ -557,6 +670,13 @@ pub unsafe extern "C" fn usapi_enable_server(
     out_json: *mut *mut c_char,
 ) -> i32 {
     with_device(dev, out_json, |d| {
+        if skipping(d) {
+            return send_raw(
+                d,
+                Method::EnableServer,
+                &[("id", id.to_string()), ("is-use", is_use.to_string())],
+            );
+        }
         Ok(d.enable_server(id as i64, flag(is_use, "is_use")?)?)
     })
 }
@@ -570,7 +690,13 @@ pub unsafe extern "C" fn usapi_set_server(
     out_json: *mut *mut c_char,
 ) -> i32 {
     with_device(dev, out_json, |d| {
-        Ok(d.set_server(id as i64, &server_args(ref_arg(server, "server")?)?)?)
+        let s = ref_arg(server, "server")?;
+        if skipping(d) {
+            let mut p = vec![("id", id.to_string())];
+            p.extend(server_raw(s, true)?);
+            return send_raw(d, Method::SetServer, &p);
+        }
+        Ok(d.set_server(id as i64, &server_args(s)?)?)
     })
 }
 
@@ -593,7 +719,11 @@ pub unsafe extern "C" fn usapi_start_test_server(
     out_json: *mut *mut c_char,
 ) -> i32 {
     with_device(dev, out_json, |d| {
-        Ok(d.start_test_server(&server_args(ref_arg(server, "server")?)?)?)
+        let s = ref_arg(server, "server")?;
+        if skipping(d) {
+            return send_raw(d, Method::StartTestServer, &server_raw(s, false)?);
+        }
+        Ok(d.start_test_server(&server_args(s)?)?)
     })
 }
 
@@ -641,6 +771,27 @@ pub unsafe extern "C" fn usapi_set_video(
 ) -> i32 {
     with_device(dev, out_json, |d| {
         let v = ref_arg(video, "video")?;
+        if skipping(d) {
+            let n = |x: i32| x.to_string();
+            return send_raw(
+                d,
+                Method::SetVideo,
+                &[
+                    ("stream", n(v.stream)),
+                    ("is-auto", n(v.is_auto)),
+                    ("cx", n(v.cx)),
+                    ("cy", n(v.cy)),
+                    ("duration", n(v.duration)),
+                    ("kbps", n(v.kbps)),
+                    ("gop", n(v.gop)),
+                    ("fourcc", "0".into()),
+                    ("codec", n(v.codec)),
+                    ("profile", n(v.profile)),
+                    ("cbrstat", n(v.cbrstat)),
+                    ("fullrange", n(v.fullrange)),
+                ],
+            );
+        }
         let args = VideoArgs {
             stream: v.stream as i64,
             is_auto: flag(v.is_auto, "is_auto")?,
@@ -734,6 +885,20 @@ pub unsafe extern "C" fn usapi_set_eth(
     out_json: *mut *mut c_char,
 ) -> i32 {
     with_device(dev, out_json, |d| {
+        if skipping(d) {
+            let text = |p, n| opt_or_empty(p, n).map(str::to_string);
+            return send_raw(
+                d,
+                Method::SetEth,
+                &[
+                    ("is-dhcp", is_dhcp.to_string()),
+                    ("ip", text(ip, "ip")?),
+                    ("mask", text(mask, "mask")?),
+                    ("router", text(router, "router")?),
+                    ("dns", text(dns, "dns")?),
+                ],
+            );
+        }
         let args = EthArgs {
             is_dhcp: flag(is_dhcp, "is_dhcp")?,
             ip: opt_or_empty(ip, "ip")?.to_string(),
@@ -753,7 +918,11 @@ pub unsafe extern "C" fn usapi_update(
     out_json: *mut *mut c_char,
 ) -> i32 {
     with_device(dev, out_json, |d| {
-        let mode = match str_arg(mode, "mode")? {
+        let mode = str_arg(mode, "mode")?;
+        if skipping(d) {
+            return send_raw(d, Method::Update, &[("mode", mode.to_string())]);
+        }
+        let mode = match mode {
             "upload" => Firmware::Upload,
             "online" => Firmware::Online,
             _ => {
@@ -804,8 +973,14 @@ pub unsafe extern "C" fn usapi_upload_update_file_progress(
     })
 }
 
+/// The largest firmware image `usapi_upload_update_data` accepts, in bytes
+/// (1 GiB; real .mwf images are tens of MB). Larger `len` values are refused
+/// with USAPI_E_INVALID_ARGUMENT before anything is read or sent.
+pub const USAPI_UPLOAD_MAX_BYTES: u64 = 1 << 30;
+
 /// upload-update-file from memory: `len` bytes at `data`, sent under
-/// `filename`.
+/// `filename`. `len` may be at most USAPI_UPLOAD_MAX_BYTES (else
+/// USAPI_E_INVALID_ARGUMENT, nothing sent); `data` must not be NULL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_upload_update_data(
     dev: usapi_device,
@@ -822,7 +997,18 @@ pub unsafe extern "C" fn usapi_upload_update_data(
                 "argument 'data' is NULL",
             ));
         }
-        // SAFETY: the caller passes `len` readable bytes at `data`.
+        // Bounded before the slice is built: a slice longer than isize::MAX
+        // is undefined behaviour, and SIZE_MAX is never a real image.
+        if len as u64 > USAPI_UPLOAD_MAX_BYTES {
+            return Err(Failure::new(
+                codes::E_INVALID_ARGUMENT,
+                format!(
+                    "invalid argument 'len': {len} bytes is more than USAPI_UPLOAD_MAX_BYTES ({USAPI_UPLOAD_MAX_BYTES}); nothing was sent to the device"
+                ),
+            ));
+        }
+        // SAFETY: the caller passes `len` readable bytes at `data`, and
+        // `len` <= 1 GiB < isize::MAX.
         let bytes = unsafe { std::slice::from_raw_parts(data, len) };
         Ok(d.upload_update_bytes_reply(name, bytes)?)
     })

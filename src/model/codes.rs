@@ -104,7 +104,7 @@ codes! {
     ERR_CODEC_LIMITED = -32, "errCodecLimited", "live streaming is not allowed while the main stream uses HEVC";
     ERR_4G_LIMITED = -33, "err4GLimited", "time-unit x bitrate would make a recording file larger than 4 GB";
     ERR_MWF_UNSUPPORTED = -34, "errMWFUnsupported", "the update package does not match this model or hardware version";
-    RET_LOGIN_FAILED = 36, "retLoginFailed", "wrong user name or password (the document's code 36)";
+    RET_LOGIN_FAILED = 36, "retLoginFailed", "wrong user or password (errPasswd: the document's login code 36; devices in the field answer -1); login failed, nothing changed";
 
     // Library-side codes: -1000 down.
     E_INVALID_HANDLE = -1000, "USAPI_E_INVALID_HANDLE", "the device handle is 0, closed or unknown; open a device with usapi_device_open";

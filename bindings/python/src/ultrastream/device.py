@@ -143,7 +143,11 @@ class Device:
 
         Timeouts are in seconds (defaults 3, 10 and 300).
         ``skip_validation=True`` sends arguments unchecked (only to test how
-        a device reacts to bad input).
+        a device reacts to bad input): every value goes out as given, flags
+        other than 0/1, unknown server types, any set-app-passwd combination
+        and any update mode included; only ``None`` where a string is
+        required, strings with NUL bytes and lengths past their documented
+        bounds are still refused.
         """
         self._lib = _native.lib()
         self._handle = 0

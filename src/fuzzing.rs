@@ -1,0 +1,47 @@
+//! Entry points for the fuzz targets (`tests/fuzz_*.rs`): each takes any
+//! bytes and runs one parser of untrusted input the way the library does,
+//! so a panic there is a bug. Not part of the supported API.
+
+use crate::model::{Info, Ping, Settings, Status, UploadReply, Users};
+use crate::redact::Secrets;
+
+/// A reply body as the client handles it: the top-level code, then every
+/// typed view a caller may ask for, and the error messages (with their
+/// excerpts and scrubbing).
+pub fn reply(data: &[u8]) {
+    let body = match String::from_utf8(data.to_vec()) {
+        Ok(b) => b,
+        Err(_) => return,
+    };
+    let mut secrets = Secrets::new();
+    secrets.add("0123456789abcdef0123456789abcdef");
+    match crate::client::into_reply("get-status", 200, body) {
+        Ok(r) => {
+            fn view<T: serde::de::DeserializeOwned>(r: &crate::client::Reply, s: &Secrets) {
+                if let Err(e) = r.parse::<T>() {
+                    let _ = e.scrubbed(s).to_string();
+                }
+            }
+            view::<Status>(&r, &secrets);
+            view::<Settings>(&r, &secrets);
+            view::<Info>(&r, &secrets);
+            view::<Ping>(&r, &secrets);
+            view::<Users>(&r, &secrets);
+            view::<UploadReply>(&r, &secrets);
+            view::<crate::model::MediaFiles>(&r, &secrets);
+        }
+        Err(e) => {
+            let msg = e.scrubbed(&secrets).to_string();
+            let _ = crate::redact::scrub_patterns(&msg);
+        }
+    }
+}
+
+/// A discovery datagram as the search sorts it, and (for text) the UPnP
+/// description parser that fetched LOCATIONs go through.
+pub fn datagram(data: &[u8]) {
+    let _ = crate::discovery::classify(data);
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = crate::discovery::parse_description(text);
+    }
+}
