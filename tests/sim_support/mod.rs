@@ -136,6 +136,14 @@ impl Raw {
         }
     }
 
+    /// Wrap a connection already made (and perhaps half used).
+    pub fn from_stream(stream: TcpStream) -> Raw {
+        Raw {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
     pub fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).expect("write");
     }
