@@ -123,9 +123,9 @@ fn effect(op: Op, st: &Value, set: &Value) -> bool {
 
 /// A device with `running` in progress (server 0 enabled and firmware
 /// uploaded beforehand, so start-live and update can go through). The clock
-/// runs at 1/100 so nothing finishes during the test.
+/// is manual, so nothing finishes during the test.
 fn with_running(running: Op) -> (Simulator, ultrastream::Device) {
-    let sim = sim_with(|o| o.time_scale = 0.01);
+    let sim = sim();
     let d = raw_dev(&sim);
     assert_eq!(
         call(&d, "enable-server", &[("id", "0"), ("is-use", "1")]),
@@ -267,7 +267,7 @@ fn editing_servers_twice_the_last_edit_wins() {
 
 #[test]
 fn repeats_and_busy_codes_outside_the_table() {
-    let sim = sim_with(|o| o.time_scale = 0.01);
+    let sim = sim();
     let d = raw_dev(&sim);
     // online-update-check twice: repeat; update while checking: busy.
     assert_eq!(call(&d, "online-update-check", &[]), 0);
@@ -284,14 +284,14 @@ fn repeats_and_busy_codes_outside_the_table() {
     assert_eq!(call(&d, "start-format-sd", &[]), 0);
     assert_eq!(call(&d, "start-format-usb", &[]), 1, "one format at a time");
     assert_eq!(call(&d, "clear-format-usb", &[]), -9);
-    let sim = sim_with(|o| o.time_scale = 0.01);
+    let sim = sim_support::sim();
     let d = raw_dev(&sim);
     assert_eq!(call(&d, "start-test-usb", &[]), 0);
     assert_eq!(call(&d, "clear-test-usb", &[]), -9);
     assert_eq!(call(&d, "start-test-server", TEST_SERVER), 0);
     assert_eq!(call(&d, "clear-test-server", &[]), -9);
     // While updating, uploading another image and checking online are busy.
-    let sim = sim_with(|o| o.time_scale = 0.01);
+    let sim = sim_support::sim();
     let d = raw_dev(&sim);
     d.upload_update_bytes("fw.mwf", &fake_firmware(Model::Hdmi, "1.2.200"))
         .unwrap();

@@ -573,16 +573,38 @@ fn reset_restores_the_defaults() {
 }
 
 #[test]
-fn time_scale_speeds_up_the_clock() {
+fn time_scale_speeds_up_the_clock_and_manual_stands_still() {
+    // The one test of wall time: at 200x the 20 s stream test ends after
+    // 100 ms of wall time; wait for it with a generous bound, never a
+    // fixed sleep that a loaded machine could outrun.
     let sim = sim_with(|o| o.time_scale = 200.0);
     let d = raw_dev(&sim);
     assert_eq!(call(&d, "start-test-server", TEST_SERVER), 0);
-    std::thread::sleep(Duration::from_millis(150)); // 30 s of device time
-    assert_eq!(rp(&block(&d, "living-test")), (0, 100));
-    // And slows it down.
+    let started = std::time::Instant::now();
+    while rp(&block(&d, "living-test")) != (0, 100) {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the stream test never finished at 200x: {:?}",
+            rp(&block(&d, "living-test"))
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // And slows it down: at 0.001x a whole minute of wall time would be
+    // 60 ms of device time, so after any delay this machine can produce
+    // the test is still at 0 %.
     let sim = sim_with(|o| o.time_scale = 0.001);
     let d = raw_dev(&sim);
     assert_eq!(call(&d, "start-test-server", TEST_SERVER), 0);
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(rp(&block(&d, "living-test")), (2, 0));
+    // A manual clock does not move at all by itself.
+    let sim = sim_support::sim();
+    let d = raw_dev(&sim);
+    let t0 = state(&sim)["device_ms"].as_u64();
+    assert_eq!(call(&d, "start-test-server", TEST_SERVER), 0);
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(rp(&block(&d, "living-test")), (2, 0));
+    assert_eq!(state(&sim)["device_ms"].as_u64(), t0);
+    advance(&sim, 20_000);
+    assert_eq!(rp(&block(&d, "living-test")), (0, 100));
 }

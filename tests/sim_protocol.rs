@@ -573,7 +573,22 @@ fn options_from_json() {
         SimOptions::from_json(r#"{"serial":null}"#).unwrap().serial,
         None
     );
+    let manual = SimOptions::from_json(r#"{"clock":"manual","control_token":"t0k"}"#).unwrap();
+    assert_eq!(
+        (manual.time_scale, manual.control_token.as_deref()),
+        (0.0, Some("t0k"))
+    );
+    assert_eq!(
+        SimOptions::from_json(r#"{"clock":"real","time_scale":3}"#)
+            .unwrap()
+            .time_scale,
+        3.0
+    );
     for (j, needle) in [
+        (r#"{"clock":"fast"}"#, "'clock'"),
+        (r#"{"clock":"manual","time_scale":2}"#, "contradict"),
+        (r#"{"clock":"real","time_scale":0}"#, "manual clock"),
+        (r#"{"control_token":5}"#, "'control_token'"),
         (r#"{"prot":1}"#, "'prot'"),
         (r#"{"port":"80"}"#, "'port'"),
         (r#"{"port":70000}"#, "'port'"),
@@ -594,7 +609,7 @@ fn options_from_json() {
     }
     assert!(
         Simulator::start(SimOptions {
-            time_scale: 0.0,
+            time_scale: -1.0,
             ..Default::default()
         })
         .is_err()

@@ -25,7 +25,12 @@ OPTIONS:
     --model hdmi|sdi       Simulated model (default hdmi).
     --time-scale FACTOR    Device time runs FACTOR times faster than wall time
                            (default 1; e.g. 60 makes a 20 s stream test take
-                           a third of a second).
+                           a third of a second; 0: a manual clock).
+    --clock real|manual    manual: device time moves only when told
+                           ({\"cmd\":\"advance\",\"ms\":N} on the control endpoint),
+                           never with wall time (default real).
+    --control-token TOKEN  Requests to /__sim/control must then send
+                           'Authorization: Bearer TOKEN'.
     --session-timeout SECS Idle sessions expire after SECS seconds of device
                            time (default 1800; 0: never).
     --serial SERIAL        Serial number (default derived from model and port).
@@ -47,7 +52,7 @@ Try it:
     curl 'http://127.0.0.1:PORT/usapi?method=ping'
     curl -c jar 'http://127.0.0.1:PORT/usapi?method=login&id=Admin&pass=e3afed0047b08059d0fada10f400c1e5'
     curl -b jar 'http://127.0.0.1:PORT/usapi?method=get-status'
-    curl -d '{\"cmd\":\"state\"}' 'http://127.0.0.1:PORT/__sim/control'
+    curl -H 'Content-Type: application/json' -d '{\"cmd\":\"state\"}' 'http://127.0.0.1:PORT/__sim/control'
 ";
 
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -111,13 +116,23 @@ fn parse(argv: &[String]) -> Result<Option<Args>, String> {
                 let f: f64 = v
                     .parse()
                     .map_err(|_| format!("--time-scale: '{v}' is not a number"))?;
-                if !f.is_finite() || f <= 0.0 || f > 1e6 {
+                if !f.is_finite() || !(0.0..=1e6).contains(&f) {
                     return Err(format!(
-                        "--time-scale: {v} must be above 0 and at most 1000000"
+                        "--time-scale: {v} must be from 0 (a manual clock) to 1000000"
                     ));
                 }
                 opts.time_scale = f;
             }
+            "--clock" => {
+                let v = val(&mut it)?;
+                match v.as_str() {
+                    "manual" => opts.time_scale = 0.0,
+                    "real" if opts.time_scale == 0.0 => opts.time_scale = 1.0,
+                    "real" => {}
+                    _ => return Err(format!("--clock: '{v}' is not real or manual")),
+                }
+            }
+            "--control-token" => opts.control_token = Some(val(&mut it)?),
             "--session-timeout" => {
                 let v = val(&mut it)?;
                 let s: u64 = v.parse().map_err(|_| {
@@ -169,6 +184,23 @@ fn parse(argv: &[String]) -> Result<Option<Args>, String> {
     Ok(Some(Args { opts, devices }))
 }
 
+/// A server that many clients may hold connections to wants more than the
+/// usual 1024 descriptors: raise the soft limit to the hard one (the
+/// simulator sizes its connection cap from it).
+fn raise_open_file_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: a valid, correctly sized rlimit struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
+            lim.rlim_cur = lim.rlim_max.min(65536);
+            libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let args = match parse(&argv) {
@@ -188,6 +220,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGINT, handler);
         libc::signal(libc::SIGTERM, handler);
     }
+    raise_open_file_limit();
     let mut sims = Vec::new();
     let stdout = std::io::stdout();
     for i in 0..args.devices {

@@ -87,6 +87,7 @@ pub(crate) const CAPS_JSON: &str = r#"{
 }"#;
 
 /// The device clock: wall time × scale, plus whatever `advance` added.
+/// Scale 0 is a manual clock: only `advance` moves it.
 pub(crate) struct Clock {
     start: Instant,
     scale: f64,

@@ -26,6 +26,7 @@
 
 use super::Model;
 use crate::model::codes::{ERR_FILE, ERR_MWF_UNSUPPORTED};
+use std::io::Read;
 
 const MAGIC: &str = "MWF-SIM 1\n";
 const PAYLOAD_BYTES: usize = 64 * 1024;
@@ -136,62 +137,219 @@ fn parse_vendor_name(name: &str) -> Option<(Model, String, String)> {
     Some((model, rev.to_ascii_uppercase(), version))
 }
 
-/// Check an uploaded image against the simulated `model`. `Err` carries the
-/// device's status code.
-pub(crate) fn inspect(model: Model, filename: Option<&str>, data: &[u8]) -> Result<Image, i32> {
-    let image = if data.starts_with(MAGIC.as_bytes()) {
-        let header_end = super::http::find(data, b"\n\n").ok_or(ERR_FILE)?;
-        let header = std::str::from_utf8(&data[..header_end]).map_err(|_| ERR_FILE)?;
-        let payload = &data[header_end + 2..];
-        let field = |k: &str| {
-            header.lines().find_map(|l| {
-                l.strip_prefix(k)
-                    .and_then(|v| v.strip_prefix(':'))
-                    .map(|v| v.trim().to_string())
-            })
-        };
-        let model_of = match field("model").as_deref() {
-            Some("hdmi") => Model::Hdmi,
-            Some("sdi") => Model::Sdi,
-            Some(_) => return Err(ERR_MWF_UNSUPPORTED),
-            None => return Err(ERR_FILE),
-        };
-        let version = field("version")
-            .filter(|v| parse_version(v).is_some())
-            .ok_or(ERR_FILE)?;
-        let hardware = field("hardware").ok_or(ERR_FILE)?;
-        let want: usize = field("payload-bytes")
-            .and_then(|v| v.parse().ok())
-            .ok_or(ERR_FILE)?;
-        let sum = field("payload-fnv1a64")
-            .and_then(|v| u64::from_str_radix(&v, 16).ok())
-            .ok_or(ERR_FILE)?;
-        if payload.len() < want || fnv1a(&payload[..want]) != sum {
-            return Err(ERR_FILE);
+/// Largest image header (magic line to the empty line) looked at.
+const MAX_HEADER: usize = 64 * 1024;
+
+/// Checks an image as it arrives, in pieces, keeping only its header and a
+/// running checksum: an upload of any size costs a few KiB of memory.
+pub(crate) struct Inspector {
+    /// The first bytes, up to the end of the header (or `MAX_HEADER`).
+    head: Vec<u8>,
+    /// Set once the header is complete: its text, the payload length and
+    /// checksum it announces.
+    header: Option<Result<Header, i32>>,
+    /// Payload bytes hashed so far and the running FNV-1a.
+    hashed: usize,
+    hash: u64,
+    size: u64,
+}
+
+struct Header {
+    text: String,
+    want: usize,
+    sum: u64,
+}
+
+impl Default for Inspector {
+    fn default() -> Self {
+        Inspector {
+            head: Vec::new(),
+            header: None,
+            hashed: 0,
+            hash: FNV_OFFSET,
+            size: 0,
         }
-        Image {
-            model: model_of,
-            hardware,
-            version,
-            size: data.len() as u64,
-        }
-    } else if let Some((m, rev, version)) = filename.and_then(parse_vendor_name) {
-        if data.is_empty() {
-            return Err(ERR_FILE);
-        }
-        Image {
-            model: m,
-            hardware: rev,
-            version,
-            size: data.len() as u64,
-        }
-    } else {
-        return Err(ERR_FILE);
-    };
-    if image.model != model || !image.hardware.eq_ignore_ascii_case(hardware_of(model)) {
-        return Err(ERR_MWF_UNSUPPORTED);
     }
-    Ok(image)
+}
+
+const FNV_OFFSET: u64 = 0xcbf29ce484222325;
+
+fn fnv1a_more(mut h: u64, data: &[u8]) -> u64 {
+    for &b in data {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+fn field<'a>(header: &'a str, k: &str) -> Option<&'a str> {
+    header.lines().find_map(|l| {
+        l.strip_prefix(k)
+            .and_then(|v| v.strip_prefix(':'))
+            .map(str::trim)
+    })
+}
+
+impl Inspector {
+    pub fn feed(&mut self, mut data: &[u8]) {
+        self.size += data.len() as u64;
+        if self.header.is_none() {
+            // Still reading the header (or deciding whether there is one).
+            let old = self.head.len();
+            let take = data.len().min(MAX_HEADER + 2 - old.min(MAX_HEADER + 2));
+            self.head.extend_from_slice(&data[..take]);
+            if self.head.len() >= MAGIC.len() && !self.head.starts_with(MAGIC.as_bytes()) {
+                // Not our format: only the size matters from here on.
+                self.head.truncate(MAGIC.len());
+                self.header = Some(Err(ERR_FILE));
+                return;
+            }
+            // Search from just before the new bytes: "\n\n" may straddle.
+            let from = old.saturating_sub(1);
+            match super::http::find_from(&self.head, b"\n\n", from) {
+                Some(end) => {
+                    let rest_in_head = self.head.len() - (end + 2);
+                    let consumed_here = take - rest_in_head;
+                    self.head.truncate(end + 2);
+                    self.header = Some(parse_header(&self.head[..end]));
+                    data = &data[consumed_here..];
+                }
+                None => {
+                    if self.head.len() > MAX_HEADER {
+                        self.header = Some(Err(ERR_FILE));
+                    }
+                    return;
+                }
+            }
+        }
+        if let Some(Ok(h)) = &self.header {
+            let n = data.len().min(h.want - self.hashed);
+            self.hash = fnv1a_more(self.hash, &data[..n]);
+            self.hashed += n;
+        }
+    }
+
+    /// The verdict for the simulated `model`; `filename` names vendor files.
+    /// `Err` carries the device's status code.
+    pub fn finish(self, model: Model, filename: Option<&str>) -> Result<Image, i32> {
+        let sim_format = self.head.len() >= MAGIC.len() && self.head.starts_with(MAGIC.as_bytes());
+        let image = if sim_format {
+            let h = match self.header {
+                Some(Ok(h)) => h,
+                Some(Err(e)) => return Err(e),
+                None => return Err(ERR_FILE),
+            };
+            let model_of = match field(&h.text, "model") {
+                Some("hdmi") => Model::Hdmi,
+                Some("sdi") => Model::Sdi,
+                Some(_) => return Err(ERR_MWF_UNSUPPORTED),
+                None => return Err(ERR_FILE),
+            };
+            let version = field(&h.text, "version")
+                .filter(|v| parse_version(v).is_some())
+                .ok_or(ERR_FILE)?;
+            let hardware = field(&h.text, "hardware").ok_or(ERR_FILE)?;
+            if self.hashed < h.want || self.hash != h.sum {
+                return Err(ERR_FILE);
+            }
+            Image {
+                model: model_of,
+                hardware: hardware.to_string(),
+                version: version.to_string(),
+                size: self.size,
+            }
+        } else if let Some((m, rev, version)) = filename.and_then(parse_vendor_name) {
+            if self.size == 0 {
+                return Err(ERR_FILE);
+            }
+            Image {
+                model: m,
+                hardware: rev,
+                version,
+                size: self.size,
+            }
+        } else {
+            return Err(ERR_FILE);
+        };
+        if image.model != model || !image.hardware.eq_ignore_ascii_case(hardware_of(model)) {
+            return Err(ERR_MWF_UNSUPPORTED);
+        }
+        Ok(image)
+    }
+}
+
+/// The header's text, with the payload length and checksum it announces.
+/// Missing or malformed numbers are checked here; model and version later
+/// (a wrong model is -34 even when other fields are odd, as before).
+fn parse_header(raw: &[u8]) -> Result<Header, i32> {
+    let text = std::str::from_utf8(raw).map_err(|_| ERR_FILE)?.to_string();
+    // A wrong model answers -34 before any other field is looked at.
+    if let Some(m) = field(&text, "model") {
+        if m != "hdmi" && m != "sdi" {
+            return Err(ERR_MWF_UNSUPPORTED);
+        }
+    }
+    let want: usize = field(&text, "payload-bytes")
+        .and_then(|v| v.parse().ok())
+        .ok_or(ERR_FILE)?;
+    let sum = field(&text, "payload-fnv1a64")
+        .and_then(|v| u64::from_str_radix(v, 16).ok())
+        .ok_or(ERR_FILE)?;
+    Ok(Header { text, want, sum })
+}
+
+impl super::http::PartSink for Inspector {
+    fn feed(&mut self, data: &[u8]) {
+        Inspector::feed(self, data)
+    }
+}
+
+/// Check the image an `upload-update-file` request carries, as a
+/// multipart/form-data part (the one with a filename, else the one named
+/// "file", else the first) or as the raw body (`filename` then comes from
+/// the query). The body is read in pieces from memory or its spool file.
+pub(crate) fn inspect_upload(
+    model: Model,
+    req: &super::http::Request,
+    filename_param: Option<&str>,
+) -> Result<Image, i32> {
+    let ct = req.header("content-type").unwrap_or("");
+    let mut src = req.body_reader().map_err(|_| ERR_FILE)?;
+    match super::http::multipart_boundary(ct) {
+        Some(b) => {
+            let parts =
+                super::http::parse_multipart(&mut *src, &b, Inspector::default).ok_or(ERR_FILE)?;
+            let idx = parts
+                .iter()
+                .position(|p| p.filename.is_some())
+                .or_else(|| parts.iter().position(|p| p.name.as_deref() == Some("file")))
+                .or((!parts.is_empty()).then_some(0))
+                .ok_or(ERR_FILE)?;
+            let part = parts.into_iter().nth(idx).ok_or(ERR_FILE)?;
+            part.sink.finish(model, part.filename.as_deref())
+        }
+        None => {
+            let mut i = Inspector::default();
+            let mut buf = [0u8; 16 * 1024];
+            loop {
+                match src.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => i.feed(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return Err(ERR_FILE),
+                }
+            }
+            i.finish(model, filename_param)
+        }
+    }
+}
+
+/// Check a whole uploaded image held in memory (see [`Inspector`]).
+#[cfg(test)]
+pub(crate) fn inspect(model: Model, filename: Option<&str>, data: &[u8]) -> Result<Image, i32> {
+    let mut i = Inspector::default();
+    i.feed(data);
+    i.finish(model, filename)
 }
 
 #[cfg(test)]
@@ -214,6 +372,32 @@ mod tests {
         bad[last] ^= 1;
         assert_eq!(inspect(Model::Hdmi, None, &bad), Err(ERR_FILE));
         assert_eq!(inspect(Model::Hdmi, None, b"hello"), Err(ERR_FILE));
+    }
+
+    #[test]
+    fn pieces_give_the_same_verdict_as_the_whole() {
+        let img = fake_firmware(Model::Hdmi, "1.2.123");
+        let mut bad = img.clone();
+        bad[200] ^= 1;
+        for data in [
+            &img[..],
+            &img[..img.len() - 1],
+            &bad[..],
+            b"MWF-SIM 1\nmodel: vga\n\n",
+        ] {
+            let whole = inspect(Model::Hdmi, None, data);
+            for step in [1, 7, 4096] {
+                let mut i = Inspector::default();
+                for c in data.chunks(step) {
+                    i.feed(c);
+                }
+                assert_eq!(i.finish(Model::Hdmi, None), whole, "step {step}");
+            }
+        }
+        assert_eq!(
+            inspect(Model::Hdmi, None, b"MWF-SIM 1\nmodel: vga\n\n"),
+            Err(ERR_MWF_UNSUPPORTED)
+        );
     }
 
     #[test]

@@ -10,15 +10,17 @@
 //! only; a `+` in a path stays a plus.
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 /// Largest request head (request line + headers) accepted.
 pub(crate) const MAX_HEAD: usize = 16 * 1024;
 /// Largest request body accepted (firmware images are ~12 MB).
 pub(crate) const MAX_BODY: usize = 64 * 1024 * 1024;
+/// Bodies larger than this go to a temporary file as they arrive, so a
+/// connection costs at most this much memory for its body, whatever it sends.
+pub(crate) const SPILL: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Request {
     pub method: String,
     /// Decoded path, without the query.
@@ -29,7 +31,10 @@ pub(crate) struct Request {
     pub minor: u8,
     /// Header names in lower case.
     pub headers: Vec<(String, String)>,
+    /// The body when it is at most `SPILL` bytes (else empty, see `spool`).
     pub body: Vec<u8>,
+    /// A larger body, in an unlinked temporary file.
+    pub spool: Option<Spool>,
 }
 
 impl Request {
@@ -59,6 +64,140 @@ impl Request {
         }
         self.minor >= 1 || tokens.iter().any(|t| t == "keep-alive")
     }
+
+    pub fn chunked(&self) -> bool {
+        self.header("transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+    }
+
+    /// The announced body length (0 without one; chunked: None).
+    pub fn content_length(&self) -> Result<Option<usize>, ReadError> {
+        if self.chunked() {
+            return Ok(None);
+        }
+        match self.header("content-length") {
+            None => Ok(Some(0)),
+            Some(cl) => {
+                let len: usize = cl
+                    .trim()
+                    .parse()
+                    .map_err(|_| ReadError::Bad(400, "bad Content-Length"))?;
+                if len > MAX_BODY {
+                    return Err(ReadError::Bad(413, "request body too large"));
+                }
+                Ok(Some(len))
+            }
+        }
+    }
+
+    pub fn expects_continue(&self) -> bool {
+        self.header("expect")
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"))
+    }
+
+    /// The whole body, from memory or the spool file.
+    pub fn body_reader(&self) -> io::Result<Box<dyn Read + '_>> {
+        match &self.spool {
+            Some(s) => s.reader(),
+            None => Ok(Box::new(io::Cursor::new(&self.body[..]))),
+        }
+    }
+}
+
+/// A request body in a temporary file, unlinked as soon as it is created
+/// (nothing is left behind, whatever happens to the process) where the
+/// platform allows it, else removed on drop.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    file: std::fs::File,
+    path: Option<std::path::PathBuf>,
+    pub len: u64,
+}
+
+impl Spool {
+    fn new() -> io::Result<Spool> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let mut last = None;
+        for _ in 0..8 {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir()
+                .join(format!("ultrastream-sim-body-{}-{n}", std::process::id()));
+            match std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(file) => {
+                    let path = if cfg!(unix) && std::fs::remove_file(&path).is_ok() {
+                        None
+                    } else {
+                        Some(path)
+                    };
+                    return Ok(Spool { file, path, len: 0 });
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| io::Error::other("no temporary file")))
+    }
+
+    fn write(&mut self, b: &[u8]) -> io::Result<()> {
+        self.file.write_all(b)?;
+        self.len += b.len() as u64;
+        Ok(())
+    }
+
+    fn reader(&self) -> io::Result<Box<dyn Read + '_>> {
+        use std::io::Seek;
+        let mut f = &self.file;
+        f.seek(io::SeekFrom::Start(0))?;
+        Ok(Box::new(io::BufReader::with_capacity(64 * 1024, f)))
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        if let Some(p) = &self.path {
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// Where a body goes while it is read: memory up to `SPILL`, then a spool
+/// file; or nowhere (a request refused before its body was looked at).
+struct Sink {
+    mem: Vec<u8>,
+    spool: Option<Spool>,
+    len: usize,
+    discard: bool,
+}
+
+impl Sink {
+    fn push(&mut self, b: &[u8]) -> Result<(), ReadError> {
+        self.len = self.len.saturating_add(b.len());
+        if self.len > MAX_BODY {
+            return Err(ReadError::Bad(413, "request body too large"));
+        }
+        if self.discard {
+            return Ok(());
+        }
+        let spill_err = |_| ReadError::Bad(503, "the simulator cannot store the request body");
+        if self.spool.is_none() && self.mem.len() + b.len() > SPILL {
+            let mut sp = Spool::new().map_err(spill_err)?;
+            sp.write(&self.mem).map_err(spill_err)?;
+            self.mem = Vec::new();
+            self.spool = Some(sp);
+        }
+        match &mut self.spool {
+            Some(sp) => sp.write(b).map_err(spill_err),
+            None => {
+                self.mem.extend_from_slice(b);
+                Ok(())
+            }
+        }
+    }
 }
 
 /// Why a request could not be read.
@@ -68,155 +207,220 @@ pub(crate) enum ReadError {
     Closed,
     /// The request is malformed or too large: answer this status, then close.
     Bad(u16, &'static str),
-    /// A socket error or a stalled request.
+    /// The request took longer than the whole-request deadline or stalled:
+    /// answer 408, then close.
+    Timeout,
+    /// A socket error, or the peer closed mid-request.
     Io,
 }
 
-/// Reads requests from one connection, keeping bytes of a pipelined next
-/// request for the next call.
-pub(crate) struct Reader {
-    buf: Vec<u8>,
+/// The time a request may take, and how to tell the server is stopping.
+pub(crate) struct Budget<'a> {
+    /// False once the server stops (polled whenever the socket is quiet).
+    pub alive: &'a dyn Fn() -> bool,
+    /// No byte for this long mid-request: give up.
+    pub stall: Duration,
+    /// The whole request (head and body) within this long of its first byte.
+    pub request: Duration,
+    /// Told how many bytes each read brought (the server ranks slow clients).
+    pub progress: &'a dyn Fn(usize),
 }
 
-/// How long a half-received request may take before the connection is dropped.
-const REQUEST_STALL: Duration = Duration::from_secs(30);
+/// Reads requests from one connection, keeping bytes of a pipelined next
+/// request for the next call. Works on any `Read`: a socket with a short
+/// read timeout (timeouts are when limits are checked), or a byte slice.
+pub(crate) struct Reader {
+    buf: Vec<u8>,
+    /// When the first byte of the request being read arrived.
+    started: Option<Instant>,
+    last_byte: Instant,
+}
 
 impl Reader {
     pub fn new() -> Reader {
         Reader {
-            buf: Vec::with_capacity(4096),
+            buf: Vec::with_capacity(1024),
+            started: None,
+            last_byte: Instant::now(),
         }
     }
 
-    /// Read more bytes. `Ok(0)` is EOF. Timeouts come back as `WouldBlock`/`TimedOut`.
-    fn fill(&mut self, stream: &mut TcpStream) -> io::Result<usize> {
+    /// No byte of a next request is buffered.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// When the request being read began (None: between requests).
+    pub fn started(&self) -> Option<Instant> {
+        self.started
+    }
+
+    pub fn last_byte(&self) -> Instant {
+        self.last_byte
+    }
+
+    /// One read. `Ok(0)` is EOF. Timeouts come back as `WouldBlock`/`TimedOut`.
+    pub fn fill(&mut self, stream: &mut dyn Read) -> io::Result<usize> {
         let mut tmp = [0u8; 16 * 1024];
         let n = stream.read(&mut tmp)?;
-        self.buf.extend_from_slice(&tmp[..n]);
+        if n > 0 {
+            let now = Instant::now();
+            if self.started.is_none() {
+                self.started = Some(now);
+            }
+            self.last_byte = now;
+            self.buf.extend_from_slice(&tmp[..n]);
+        }
         Ok(n)
     }
 
-    /// Wait for the next request. `alive` is polled whenever the socket is
-    /// idle (the stream has a short read timeout), so a stopping server or an
-    /// idle limit ends the wait.
-    pub fn next(
-        &mut self,
-        stream: &mut TcpStream,
-        alive: &dyn Fn() -> bool,
-        idle_limit: Duration,
-    ) -> Result<Request, ReadError> {
-        let started = Instant::now();
-        // 1. The head.
-        let head_end = loop {
-            if let Some(end) = find_head_end(&self.buf) {
-                break end;
-            }
+    /// Parse a head if one is complete in the buffer (and remove it).
+    pub fn take_head(&mut self) -> Result<Option<Request>, ReadError> {
+        let Some((head_len, sep_len)) = find_head_end(&self.buf) else {
             if self.buf.len() > MAX_HEAD {
                 return Err(ReadError::Bad(431, "request header too large"));
             }
-            if !alive() {
-                return Err(ReadError::Closed);
-            }
-            match self.fill(stream) {
-                Ok(0) => {
-                    return Err(if self.buf.is_empty() {
-                        ReadError::Closed
-                    } else {
-                        ReadError::Io
-                    });
-                }
-                Ok(_) => {}
-                Err(e) if is_timeout(&e) => {
-                    let limit = if self.buf.is_empty() {
-                        idle_limit
-                    } else {
-                        REQUEST_STALL
-                    };
-                    if started.elapsed() > limit {
-                        return Err(if self.buf.is_empty() {
-                            ReadError::Closed
-                        } else {
-                            ReadError::Io
-                        });
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(ReadError::Io),
-            }
+            return Ok(None);
         };
-        let (head_len, sep_len) = head_end;
         if head_len > MAX_HEAD {
             return Err(ReadError::Bad(431, "request header too large"));
         }
         let head = String::from_utf8_lossy(&self.buf[..head_len]).into_owned();
         self.buf.drain(..head_len + sep_len);
-        let mut req = parse_head(&head)?;
-
-        // 2. The body.
-        let chunked = req
-            .header("transfer-encoding")
-            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-        let expects_continue = req
-            .header("expect")
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("100-continue"));
-        if chunked {
-            if expects_continue && self.buf.is_empty() {
-                let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
-            }
-            req.body = self.read_chunked(stream, alive)?;
-        } else if let Some(cl) = req.header("content-length") {
-            let len: usize = cl
-                .trim()
-                .parse()
-                .map_err(|_| ReadError::Bad(400, "bad Content-Length"))?;
-            if len > MAX_BODY {
-                return Err(ReadError::Bad(413, "request body too large"));
-            }
-            if expects_continue && self.buf.len() < len {
-                let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
-            }
-            self.read_exact_buf(stream, len, alive)?;
-            req.body = self.buf.drain(..len).collect();
-        }
-        Ok(req)
+        parse_head(&head).map(Some)
     }
 
-    /// Make sure `len` body bytes are buffered.
-    fn read_exact_buf(
-        &mut self,
-        stream: &mut TcpStream,
-        len: usize,
-        alive: &dyn Fn() -> bool,
-    ) -> Result<(), ReadError> {
-        let mut last_progress = Instant::now();
-        while self.buf.len() < len {
-            if !alive() {
-                return Err(ReadError::Closed);
-            }
-            match self.fill(stream) {
-                Ok(0) => return Err(ReadError::Io),
-                Ok(_) => last_progress = Instant::now(),
-                Err(e) if is_timeout(&e) => {
-                    if last_progress.elapsed() > REQUEST_STALL {
-                        return Err(ReadError::Io);
-                    }
+    /// One read while a request is in progress, with its limits checked.
+    fn more(&mut self, stream: &mut dyn Read, b: &Budget<'_>) -> Result<(), ReadError> {
+        let over = |r: &Reader| {
+            let now = Instant::now();
+            r.started.is_some_and(|s| now.duration_since(s) > b.request)
+                || now.duration_since(r.last_byte) > b.stall
+        };
+        match self.fill(stream) {
+            Ok(0) => Err(ReadError::Io),
+            Ok(n) => {
+                (b.progress)(n);
+                if over(self) {
+                    return Err(ReadError::Timeout);
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(ReadError::Io),
+                Ok(())
+            }
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {
+                if !(b.alive)() {
+                    return Err(ReadError::Closed);
+                }
+                if over(self) {
+                    return Err(ReadError::Timeout);
+                }
+                Ok(())
+            }
+            Err(_) => Err(ReadError::Io),
+        }
+    }
+
+    /// Wait for the next head. With nothing buffered, give up after `idle`
+    /// quiet time (`Ok(None)`: the caller parks or closes the connection).
+    pub fn read_head(
+        &mut self,
+        stream: &mut dyn Read,
+        b: &Budget<'_>,
+        idle: Duration,
+    ) -> Result<Option<Request>, ReadError> {
+        let waiting_since = Instant::now();
+        loop {
+            if let Some(r) = self.take_head()? {
+                return Ok(Some(r));
+            }
+            if self.buf.is_empty() {
+                if !(b.alive)() {
+                    return Err(ReadError::Closed);
+                }
+                match self.fill(stream) {
+                    Ok(0) => return Err(ReadError::Closed),
+                    Ok(n) => (b.progress)(n),
+                    Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {
+                        if waiting_since.elapsed() >= idle {
+                            return Ok(None);
+                        }
+                    }
+                    Err(_) => return Err(ReadError::Io),
+                }
+            } else {
+                self.more(stream, b)?;
             }
         }
+    }
+
+    /// Read the body `req` announces, into memory or a spool file; with
+    /// `discard`, read and drop it (a request answered without its body).
+    pub fn read_body(
+        &mut self,
+        stream: &mut dyn Read,
+        req: &mut Request,
+        b: &Budget<'_>,
+        discard: bool,
+    ) -> Result<(), ReadError> {
+        let mut sink = Sink {
+            mem: Vec::new(),
+            spool: None,
+            len: 0,
+            discard,
+        };
+        match req.content_length()? {
+            Some(len) => self.copy(stream, len, &mut sink, b)?,
+            None => loop {
+                let line = self.read_line(stream, b)?;
+                let size_hex = line.split(';').next().unwrap_or("").trim();
+                let size = usize::from_str_radix(size_hex, 16)
+                    .map_err(|_| ReadError::Bad(400, "bad chunk size"))?;
+                if size == 0 {
+                    // Trailers until an empty line.
+                    while !self.read_line(stream, b)?.is_empty() {}
+                    break;
+                }
+                if sink.len.saturating_add(size) > MAX_BODY {
+                    return Err(ReadError::Bad(413, "request body too large"));
+                }
+                self.copy(stream, size, &mut sink, b)?;
+                if !self.read_line(stream, b)?.is_empty() {
+                    return Err(ReadError::Bad(400, "chunk data longer than its size"));
+                }
+            },
+        }
+        req.body = sink.mem;
+        req.spool = sink.spool;
+        // A pipelined next request may already have begun.
+        self.started = (!self.buf.is_empty()).then(Instant::now);
         Ok(())
     }
 
-    /// Read one CRLF-terminated line from the buffer (filling as needed).
-    fn read_line(
+    /// Move `len` bytes from the buffer and the stream into `sink`.
+    fn copy(
         &mut self,
-        stream: &mut TcpStream,
-        alive: &dyn Fn() -> bool,
-    ) -> Result<String, ReadError> {
-        let mut last_progress = Instant::now();
+        stream: &mut dyn Read,
+        mut len: usize,
+        sink: &mut Sink,
+        b: &Budget<'_>,
+    ) -> Result<(), ReadError> {
         loop {
-            if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+            let n = len.min(self.buf.len());
+            if n > 0 {
+                sink.push(&self.buf[..n])?;
+                self.buf.drain(..n);
+                len -= n;
+            }
+            if len == 0 {
+                return Ok(());
+            }
+            self.more(stream, b)?;
+        }
+    }
+
+    /// Read one LF-terminated line (filling as needed).
+    fn read_line(&mut self, stream: &mut dyn Read, b: &Budget<'_>) -> Result<String, ReadError> {
+        loop {
+            if let Some(pos) = self.buf.iter().position(|&c| c == b'\n') {
                 let line: Vec<u8> = self.buf.drain(..=pos).collect();
                 return Ok(String::from_utf8_lossy(&line)
                     .trim_end_matches(['\r', '\n'])
@@ -225,48 +429,7 @@ impl Reader {
             if self.buf.len() > MAX_HEAD {
                 return Err(ReadError::Bad(400, "chunk line too long"));
             }
-            if !alive() {
-                return Err(ReadError::Closed);
-            }
-            match self.fill(stream) {
-                Ok(0) => return Err(ReadError::Io),
-                Ok(_) => last_progress = Instant::now(),
-                Err(e) if is_timeout(&e) => {
-                    if last_progress.elapsed() > REQUEST_STALL {
-                        return Err(ReadError::Io);
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return Err(ReadError::Io),
-            }
-        }
-    }
-
-    fn read_chunked(
-        &mut self,
-        stream: &mut TcpStream,
-        alive: &dyn Fn() -> bool,
-    ) -> Result<Vec<u8>, ReadError> {
-        let mut body = Vec::new();
-        loop {
-            let line = self.read_line(stream, alive)?;
-            let size_hex = line.split(';').next().unwrap_or("").trim();
-            let size = usize::from_str_radix(size_hex, 16)
-                .map_err(|_| ReadError::Bad(400, "bad chunk size"))?;
-            if size == 0 {
-                // Trailers until an empty line.
-                loop {
-                    if self.read_line(stream, alive)?.is_empty() {
-                        return Ok(body);
-                    }
-                }
-            }
-            if body.len().saturating_add(size) > MAX_BODY {
-                return Err(ReadError::Bad(413, "request body too large"));
-            }
-            self.read_exact_buf(stream, size + 2, alive)?;
-            body.extend(self.buf.drain(..size));
-            self.buf.drain(..2);
+            self.more(stream, b)?;
         }
     }
 }
@@ -362,6 +525,7 @@ fn parse_head(head: &str) -> Result<Request, ReadError> {
         minor,
         headers,
         body: Vec::new(),
+        spool: None,
     })
 }
 
@@ -433,11 +597,16 @@ pub(crate) fn cookie_sids(req: &Request) -> Vec<String> {
     out
 }
 
-/// One part of a multipart/form-data body.
-pub(crate) struct Part<'a> {
+/// What receives the data of one multipart part as it streams past.
+pub(crate) trait PartSink {
+    fn feed(&mut self, data: &[u8]);
+}
+
+/// One part of a multipart/form-data body, its data given to a sink.
+pub(crate) struct Part<S> {
     pub name: Option<String>,
     pub filename: Option<String>,
-    pub data: &'a [u8],
+    pub sink: S,
 }
 
 /// The boundary parameter of a multipart Content-Type.
@@ -457,43 +626,101 @@ pub(crate) fn multipart_boundary(content_type: &str) -> Option<String> {
     })
 }
 
-/// Split a multipart body into its parts. Malformed bodies give `None`.
-pub(crate) fn parse_multipart<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<Part<'a>>> {
-    let delim = format!("--{boundary}");
-    let delim = delim.as_bytes();
-    let mut pos = find(body, delim)? + delim.len();
+/// Read a multipart body from `src` in pieces, handing each part's data to
+/// a fresh sink from `make`, so a body of any size costs a few KiB.
+/// Malformed bodies (or more than 64 parts) give `None`.
+pub(crate) fn parse_multipart<S: PartSink>(
+    src: &mut dyn Read,
+    boundary: &str,
+    mut make: impl FnMut() -> S,
+) -> Option<Vec<Part<S>>> {
+    struct Win<'a> {
+        src: &'a mut dyn Read,
+        buf: Vec<u8>,
+        eof: bool,
+    }
+    impl Win<'_> {
+        /// Read more; false at EOF. Errors count as a malformed body.
+        fn fill(&mut self) -> Option<bool> {
+            if self.eof {
+                return Some(false);
+            }
+            let mut tmp = [0u8; 16 * 1024];
+            loop {
+                match self.src.read(&mut tmp) {
+                    Ok(0) => {
+                        self.eof = true;
+                        return Some(false);
+                    }
+                    Ok(n) => {
+                        self.buf.extend_from_slice(&tmp[..n]);
+                        return Some(true);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(_) => return None,
+                }
+            }
+        }
+        /// Make sure `n` bytes are buffered, if the body has them.
+        fn want(&mut self, n: usize) -> Option<()> {
+            while self.buf.len() < n && self.fill()? {}
+            Some(())
+        }
+    }
+    let delim = format!("--{boundary}").into_bytes();
+    let mut end_delim = b"\n".to_vec();
+    end_delim.extend_from_slice(&delim);
+    let mut w = Win {
+        src,
+        buf: Vec::new(),
+        eof: false,
+    };
+    // The preamble, up to the first delimiter.
+    loop {
+        if let Some(p) = find(&w.buf, &delim) {
+            w.buf.drain(..p + delim.len());
+            break;
+        }
+        let keep = w.buf.len().min(delim.len() - 1);
+        w.buf.drain(..w.buf.len() - keep);
+        if !w.fill()? {
+            return None;
+        }
+    }
     let mut parts = Vec::new();
     loop {
-        if body.get(pos..pos + 2) == Some(b"--") {
+        w.want(2)?;
+        if w.buf.starts_with(b"--") {
             return Some(parts);
         }
         // Skip the line break after the delimiter.
-        while matches!(body.get(pos), Some(b' ' | b'\t')) {
-            pos += 1;
+        loop {
+            w.want(1)?;
+            match w.buf.first() {
+                Some(b' ' | b'\t') => {
+                    w.buf.remove(0);
+                }
+                _ => break,
+            }
         }
-        if body.get(pos..pos + 2) == Some(b"\r\n") {
-            pos += 2;
-        } else if body.get(pos) == Some(&b'\n') {
-            pos += 1;
+        w.want(2)?;
+        if w.buf.starts_with(b"\r\n") {
+            w.buf.drain(..2);
+        } else if w.buf.starts_with(b"\n") {
+            w.buf.drain(..1);
         } else {
             return None;
         }
-        let (head_len, sep) = find_head_end(&body[pos..])?;
-        let head = String::from_utf8_lossy(&body[pos..pos + head_len]).into_owned();
-        let data_start = pos + head_len + sep;
-        let mut next_delim = Vec::with_capacity(delim.len() + 2);
-        next_delim.extend_from_slice(b"\r\n");
-        next_delim.extend_from_slice(delim);
-        let (data_end, after) = match find_from(body, &next_delim, data_start) {
-            Some(p) => (p, p + next_delim.len()),
-            None => {
-                // Tolerate bare-LF bodies.
-                let mut lf = vec![b'\n'];
-                lf.extend_from_slice(delim);
-                let p = find_from(body, &lf, data_start)?;
-                (p, p + lf.len())
+        let (head_len, sep) = loop {
+            if let Some(h) = find_head_end(&w.buf) {
+                break h;
+            }
+            if w.buf.len() > MAX_HEAD || !w.fill()? {
+                return None;
             }
         };
+        let head = String::from_utf8_lossy(&w.buf[..head_len]).into_owned();
+        w.buf.drain(..head_len + sep);
         let mut name = None;
         let mut filename = None;
         for line in head.lines() {
@@ -514,12 +741,35 @@ pub(crate) fn parse_multipart<'a>(body: &'a [u8], boundary: &str) -> Option<Vec<
                 }
             }
         }
+        // The data, up to "\n--boundary" (a CR before it is the line break's).
+        let mut sink = make();
+        loop {
+            if let Some(p) = find(&w.buf, &end_delim) {
+                let data_end = if p > 0 && w.buf[p - 1] == b'\r' {
+                    p - 1
+                } else {
+                    p
+                };
+                sink.feed(&w.buf[..data_end]);
+                w.buf.drain(..p + end_delim.len());
+                break;
+            }
+            // Hand on all but what could begin a delimiter (and its CR).
+            let keep = end_delim.len() + 1;
+            if w.buf.len() > keep {
+                let n = w.buf.len() - keep;
+                sink.feed(&w.buf[..n]);
+                w.buf.drain(..n);
+            }
+            if !w.fill()? {
+                return None;
+            }
+        }
         parts.push(Part {
             name,
             filename,
-            data: &body[data_start..data_end],
+            sink,
         });
-        pos = after;
         if parts.len() > 64 {
             return None;
         }
@@ -544,9 +794,13 @@ pub(crate) fn reason(status: u16) -> &'static str {
         200 => "OK",
         206 => "Partial Content",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
         404 => "Not Found",
+        408 => "Request Timeout",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
         416 => "Range Not Satisfiable",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
@@ -639,19 +893,88 @@ mod tests {
         assert_eq!(cookie_sids(&r), vec!["abc".to_string(), "def".to_string()]);
     }
 
+    struct Collect(Vec<u8>);
+    impl PartSink for Collect {
+        fn feed(&mut self, data: &[u8]) {
+            self.0.extend_from_slice(data);
+        }
+    }
+
+    /// Reads one byte at a time: every boundary straddles a read.
+    struct Dribble<'a>(&'a [u8]);
+    impl Read for Dribble<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            match self.0.split_first() {
+                Some((b, rest)) if !out.is_empty() => {
+                    out[0] = *b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
     #[test]
     fn parses_multipart() {
         let body = b"------X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mwf\"\r\nContent-Type: application/octet-stream\r\n\r\nDATA\r\n--\r\n------X--\r\n";
-        let parts = parse_multipart(body, "----X").unwrap();
-        assert_eq!(parts.len(), 1);
-        assert_eq!(parts[0].name.as_deref(), Some("file"));
-        assert_eq!(parts[0].filename.as_deref(), Some("a.mwf"));
-        assert_eq!(parts[0].data, b"DATA\r\n--");
+        for dribble in [false, true] {
+            let mut whole = io::Cursor::new(&body[..]);
+            let mut slow = Dribble(&body[..]);
+            let src: &mut dyn Read = if dribble { &mut slow } else { &mut whole };
+            let parts = parse_multipart(src, "----X", || Collect(Vec::new())).unwrap();
+            assert_eq!(parts.len(), 1);
+            assert_eq!(parts[0].name.as_deref(), Some("file"));
+            assert_eq!(parts[0].filename.as_deref(), Some("a.mwf"));
+            assert_eq!(parts[0].sink.0, b"DATA\r\n--");
+        }
         assert_eq!(
             multipart_boundary("multipart/form-data; boundary=\"----X\"").as_deref(),
             Some("----X")
         );
-        assert!(parse_multipart(b"garbage", "X").is_none());
+        let mut g = io::Cursor::new(&b"garbage"[..]);
+        assert!(parse_multipart(&mut g, "X", || Collect(Vec::new())).is_none());
+    }
+
+    fn budget_test<T>(f: impl FnOnce(&Budget<'_>) -> T) -> T {
+        let alive = || true;
+        let progress = |_| {};
+        f(&Budget {
+            alive: &alive,
+            stall: Duration::from_secs(5),
+            request: Duration::from_secs(5),
+            progress: &progress,
+        })
+    }
+
+    #[test]
+    fn reads_bodies_into_memory_or_a_spool_file() {
+        let big = vec![b'z'; SPILL * 3 + 7];
+        let mut wire =
+            format!("POST /a HTTP/1.1\r\nContent-Length: {}\r\n\r\n", big.len()).into_bytes();
+        wire.extend_from_slice(&big);
+        wire.extend_from_slice(b"POST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n1;x=y\r\nd\r\n0\r\nT: 1\r\n\r\nGET /c HTTP/1.1\r\n\r\n");
+        let mut src = io::Cursor::new(wire);
+        let mut r = Reader::new();
+        budget_test(|b| {
+            let mut a = r.read_head(&mut src, b, Duration::ZERO).unwrap().unwrap();
+            r.read_body(&mut src, &mut a, b, false).unwrap();
+            assert!(a.body.is_empty());
+            let mut got = Vec::new();
+            a.body_reader().unwrap().read_to_end(&mut got).unwrap();
+            assert_eq!(got, big);
+            let mut c = r.read_head(&mut src, b, Duration::ZERO).unwrap().unwrap();
+            assert_eq!(c.path, "/b");
+            r.read_body(&mut src, &mut c, b, false).unwrap();
+            assert_eq!(c.body, b"abcd");
+            assert!(c.spool.is_none());
+            let d = r.read_head(&mut src, b, Duration::ZERO).unwrap().unwrap();
+            assert_eq!(d.path, "/c");
+            assert!(matches!(
+                r.read_head(&mut src, b, Duration::ZERO),
+                Err(ReadError::Closed)
+            ));
+        });
     }
 
     #[test]

@@ -42,7 +42,10 @@ pub(crate) struct Call<'a> {
     /// Every `sid` the Cookie headers carried.
     pub sids: &'a [String],
     pub body: &'a [u8],
-    pub content_type: Option<&'a str>,
+    /// For upload-update-file: the verdict on the uploaded image, worked out
+    /// by the server before it takes the device lock (reading and hashing
+    /// a large body must not stall every other client).
+    pub upload: Option<&'a Result<super::firmware::Image, i32>>,
 }
 
 /// The reply body and, after a login, the new session id.
@@ -303,6 +306,20 @@ impl Device {
         } else {
             None
         }
+    }
+
+    /// Whether an upload would be refused before its body is looked at
+    /// (no session, a running operation excludes it, an update is under
+    /// way): the reply to send instead of `100 Continue`.
+    pub fn upload_refusal(&mut self, sids: &[String]) -> Option<Value> {
+        if self.session_of(sids).is_none() {
+            return Some(json!({"result": ERR_NEED_AUTH}));
+        }
+        if let Some(busy) = self.limit_code(limits::class_of("upload-update-file")) {
+            return Some(json!({"status": busy}));
+        }
+        self.update_in_progress()
+            .then(|| json!({"status": ERR_BUSY}))
     }
 
     fn session_of(&mut self, sids: &[String]) -> Option<String> {
@@ -1124,24 +1141,7 @@ impl Device {
         if self.update_in_progress() {
             return Err(ERR_BUSY);
         }
-        let ct = c.content_type.unwrap_or("");
-        let (filename, data): (Option<String>, &[u8]) = match super::http::multipart_boundary(ct) {
-            Some(b) => {
-                let parts = super::http::parse_multipart(c.body, &b).ok_or(ERR_FILE)?;
-                let part = parts
-                    .iter()
-                    .find(|p| p.filename.is_some())
-                    .or_else(|| parts.iter().find(|p| p.name.as_deref() == Some("file")))
-                    .or(parts.first())
-                    .ok_or(ERR_FILE)?;
-                (part.filename.clone(), part.data)
-            }
-            None => (P(c.params).get("filename").map(str::to_string), c.body),
-        };
-        if data.is_empty() {
-            return Err(ERR_FILE);
-        }
-        let img = super::firmware::inspect(self.model, filename.as_deref(), data)?;
+        let img = c.upload.ok_or(ERR_FILE)?.clone()?;
         let up_to_date =
             super::firmware::version_cmp(&self.firmware, &img.version) != std::cmp::Ordering::Less;
         self.uploaded = Some(Uploaded {

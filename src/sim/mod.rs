@@ -112,6 +112,10 @@ pub struct SimOptions {
     pub password: String,
     pub model: Model,
     /// Device time runs this many times faster than wall time (default 1.0).
+    /// 0 makes the clock manual: device time moves only when told
+    /// (`{"cmd":"advance","ms":N}`), never with wall time, so a test gives
+    /// the same result on a loaded machine as on an idle one. Tests should
+    /// use 0; other values are for people watching a simulation.
     pub time_scale: f64,
     /// Sessions idle this long (device time) expire (default 30 min; zero:
     /// never).
@@ -122,6 +126,42 @@ pub struct SimOptions {
     /// Answer device discovery (multicast probe and SSDP) with these
     /// options (default `None`: silent).
     pub discovery: Option<ResponderOptions>,
+    /// When set, HTTP requests to `/__sim/control` must carry
+    /// `Authorization: Bearer <token>` (in-process `Simulator::control` and
+    /// C `usapi_sim_control` need none). Default `None`: no token, but the
+    /// control endpoint still refuses what a browser can send cross-site.
+    pub control_token: Option<String>,
+    /// Connection limits and timeouts of the HTTP server.
+    pub server: ServerLimits,
+}
+
+/// How the simulator's HTTP server defends itself against clients that
+/// hold connections, drip bytes or send huge bodies (see `server.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerLimits {
+    /// At most this many connections at once (default 1024, lowered to fit
+    /// the process's open-file limit). When full, a new connection closes
+    /// the longest-idle one, else the slowest half-received request; when
+    /// every connection is being answered, the new one gets HTTP 503.
+    pub max_connections: usize,
+    /// An idle keep-alive connection is closed after this long (default 5 s).
+    pub idle_timeout: Duration,
+    /// A request that sends no byte for this long is dropped (default 10 s).
+    pub stall_timeout: Duration,
+    /// A whole request (head and body) must arrive within this long of its
+    /// first byte (default 30 s), however steadily it drips.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            max_connections: 1024,
+            idle_timeout: Duration::from_secs(5),
+            stall_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 impl Default for SimOptions {
@@ -136,6 +176,8 @@ impl Default for SimOptions {
             session_idle_timeout: Duration::from_secs(30 * 60),
             serial: None,
             discovery: None,
+            control_token: None,
+            server: ServerLimits::default(),
         }
     }
 }
@@ -143,7 +185,10 @@ impl Default for SimOptions {
 impl SimOptions {
     /// Parse the JSON object `usapi_sim_start` takes:
     /// `{"port":0,"user":"Admin","password":"Admin","model":"hdmi"|"sdi",
-    /// "time_scale":1.0,"session_idle_timeout_ms":N,"bind":"127.0.0.1","serial":"..."}`.
+    /// "time_scale":1.0,"clock":"real"|"manual","session_idle_timeout_ms":N,
+    /// "bind":"127.0.0.1","serial":"...","control_token":"..."}`.
+    /// `"clock":"manual"` is `time_scale` 0: device time moves only on
+    /// `advance` (what tests should use).
     /// Every key is optional (`null` means the default). Unknown keys and
     /// wrong types are errors naming the key. An empty string or `{}` gives
     /// the defaults.
@@ -157,6 +202,7 @@ impl SimOptions {
         let obj = v
             .as_object()
             .ok_or_else(|| err("must be a JSON object".into()))?;
+        let mut clock: Option<bool> = None;
         for (k, val) in obj {
             if val.is_null() {
                 continue;
@@ -203,6 +249,18 @@ impl SimOptions {
                     })?
                 }
                 "serial" => o.serial = Some(want_str()?.to_string()),
+                "clock" => {
+                    clock = Some(match want_str()? {
+                        "manual" => true,
+                        "real" => false,
+                        other => {
+                            return Err(err(format!(
+                                "'clock' must be \"real\" or \"manual\", not \"{other}\""
+                            )));
+                        }
+                    })
+                }
+                "control_token" => o.control_token = Some(want_str()?.to_string()),
                 "discovery" => {
                     let on = val.as_bool().ok_or_else(|| {
                         err(format!("'discovery' must be true or false, not {val}"))
@@ -221,10 +279,26 @@ impl SimOptions {
                 }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: port, user, password, model, time_scale, session_idle_timeout_ms, bind, serial, discovery, discovery_port, ssdp_port)"
+                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, discovery, discovery_port, ssdp_port)"
                     )));
                 }
             }
+        }
+        match clock {
+            Some(true)
+                if obj.get("time_scale").is_some_and(|v| !v.is_null()) && o.time_scale != 0.0 =>
+            {
+                return Err(err(
+                    "'clock' \"manual\" and a non-zero 'time_scale' contradict each other: give one".into(),
+                ));
+            }
+            Some(true) => o.time_scale = 0.0,
+            Some(false) if o.time_scale == 0.0 => {
+                return Err(err(
+                    "'clock' \"real\" needs a 'time_scale' above 0 (0 means a manual clock)".into(),
+                ));
+            }
+            _ => {}
         }
         Ok(o)
     }
@@ -249,11 +323,20 @@ pub(crate) struct Shared {
     pub device: Mutex<Device>,
     pub faults: Mutex<Vec<control::Fault>>,
     pub stopping: AtomicBool,
-    pub conns: Mutex<HashMap<u64, TcpStream>>,
+    pub conns: Mutex<server::Registry>,
     pub next_conn: AtomicU64,
     pub threads: Mutex<Vec<JoinHandle<()>>>,
     /// The device's boot epoch whose connections were last closed.
     pub closed_epoch: AtomicU64,
+    pub model: Model,
+    pub control_token: Option<String>,
+    pub limits: ServerLimits,
+    /// The connection cap in force (`limits.max_connections`, lowered to
+    /// fit the open-file limit).
+    pub cap: usize,
+    pub park: server::Park,
+    #[cfg(unix)]
+    pub wake_rx: Mutex<Option<std::os::unix::net::UnixStream>>,
 }
 
 impl Shared {
@@ -271,7 +354,7 @@ impl Shared {
             let conns = self.conns.lock().unwrap_or_else(|p| p.into_inner());
             for (id, c) in conns.iter() {
                 if Some(*id) != keep {
-                    let _ = c.shutdown(std::net::Shutdown::Both);
+                    c.close();
                 }
             }
         }
@@ -313,11 +396,21 @@ impl Simulator {
     /// Bind and start serving.
     pub fn start(opts: SimOptions) -> Result<Simulator, Error> {
         let err = |m: String| Error::Simulator(m);
-        if !opts.time_scale.is_finite() || opts.time_scale <= 0.0 || opts.time_scale > 1e6 {
+        if !opts.time_scale.is_finite() || opts.time_scale < 0.0 || opts.time_scale > 1e6 {
             return Err(err(format!(
-                "time_scale must be a number above 0 and at most 1000000, not {}",
+                "time_scale must be a number from 0 (a manual clock) to 1000000, not {}",
                 opts.time_scale
             )));
+        }
+        if let Some(t) = &opts.control_token {
+            if t.is_empty() || t.len() > 256 || !t.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(err(
+                    "control_token must be 1 to 256 visible ASCII characters (no spaces)".into(),
+                ));
+            }
+        }
+        if opts.server.max_connections == 0 {
+            return Err(err("server.max_connections must be at least 1".into()));
         }
         if opts.user.is_empty() || opts.user.len() > 32 || opts.user.chars().any(char::is_control) {
             return Err(err(
@@ -347,6 +440,9 @@ impl Simulator {
             opts.time_scale,
             idle_ms,
         );
+        #[cfg(unix)]
+        let (park, wake_rx) = server::Park::new()
+            .map_err(|e| err(format!("cannot create the server's wake-up socket: {e}")))?;
         let shared = Arc::new(Shared {
             device: Mutex::new(device),
             faults: Mutex::new(Vec::new()),
@@ -355,12 +451,16 @@ impl Simulator {
             next_conn: AtomicU64::new(1),
             threads: Mutex::new(Vec::new()),
             closed_epoch: AtomicU64::new(0),
+            model: opts.model,
+            control_token: opts.control_token.clone(),
+            cap: server::effective_cap(opts.server.max_connections),
+            limits: opts.server.clone(),
+            park,
+            #[cfg(unix)]
+            wake_rx: Mutex::new(Some(wake_rx)),
         });
-        let sh = Arc::clone(&shared);
-        let acceptor = std::thread::Builder::new()
-            .name(format!("usapi-sim-{}", addr.port()))
-            .spawn(move || server::accept_loop(listener, sh))
-            .map_err(|e| err(format!("cannot start the server thread: {e}")))?;
+        let acceptor = server::spawn(listener, Arc::clone(&shared))
+            .map_err(|e| err(format!("cannot start the server threads: {e}")))?;
         let mut sim = Simulator {
             shared,
             addr,
@@ -441,6 +541,7 @@ impl Simulator {
         if woke {
             let _ = acceptor.join();
         }
+        self.shared.park.wake();
         for c in self
             .shared
             .conns
@@ -448,7 +549,7 @@ impl Simulator {
             .unwrap_or_else(|p| p.into_inner())
             .values()
         {
-            let _ = c.shutdown(std::net::Shutdown::Both);
+            c.close();
         }
         let threads = std::mem::take(
             &mut *self

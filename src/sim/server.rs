@@ -1,93 +1,567 @@
-//! The simulator's HTTP server: one thread accepts, one thread per
-//! connection serves keep-alive requests. Every reply goes out in one write
-//! with TCP_NODELAY set, so a client never waits on Nagle or a delayed ACK.
+//! The simulator's HTTP server. Every reply goes out in one write with
+//! TCP_NODELAY set, so a client never waits on Nagle or a delayed ACK.
 //!
 //! Routes:
 //! - `/usapi?method=NAME&...` (also the document's typo `/usapi/usapi`): the API.
 //! - `/download/<path>/<name>`: recorded files and thumbnails, the document's
 //!   `http://ip:8080/download/path/name`, served on this same port (GET and
 //!   HEAD; single `Range: bytes=` ranges are honoured). No login needed.
-//! - `/__sim/control`: simulator control (see `control.rs`). No login needed.
+//! - `/__sim/control`: simulator control (see `control.rs`). No login needed;
+//!   requests a browser could send cross-site are refused (see
+//!   `control_guard`), and `SimOptions::control_token` can require a token.
 //! - `/`: a short plain-text page pointing at the above.
 //!
 //! While the simulated device is down (rebooting, resetting, updating)
 //! API and download requests get no answer: the connection is closed.
+//!
+//! # Connections, and clients that abuse them
+//!
+//! Attackers and the honest client may all be 127.0.0.1, so nothing here is
+//! per address. A connection that is waiting for a request (idle keep-alive,
+//! or a head still arriving) costs no thread: one reactor thread `poll`s all
+//! of them. Once a head is complete the connection gets a thread of its own
+//! (small stack) for the body, the answer and any requests that follow at
+//! once; after 50 ms of quiet it goes back to the reactor. So 1,100 idle
+//! connections cost 1,100 descriptors and a few hundred bytes each, not
+//! 1,100 threads waking every few hundred milliseconds; threads exist only
+//! for requests in progress, at most `max_connections` of them.
+//!
+//! - At most `ServerLimits::max_connections` connections (lowered to fit the
+//!   open-file limit). When a new one arrives and all are taken, the server
+//!   closes, in this order: the longest-idle connection idle for a second or
+//!   more; the slowest request in progress (bytes per second since its first
+//!   byte) running for a second or more; any idle one; any receiving one.
+//!   Only when every connection is being answered does the newcomer get
+//!   `503 Service Unavailable` (and `Connection: close`), never silence. Out
+//!   of descriptors, a spare one kept for the purpose answers the 503.
+//! - An idle keep-alive connection is closed after `idle_timeout` (5 s).
+//! - A request that sends nothing for `stall_timeout` (10 s), or whose head
+//!   and body take longer than `request_timeout` (30 s) from its first byte
+//!   however steadily they drip, gets `408 Request Timeout` and is closed.
+//! - A body over 64 KiB is written to an unlinked temporary file as it
+//!   arrives and the firmware image is checked from there in pieces, so a
+//!   connection holds at most ~100 KiB whatever it sends (bodies over 64 MiB
+//!   get 413 from the Content-Length, or as the chunks cross it).
+//! - `Expect: 100-continue` is answered with `100 Continue`, or at once with
+//!   the final refusal (no session, device busy, control request refused)
+//!   and `Connection: close`, before any byte of the body is sent.
 
 use super::Shared;
 use super::control::{self, FaultKind};
 use super::device::{Device, DiskKind};
-use super::http::{self, ReadError, Reader, Request, Response};
+use super::http::{self, Budget, ReadError, Reader, Request, Response};
 use super::methods::Call;
 use serde_json::json;
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// Read timeout slice: how often an idle connection checks for shutdown.
-const POLL: Duration = Duration::from_millis(200);
-/// An idle keep-alive connection is closed after this long (wall time).
-const KEEP_ALIVE_IDLE: Duration = Duration::from_secs(120);
-/// At most this many connections at once; more are closed on accept.
-const MAX_CONNECTIONS: usize = 1024;
+/// Read timeout of a connection's own thread: how often it checks for
+/// shutdown and its limits, and how long it waits for a next request
+/// before handing the connection back to the reactor.
+const WORKER_POLL: Duration = Duration::from_millis(50);
+/// Stack of a connection thread: requests need little (replies are built
+/// on the heap), and 1,000 threads should not reserve 2 GiB.
+const WORKER_STACK: usize = 256 * 1024;
 /// The body size of the `oversized` fault.
 const OVERSIZED_BYTES: usize = 9 * 1024 * 1024;
+/// Largest control command body.
+const MAX_CONTROL_BODY: usize = 64 * 1024;
+/// Descriptors left to the rest of the process when sizing the cap.
+const FD_RESERVE: u64 = 64;
 
-pub(crate) fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    for incoming in listener.incoming() {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Waiting for a request (nothing of one received yet).
+    Idle,
+    /// A request is arriving.
+    Receiving,
+    /// A request is being answered.
+    Answering,
+}
+
+/// The registry's view of one connection, for eviction and for closing
+/// every connection (stop, reboot) from another thread.
+pub(crate) struct Entry {
+    /// A clone of the socket: `shutdown` on it wakes whoever owns the
+    /// connection (its thread's read fails, the reactor's poll reports it).
+    stream: TcpStream,
+    phase: Phase,
+    /// Idle: since when. Receiving: when the request began.
+    since: Instant,
+    /// Bytes of the current request so far.
+    bytes: u64,
+    /// Closed to make room; its owner has not noticed yet.
+    evicted: bool,
+}
+
+impl Entry {
+    pub fn close(&self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+pub(crate) type Registry = HashMap<u64, Entry>;
+
+/// A connection and what has been read from it.
+pub(crate) struct Conn {
+    id: u64,
+    stream: TcpStream,
+    reader: Reader,
+    idle_since: Instant,
+}
+
+/// Connections handed back to the reactor, and the socket that wakes it.
+pub(crate) struct Park {
+    inbox: Mutex<Vec<Conn>>,
+    #[cfg(unix)]
+    wake: Option<std::os::unix::net::UnixStream>,
+}
+
+impl Park {
+    #[cfg(unix)]
+    pub fn new() -> std::io::Result<(Park, std::os::unix::net::UnixStream)> {
+        let (tx, rx) = std::os::unix::net::UnixStream::pair()?;
+        tx.set_nonblocking(true)?;
+        rx.set_nonblocking(true)?;
+        Ok((
+            Park {
+                inbox: Mutex::new(Vec::new()),
+                wake: Some(tx),
+            },
+            rx,
+        ))
+    }
+
+    /// Wake the reactor (a full wake socket already means "wake up").
+    pub fn wake(&self) {
+        #[cfg(unix)]
+        if let Some(w) = &self.wake {
+            let _ = (&*w).write(&[1]);
+        }
+    }
+}
+
+/// The connection cap for this process: the configured one, lowered so the
+/// sockets fit in the open-file limit.
+pub(crate) fn effective_cap(configured: usize) -> usize {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: a valid, correctly sized rlimit struct.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
+            #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+            let fit = (lim.rlim_cur as u64).saturating_sub(FD_RESERVE).max(16);
+            return configured.min(usize::try_from(fit).unwrap_or(usize::MAX));
+        }
+    }
+    configured
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Start the reactor and the acceptor; the acceptor's handle is returned,
+/// the reactor's goes with the connection threads.
+pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+    #[cfg(unix)]
+    if let Some(rx) = shared
+        .wake_rx
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        let sh = Arc::clone(&shared);
+        let r = std::thread::Builder::new()
+            .name(format!("usapi-sim-reactor-{port}"))
+            .spawn(move || reactor(sh, rx))?;
+        lock(&shared.threads).push(r);
+    }
+    std::thread::Builder::new()
+        .name(format!("usapi-sim-{port}"))
+        .spawn(move || accept_loop(listener, shared))
+}
+
+/// A refusal sent on a connection we will not serve: one small write that
+/// never blocks, then close.
+fn refuse(stream: TcpStream, in_use: usize) {
+    let r = Response::json(
+        503,
+        json!({"ok": false, "error": format!(
+            "the simulator is serving {in_use} connections, all busy answering: try again shortly"
+        )})
+        .to_string(),
+    );
+    let mut r = r;
+    r.close = true;
+    r.headers.push(("Retry-After".into(), "1".into()));
+    let _ = stream.set_nonblocking(true);
+    let mut s = &stream;
+    let _ = s.write_all(&r.to_bytes(false, true));
+    let _ = stream.shutdown(Shutdown::Write);
+    // Read what the client already sent, so closing does not reset the
+    // connection before it reads the 503.
+    let mut scratch = [0u8; 4096];
+    for _ in 0..16 {
+        match s.read(&mut scratch) {
+            Ok(n) if n > 0 => {}
+            _ => break,
+        }
+    }
+}
+
+#[cfg(unix)]
+fn is_out_of_descriptors(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
+}
+
+#[cfg(not(unix))]
+fn is_out_of_descriptors(_: &std::io::Error) -> bool {
+    false
+}
+
+fn open_spare() -> Option<std::fs::File> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open("/dev/null").ok()
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Close one connection to make room; false if every one is answering.
+fn evict_one(reg: &mut Registry) -> bool {
+    let now = Instant::now();
+    let grace = Duration::from_secs(1);
+    let age = |e: &Entry| now.saturating_duration_since(e.since);
+    let rate = |e: &Entry| e.bytes as f64 / age(e).as_secs_f64().max(0.001);
+    let live = || reg.iter().filter(|(_, e)| !e.evicted);
+    let idle = || live().filter(|(_, e)| e.phase == Phase::Idle);
+    let recv = || live().filter(|(_, e)| e.phase == Phase::Receiving);
+    let oldest_idle = |min: Duration| {
+        idle()
+            .filter(|(_, e)| age(e) >= min)
+            .max_by_key(|(_, e)| age(e))
+            .map(|(id, _)| *id)
+    };
+    let slowest = |min: Duration| {
+        recv()
+            .filter(|(_, e)| age(e) >= min)
+            .min_by(|a, b| rate(a.1).total_cmp(&rate(b.1)))
+            .map(|(id, _)| *id)
+    };
+    let victim = oldest_idle(grace)
+        .or_else(|| slowest(grace))
+        .or_else(|| oldest_idle(Duration::ZERO))
+        .or_else(|| slowest(Duration::ZERO));
+    match victim.and_then(|id| reg.get_mut(&id)) {
+        Some(e) => {
+            e.evicted = true;
+            e.close();
+            true
+        }
+        None => false,
+    }
+}
+
+fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut spare = open_spare();
+    loop {
+        let accepted = listener.accept();
         if shared.stopping.load(Ordering::SeqCst) {
             break;
         }
-        let stream = match incoming {
-            Ok(s) => s,
+        let stream = match accepted {
+            Ok((s, _)) => s,
+            Err(e) if is_out_of_descriptors(&e) => {
+                // Free a descriptor for later, and use the spare one to
+                // tell this client why it is not served.
+                let in_use = {
+                    let mut reg = lock(&shared.conns);
+                    evict_one(&mut reg);
+                    reg.len()
+                };
+                drop(spare.take());
+                if let Ok((s, _)) = listener.accept() {
+                    refuse(s, in_use);
+                }
+                spare = open_spare();
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
             Err(_) => {
-                // Out of descriptors or similar: back off briefly.
-                std::thread::sleep(Duration::from_millis(10));
+                std::thread::sleep(Duration::from_millis(5));
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
-        let _ = stream.set_read_timeout(Some(POLL));
         let _ = stream.set_write_timeout(Some(Duration::from_secs(20)));
         let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
-        {
-            let mut conns = shared.conns.lock().unwrap_or_else(|p| p.into_inner());
-            if conns.len() >= MAX_CONNECTIONS {
+        let clone = match stream.try_clone() {
+            Ok(c) => c,
+            Err(_) => {
+                refuse(stream, 0);
                 continue;
             }
-            match stream.try_clone() {
-                Ok(c) => {
-                    conns.insert(id, c);
+        };
+        {
+            let mut reg = lock(&shared.conns);
+            let live = reg.values().filter(|e| !e.evicted).count();
+            if live >= shared.cap && !evict_one(&mut reg) {
+                drop(reg);
+                drop(clone);
+                refuse(stream, live);
+                continue;
+            }
+            reg.insert(
+                id,
+                Entry {
+                    stream: clone,
+                    phase: Phase::Idle,
+                    since: Instant::now(),
+                    bytes: 0,
+                    evicted: false,
+                },
+            );
+        }
+        let conn = Conn {
+            id,
+            stream,
+            reader: Reader::new(),
+            idle_since: Instant::now(),
+        };
+        park(&shared, conn);
+    }
+}
+
+fn set_phase(shared: &Shared, id: u64, phase: Phase, since: Instant) {
+    if let Some(e) = lock(&shared.conns).get_mut(&id) {
+        if e.phase != phase || phase == Phase::Idle {
+            e.bytes = 0;
+        }
+        e.phase = phase;
+        e.since = since;
+    }
+}
+
+fn add_bytes(shared: &Shared, id: u64, n: usize, started: Option<Instant>) {
+    if let Some(e) = lock(&shared.conns).get_mut(&id) {
+        if e.phase == Phase::Idle {
+            e.phase = Phase::Receiving;
+            e.since = started.unwrap_or_else(Instant::now);
+            e.bytes = 0;
+        }
+        e.bytes += n as u64;
+    }
+}
+
+/// Forget a connection and close it.
+fn close(shared: &Shared, conn: Conn) {
+    lock(&shared.conns).remove(&conn.id);
+    let _ = conn.stream.shutdown(Shutdown::Both);
+}
+
+/// Answer a request that could not be read, if it deserves an answer.
+fn answer_read_error(stream: &mut TcpStream, e: ReadError) {
+    let (status, why) = match e {
+        ReadError::Bad(status, why) => (status, why),
+        ReadError::Timeout => (
+            408,
+            "the request took too long to arrive (stalled, or past the whole-request deadline)",
+        ),
+        ReadError::Closed | ReadError::Io => return,
+    };
+    let mut r = Response::json(status, json!({"ok": false, "error": why}).to_string());
+    r.close = true;
+    let _ = stream.write_all(&r.to_bytes(false, true));
+}
+
+/// Hand a connection waiting for a request to the reactor.
+#[cfg(unix)]
+fn park(shared: &Arc<Shared>, mut conn: Conn) {
+    if shared.stopping.load(Ordering::SeqCst) || conn.stream.set_nonblocking(true).is_err() {
+        close(shared, conn);
+        return;
+    }
+    conn.idle_since = Instant::now();
+    if conn.reader.is_empty() {
+        set_phase(shared, conn.id, Phase::Idle, conn.idle_since);
+    }
+    lock(&shared.park.inbox).push(conn);
+    shared.park.wake();
+}
+
+/// Without the reactor, a connection keeps its thread.
+#[cfg(not(unix))]
+fn park(shared: &Arc<Shared>, conn: Conn) {
+    spawn_worker(shared, conn, None);
+}
+
+/// What the reactor decided for a connection it holds.
+enum Ready {
+    Keep,
+    Close,
+    Head(Request),
+    Bad(ReadError),
+}
+
+#[cfg(unix)]
+fn read_ready(shared: &Shared, c: &mut Conn) -> Ready {
+    for _ in 0..4 {
+        match c.reader.fill(&mut c.stream) {
+            Ok(0) => return Ready::Close,
+            Ok(n) => add_bytes(shared, c.id, n, c.reader.started()),
+            Err(e) if http::is_timeout(&e) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Ready::Close,
+        }
+    }
+    match c.reader.take_head() {
+        Ok(Some(r)) => Ready::Head(r),
+        Ok(None) => Ready::Keep,
+        Err(e) => Ready::Bad(e),
+    }
+}
+
+/// When a parked connection's time is up: Err(true) to answer 408.
+#[cfg(unix)]
+fn parked_deadline(shared: &Shared, c: &Conn, now: Instant) -> Result<Instant, bool> {
+    let l = &shared.limits;
+    let at = match c.reader.started() {
+        None => c.idle_since + l.idle_timeout,
+        Some(s) => (s + l.request_timeout).min(c.reader.last_byte() + l.stall_timeout),
+    };
+    if now >= at {
+        Err(c.reader.started().is_some())
+    } else {
+        Ok(at)
+    }
+}
+
+/// The reactor: one thread polls every connection that waits for a
+/// request, reads heads as they arrive, enforces the idle, stall and
+/// whole-request limits, and gives a connection with a complete head to a
+/// thread of its own.
+#[cfg(unix)]
+fn reactor(shared: Arc<Shared>, wake: std::os::unix::net::UnixStream) {
+    use std::os::fd::AsRawFd;
+    let mut parked: Vec<Conn> = Vec::new();
+    let mut fds: Vec<libc::pollfd> = Vec::new();
+    while !shared.stopping.load(Ordering::SeqCst) {
+        parked.append(&mut lock(&shared.park.inbox));
+        let now = Instant::now();
+        let mut next = now + Duration::from_secs(1);
+        let mut k = 0;
+        while k < parked.len() {
+            match parked_deadline(&shared, &parked[k], now) {
+                Ok(at) => {
+                    next = next.min(at);
+                    k += 1;
                 }
-                Err(_) => continue,
+                Err(late) => {
+                    let mut c = parked.swap_remove(k);
+                    if late {
+                        let _ = c.stream.set_nonblocking(false);
+                        let _ = c.stream.set_write_timeout(Some(Duration::from_millis(100)));
+                        answer_read_error(&mut c.stream, ReadError::Timeout);
+                    }
+                    close(&shared, c);
+                }
             }
         }
-        let sh = Arc::clone(&shared);
-        let spawned = std::thread::Builder::new()
-            .name(format!("usapi-sim-conn-{id}"))
-            .spawn(move || {
-                serve(stream, id, &sh);
-                sh.conns
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id);
-            });
-        match spawned {
-            Ok(h) => {
-                let mut threads = shared.threads.lock().unwrap_or_else(|p| p.into_inner());
-                threads.retain(|t| !t.is_finished());
-                threads.push(h);
+        fds.clear();
+        fds.push(libc::pollfd {
+            fd: wake.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        });
+        fds.extend(parked.iter().map(|c| libc::pollfd {
+            fd: c.stream.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        }));
+        let wait = next.saturating_duration_since(Instant::now());
+        let ms = (wait.as_millis() as libc::c_int).clamp(1, 1000);
+        // SAFETY: `fds` is a valid array of `fds.len()` pollfd structs.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+        if n <= 0 {
+            continue;
+        }
+        if fds[0].revents != 0 {
+            let mut sink = [0u8; 256];
+            while matches!((&wake).read(&mut sink), Ok(n) if n > 0) {}
+        }
+        // From the end, so swap_remove only moves entries already seen.
+        for k in (0..parked.len()).rev() {
+            if fds[k + 1].revents == 0 {
+                continue;
             }
-            Err(_) => {
-                if let Some(c) = shared
-                    .conns
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id)
-                {
-                    let _ = c.shutdown(Shutdown::Both);
+            match read_ready(&shared, &mut parked[k]) {
+                Ready::Keep => {}
+                Ready::Close => {
+                    let c = parked.swap_remove(k);
+                    close(&shared, c);
                 }
+                Ready::Head(req) => {
+                    let c = parked.swap_remove(k);
+                    spawn_worker(&shared, c, Some(req));
+                }
+                Ready::Bad(e) => {
+                    let mut c = parked.swap_remove(k);
+                    let _ = c.stream.set_nonblocking(false);
+                    let _ = c.stream.set_write_timeout(Some(Duration::from_millis(100)));
+                    answer_read_error(&mut c.stream, e);
+                    close(&shared, c);
+                }
+            }
+        }
+    }
+    for c in parked.drain(..) {
+        close(&shared, c);
+    }
+}
+
+/// Give a connection a thread of its own to read and answer requests.
+fn spawn_worker(shared: &Arc<Shared>, conn: Conn, first: Option<Request>) {
+    if conn.stream.set_nonblocking(false).is_err()
+        || conn.stream.set_read_timeout(Some(WORKER_POLL)).is_err()
+    {
+        close(shared, conn);
+        return;
+    }
+    let id = conn.id;
+    // The thread may fail to start; keep a handle on the socket to refuse.
+    let fallback = conn.stream.try_clone();
+    let sh = Arc::clone(shared);
+    let spawned = std::thread::Builder::new()
+        .name(format!("usapi-sim-conn-{id}"))
+        .stack_size(WORKER_STACK)
+        .spawn(move || serve(conn, first, &sh));
+    match spawned {
+        Ok(h) => {
+            let mut threads = lock(&shared.threads);
+            threads.retain(|t| !t.is_finished());
+            threads.push(h);
+        }
+        Err(_) => {
+            let in_use = {
+                let mut reg = lock(&shared.conns);
+                reg.remove(&id);
+                reg.len()
+            };
+            if let Ok(s) = fallback {
+                refuse(s, in_use);
             }
         }
     }
@@ -107,67 +581,151 @@ enum Action {
     Download(Download),
 }
 
-fn serve(mut stream: TcpStream, id: u64, shared: &Shared) {
-    let mut reader = Reader::new();
+/// After a request: keep the connection, close it, or it is already gone.
+enum Next {
+    Keep,
+    Close,
+    Gone,
+}
+
+/// A connection's thread: read bodies, answer, and take the requests that
+/// follow at once; hand the connection back to the reactor when it goes
+/// quiet.
+fn serve(mut conn: Conn, first: Option<Request>, shared: &Arc<Shared>) {
     let alive = || !shared.stopping.load(Ordering::SeqCst);
+    let id = conn.id;
+    let progress = |n: usize| add_bytes(shared, id, n, None);
+    let budget = Budget {
+        alive: &alive,
+        stall: shared.limits.stall_timeout,
+        request: shared.limits.request_timeout,
+        progress: &progress,
+    };
+    // Without a reactor this thread also waits out idle keep-alive time.
+    let linger = if cfg!(unix) {
+        WORKER_POLL
+    } else {
+        shared.limits.idle_timeout
+    };
+    let mut next = first;
     loop {
-        let req = match reader.next(&mut stream, &alive, KEEP_ALIVE_IDLE) {
-            Ok(r) => r,
-            Err(ReadError::Bad(status, why)) => {
-                let mut r = Response::json(status, json!({"ok": false, "error": why}).to_string());
-                r.close = true;
-                let _ = stream.write_all(&r.to_bytes(false, true));
-                break;
-            }
-            Err(_) => break,
+        let mut req = match next.take() {
+            Some(r) => r,
+            None => match conn.reader.read_head(&mut conn.stream, &budget, linger) {
+                Ok(Some(r)) => r,
+                Ok(None) if cfg!(unix) => {
+                    park(shared, conn);
+                    return;
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    answer_read_error(&mut conn.stream, e);
+                    break;
+                }
+            },
         };
-        let keep = req.keep_alive();
-        let head_only = req.method == "HEAD";
-        match route(shared, &req, id) {
-            Action::Reply(r) => {
-                if stream.write_all(&r.to_bytes(keep, !head_only)).is_err() || !keep || r.close {
+        set_phase(
+            shared,
+            id,
+            Phase::Receiving,
+            conn.reader.started().unwrap_or_else(Instant::now),
+        );
+        let has_body = match req.content_length() {
+            Ok(len) => len != Some(0),
+            Err(e) => {
+                answer_read_error(&mut conn.stream, e);
+                break;
+            }
+        };
+        if let Some(mut refusal) = early_refusal(shared, &req, id) {
+            // Refused before the body: with Expect the client has not sent
+            // it, so answer and close; otherwise read it past, then answer.
+            let unread = has_body && req.expects_continue();
+            if has_body && !unread {
+                if let Err(e) = conn
+                    .reader
+                    .read_body(&mut conn.stream, &mut req, &budget, true)
+                {
+                    answer_read_error(&mut conn.stream, e);
                     break;
                 }
             }
-            Action::Close => break,
-            Action::NoAnswer => {
-                hold_open(&mut stream, shared);
+            refusal.close |= unread || !req.keep_alive();
+            let out = refusal.to_bytes(true, req.method != "HEAD");
+            if conn.stream.write_all(&out).is_err() || refusal.close {
                 break;
             }
-            Action::Reset(r) => {
-                let full = r.to_bytes(false, true);
-                let head_len = full.len() - r.body.len();
-                let cut = head_len + r.body.len() / 2;
-                let _ = stream.write_all(&full[..cut]);
-                let _ = stream.flush();
-                // Give the bytes a moment to leave before the RST overtakes them.
-                std::thread::sleep(Duration::from_millis(20));
-                // The registry holds a clone of this socket: drop it first,
-                // or closing this handle would not close the socket.
-                shared
-                    .conns
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id);
-                set_linger_zero(&stream);
-                drop(stream);
-                return;
-            }
-            Action::Truncate(r) => {
-                let mut out = r.head_bytes(r.body.len() as u64 + 1000, false);
-                out.extend_from_slice(&r.body);
-                let _ = stream.write_all(&out);
-                let _ = stream.shutdown(Shutdown::Write);
-                break;
-            }
-            Action::Download(d) => {
-                if !send_download(&mut stream, &d, keep, head_only, shared) || !keep {
-                    break;
-                }
-            }
+            set_phase(shared, id, Phase::Idle, Instant::now());
+            continue;
+        }
+        if has_body && req.expects_continue() && conn.reader.is_empty() {
+            let _ = conn.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+        }
+        if let Err(e) = conn
+            .reader
+            .read_body(&mut conn.stream, &mut req, &budget, false)
+        {
+            answer_read_error(&mut conn.stream, e);
+            break;
+        }
+        set_phase(shared, id, Phase::Answering, Instant::now());
+        match answer(&mut conn.stream, &req, id, shared) {
+            Next::Keep => {}
+            Next::Close => break,
+            Next::Gone => return,
+        }
+        match conn.reader.started() {
+            Some(s) => set_phase(shared, id, Phase::Receiving, s),
+            None => set_phase(shared, id, Phase::Idle, Instant::now()),
         }
     }
-    let _ = stream.shutdown(Shutdown::Both);
+    close(shared, conn);
+}
+
+/// Route one request and send what it gets.
+fn answer(stream: &mut TcpStream, req: &Request, id: u64, shared: &Shared) -> Next {
+    let keep = req.keep_alive();
+    let head_only = req.method == "HEAD";
+    match route(shared, req, id) {
+        Action::Reply(r) => {
+            if stream.write_all(&r.to_bytes(keep, !head_only)).is_err() || !keep || r.close {
+                return Next::Close;
+            }
+            Next::Keep
+        }
+        Action::Close => Next::Close,
+        Action::NoAnswer => {
+            hold_open(stream, shared);
+            Next::Close
+        }
+        Action::Reset(r) => {
+            let full = r.to_bytes(false, true);
+            let head_len = full.len() - r.body.len();
+            let cut = head_len + r.body.len() / 2;
+            let _ = stream.write_all(&full[..cut]);
+            let _ = stream.flush();
+            // Give the bytes a moment to leave before the RST overtakes them.
+            std::thread::sleep(Duration::from_millis(20));
+            // The registry holds a clone of this socket: drop it first,
+            // or closing this handle would not close the socket.
+            lock(&shared.conns).remove(&id);
+            set_linger_zero(stream);
+            Next::Gone
+        }
+        Action::Truncate(r) => {
+            let mut out = r.head_bytes(r.body.len() as u64 + 1000, false);
+            out.extend_from_slice(&r.body);
+            let _ = stream.write_all(&out);
+            let _ = stream.shutdown(Shutdown::Write);
+            Next::Close
+        }
+        Action::Download(d) => {
+            if !send_download(stream, &d, keep, head_only, shared) || !keep {
+                return Next::Close;
+            }
+            Next::Keep
+        }
+    }
 }
 
 /// Keep the socket open, discarding input, until the client goes or the
@@ -225,13 +783,10 @@ fn sleep_interruptible(ms: u64, shared: &Shared) {
 
 fn route(shared: &Shared, req: &Request, conn: u64) -> Action {
     let path = req.path.as_str();
-    if path == "/__sim/control" || path == "/__sim/control/" {
+    if is_control(path) {
         return Action::Reply(control_route(shared, req, conn));
     }
-    if matches!(
-        path,
-        "/usapi" | "/usapi/" | "/usapi/usapi" | "/usapi/usapi/"
-    ) {
+    if is_api(path) {
         return api(shared, req, conn);
     }
     if let Some(rest) = path.strip_prefix("/download/") {
@@ -253,19 +808,25 @@ fn route(shared: &Shared, req: &Request, conn: u64) -> Action {
             "ultrastream-sim: a simulated Magewell Ultra Stream.\n\
              API:       /usapi?method=ping  (log in with /usapi?method=login&id=USER&pass=MD5HEX)\n\
              Downloads: /download/media/disk0/<root-folder>/<file>\n\
-             Control:   POST /__sim/control {\"cmd\":\"state\"}  or  GET /__sim/control?cmd=state\n",
+             Control:   POST /__sim/control {\"cmd\":\"state\"} (Content-Type: application/json)  or  GET /__sim/control?cmd=state\n",
         ));
     }
     Action::Reply(Response::text(404, "text/plain", "not found\n"))
 }
 
 fn control_route(shared: &Shared, req: &Request, conn: u64) -> Response {
+    if let Some(refused) = control_guard(shared, req) {
+        return refused;
+    }
+    if req.spool.is_some() {
+        return control_error(413, "the control command is larger than 64 KiB");
+    }
     let result = if req.method == "POST" && !req.body.is_empty() {
         control::run(shared, &String::from_utf8_lossy(&req.body), Some(conn))
     } else {
         let pairs = http::parse_query(&req.query);
         if pairs.is_empty() {
-            Err("send a JSON command as the POST body, or ?cmd=NAME&key=value".to_string())
+            Err("send a JSON command as the POST body (Content-Type: application/json), or ?cmd=NAME&key=value".to_string())
         } else {
             control::run_value(shared, &control::query_to_json(&pairs), Some(conn))
         }
@@ -276,13 +837,125 @@ fn control_route(shared: &Shared, req: &Request, conn: u64) -> Response {
     }
 }
 
+fn control_error(status: u16, why: &str) -> Response {
+    Response::json(status, json!({"ok": false, "error": why}).to_string())
+}
+
+/// Compare without an early exit, so timing does not reveal the token.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Refuse control requests a web page could make a browser send: anything
+/// with an `Origin` header or a `Sec-Fetch-Site` other than "none" (a
+/// request the user typed), and bodies that are not JSON (`text/plain` and
+/// form posts need no CORS preflight; `application/json` does, and the
+/// simulator never answers one). With a control token, require
+/// `Authorization: Bearer <token>` (a header no cross-site page can add
+/// without a preflight). Never echoes the token.
+fn control_guard(shared: &Shared, req: &Request) -> Option<Response> {
+    if !matches!(req.method.as_str(), "GET" | "HEAD" | "POST") {
+        return Some(control_error(405, "the control endpoint takes GET or POST"));
+    }
+    if req.header("origin").is_some() {
+        return Some(control_error(
+            403,
+            "control requests with an Origin header are refused (a web page may have sent it); use curl, the library or Simulator::control",
+        ));
+    }
+    if req
+        .header("sec-fetch-site")
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("none"))
+    {
+        return Some(control_error(
+            403,
+            "control requests a browser sent on behalf of a web page (Sec-Fetch-Site) are refused",
+        ));
+    }
+    if let Some(token) = &shared.control_token {
+        let given = req
+            .header("authorization")
+            .and_then(|v| v.trim().strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or("");
+        if !same_secret(given.as_bytes(), token.as_bytes()) {
+            return Some(control_error(
+                401,
+                "this simulator requires its control token: send the header 'Authorization: Bearer <token>'",
+            ));
+        }
+    }
+    let has_body = req.chunked() || req.content_length().is_ok_and(|l| l.is_some_and(|n| n > 0));
+    if has_body {
+        let json_type = req.header("content-type").is_some_and(|c| {
+            let c = c.trim().to_ascii_lowercase();
+            c == "application/json" || c.starts_with("application/json;")
+        });
+        if !json_type {
+            return Some(control_error(
+                415,
+                "a control command body must be sent with Content-Type: application/json",
+            ));
+        }
+        if req
+            .content_length()
+            .is_ok_and(|l| l.is_some_and(|n| n > MAX_CONTROL_BODY))
+        {
+            return Some(control_error(
+                413,
+                "the control command is larger than 64 KiB",
+            ));
+        }
+    }
+    None
+}
+
+fn is_control(path: &str) -> bool {
+    path == "/__sim/control" || path == "/__sim/control/"
+}
+
+fn is_api(path: &str) -> bool {
+    matches!(
+        path,
+        "/usapi" | "/usapi/" | "/usapi/usapi" | "/usapi/usapi/"
+    )
+}
+
+/// A final answer decided from the head alone, sent instead of reading
+/// (and storing) a body that would be refused anyway.
+fn early_refusal(shared: &Shared, req: &Request, conn: u64) -> Option<Response> {
+    if is_control(&req.path) {
+        return control_guard(shared, req);
+    }
+    if !is_api(&req.path) {
+        return None;
+    }
+    let uploading = http::parse_query(&req.query)
+        .iter()
+        .any(|(k, v)| k == "method" && v == "upload-update-file");
+    if !uploading {
+        return None;
+    }
+    let sids = http::cookie_sids(req);
+    let body = shared.with_device(Some(conn), |d| {
+        if d.is_down() {
+            None
+        } else {
+            d.upload_refusal(&sids)
+        }
+    })?;
+    Some(Response::json(200, body.to_string()))
+}
+
 fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
     let mut params = http::parse_query(&req.query);
     let content_type = req.header("content-type");
-    if content_type.is_some_and(|c| {
-        c.to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
-    }) {
+    if req.spool.is_none()
+        && content_type.is_some_and(|c| {
+            c.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        })
+    {
         params.extend(http::parse_query(&String::from_utf8_lossy(&req.body)));
     }
     let method = params
@@ -343,6 +1016,14 @@ fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
     }
 
     let sids = http::cookie_sids(req);
+    // Read and check an uploaded image before taking the device lock.
+    let upload = (method == "upload-update-file").then(|| {
+        let filename = params
+            .iter()
+            .find(|(k, _)| k == "filename")
+            .map(|(_, v)| v.as_str());
+        super::firmware::inspect_upload(shared.model, req, filename)
+    });
     let outcome = shared.with_device(Some(conn), |d| {
         if d.is_down() {
             return None;
@@ -358,7 +1039,7 @@ fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
             params: &params,
             sids: &sids,
             body: &req.body,
-            content_type,
+            upload: upload.as_ref(),
         }))
     });
     let Some(outcome) = outcome else {

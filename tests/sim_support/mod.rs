@@ -10,12 +10,24 @@ use ultrastream::{Device, Error, Options};
 
 pub const ADMIN_MD5: &str = "e3afed0047b08059d0fada10f400c1e5"; // md5("Admin")
 
-pub fn sim() -> Simulator {
-    Simulator::start(SimOptions::default()).expect("simulator starts")
+/// Options for a test simulator: a manual clock (time_scale 0), so device
+/// time moves only on `advance` and a loaded machine cannot move a percent
+/// or expire a session behind the test's back.
+pub fn test_options() -> SimOptions {
+    SimOptions {
+        time_scale: 0.0,
+        ..SimOptions::default()
+    }
 }
 
+pub fn sim() -> Simulator {
+    Simulator::start(test_options()).expect("simulator starts")
+}
+
+/// A simulator with a manual clock and these changes (a test that wants
+/// device time to follow wall time sets `time_scale` itself).
 pub fn sim_with(f: impl FnOnce(&mut SimOptions)) -> Simulator {
-    let mut o = SimOptions::default();
+    let mut o = test_options();
     f(&mut o);
     Simulator::start(o).expect("simulator starts")
 }
@@ -118,6 +130,14 @@ impl Raw {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .expect("timeout");
+        Raw {
+            stream,
+            buf: Vec::new(),
+        }
+    }
+
+    /// Wrap a connection already made (and perhaps half used).
+    pub fn from_stream(stream: TcpStream) -> Raw {
         Raw {
             stream,
             buf: Vec::new(),

@@ -31,8 +31,11 @@ class Simulator:
 
     ``options`` (a dict, sent to ``usapi_sim_start`` as JSON; keyword arguments
     are merged into it) may set ``port``, ``user``, ``password``, ``model``
-    ("hdmi" or "sdi"), ``time_scale``, ``session_idle_timeout_ms``, ``serial``
-    and ``discovery`` / ``discovery_port`` / ``ssdp_port`` (answer discovery
+    ("hdmi" or "sdi"), ``time_scale``, ``clock`` ("real" or "manual": device
+    time then moves only on ``control({"cmd": "advance", "ms": N})``, what
+    tests should use), ``session_idle_timeout_ms``, ``serial``,
+    ``control_token`` (HTTP requests to ``/__sim/control`` must then send
+    ``Authorization: Bearer <token>``) and ``discovery`` / ``discovery_port`` / ``ssdp_port`` (answer discovery
     on 127.0.0.1; see :attr:`discovery_ports`); the defaults are user
     "Admin", password "Admin", model hdmi, no discovery::
 
