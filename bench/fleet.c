@@ -194,7 +194,9 @@ static CURLM *curl_login_all(void) {
             if (r != 0 || find_sid(cd[idx].hdr, cd[idx].hlen, sid, sizeof sid) != 0) die("curl login failed");
             snprintf(cookie, sizeof cookie, "sid=%s", sid);
             curl_easy_setopt(cd[idx].h, CURLOPT_COOKIE, cookie);
+            /* Both NULL: libcurl would otherwise pass headers to the write callback. */
             curl_easy_setopt(cd[idx].h, CURLOPT_HEADERFUNCTION, NULL);
+            curl_easy_setopt(cd[idx].h, CURLOPT_HEADERDATA, NULL);
             snprintf(url, sizeof url, "http://127.0.0.1:%d/usapi?method=get-status", ports[idx]);
             curl_easy_setopt(cd[idx].h, CURLOPT_URL, url);
             left--;

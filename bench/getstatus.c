@@ -86,7 +86,9 @@ static void curl_setup(int port) {
         die("curl login failed");
     snprintf(cookie, sizeof cookie, "sid=%s", sid);
     curl_easy_setopt(curl_h, CURLOPT_COOKIE, cookie); /* copied by libcurl */
+    /* Both NULL: libcurl would otherwise pass headers to the write callback. */
     curl_easy_setopt(curl_h, CURLOPT_HEADERFUNCTION, NULL);
+    curl_easy_setopt(curl_h, CURLOPT_HEADERDATA, NULL);
     snprintf(url, sizeof url, "http://127.0.0.1:%d/usapi?method=get-status", port);
     curl_easy_setopt(curl_h, CURLOPT_URL, url);
 }
@@ -184,8 +186,11 @@ int main(int argc, char **argv) {
     double cpu[NCLIENTS] = {0}, elapsed[NCLIENTS] = {0};
     double *round_cpu[NCLIENTS] = {0};
     for (int j = 0; j < na; j++) {
-        wall[active[j]] = calloc(n, sizeof(double));
+        wall[active[j]] = malloc(n * sizeof(double));
         round_cpu[active[j]] = calloc(rounds, sizeof(double));
+        if (!wall[active[j]] || !round_cpu[active[j]]) die("out of memory");
+        /* Touch every page now, so the RSS growth check does not count them. */
+        memset(wall[active[j]], 0x55, n * sizeof(double)); /* not 0: the compiler would make it calloc */
     }
     long rss0 = status_kib("VmRSS"), done = 0;
     if (rss_every) printf("rss calls=0 kib=%ld\n", rss0);
