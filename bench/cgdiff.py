@@ -29,6 +29,9 @@ def functions(path, inclusive):
             # Inclusive costs of recursion levels ('2) double count.
             if inclusive and re.search(r"'\d", name):
                 continue
+            # The frames above the benchmark loop say nothing.
+            if inclusive and re.search(r"below main|__libc_start|ld-linux|getstatus\.c:main", name):
+                continue
             # Drop the object path, keep the short library name.
             name = re.sub(r"\[(?:.*/)?([^/\]]+)\]$", r"[\1]", name)
             name = re.sub(r"^\?\?\?:", "", name)
