@@ -94,7 +94,6 @@ pub struct Device {
     base: String,
     /// The URL authority (`Host:` value).
     authority: String,
-    addrs: HostAddrs,
     opts: Options,
     transport: Transport,
     session: Mutex<Session>,
@@ -174,8 +173,9 @@ impl Device {
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
         let authority = authority(host)?;
         let base = format!("http://{authority}/usapi?method=");
-        let addrs = HostAddrs::new(&authority);
+        let addrs = std::sync::Arc::new(HostAddrs::new(&authority));
         let transport = Transport::new(
+            addrs,
             opts.connect_timeout,
             opts.request_timeout,
             opts.max_reply_bytes,
@@ -183,7 +183,6 @@ impl Device {
         Ok(Device {
             base,
             authority,
-            addrs,
             opts,
             transport,
             session: Mutex::new(Session::default()),
@@ -339,6 +338,16 @@ impl Device {
         body: Option<(&str, &[u8])>,
     ) -> Result<Reply> {
         let url = self.url(name, params);
+        if url.len() > transport::MAX_URL {
+            return Err(Error::invalid(
+                "params",
+                format!(
+                    "the request URL would be {} bytes; at most {} are sent",
+                    url.len(),
+                    transport::MAX_URL
+                ),
+            ));
+        }
         let timeout = body.map(|_| self.opts.upload_timeout);
         self.with_session(name, needs_login, &mut |cookie| {
             let b = match body {
@@ -404,7 +413,7 @@ impl Device {
                 .seek(std::io::SeekFrom::Start(0))
                 .map_err(|e| Error::File(format!("cannot read the firmware file: {e}")))?;
             let deadline = Instant::now() + self.opts.upload_timeout;
-            let addrs = self.addrs.get()?;
+            let addrs = self.transport.addrs.get()?;
             let req = upload::UploadRequest {
                 addrs: &addrs,
                 host: &self.authority,
@@ -420,7 +429,7 @@ impl Device {
             };
             let r = upload::upload(&req, source, progress).inspect_err(|e| {
                 if matches!(e, Error::Connect(_)) {
-                    self.addrs.forget();
+                    self.transport.addrs.forget();
                 }
             })?;
             if (300..400).contains(&r.status) {
