@@ -41,7 +41,7 @@ fn run() -> Result<(), ultrastream::Error> {
 
     println!("***** 2. get info *****");
     let info = dev.call("get-info", &[])?;
-    println!("get info response data:\n{}\n", pretty(&info.json));
+    println!("get info response data:\n{}\n", pretty(&info.json()?));
 
     println!("***** 3. upload firmware *****");
     let reply = match (args.get(3), &sim) {
@@ -54,7 +54,7 @@ fn run() -> Result<(), ultrastream::Error> {
         (None, None) => None,
     };
     match reply {
-        Some(r) => println!("upload firmware response data:\n{}", pretty(&r.json)),
+        Some(r) => println!("upload firmware response data:\n{}", pretty(&r.json()?)),
         None => println!("(skipped: give a .mwf file as the fourth argument)"),
     }
     dev.logout()?;

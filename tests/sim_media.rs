@@ -32,7 +32,7 @@ fn files(d: &Device, disk: i64) -> Vec<Value> {
             ],
         )
         .unwrap();
-    r.json["media-files"].as_array().unwrap().clone()
+    r.json().unwrap()["media-files"].as_array().unwrap().clone()
 }
 
 fn names(d: &Device, disk: i64) -> Vec<String> {
@@ -287,7 +287,8 @@ fn stopping_a_recording_adds_files_split_by_time_unit() {
             &[("disk-type", "0"), ("start", "0"), ("count", "5")],
         )
         .unwrap()
-        .json;
+        .json()
+        .unwrap();
     assert_eq!(
         (r["path"].as_str(), r["thumbnail"].as_str()),
         (Some("/media/disk0/Show/Day 2"), Some("thumbnail"))
@@ -331,7 +332,8 @@ fn get_media_files_pages_and_del_media_files_removes() {
             &[("disk-type", "0"), ("start", start), ("count", count)],
         )
         .unwrap()
-        .json["media-files"]
+        .json()
+        .unwrap()["media-files"]
             .as_array()
             .unwrap()
             .iter()
@@ -621,7 +623,8 @@ fn recorded_files_and_thumbnails_download_over_http() {
             &[("disk-type", "0"), ("start", "0"), ("count", "1")],
         )
         .unwrap()
-        .json;
+        .json()
+        .unwrap();
     let f = &r["media-files"][0];
     let (path, name, size) = (
         r["path"].as_str().unwrap(),

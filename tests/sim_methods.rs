@@ -39,7 +39,7 @@ fn universal_interfaces() {
     assert_eq!(info.rec_control.sd_option.len(), 3);
     assert_eq!(info.rec_control.file_ext[1].name, "mov");
     assert_eq!(info.audio_range.mic.max, 55.25);
-    let raw = d.call("get-info", &[]).unwrap().json;
+    let raw = d.call("get-info", &[]).unwrap().json().unwrap();
     assert!(
         raw["codec-cap"]["gorp-sec"].is_array(),
         "the example reply's spelling"

@@ -670,7 +670,7 @@ fn a_fleet_has_distinct_serials_and_ports() {
     let mut macs: Vec<String> = sims
         .iter()
         .map(|s| {
-            dev(s).call("get-info", &[]).unwrap().json["mac-addr"]["eth"]
+            dev(s).call("get-info", &[]).unwrap().json().unwrap()["mac-addr"]["eth"]
                 .as_str()
                 .unwrap()
                 .to_string()

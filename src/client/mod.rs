@@ -46,8 +46,10 @@ impl Default for Options {
     }
 }
 
-/// A device's reply: its top-level code and the JSON, raw and parsed.
-#[derive(Debug, Clone)]
+/// A device's reply: its top-level code and the body as it came. Nothing
+/// else is parsed until asked for: `json()` builds a tree, `parse()` one of
+/// the typed views in `model`.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     /// The method that was called.
     pub method: String,
@@ -55,17 +57,20 @@ pub struct Reply {
     pub result: i32,
     /// The body exactly as the device sent it.
     pub body: String,
-    /// The body parsed.
-    pub json: Value,
 }
 
 impl Reply {
     /// Parse the reply into one of the typed views in `model`.
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
-        T::deserialize(&self.json).map_err(|e| Error::BadReply {
+        serde_json::from_str(&self.body).map_err(|e| Error::BadReply {
             method: self.method.clone(),
             detail: crate::redact::json_error(&e),
         })
+    }
+
+    /// The body as a JSON tree.
+    pub fn json(&self) -> Result<Value> {
+        self.parse()
     }
 }
 
@@ -89,7 +94,6 @@ pub struct Device {
     base: String,
     /// The URL authority (`Host:` value).
     authority: String,
-    addrs: HostAddrs,
     opts: Options,
     transport: Transport,
     session: Mutex<Session>,
@@ -169,8 +173,9 @@ impl Device {
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
         let authority = authority(host)?;
         let base = format!("http://{authority}/usapi?method=");
-        let addrs = HostAddrs::new(&authority);
+        let addrs = std::sync::Arc::new(HostAddrs::new(&authority));
         let transport = Transport::new(
+            addrs,
             opts.connect_timeout,
             opts.request_timeout,
             opts.max_reply_bytes,
@@ -178,7 +183,6 @@ impl Device {
         Ok(Device {
             base,
             authority,
-            addrs,
             opts,
             transport,
             session: Mutex::new(Session::default()),
@@ -334,6 +338,16 @@ impl Device {
         body: Option<(&str, &[u8])>,
     ) -> Result<Reply> {
         let url = self.url(name, params);
+        if url.len() > transport::MAX_URL {
+            return Err(Error::invalid(
+                "params",
+                format!(
+                    "the request URL would be {} bytes; at most {} are sent",
+                    url.len(),
+                    transport::MAX_URL
+                ),
+            ));
+        }
         let timeout = body.map(|_| self.opts.upload_timeout);
         self.with_session(name, needs_login, &mut |cookie| {
             let b = match body {
@@ -399,7 +413,7 @@ impl Device {
                 .seek(std::io::SeekFrom::Start(0))
                 .map_err(|e| Error::File(format!("cannot read the firmware file: {e}")))?;
             let deadline = Instant::now() + self.opts.upload_timeout;
-            let addrs = self.addrs.get()?;
+            let addrs = self.transport.addrs.get()?;
             let req = upload::UploadRequest {
                 addrs: &addrs,
                 host: &self.authority,
@@ -415,7 +429,7 @@ impl Device {
             };
             let r = upload::upload(&req, source, progress).inspect_err(|e| {
                 if matches!(e, Error::Connect(_)) {
-                    self.addrs.forget();
+                    self.transport.addrs.forget();
                 }
             })?;
             if (300..400).contains(&r.status) {
@@ -532,37 +546,146 @@ pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Repl
             status,
         });
     }
-    let json: Value = serde_json::from_str(&body).map_err(|e| Error::BadReply {
+    let top = top_level_code(&body).map_err(|detail| Error::BadReply {
         method: method.to_string(),
-        detail: crate::redact::json_error(&e),
+        detail,
     })?;
-    let obj = json.as_object().ok_or_else(|| Error::BadReply {
-        method: method.to_string(),
-        detail: "not a JSON object".into(),
-    })?;
-    // upload-update-file answers with "status"; everything else "result".
-    let code = obj.get("result").or_else(|| obj.get("status"));
-    let result = match code {
-        None => 0,
-        Some(v) => v
-            .as_i64()
-            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-            .and_then(|n| i32::try_from(n).ok())
-            .ok_or_else(|| Error::BadReply {
-                method: method.to_string(),
-                // Quote only a short excerpt of what the device sent.
-                detail: format!(
-                    "result is not an integer: {}",
-                    crate::redact::excerpt(&v.to_string())
-                ),
-            })?,
-    };
     Ok(Reply {
         method: method.to_string(),
-        result,
+        result: top.unwrap_or(0),
         body,
-        json,
     })
+}
+
+/// The top-level `result` (else `status`, as upload-update-file answers)
+/// of a JSON object, read without building a tree: the rest of the body is
+/// checked for well-formedness and skipped. `Ok(None)`: neither key (or
+/// null).
+fn top_level_code(body: &str) -> std::result::Result<Option<i32>, String> {
+    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
+    use std::fmt;
+
+    /// A code: an integer, or an integer in a string.
+    struct Code(std::result::Result<i32, String>);
+    impl<'de> de::Deserialize<'de> for Code {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Code, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Code;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an integer")
+                }
+                fn visit_i64<E>(self, v: i64) -> std::result::Result<Code, E> {
+                    Ok(Code(i32::try_from(v).map_err(|_| format!("{v}"))))
+                }
+                fn visit_u64<E>(self, v: u64) -> std::result::Result<Code, E> {
+                    Ok(Code(i32::try_from(v).map_err(|_| format!("{v}"))))
+                }
+                fn visit_f64<E>(self, v: f64) -> std::result::Result<Code, E> {
+                    Ok(Code(Err(format!("{v}"))))
+                }
+                fn visit_str<E>(self, v: &str) -> std::result::Result<Code, E> {
+                    Ok(Code(v.trim().parse().map_err(|_| excerpt(v))))
+                }
+                fn visit_bool<E>(self, v: bool) -> std::result::Result<Code, E> {
+                    Ok(Code(Err(v.to_string())))
+                }
+                fn visit_unit<E>(self) -> std::result::Result<Code, E> {
+                    Ok(Code(Err("null".into())))
+                }
+                fn visit_seq<A: de::SeqAccess<'de>>(
+                    self,
+                    mut a: A,
+                ) -> std::result::Result<Code, A::Error> {
+                    while a.next_element::<IgnoredAny>()?.is_some() {}
+                    Ok(Code(Err("an array".into())))
+                }
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    mut a: A,
+                ) -> std::result::Result<Code, A::Error> {
+                    while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(Code(Err("an object".into())))
+                }
+            }
+            d.deserialize_any(V)
+        }
+    }
+
+    enum Key {
+        Result,
+        Status,
+        Other,
+    }
+    impl<'de> de::Deserialize<'de> for Key {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Key, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Key;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_str<E>(self, v: &str) -> std::result::Result<Key, E> {
+                    Ok(match v {
+                        "result" => Key::Result,
+                        "status" => Key::Status,
+                        _ => Key::Other,
+                    })
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    /// (result, status), the first of each.
+    struct Top(Option<Code>, Option<Code>);
+    impl<'de> de::Deserialize<'de> for Top {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Top, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Top;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    mut a: A,
+                ) -> std::result::Result<Top, A::Error> {
+                    let mut top = Top(None, None);
+                    while let Some(k) = a.next_key::<Key>()? {
+                        match k {
+                            // null counts as absent, as in the typed replies.
+                            Key::Result if top.0.is_none() => top.0 = a.next_value()?,
+                            Key::Status if top.1.is_none() => top.1 = a.next_value()?,
+                            _ => {
+                                a.next_value::<IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    Ok(top)
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    let top: Top = serde_json::from_str(body).map_err(|e| {
+        if e.is_data() {
+            "not a JSON object".to_string()
+        } else {
+            crate::redact::json_error(&e)
+        }
+    })?;
+    match top.0.or(top.1) {
+        None => Ok(None),
+        Some(Code(Ok(n))) => Ok(Some(n)),
+        Some(Code(Err(v))) => Err(format!("result is not an integer: {v}")),
+    }
+}
+
+/// A short printable excerpt of device text, quoted.
+fn excerpt(s: &str) -> String {
+    format!("\"{}\"", crate::redact::excerpt(s))
 }
 
 #[cfg(test)]
@@ -615,5 +738,25 @@ mod tests {
             into_reply("m", 200, "[1]".into()),
             Err(Error::BadReply { .. })
         ));
+        let code = |b: &str| top_level_code(b);
+        assert_eq!(code(r#"{"a":{"result":5},"result":"-17"}"#), Ok(Some(-17)));
+        assert_eq!(
+            code(r#"{"status":3,"result":1}"#),
+            Ok(Some(1)),
+            "result wins"
+        );
+        assert_eq!(code(r#"{"x":[1,{"y":null}]}"#), Ok(None));
+        assert_eq!(code(r#"{"result":1,"result":2}"#), Ok(Some(1)));
+        assert!(code(r#"{"result":1.5}"#).is_err());
+        assert_eq!(code(r#"{"result":null}"#), Ok(None));
+        assert_eq!(code(r#"{"result":null,"status":-9}"#), Ok(Some(-9)));
+        assert!(code(r#"{"result":99999999999}"#).is_err());
+        assert!(code(r#"{"result":0} trailing"#).is_err());
+        assert!(code(r#"{"result":0,"#).is_err());
+        let long = format!(r#"{{"result":"{}"}}"#, "x".repeat(500));
+        let e = code(&long).unwrap_err();
+        assert!(e.len() < 120, "{e}");
+        let r = into_reply("m", 200, r#"{"result":0,"b":[1,2]}"#.into()).unwrap();
+        assert_eq!(r.json().unwrap()["b"][1], 2);
     }
 }

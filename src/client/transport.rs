@@ -10,14 +10,18 @@
 use crate::error::{Error, Result};
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 /// The device's addresses: an IP literal is parsed once, a name is looked
 /// up on first use and kept until a connect fails (then looked up again),
 /// so no call pays for a lookup, let alone a thread.
 #[derive(Debug)]
 pub(crate) struct HostAddrs {
+    /// The URL authority, as given.
+    pub authority: String,
     /// The host without brackets.
     host: String,
     port: u16,
@@ -34,6 +38,7 @@ impl HostAddrs {
             .ok()
             .map(|ip| SocketAddr::new(ip, port));
         HostAddrs {
+            authority: authority.to_string(),
             host,
             port,
             literal,
@@ -43,23 +48,29 @@ impl HostAddrs {
 
     /// The addresses to try, in order.
     pub fn get(&self) -> Result<Vec<SocketAddr>> {
+        self.with(|a| a.to_vec())
+    }
+
+    /// Run `f` on the addresses without copying them: a literal is used as
+    /// it is, a name is looked up once (concurrent callers wait for that
+    /// one lookup) and then read from the cache.
+    pub fn with<R>(&self, f: impl FnOnce(&[SocketAddr]) -> R) -> Result<R> {
         if let Some(a) = self.literal {
-            return Ok(vec![a]);
+            return Ok(f(&[a]));
         }
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(v) = cache.as_ref() {
-            return Ok(v.clone());
+        if cache.is_none() {
+            let found: Vec<SocketAddr> = (self.host.as_str(), self.port)
+                .to_socket_addrs()
+                .map_err(|e| Error::Connect(format!("cannot resolve '{}': {e}", self.host)))?
+                .take(16)
+                .collect();
+            if found.is_empty() {
+                return Err(Error::Connect(format!("'{}' has no address", self.host)));
+            }
+            *cache = Some(found);
         }
-        let found: Vec<SocketAddr> = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| Error::Connect(format!("cannot resolve '{}': {e}", self.host)))?
-            .take(16)
-            .collect();
-        if found.is_empty() {
-            return Err(Error::Connect(format!("'{}' has no address", self.host)));
-        }
-        *cache = Some(found.clone());
-        Ok(found)
+        Ok(f(cache.as_deref().unwrap_or(&[])))
     }
 
     /// Forget a looked-up name after a connect failure.
@@ -120,13 +131,52 @@ pub(crate) enum Body<'a> {
     },
 }
 
+/// Hands ureq the device's addresses from `HostAddrs`: no thread, no
+/// lookup per request (ureq asks before it looks at its pool).
+#[derive(Debug)]
+struct DeviceResolver(Arc<HostAddrs>);
+
+impl Resolver for DeviceResolver {
+    fn resolve(
+        &self,
+        _uri: &ureq::http::Uri,
+        _config: &ureq::config::Config,
+        _timeout: NextTimeout,
+    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
+        // Only the device's own URL is ever requested (redirects are off).
+        let mut out = self.empty();
+        self.0
+            .with(|addrs| {
+                for a in addrs.iter().take(16) {
+                    out.push(*a);
+                }
+            })
+            .map_err(|_| ureq::Error::HostNotFound)?;
+        if out.is_empty() {
+            return Err(ureq::Error::HostNotFound);
+        }
+        Ok(out)
+    }
+}
+
+/// Per-connection buffers: replies are a few KiB (get-status 2-6 KiB), and
+/// ureq's 128 KiB defaults cost ~270 KiB per device. The input buffer must
+/// hold a reply head (capped below); longer bodies stream through it.
+const INPUT_BUFFER: usize = 16 * 1024;
+/// The output buffer must hold the longest request line.
+const OUTPUT_BUFFER: usize = 8 * 1024;
+/// Longest request URL accepted (fits the output buffer with the method).
+pub(crate) const MAX_URL: usize = OUTPUT_BUFFER - 64;
+
 pub(crate) struct Transport {
     agent: ureq::Agent,
     max_reply: usize,
+    pub addrs: Arc<HostAddrs>,
 }
 
 impl Transport {
     pub fn new(
+        addrs: Arc<HostAddrs>,
         connect_timeout: Duration,
         request_timeout: Duration,
         max_reply: usize,
@@ -141,10 +191,22 @@ impl Transport {
             .max_idle_connections_per_host(4)
             .max_idle_age(Duration::from_secs(30))
             .user_agent(concat!("ultrastream/", env!("CARGO_PKG_VERSION")))
+            // A 3xx comes back as it is and becomes Error::Redirect: a GET
+            // such as start-rec must never be sent again.
+            .max_redirects(0)
+            .input_buffer_size(INPUT_BUFFER)
+            .output_buffer_size(OUTPUT_BUFFER)
+            .max_response_header_size(INPUT_BUFFER)
             .build();
+        let agent = ureq::Agent::with_parts(
+            config,
+            DefaultConnector::new(),
+            DeviceResolver(addrs.clone()),
+        );
         Transport {
-            agent: config.into(),
+            agent,
             max_reply,
+            addrs,
         }
     }
 
@@ -179,8 +241,24 @@ impl Transport {
                 req.send(data)
             }
         };
-        let resp = result.map_err(|e| map_error(e, method))?;
+        let resp = result.map_err(|e| {
+            if matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)
+                || matches!(&e, ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused)
+            {
+                // The name may have moved: look it up again next time.
+                self.addrs.forget();
+            }
+            map_error(e, method)
+        })?;
         let status = resp.status().as_u16();
+        if (300..400).contains(&status) {
+            let location = resp.headers().get("location").and_then(|v| v.to_str().ok());
+            return Err(Error::Redirect {
+                method: method.to_string(),
+                status,
+                location_host: location_host(location, &self.addrs.authority),
+            });
+        }
         let set_cookie_sid = resp
             .headers()
             .get_all("set-cookie")

@@ -3,62 +3,272 @@
 //! (`beign-time`, `gorp-sec`, `hdm1`, `is-skd-runnung`).
 //! The raw JSON is always kept next to the typed view by the client.
 
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+// The lenient readers below visit the JSON directly (no `Value` tree per
+// field) and never fail on a wrong type: null, or an object where a number
+// was expected, gives the field's default, as a missing key does.
+
+/// What each lenient reader makes of each JSON type.
+trait Lenient: Sized + Default {
+    fn int(_: i64) -> Self {
+        Self::default()
+    }
+    fn uint(v: u64) -> Self {
+        Self::int(v.min(i64::MAX as u64) as i64)
+    }
+    fn float(_: f64) -> Self {
+        Self::default()
+    }
+    fn string(_: &str) -> Self {
+        Self::default()
+    }
+    fn boolean(_: bool) -> Self {
+        Self::default()
+    }
+}
+
+struct LenientVisitor<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Lenient> Visitor<'de> for LenientVisitor<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<T, E> {
+        Ok(T::int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<T, E> {
+        Ok(T::uint(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<T, E> {
+        Ok(T::float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok(T::string(v))
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<T, E> {
+        Ok(T::boolean(v))
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_none<E>(self) -> Result<T, E> {
+        Ok(T::default())
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<T, A::Error> {
+        while a.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(T::default())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<T, A::Error> {
+        while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(T::default())
+    }
+}
+
+fn lenient<'de, D: Deserializer<'de>, T: Lenient>(d: D) -> Result<T, D::Error> {
+    d.deserialize_any(LenientVisitor(std::marker::PhantomData))
+}
+
+impl Lenient for i64 {
+    fn int(v: i64) -> i64 {
+        v
+    }
+    fn float(v: f64) -> i64 {
+        v as i64
+    }
+    fn string(v: &str) -> i64 {
+        v.trim().parse::<f64>().map(|f| f as i64).unwrap_or(0)
+    }
+    fn boolean(v: bool) -> i64 {
+        v as i64
+    }
+}
+
+impl Lenient for f64 {
+    fn int(v: i64) -> f64 {
+        v as f64
+    }
+    fn uint(v: u64) -> f64 {
+        v as f64
+    }
+    fn float(v: f64) -> f64 {
+        v
+    }
+    fn string(v: &str) -> f64 {
+        v.trim().parse().unwrap_or(0.0)
+    }
+}
+
+impl Lenient for String {
+    fn int(v: i64) -> String {
+        v.to_string()
+    }
+    fn uint(v: u64) -> String {
+        v.to_string()
+    }
+    fn float(v: f64) -> String {
+        // As serde_json renders it (12.0 stays "12.0").
+        serde_json::Number::from_f64(v)
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    }
+    fn string(v: &str) -> String {
+        v.to_string()
+    }
+    fn boolean(v: bool) -> String {
+        v.to_string()
+    }
+}
+
+impl Lenient for bool {
+    fn int(v: i64) -> bool {
+        v != 0
+    }
+    fn uint(v: u64) -> bool {
+        v != 0
+    }
+    fn float(v: f64) -> bool {
+        v != 0.0
+    }
+    fn string(v: &str) -> bool {
+        matches!(v, "true" | "1")
+    }
+    fn boolean(v: bool) -> bool {
+        v
+    }
+}
+
 /// Accept 12, 12.0, "12", true/false and null for an integer field.
 pub fn lenient_i64<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_u64().map(|u| u.min(i64::MAX as u64) as i64))
-            .or_else(|| n.as_f64().map(|f| f as i64))
-            .unwrap_or(0),
-        Value::String(s) => s.trim().parse::<f64>().map(|f| f as i64).unwrap_or(0),
-        Value::Bool(b) => b as i64,
-        _ => 0,
-    })
+    lenient(d)
 }
 
 /// Accept a number, a numeric string or null for a float field.
 pub fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Number(n) => n.as_f64().unwrap_or(0.0),
-        Value::String(s) => s.trim().parse().unwrap_or(0.0),
-        _ => 0.0,
-    })
+    lenient(d)
 }
 
 /// Accept a string, a number (rendered) or null for a string field.
 pub fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) => s,
-        Value::Null => String::new(),
-        other => other.to_string(),
-    })
+    lenient(d)
 }
 
 /// Accept true/false, 0/1 or "true"/"1".
 pub fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Bool(b) => b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => matches!(s.as_str(), "true" | "1"),
-        _ => false,
-    })
+    lenient(d)
 }
 
-/// Accept an array or anything else (treated as empty).
-pub fn lenient_vec<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(
+/// An object read into `T`; anything else (null included) gives `None`.
+struct MaybeObject<T>(Option<T>);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for MaybeObject<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = MaybeObject<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(a)).map(|t| MaybeObject(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(MaybeObject(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(MaybeObject(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(MaybeObject(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// A nested block: an object, or its default for null or any other type.
+pub fn lenient_struct<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
+    Ok(MaybeObject::<T>::deserialize(d)?.0.unwrap_or_default())
+}
+
+/// Accept an array or anything else (treated as empty). Entries that are
+/// not objects are skipped (for `Vec<Value>`, every entry is kept).
+pub fn lenient_vec<'de, D: Deserializer<'de>, T: Deserialize<'de> + 'static>(
     d: D,
 ) -> Result<Vec<T>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(|v| serde_json::from_value(v).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de> + 'static> Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(item) = a.next_element::<Item<T>>()? {
+                if let Some(t) = item.0 {
+                    out.push(t);
+                }
+            }
+            Ok(out)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Vec<T>, A::Error> {
+            while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(Vec::new())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_unit<E>(self) -> Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
+}
+
+struct Item<T>(Option<T>);
+impl<'de, T: Deserialize<'de> + 'static> Deserialize<'de> for Item<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // A `Value` entry is any JSON value; a typed entry must be an object.
+        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<Value>() {
+            T::deserialize(d).map(|t| Item(Some(t)))
+        } else {
+            MaybeObject::<T>::deserialize(d).map(|m| Item(m.0))
+        }
+    }
 }
 
 /// `{"name": "...", "value": N}` entries of get-info's ranges.
@@ -133,9 +343,11 @@ pub struct MacAddr {
 #[serde(default)]
 pub struct AudioRange {
     /// The document's structure shows `hdm1`; its example and devices say `hdmi`.
-    #[serde(alias = "hdm1")]
+    #[serde(alias = "hdm1", deserialize_with = "lenient_struct")]
     pub hdmi: Range,
+    #[serde(deserialize_with = "lenient_struct")]
     pub mic: Range,
+    #[serde(deserialize_with = "lenient_struct")]
     pub phone: Range,
 }
 
@@ -184,12 +396,17 @@ pub struct RecControlCap {
 pub struct Info {
     #[serde(deserialize_with = "lenient_i64")]
     pub result: i64,
+    #[serde(deserialize_with = "lenient_struct")]
     pub mac_addr: MacAddr,
     #[serde(deserialize_with = "lenient_string")]
     pub snapshot: String,
+    #[serde(deserialize_with = "lenient_struct")]
     pub product: Product,
+    #[serde(deserialize_with = "lenient_struct")]
     pub audio_range: AudioRange,
+    #[serde(deserialize_with = "lenient_struct")]
     pub codec_cap: CodecCap,
+    #[serde(deserialize_with = "lenient_struct")]
     pub rec_control: RecControlCap,
 }
 
@@ -383,20 +600,35 @@ pub struct Status {
     pub box_name: String,
     #[serde(deserialize_with = "lenient_vec")]
     pub lock_user: Vec<Value>,
+    #[serde(deserialize_with = "lenient_struct")]
     pub rec_status: RecStatus,
+    #[serde(deserialize_with = "lenient_struct")]
     pub live_status: LiveStatus,
+    #[serde(deserialize_with = "lenient_struct")]
     pub upgrade_status: Progress,
+    #[serde(deserialize_with = "lenient_struct")]
     pub format_status: Progress,
+    #[serde(deserialize_with = "lenient_struct")]
     pub disk_test: Progress,
+    #[serde(deserialize_with = "lenient_struct")]
     pub living_test: Progress,
+    #[serde(deserialize_with = "lenient_struct")]
     pub check_upgrade: Progress,
+    #[serde(deserialize_with = "lenient_struct")]
     pub input_signal: InputSignal,
+    #[serde(deserialize_with = "lenient_struct")]
     pub usb: Disk,
+    #[serde(deserialize_with = "lenient_struct")]
     pub sd: Disk,
+    #[serde(deserialize_with = "lenient_struct")]
     pub wifi: NetInfo,
+    #[serde(deserialize_with = "lenient_struct")]
     pub eth: NetInfo,
+    #[serde(deserialize_with = "lenient_struct")]
     pub mobile: NetInfo,
+    #[serde(deserialize_with = "lenient_struct")]
     pub upgrade: UpgradeInfo,
+    #[serde(deserialize_with = "lenient_struct")]
     pub downgrade: UpgradeInfo,
 }
 
@@ -588,8 +820,11 @@ pub struct Settings {
     pub is_signal_lost: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub is_hdmi_rec_ctrl: i64,
+    #[serde(deserialize_with = "lenient_struct")]
     pub softap: SoftAp,
+    #[serde(deserialize_with = "lenient_struct")]
     pub date_time: DateTime,
+    #[serde(deserialize_with = "lenient_struct")]
     pub rec_control: RecControl,
     pub video_color: Value,
     pub volume: Value,
@@ -599,9 +834,13 @@ pub struct Settings {
     pub live_stream: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub mws_stream: i64,
+    #[serde(deserialize_with = "lenient_struct")]
     pub main_stream: VideoStream,
+    #[serde(deserialize_with = "lenient_struct")]
     pub sub_stream: VideoStream,
+    #[serde(deserialize_with = "lenient_struct")]
     pub audio: Audio,
+    #[serde(deserialize_with = "lenient_struct")]
     pub eth: EthSettings,
     #[serde(deserialize_with = "lenient_vec")]
     pub stream_server: Vec<StreamServer>,

@@ -48,6 +48,8 @@ pub enum Action {
     JsonThenClose(String),
     /// Read the request, then close without answering.
     Drop,
+    /// Any status, extra headers and body (keep the connection).
+    Status(u16, Vec<(String, String)>, String),
 }
 
 pub struct Stub {
@@ -155,14 +157,16 @@ fn serve(
             connection,
         };
         log.lock().unwrap().push(req.clone());
-        let (body, extra, close) = match handler(&req) {
-            Action::Json(b) => (b, vec![], false),
-            Action::JsonWith(b, h) => (b, h, false),
-            Action::JsonThenClose(b) => (b, vec![], true),
+        let (status, body, extra, close) = match handler(&req) {
+            Action::Json(b) => (200, b, vec![], false),
+            Action::JsonWith(b, h) => (200, b, h, false),
+            Action::JsonThenClose(b) => (200, b, vec![], true),
+            Action::Status(s, h, b) => (s, b, h, false),
             Action::Drop => return,
         };
         let mut out = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
+            if status == 200 { "OK" } else { "Scripted" },
             body.len()
         );
         for (k, v) in extra {

@@ -83,11 +83,17 @@ pub fn state(sim: &Simulator) -> Value {
 }
 
 pub fn status(d: &Device) -> Value {
-    d.call("get-status", &[]).expect("get-status").json
+    d.call("get-status", &[])
+        .expect("get-status")
+        .json()
+        .expect("JSON")
 }
 
 pub fn settings(d: &Device) -> Value {
-    d.call("get-settings", &[]).expect("get-settings").json
+    d.call("get-settings", &[])
+        .expect("get-settings")
+        .json()
+        .expect("JSON")
 }
 
 pub fn mask(d: &Device) -> u32 {
