@@ -64,6 +64,8 @@ use std::time::{Duration, Instant};
 /// shutdown and its limits, and how long it waits for a next request
 /// before handing the connection back to the reactor.
 const WORKER_POLL: Duration = Duration::from_millis(50);
+/// Read timeout while a body arrives (limits are checked this often).
+const BODY_POLL: Duration = Duration::from_millis(250);
 /// Stack of a connection thread: requests need little (replies are built
 /// on the heap), and 1,000 threads should not reserve 2 GiB.
 const WORKER_STACK: usize = 256 * 1024;
@@ -611,18 +613,21 @@ fn serve(mut conn: Conn, first: Option<Request>, shared: &Arc<Shared>) {
     loop {
         let mut req = match next.take() {
             Some(r) => r,
-            None => match conn.reader.read_head(&mut conn.stream, &budget, linger) {
-                Ok(Some(r)) => r,
-                Ok(None) if cfg!(unix) => {
-                    park(shared, conn);
-                    return;
+            None => {
+                let _ = conn.stream.set_read_timeout(Some(WORKER_POLL));
+                match conn.reader.read_head(&mut conn.stream, &budget, linger) {
+                    Ok(Some(r)) => r,
+                    Ok(None) if cfg!(unix) => {
+                        park(shared, conn);
+                        return;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        answer_read_error(&mut conn.stream, e);
+                        break;
+                    }
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    answer_read_error(&mut conn.stream, e);
-                    break;
-                }
-            },
+            }
         };
         set_phase(
             shared,
@@ -630,6 +635,9 @@ fn serve(mut conn: Conn, first: Option<Request>, shared: &Arc<Shared>) {
             Phase::Receiving,
             conn.reader.started().unwrap_or_else(Instant::now),
         );
+        // Wake less often while a body arrives: a drip of many connections
+        // must not cost thousands of wake-ups a second.
+        let _ = conn.stream.set_read_timeout(Some(BODY_POLL));
         let has_body = match req.content_length() {
             Ok(len) => len != Some(0),
             Err(e) => {
