@@ -21,12 +21,16 @@ impl Sim {
         let mut host: *mut c_char = null_mut();
         let mut dev = 0;
         let opts = usapi_options {
-            request_timeout_ms: 700,
+            request_timeout_ms: 2000,
             skip_validation: 1,
             ..Default::default()
         };
         unsafe {
-            assert_eq!(usapi_sim_start(c"{}".as_ptr(), &mut sim), 0);
+            // A manual clock: device time moves only on "advance".
+            assert_eq!(
+                usapi_sim_start(c"{\"clock\":\"manual\"}".as_ptr(), &mut sim),
+                0
+            );
             assert_eq!(usapi_sim_address(sim, &mut host), 0);
             assert_eq!(usapi_device_open(host, &opts, &mut dev), 0);
             usapi_string_free(host);
@@ -334,7 +338,8 @@ fn faults_give_defined_codes_within_the_timeout_and_the_next_call_works() {
         let took = start.elapsed();
         assert_eq!(code, want, "{kind}: {}", last_error());
         assert!(out.is_null(), "{kind}: no JSON on failure");
-        assert!(took < Duration::from_millis(1500), "{kind} took {took:?}");
+        // Within the 2 s timeout, plus what a loaded machine may add.
+        assert!(took < Duration::from_secs(7), "{kind} took {took:?}");
         let mut sum = usapi_status_summary::default();
         assert_eq!(
             unsafe { usapi_get_status_summary(s.dev, &mut sum) },

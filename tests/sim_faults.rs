@@ -1,5 +1,10 @@
 //! Injected faults: the client returns the right error within its timeout,
 //! and the next call works.
+//!
+//! Timing assertions compare with the client's timeout only (a lower bound
+//! is exact: wall time only moves forward; an upper bound gets `SLACK`, far
+//! more than a loaded machine adds, far less than a hang), so they hold
+//! with other work loading every core.
 
 mod sim_support;
 
@@ -8,7 +13,9 @@ use std::time::{Duration, Instant};
 use ultrastream::sim::Simulator;
 use ultrastream::{Device, Error, Options};
 
-const TIMEOUT: Duration = Duration::from_millis(600);
+const TIMEOUT: Duration = Duration::from_secs(2);
+/// What a loaded machine may add to a timeout before the client returns.
+const SLACK: Duration = Duration::from_secs(5);
 
 /// A logged-in client with a short request timeout.
 fn client(sim: &Simulator) -> Device {
@@ -42,7 +49,7 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
 fn assert_recovers(sim: &Simulator, d: &Device) {
     let (r, took) = timed(|| d.get_status());
     assert_eq!(r.unwrap().result, 0, "the next call works");
-    assert!(took < Duration::from_millis(300), "and is prompt: {took:?}");
+    assert!(took < TIMEOUT, "without waiting out a timeout: {took:?}");
     assert!(
         state(sim)["faults"].as_array().unwrap().is_empty(),
         "a count-1 fault is used up"
@@ -58,20 +65,18 @@ fn latency_delays_the_answer() {
         r#"{"cmd":"fault","method":"get-status","kind":"latency","ms":300}"#,
     );
     let (r, took) = timed(|| d.get_status());
+    // Answered (so within the timeout), and late.
     assert_eq!(r.unwrap().result, 0);
-    assert!(
-        took >= Duration::from_millis(300) && took < Duration::from_millis(600),
-        "{took:?}"
-    );
+    assert!(took >= Duration::from_millis(300), "{took:?}");
     assert_recovers(&sim, &d);
     // Longer than the client's timeout: a timeout.
     ctl(
         &sim,
-        r#"{"cmd":"fault","method":"get-settings","kind":"latency","ms":2000}"#,
+        r#"{"cmd":"fault","method":"get-settings","kind":"latency","ms":30000}"#,
     );
     let (r, took) = timed(|| d.get_settings());
     assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
-    assert!(took < TIMEOUT + Duration::from_millis(400), "{took:?}");
+    assert!(took < TIMEOUT + SLACK, "{took:?}");
     assert_recovers(&sim, &d);
 }
 
@@ -83,7 +88,7 @@ fn no_answer_is_a_timeout() {
     let (r, took) = timed(|| d.set_name("Never Seen"));
     assert!(matches!(r, Err(Error::Timeout(_))), "{r:?}");
     assert!(
-        took >= TIMEOUT - Duration::from_millis(50) && took < TIMEOUT + Duration::from_millis(400),
+        took >= TIMEOUT - Duration::from_millis(50) && took < TIMEOUT + SLACK,
         "{took:?}"
     );
     assert_ne!(
@@ -187,7 +192,7 @@ fn reboot_now_instead_of_answering() {
         ),
         "{r:?}"
     );
-    assert!(took < TIMEOUT + Duration::from_millis(400), "{took:?}");
+    assert!(took < TIMEOUT + SLACK, "{took:?}");
     let st = state(&sim);
     assert_eq!(
         (st["power"].as_str(), st["sessions"].as_u64()),

@@ -390,13 +390,15 @@ fn cancel_download_stops_an_online_update_while_downloading() {
     assert_eq!(d.get_info().unwrap().product.firmware_ver_s, "1.4.0");
 }
 
-/// A client that gives up quickly on a device that is down.
+/// A client for a device that goes down (the simulator closes connections
+/// while down, so no call waits out these timeouts; they are long enough
+/// that a loaded machine never makes a call that should work time out).
 fn quick(sim: &ultrastream::sim::Simulator) -> Device {
     Device::connect(
         &sim.host(),
         Options {
-            connect_timeout: Duration::from_millis(500),
-            request_timeout: Duration::from_millis(800),
+            connect_timeout: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(5),
             ..Default::default()
         },
     )

@@ -64,6 +64,8 @@ use std::time::{Duration, Instant};
 /// shutdown and its limits, and how long it waits for a next request
 /// before handing the connection back to the reactor.
 const WORKER_POLL: Duration = Duration::from_millis(50);
+/// Read timeout while a body arrives (limits are checked this often).
+const BODY_POLL: Duration = Duration::from_millis(250);
 /// Stack of a connection thread: requests need little (replies are built
 /// on the heap), and 1,000 threads should not reserve 2 GiB.
 const WORKER_STACK: usize = 256 * 1024;
@@ -611,18 +613,21 @@ fn serve(mut conn: Conn, first: Option<Request>, shared: &Arc<Shared>) {
     loop {
         let mut req = match next.take() {
             Some(r) => r,
-            None => match conn.reader.read_head(&mut conn.stream, &budget, linger) {
-                Ok(Some(r)) => r,
-                Ok(None) if cfg!(unix) => {
-                    park(shared, conn);
-                    return;
+            None => {
+                let _ = conn.stream.set_read_timeout(Some(WORKER_POLL));
+                match conn.reader.read_head(&mut conn.stream, &budget, linger) {
+                    Ok(Some(r)) => r,
+                    Ok(None) if cfg!(unix) => {
+                        park(shared, conn);
+                        return;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        answer_read_error(&mut conn.stream, e);
+                        break;
+                    }
                 }
-                Ok(None) => break,
-                Err(e) => {
-                    answer_read_error(&mut conn.stream, e);
-                    break;
-                }
-            },
+            }
         };
         set_phase(
             shared,
@@ -630,6 +635,9 @@ fn serve(mut conn: Conn, first: Option<Request>, shared: &Arc<Shared>) {
             Phase::Receiving,
             conn.reader.started().unwrap_or_else(Instant::now),
         );
+        // Wake less often while a body arrives: a drip of many connections
+        // must not cost thousands of wake-ups a second.
+        let _ = conn.stream.set_read_timeout(Some(BODY_POLL));
         let has_body = match req.content_length() {
             Ok(len) => len != Some(0),
             Err(e) => {
@@ -1230,6 +1238,80 @@ fn send_download(
             return false;
         }
     }
+}
+
+/// See `sim::fuzz_request_reader`.
+pub(crate) fn fuzz_requests(data: &[u8]) -> usize {
+    struct Pieces<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+    impl Read for Pieces<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.data.len().min(self.step).min(out.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+    let Some((&first, data)) = data.split_first() else {
+        return 0;
+    };
+    let step = if first == 0 {
+        usize::MAX
+    } else {
+        1 + first as usize % 64
+    };
+    let mut src = Pieces { data, step };
+    let alive = || true;
+    let progress = |_: usize| {};
+    let budget = Budget {
+        alive: &alive,
+        stall: Duration::from_secs(3600),
+        request: Duration::from_secs(3600),
+        progress: &progress,
+    };
+    let mut reader = Reader::new();
+    let mut n = 0;
+    while n < 64 {
+        let mut req = match reader.read_head(&mut src, &budget, Duration::ZERO) {
+            Ok(Some(r)) => r,
+            Ok(None) | Err(_) => break,
+        };
+        n += 1;
+        let _ = (
+            req.keep_alive(),
+            req.expects_continue(),
+            http::cookie_sids(&req),
+        );
+        let params = http::parse_query(&req.query);
+        if let Some(r) = req.header("range") {
+            let _ = (
+                parse_range(r, 1000),
+                parse_range(r, 0),
+                parse_range(r, u64::MAX),
+            );
+        }
+        if reader
+            .read_body(&mut src, &mut req, &budget, false)
+            .is_err()
+        {
+            break;
+        }
+        if is_control(&req.path) {
+            let _ = control::query_to_json(&params);
+            let _ = serde_json::from_slice::<serde_json::Value>(&req.body);
+        }
+        let _ = http::parse_query(&String::from_utf8_lossy(&req.body));
+        let filename = params
+            .iter()
+            .find(|(k, _)| k == "filename")
+            .map(|(_, v)| v.as_str());
+        for model in [super::Model::Hdmi, super::Model::Sdi] {
+            let _ = super::firmware::inspect_upload(model, &req, filename);
+        }
+    }
+    n
 }
 
 #[cfg(test)]

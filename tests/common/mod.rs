@@ -56,6 +56,8 @@ pub struct Stub {
     pub addr: String,
     pub requests: Arc<Mutex<Vec<Request>>>,
     pub connections: Arc<AtomicUsize>,
+    /// Connections the stub has closed (its side of the socket is gone).
+    pub closed: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
 
@@ -65,11 +67,16 @@ impl Stub {
         let addr = listener.local_addr().expect("local addr").to_string();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let connections = Arc::new(AtomicUsize::new(0));
+        let closed = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
         let handler = Arc::new(handler);
         {
-            let (requests, connections, stop) =
-                (requests.clone(), connections.clone(), stop.clone());
+            let (requests, connections, closed, stop) = (
+                requests.clone(),
+                connections.clone(),
+                closed.clone(),
+                stop.clone(),
+            );
             thread::spawn(move || {
                 for stream in listener.incoming() {
                     if stop.load(Ordering::SeqCst) {
@@ -77,8 +84,13 @@ impl Stub {
                     }
                     let Ok(stream) = stream else { continue };
                     let n = connections.fetch_add(1, Ordering::SeqCst);
-                    let (requests, handler) = (requests.clone(), handler.clone());
-                    thread::spawn(move || serve(stream, n, &requests, &*handler));
+                    let (requests, handler, closed) =
+                        (requests.clone(), handler.clone(), closed.clone());
+                    thread::spawn(move || {
+                        // `serve` owns the socket: it is closed when it returns.
+                        serve(stream, n, &requests, &*handler);
+                        closed.fetch_add(1, Ordering::SeqCst);
+                    });
                 }
             });
         }
@@ -86,6 +98,7 @@ impl Stub {
             addr,
             requests,
             connections,
+            closed,
             stop,
         }
     }

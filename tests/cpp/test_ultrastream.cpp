@@ -347,7 +347,9 @@ void test_call_and_errors(const ultrastream::Simulator &sim, const ultrastream::
 
     sim.control("{\"cmd\":\"fault\",\"method\":\"get-info\",\"kind\":\"no-answer\"}");
     usapi_options opts{};
-    opts.request_timeout_ms = 300;
+    // Short enough to keep the test quick, long enough that login itself
+    // never times out under valgrind on a loaded machine.
+    opts.request_timeout_ms = 3000;
     ultrastream::Device slow(sim.address(), opts);
     slow.login("Admin", "Admin");
     try {

@@ -40,12 +40,16 @@ def header_functions() -> set:
 
 
 class SimTestCase(unittest.TestCase):
-    """A fresh simulator and a logged-in Device for every test."""
+    """A fresh simulator and a logged-in Device for every test.
+
+    The simulator's clock is manual: device time moves only on
+    :meth:`advance`, so a loaded machine cannot move a percent or expire a
+    session behind a test's back."""
 
     sim_options: dict = {}
 
     def setUp(self) -> None:
-        self.sim = ultrastream.Simulator(self.sim_options)
+        self.sim = ultrastream.Simulator({"clock": "manual", **self.sim_options})
         self.addCleanup(self.sim.stop)
         self.dev = self.sim.device()
         self.addCleanup(self.dev.__exit__, None, None, None)
@@ -320,7 +324,8 @@ class ErrorTests(SimTestCase):
 
     def test_timeout(self) -> None:
         self.sim.control({"cmd": "fault", "method": "get-info", "kind": "no-answer"})
-        with self.sim.device(request_timeout=0.3) as d:
+        # Long enough that logging in never times out on a loaded machine.
+        with self.sim.device(request_timeout=2.0) as d:
             with self.assertRaises(ultrastream.DeviceTimeoutError) as cm:
                 d.get_info()
         self.assertEqual(cm.exception.code, -1005)
