@@ -212,7 +212,7 @@ fn kind(h: &Header, a: &Arg) -> Result<Kind, String> {
                     return Ok(Kind::OutHandle(base.to_string()));
                 } else if h.structs.contains_key(base) {
                     return Ok(Kind::OutStruct(base.to_string()));
-                } else if ints.contains(&base) {
+                } else if ints.contains(&base) || base == "size_t" {
                     return Ok(Kind::OutScalar(base.to_string()));
                 }
             }
