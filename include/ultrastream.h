@@ -985,14 +985,32 @@ typedef struct usapi_status_summary {
    */
   int32_t rec_result;
   int64_t rec_run_ms;
+  /**
+   * rec-status cur-bps: bits per second as the simulator and a real
+   * Ultra Encode report it. The document states no unit (its one worked
+   * *-bps example, disk-test write-bps, is bytes per second) and a real
+   * Ultra Stream may report bytes per second: check against a known
+   * bitrate before relying on it.
+   */
   int64_t rec_cur_bps;
+  /**
+   * rec-status avg-bps, the same unit as rec_cur_bps.
+   */
   int64_t rec_avg_bps;
   /**
    * live-status.result (22 connected, 23 connecting, ...) and counters.
    */
   int32_t live_result;
   int64_t live_run_ms;
+  /**
+   * live-status cur-bps: bits per second as the simulator and a real
+   * Ultra Encode report it (no unit in the document; the Bitfocus
+   * module reads an Ultra Stream's as bytes per second).
+   */
   int64_t live_cur_bps;
+  /**
+   * live-status avg-bps, the same unit as live_cur_bps.
+   */
   int64_t live_avg_bps;
   /**
    * 1 when the input has a signal (a non-zero input resolution).

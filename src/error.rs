@@ -160,7 +160,8 @@ impl fmt::Display for Error {
             }
             Error::UnknownMethod(m) => write!(
                 f,
-                "unknown method '{m}': method names are lower-case words joined by '-' (see the API document)"
+                "unknown method '{}': method names are lower-case words joined by '-' (see the API document)",
+                crate::redact::excerpt(m)
             ),
             Error::Connect(d) => write!(
                 f,

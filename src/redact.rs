@@ -10,11 +10,10 @@
 //!   id) is scrubbed *by value* with [`Secrets::scrub`], in its raw,
 //!   percent-encoded and JSON-escaped forms, case-insensitively, including
 //!   any fragment of 8 or more characters of it (so an excerpt that cut a
-//!   secret in half does not leak the half). [`scrub_patterns`] also
+//!   secret in half does not leak the half; fragments are looked for in a
+//!   secret's first 16 KiB, whole values at any length). [`scrub_patterns`] also
 //!   redacts `name=value` and `"name":"value"` pairs of secret names, for
 //!   messages built where the values are not known.
-
-use std::collections::HashSet;
 
 /// The longest excerpt of device text a message may quote.
 pub const EXCERPT_CHARS: usize = 32;
@@ -60,6 +59,9 @@ pub fn is_secret_param(name: &str) -> bool {
 /// Fragments this long (in bytes) of a secret are scrubbed wherever they
 /// appear; shorter secrets only as whole tokens.
 const FRAGMENT: usize = 8;
+
+/// How much of a secret is searched for fragments.
+const FRAGMENT_SCAN: usize = 16 << 10;
 
 /// A short, sanitised excerpt of text that came from the device: control
 /// and non-ASCII characters become `?`, and it is cut to
@@ -175,12 +177,16 @@ impl Secrets {
             return;
         }
         let mut forms = vec![value.to_string()];
-        let mut enc = String::new();
-        crate::client::percent_encode(value, &mut enc);
-        forms.push(enc);
-        forms.push(value.replace(' ', "+"));
-        if let Ok(json) = serde_json::to_string(value) {
-            forms.push(json.trim_matches('"').to_string());
+        // Encoded forms only for values that could be sent (a value longer
+        // than any parameter allows was refused before any traffic).
+        if value.len() <= 4096 {
+            let mut enc = String::new();
+            crate::client::percent_encode(value, &mut enc);
+            forms.push(enc);
+            forms.push(value.replace(' ', "+"));
+            if let Ok(json) = serde_json::to_string(value) {
+                forms.push(json.trim_matches('"').to_string());
+            }
         }
         for f in forms {
             let f = f.to_ascii_lowercase();
@@ -212,12 +218,67 @@ impl Secrets {
         let lower = text.to_ascii_lowercase();
         let hay = lower.as_bytes();
         let mut hit = vec![false; hay.len()];
-        let mut windows: HashSet<&[u8]> = HashSet::new();
+        // The text's 8-byte windows (a message is short), then one pass
+        // over each secret: linear in the secrets' length, however long
+        // a caller made them.
+        let key = |w: &[u8]| {
+            let mut k = [0u8; FRAGMENT];
+            k.copy_from_slice(w);
+            u64::from_le_bytes(k)
+        };
+        let mut windows: Vec<(u64, usize)> = if hay.len() >= FRAGMENT {
+            (0..=hay.len() - FRAGMENT)
+                .map(|i| (key(&hay[i..i + FRAGMENT]), i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        windows.sort_unstable();
+        // A 64 Ki-bit filter of the text's windows, so the pass over a long
+        // secret costs a shift and a bit test per byte.
+        let bucket = |k: u64| ((k ^ (k >> 16) ^ (k >> 32) ^ (k >> 48)) & 0xffff) as usize;
+        let mut filter = vec![0u64; 1024];
+        for (k, _) in &windows {
+            let b = bucket(*k);
+            filter[b >> 6] |= 1 << (b & 63);
+        }
         for f in &self.forms {
             let fb = f.as_bytes();
             if fb.len() >= FRAGMENT {
-                for w in fb.windows(FRAGMENT) {
-                    windows.insert(w);
+                if windows.is_empty() {
+                    continue;
+                }
+                // Whole occurrences (std's search, fast in any build) ...
+                let mut from = 0;
+                while let Some(pos) = lower[from..].find(f.as_str()) {
+                    let start = from + pos;
+                    hit[start..start + fb.len()]
+                        .iter_mut()
+                        .for_each(|h| *h = true);
+                    from = start + 1;
+                    while !lower.is_char_boundary(from) {
+                        from += 1;
+                    }
+                }
+                // ... and fragments, from the first FRAGMENT_SCAN bytes (no
+                // parameter allows a secret over 512 bytes; a 1 MiB one
+                // must not make an error path slow).
+                let fb = &fb[..fb.len().min(FRAGMENT_SCAN)];
+                // Rolling little-endian key of the last 8 bytes.
+                let mut k = 0u64;
+                for (n, &byte) in fb.iter().enumerate() {
+                    k = (k >> 8) | (u64::from(byte) << 56);
+                    if n + 1 < FRAGMENT {
+                        continue;
+                    }
+                    let b = bucket(k);
+                    if filter[b >> 6] & (1 << (b & 63)) == 0 {
+                        continue;
+                    }
+                    let first = windows.partition_point(|(x, _)| *x < k);
+                    for &(_, i) in windows[first..].iter().take_while(|(x, _)| *x == k) {
+                        hit[i..i + FRAGMENT].iter_mut().for_each(|h| *h = true);
+                    }
                 }
             } else {
                 // Short secrets: whole tokens only, or "a" would eat the text.
@@ -234,13 +295,6 @@ impl Secrets {
                     while !lower.is_char_boundary(from) {
                         from += 1;
                     }
-                }
-            }
-        }
-        if hay.len() >= FRAGMENT {
-            for i in 0..=hay.len() - FRAGMENT {
-                if windows.contains(&hay[i..i + FRAGMENT]) {
-                    hit[i..i + FRAGMENT].iter_mut().for_each(|h| *h = true);
                 }
             }
         }
@@ -376,6 +430,19 @@ mod tests {
         // Short secrets only as whole tokens.
         let short = Secrets::of_params(&[("key", "ab")]);
         assert_eq!(short.scrub("about key=ab&x"), "about key=<redacted>&x");
+    }
+
+    /// Found by the FFI misuse matrix: a 1 MiB secret made scrubbing build
+    /// a set of a million windows (77 s under valgrind); now one linear
+    /// pass over the secret.
+    #[test]
+    fn long_secrets_are_scrubbed_in_one_pass() {
+        let long: String = (0..200_000u32)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let s = Secrets::of_params(&[("softap-passwd", &long)]);
+        let out = s.scrub(&format!("got {} end", &long[1000..1040]));
+        assert_eq!(out, "got <redacted> end");
     }
 
     #[test]

@@ -27,12 +27,22 @@ pub struct usapi_status_summary {
     /// rec-status.result and its counters.
     pub rec_result: i32,
     pub rec_run_ms: i64,
+    /// rec-status cur-bps: bits per second as the simulator and a real
+    /// Ultra Encode report it. The document states no unit (its one worked
+    /// *-bps example, disk-test write-bps, is bytes per second) and a real
+    /// Ultra Stream may report bytes per second: check against a known
+    /// bitrate before relying on it.
     pub rec_cur_bps: i64,
+    /// rec-status avg-bps, the same unit as rec_cur_bps.
     pub rec_avg_bps: i64,
     /// live-status.result (22 connected, 23 connecting, ...) and counters.
     pub live_result: i32,
     pub live_run_ms: i64,
+    /// live-status cur-bps: bits per second as the simulator and a real
+    /// Ultra Encode report it (no unit in the document; the Bitfocus
+    /// module reads an Ultra Stream's as bytes per second).
     pub live_cur_bps: i64,
+    /// live-status avg-bps, the same unit as live_cur_bps.
     pub live_avg_bps: i64,
     /// 1 when the input has a signal (a non-zero input resolution).
     pub signal_present: u8,

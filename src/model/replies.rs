@@ -1,6 +1,9 @@
 //! Typed replies. Every struct tolerates unknown and missing keys, numbers
 //! sent as strings or floats, and the spellings real devices use
-//! (`beign-time`, `gorp-sec`, `hdm1`, `is-skd-runnung`).
+//! (`beign-time`, `gorp-sec`, `hdm1`).
+//!
+//! Units of the `*-bps` fields (the document gives no unit for most): see
+//! [`BPS_UNITS`].
 //! The raw JSON is always kept next to the typed view by the client.
 
 use serde::de::value::MapAccessDeserializer;
@@ -410,6 +413,21 @@ pub struct Info {
     pub rec_control: RecControlCap,
 }
 
+/// The units of the `*-bps` fields, and the evidence. The document states
+/// no unit for them; its one worked example (disk-test `write-bps`
+/// 14833071, "/ 1024 * 1024 ≈ 14.15 MB/S") is bytes per second. A real
+/// Ultra Encode (a sibling product, `captures/`) reports its codec
+/// `cur-bps` in bits per second, and the simulator reports recording and
+/// live `cur-bps` / `avg-bps` in bits per second (1 kbps = 1024 bit/s, so
+/// a 4096 + 128 kbps recording shows about 4325376); the Bitfocus module
+/// reads the Ultra Stream's live `cur-bps` as bytes per second, so a real
+/// Ultra Stream may differ: compare with a known bitrate before relying on
+/// it. Disk `write-bps` / `read-bps` (usb, sd, disk-test) are bytes per
+/// second, as in the document's example. `upload-bps` of living-test has no
+/// example; the simulator reports bits per second (about 6 Mbit/s), like
+/// the stream bitrates it is compared against.
+pub const BPS_UNITS: &str = "disk write-bps/read-bps: bytes/s (document example); rec/live cur-bps, avg-bps, cur-bps2 and living-test upload-bps: bits/s as the simulator and a real Ultra Encode report them (the document states no unit; a real Ultra Stream may report bytes/s)";
+
 /// `{result, percent, ...}` progress blocks of get-status.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, rename_all = "kebab-case")]
@@ -422,10 +440,15 @@ pub struct Progress {
     pub step: i64,
     #[serde(deserialize_with = "lenient_string")]
     pub mode: String,
+    /// disk-test read speed, bytes per second (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub read_bps: i64,
+    /// disk-test write speed, bytes per second: the document's example
+    /// 14833071 ≈ 14.15 MB/s (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub write_bps: i64,
+    /// living-test upload speed; no unit in the document, bits per second
+    /// in the simulator (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub upload_bps: i64,
     #[serde(deserialize_with = "lenient_i64")]
@@ -441,8 +464,12 @@ pub struct RecStatus {
     pub result: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub run_ms: i64,
+    /// Current recording bitrate, bits per second as the simulator and a
+    /// real Ultra Encode report it; the document states no unit (see
+    /// [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub cur_bps: i64,
+    /// Average recording bitrate, bits per second (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub avg_bps: i64,
     #[serde(deserialize_with = "lenient_string")]
@@ -456,14 +483,19 @@ pub struct LiveStatus {
     pub result: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub run_ms: i64,
+    /// Current live bitrate, bits per second as the simulator and a real
+    /// Ultra Encode report it; the document states no unit and the
+    /// Bitfocus module reads it as bytes per second (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub cur_bps: i64,
+    /// Average live bitrate, bits per second (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub avg_bps: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub net: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub result2: i64,
+    /// The second server's current bitrate, like `cur_bps`.
     #[serde(deserialize_with = "lenient_i64")]
     pub cur_bps2: i64,
     #[serde(deserialize_with = "lenient_i64")]
@@ -537,8 +569,11 @@ pub struct Disk {
     pub mount_path: String,
     #[serde(deserialize_with = "lenient_string")]
     pub fs_label: String,
+    /// The disk's write speed, bytes per second (the document's usb
+    /// example 14255282 ≈ 13.6 MB/s; see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub write_bps: i64,
+    /// The disk's read speed, bytes per second.
     #[serde(deserialize_with = "lenient_i64")]
     pub read_bps: i64,
     #[serde(deserialize_with = "lenient_i64")]

@@ -1205,5 +1205,145 @@ class ThreadTests(SimTestCase):
         self.assertIn(-1000, results)
 
 
+class EchoDeviceSecretTests(unittest.TestCase):
+    """A device that echoes every request (query, headers, body) back in
+    every kind of failing reply: no secret the library sent appears in any
+    exception's str, repr or detail."""
+
+    PASSWORD = "py-Login-Pw-4411"
+    NEW_PASSWORD = "py-New-Pw-8822"
+    KEY = "pyStreamKEY-0099/x+y"
+    SERVER_PASSWD = "pySrvPass-7733"
+    TOKEN = "pyTokenABCDEFGH77"
+    AP_PASS = "pyApPass 5544"
+    SID = "PySid0123456789abcdefsession"
+    MODES = ["bad-json", "result-string", "http-500", "reason", "oversize", "redirect", "http09", "need-auth"]
+
+    def setUp(self) -> None:
+        self.mode = "ok"
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(16)
+        self.addCleanup(self.server.close)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        conn.settimeout(20)
+        buf = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    try:
+                        chunk = conn.recv(65536)
+                    except OSError:
+                        return
+                    if not chunk:
+                        return
+                    buf += chunk
+                head, _, rest = buf.partition(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                while len(rest) < length:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    rest += chunk
+                body, buf = rest[:length], rest[length:]
+                echo = (head + b"\r\n\r\n" + body).decode("utf-8", "replace")
+                one_line = "".join(" " if ord(c) < 32 else c for c in echo)
+                mode = self.mode
+                if mode == "ok":
+                    out = self._reply("200 OK", '{"result":0}', f"Set-Cookie: sid={self.SID}; path=/\r\n")
+                elif mode == "bad-json":
+                    out = self._reply("200 OK", "<html>" + echo)
+                elif mode == "result-string":
+                    out = self._reply("200 OK", json.dumps({"result": echo}))
+                elif mode == "http-500":
+                    out = self._reply("500 Internal Server Error", echo)
+                elif mode == "reason":
+                    out = self._reply("403 " + one_line, "{}")
+                elif mode == "oversize":
+                    out = self._reply("200 OK", echo * 300)
+                elif mode == "redirect":
+                    out = self._reply("302 Found", echo, f"Location: /usapi?{one_line.replace(' ', '%20')}\r\n")
+                elif mode == "need-auth":
+                    out = self._reply("200 OK", '{"result":-17,"echo":' + json.dumps(echo) + "}")
+                else:  # http09
+                    conn.sendall(echo.encode())
+                    return
+                try:
+                    conn.sendall(out)
+                except OSError:
+                    return
+
+    @staticmethod
+    def _reply(status: str, body: str, extra: str = "") -> bytes:
+        data = body.encode("utf-8", "replace")
+        return (f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{extra}"
+                f"Content-Length: {len(data)}\r\n\r\n").encode() + data
+
+    def secrets(self) -> list:
+        import hashlib
+        import urllib.parse
+        out = [self.SID]
+        for p in (self.PASSWORD, self.NEW_PASSWORD, self.KEY, self.SERVER_PASSWD, self.TOKEN, self.AP_PASS):
+            out += [p, hashlib.md5(p.encode()).hexdigest(), urllib.parse.quote(p, safe="")]
+        return out
+
+    def assert_clean(self, what: str, text: str) -> None:
+        low = text.lower()
+        for s in self.secrets():
+            s = s.lower()
+            pieces = [s[i:i + 8] for i in range(len(s) - 7)] or [s]
+            for piece in pieces:
+                self.assertNotIn(piece, low, f"{what}: a piece of a secret ({piece}) in {text!r}")
+
+    def test_no_secret_in_any_exception(self) -> None:
+        host = f"127.0.0.1:{self.server.getsockname()[1]}"
+        dev = ultrastream.Device(host, request_timeout=5, max_reply_bytes=64 << 10)
+        self.addCleanup(dev.close)
+        calls = {
+            "login": lambda: dev.login("Admin", self.PASSWORD),
+            "add_server": lambda: dev.add_server(name="Box", url="rtmp://127.0.0.1/live", key=self.KEY,
+                                                 is_auth=True, user="Admin", passwd=self.SERVER_PASSWD,
+                                                 token=self.TOKEN),
+            "start_test_server": lambda: dev.start_test_server(url="rtmp://127.0.0.1/live", key=self.KEY,
+                                                               is_auth=True, user="Admin",
+                                                               passwd=self.SERVER_PASSWD, token=self.TOKEN),
+            "set_app_passwd": lambda: dev.set_app_passwd(1, self.PASSWORD, self.NEW_PASSWORD),
+            "set_softap": lambda: dev.set_softap(1, 1, "Box", self.AP_PASS),
+            "ch_password": lambda: dev.ch_password(self.PASSWORD, self.NEW_PASSWORD),
+            "call": lambda: dev.call("add-server", {"type": 0, "name": "Box", "url": "rtmp://127.0.0.1/x",
+                                                    "key": self.KEY, "is-auth": 1, "user": "Admin",
+                                                    "passwd": self.SERVER_PASSWD, "token": self.TOKEN,
+                                                    "net-mode": 1}),
+            "get_status": lambda: dev.get_status(),
+        }
+        failures = 0
+        for mode in self.MODES:
+            self.mode = "ok"
+            dev.login("Admin", self.PASSWORD)
+            self.mode = mode
+            for name, fn in calls.items():
+                try:
+                    fn()
+                except ultrastream.UltrastreamError as e:
+                    failures += 1
+                    for text in (str(e), repr(e), e.detail, e.message, " ".join(map(str, e.args))):
+                        self.assert_clean(f"{mode} {name}", text)
+        self.assertGreater(failures, len(self.MODES) * 4)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -279,25 +279,50 @@ class RecControlCap:
 
 @dataclass(frozen=True)
 class Progress:
-    """A ``{result, percent, ...}`` block of get-status (format, tests, upgrade)."""
+    """A ``{result, percent, ...}`` block of get-status (format, tests, upgrade).
+
+    Units (the document states none; see ``BPS_UNITS``): ``read_bps`` and
+    ``write_bps`` of disk-test are bytes per second (the document's worked
+    example: 14833071 ≈ 14.15 MB/s); ``upload_bps`` of living-test has no
+    example and is bits per second in the simulator.
+    """
 
     result: int = 0
     percent: int = 0
     step: int = 0
     mode: str = ""
+    #: bytes per second (disk-test)
     read_bps: int = 0
+    #: bytes per second (disk-test; the document's example is bytes/s)
     write_bps: int = 0
+    #: living-test upload speed: bits per second in the simulator (no unit in the document)
     upload_bps: int = 0
     net: int = 0
     client_id: str = ""
     raw: Dict[str, Any] = _raw()
 
 
+#: The units of the ``*_bps`` fields and the evidence (the same text as the
+#: Rust ``model::BPS_UNITS``).
+BPS_UNITS = (
+    "disk write-bps/read-bps: bytes/s (document example); rec/live cur-bps, avg-bps, cur-bps2 "
+    "and living-test upload-bps: bits/s as the simulator and a real Ultra Encode report them "
+    "(the document states no unit; a real Ultra Stream may report bytes/s)"
+)
+
+
 @dataclass(frozen=True)
 class RecStatus:
+    """rec-status of get-status. ``cur_bps`` / ``avg_bps`` are bits per
+    second as the simulator and a real Ultra Encode report them; the
+    document states no unit (its one worked ``*-bps`` example is bytes per
+    second), so check a real Ultra Stream against a known bitrate."""
+
     result: int = 0
     run_ms: int = 0
+    #: bits per second (simulator, Ultra Encode); unit not stated by the document
     cur_bps: int = 0
+    #: bits per second, like ``cur_bps``
     avg_bps: int = 0
     client_id: str = ""
     raw: Dict[str, Any] = _raw()
@@ -305,12 +330,20 @@ class RecStatus:
 
 @dataclass(frozen=True)
 class LiveStatus:
+    """live-status of get-status. ``cur_bps`` / ``avg_bps`` / ``cur_bps2``
+    are bits per second as the simulator and a real Ultra Encode report
+    them; the document states no unit and the Bitfocus module reads an
+    Ultra Stream's live ``cur-bps`` as bytes per second."""
+
     result: int = 0
     run_ms: int = 0
+    #: bits per second (simulator, Ultra Encode); unit not stated by the document
     cur_bps: int = 0
+    #: bits per second, like ``cur_bps``
     avg_bps: int = 0
     net: int = 0
     result2: int = 0
+    #: the second server's bitrate, like ``cur_bps``
     cur_bps2: int = 0
     net2: int = 0
     client_id: str = ""
@@ -350,7 +383,9 @@ class Disk:
     fs_type: str = ""
     mount_path: str = ""
     fs_label: str = ""
+    #: bytes per second (the document's usb example 14255282 ≈ 13.6 MB/s)
     write_bps: int = 0
+    #: bytes per second
     read_bps: int = 0
     free_sec: int = 0
     file_count: int = 0

@@ -1,0 +1,71 @@
+//! The `*-bps` units the docs state (README, model::BPS_UNITS, the C
+//! struct comments, Python's replies.BPS_UNITS) are the simulator's: rec
+//! and live cur-bps in bits per second, disk write-bps in bytes per second.
+
+use ultrastream::model::BPS_UNITS;
+use ultrastream::sim::{SimOptions, Simulator};
+use ultrastream::{Device, Options};
+
+#[test]
+fn simulator_reports_the_documented_units() {
+    let sim = Simulator::start(SimOptions::default()).unwrap();
+    let dev = Device::connect(&sim.host(), Options::default()).unwrap();
+    dev.login("Admin", "Admin").unwrap();
+    let s = dev.get_settings().unwrap();
+    // rec-stream 0 = main stream; 1 kbps = 1024 bit/s.
+    let stream = if s.rec_stream == 0 {
+        &s.main_stream
+    } else {
+        &s.sub_stream
+    };
+    let bits = (stream.kbps + s.audio.kbps) * 1024;
+    dev.call("start-rec", &[]).unwrap();
+    sim.control(r#"{"cmd":"advance","ms":5000}"#).unwrap();
+    let st = dev.get_status().unwrap();
+    let cur = st.rec_status.cur_bps;
+    assert!(
+        (cur - bits).abs() * 20 < bits,
+        "rec cur-bps {cur} is not ~{bits} bits/s (bytes/s would be ~{})",
+        bits / 8
+    );
+    let avg = st.rec_status.avg_bps;
+    assert!(
+        (avg - bits).abs() * 20 < bits,
+        "rec avg-bps {avg} vs {bits}"
+    );
+    dev.call("stop-rec", &[]).unwrap();
+    // The disk's write speed, as set, comes back as bytes per second in
+    // the usb block and the disk test.
+    sim.control(r#"{"cmd":"set-disk","disk":"usb","write_bps":14833071}"#)
+        .unwrap();
+    dev.call("start-test-usb", &[]).unwrap();
+    sim.control(r#"{"cmd":"advance","ms":600000}"#).unwrap();
+    let st = dev.get_status().unwrap();
+    assert_eq!(st.disk_test.write_bps, 14833071, "{:?}", st.disk_test);
+    assert_eq!(st.usb.write_bps, 14833071);
+}
+
+#[test]
+fn every_place_states_the_same_units() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let py =
+        std::fs::read_to_string(root.join("bindings/python/src/ultrastream/replies.py")).unwrap();
+    // The Python constant is the Rust one, split over string literals.
+    let start = py.find("BPS_UNITS = (").expect("replies.BPS_UNITS");
+    let end = start + py[start..].find("\n)").unwrap();
+    let joined: String = py[start..end].split('"').skip(1).step_by(2).collect();
+    assert_eq!(joined, BPS_UNITS);
+    let header = std::fs::read_to_string(root.join("include/ultrastream.h")).unwrap();
+    for field in ["rec_cur_bps", "live_cur_bps"] {
+        let at = header.find(&format!("int64_t {field};")).unwrap();
+        let doc = &header[at.saturating_sub(600)..at];
+        assert!(doc.contains("bits per second"), "{field}: {doc}");
+        assert!(
+            doc.contains("no unit"),
+            "{field} must say the document states no unit: {doc}"
+        );
+    }
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(readme.contains("## Units of the `*-bps` fields"));
+    assert!(readme.contains("14.15 MB/S"));
+}
