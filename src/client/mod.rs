@@ -367,6 +367,10 @@ impl Device {
             let cookie = sid.as_ref().map(|s| format!("sid={s}"));
             reply = attempt(cookie.as_deref())?;
         }
+        if reply.result == codes::ERR_BUSY && name != "get-status" {
+            // Name the operation that blocks it (one get-status).
+            return Err(crate::ops::busy::explain(self, name));
+        }
         if codes::is_failure(reply.result) {
             return Err(Error::Device {
                 method: name.to_string(),

@@ -6,6 +6,8 @@
 //! (`Device::upload_update_file_progress`) and every operation report
 //! through it, and the C ABI mirrors it as `usapi_progress`.
 
+pub mod busy;
+
 use std::ops::ControlFlow;
 
 /// One progress report. Borrowed strings: copy what you keep.
