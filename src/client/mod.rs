@@ -186,6 +186,15 @@ impl Device {
         })
     }
 
+    /// "host" or "host:port", as the device was opened (for the download
+    /// path, which is served on another port).
+    pub(crate) fn authority(&self) -> &str {
+        self.base
+            .strip_prefix("http://")
+            .and_then(|s| s.strip_suffix("/usapi?method="))
+            .unwrap_or("")
+    }
+
     /// The options this device was opened with.
     pub fn options(&self) -> &Options {
         &self.opts
@@ -525,6 +534,29 @@ impl Device {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.call(method, &borrowed)
+    }
+}
+
+/// How long closing a handle may spend logging out.
+const CLOSE_LOGOUT_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Drop for Device {
+    /// Closing a handle gives its session back (the device holds two), so
+    /// a program restarted twice does not lock the device until the
+    /// session timeout. Bounded by a short timeout; failures are ignored.
+    fn drop(&mut self) {
+        let sid = self.session().sid.take();
+        if let Some(sid) = sid {
+            let url = self.url(Method::Logout.name(), &[]);
+            let cookie = format!("sid={sid}");
+            let _ = self.transport.send(
+                &url,
+                "logout",
+                Some(&cookie),
+                Body::None,
+                Some(CLOSE_LOGOUT_TIMEOUT),
+            );
+        }
     }
 }
 

@@ -7,6 +7,11 @@
 //! through it, and the C ABI mirrors it as `usapi_progress`.
 
 pub mod busy;
+mod download;
+mod power;
+mod run;
+
+pub use run::{RunOptions, required_write_bps};
 
 use std::ops::ControlFlow;
 
