@@ -570,6 +570,32 @@ fn reboot_waits_while_the_device_does_not_answer_and_logs_in_again() {
 }
 
 #[test]
+fn a_restart_done_between_two_polls_is_noticed() {
+    // Each report moves the clock a minute: the device reboots (or
+    // finishes its update and reboots) entirely between two polls.
+    let s = Sim::new();
+    let mut r = s.recorder();
+    r.advance_ms = 60_000;
+    assert_eq!(
+        run_power(&s, usapi_run_reboot, &mut r),
+        0,
+        "{}",
+        last_error()
+    );
+    assert_eq!(s.state()["boots"], 1);
+    assert_eq!(s.state()["sessions"], 1);
+
+    s.ok("stop-rec", json!({})); // started at boot (is-startup-rec)
+    let (_dir, path) = s.firmware("hdmi", "1.2.201");
+    let mut r = s.recorder();
+    r.advance_ms = 60_000;
+    let (code, v) = run_update(&s, path.as_ptr(), &mut r);
+    assert_eq!(code, 0, "{}", last_error());
+    assert_eq!(v["version"], "1.2.201");
+    assert_eq!(s.state()["firmware"], "1.2.201");
+}
+
+#[test]
 fn cancelling_a_reboot_stops_only_the_waiting_and_wait_ready_finishes_it() {
     let s = Sim::new();
     let mut r = s.recorder();

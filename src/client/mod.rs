@@ -277,6 +277,28 @@ impl Device {
         r
     }
 
+    /// True when the device no longer knows this handle's session (it
+    /// answers -17 to it): after a restart every session is gone. Sent
+    /// without the transparent re-login; false for a handle that never
+    /// logged in.
+    pub(crate) fn session_lost(&self) -> Result<bool> {
+        let Some(sid) = self.session().sid.clone() else {
+            return Ok(false);
+        };
+        let url = self.url(Method::GetStatus.name(), &[]);
+        let cookie = format!("sid={sid}");
+        let raw = self
+            .transport
+            .send(&url, "get-status", Some(&cookie), Body::None, None)?;
+        Ok(into_reply("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
+    }
+
+    /// Bumped by every login (explicit or transparent): a change means the
+    /// session was renewed, e.g. because the device restarted.
+    pub(crate) fn login_generation(&self) -> u64 {
+        self.session().generation
+    }
+
     /// After ch-password succeeds, re-login must use the new password.
     pub(crate) fn replace_stored_password(&self, new_md5: String) {
         let mut s = self.session();

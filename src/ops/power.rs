@@ -114,12 +114,13 @@ impl Device {
         if let Some(e) = busy::blocking(method, st.cur_status as u32) {
             return Err(e);
         }
+        let generation = self.login_generation();
         start(self)?;
         let cancelled = ctx.report("rebooting", 0, P_REQUESTED, RET_RUNNING);
         if cancelled {
             return Err(wait_cancelled(operation));
         }
-        wait_back(&mut ctx, STATUS_REBOOT | STATUS_RESET, false)?;
+        wait_back(&mut ctx, STATUS_REBOOT | STATUS_RESET, false, generation)?;
         self.relogin_after_restart()?;
         let _ = ctx.report("done", 0, 100, RET_SUCCEED);
         Ok(())
@@ -193,9 +194,10 @@ impl Device {
             let _ = self.clear_upgrade();
         }
         let mut ctx = Ctx::new(self, "update", opts, Duration::from_secs(1800), progress);
+        let generation = self.login_generation();
         self.update(mode)?;
         let down_seen = poll_update(&mut ctx, mode)?;
-        wait_back(&mut ctx, RESTARTING, down_seen)?;
+        wait_back(&mut ctx, RESTARTING, down_seen, generation)?;
         self.relogin_after_restart()?;
         let _ = ctx.report("verifying", 0, P_LOGGED_IN, RET_SUCCEED);
         let now = self.get_info()?.product.firmware_ver_s;
@@ -326,7 +328,12 @@ fn wait_not_running(
 /// Wait for a restart: the device shows `flags` or stops answering, then
 /// answers again without them. A device that was never seen going away is
 /// not taken as back.
-fn wait_back(ctx: &mut Ctx<'_, '_>, flags: u32, mut down_seen: bool) -> Result<()> {
+fn wait_back(
+    ctx: &mut Ctx<'_, '_>,
+    flags: u32,
+    mut down_seen: bool,
+    generation: u64,
+) -> Result<()> {
     let mut flag_seen = false;
     if down_seen && ctx.report("rebooting", 0, P_DOWN, RET_RUNNING) {
         return Err(wait_cancelled(ctx.operation));
@@ -339,6 +346,10 @@ fn wait_back(ctx: &mut Ctx<'_, '_>, flags: u32, mut down_seen: bool) -> Result<(
                 ("rebooting", P_STOPPING)
             }
             Ok(_) if down_seen || flag_seen => break,
+            // Restarted between two polls: its sessions are gone (a poll
+            // has logged in again already, or the session is unknown now).
+            Ok(_) if ctx.dev.login_generation() != generation => break,
+            Ok(_) if ctx.dev.session_lost().unwrap_or(false) => break,
             Ok(_) => ("waiting", P_REQUESTED),
             Err(e) if unreachable(&e) => {
                 down_seen = true;
