@@ -671,10 +671,12 @@ fn assert_struct_layouts(json: &str) {
             offset_of!(usapi_discover_options, multicast_ttl), offset_of!(usapi_discover_options, max_devices),
             offset_of!(usapi_discover_options, flags), offset_of!(usapi_discover_options, ssdp_search_target)],
         "usapi_progress": [size_of::<usapi_progress>(),
-            offset_of!(usapi_progress, operation), offset_of!(usapi_progress, phase),
-            offset_of!(usapi_progress, step), offset_of!(usapi_progress, percent),
-            offset_of!(usapi_progress, done), offset_of!(usapi_progress, total),
+            offset_of!(usapi_progress, operation), offset_of!(usapi_progress, phase), offset_of!(usapi_progress, step),
+            offset_of!(usapi_progress, percent), offset_of!(usapi_progress, done), offset_of!(usapi_progress, total),
             offset_of!(usapi_progress, result)],
+        "usapi_run_options": [size_of::<usapi_run_options>(),
+            offset_of!(usapi_run_options, timeout_ms), offset_of!(usapi_run_options, poll_interval_ms),
+            offset_of!(usapi_run_options, progress), offset_of!(usapi_run_options, user_data)],
     });
     assert_eq!(
         got, want,
