@@ -115,7 +115,12 @@ impl Device {
             return Err(e);
         }
         let generation = self.login_generation();
-        start(self)?;
+        match start(self) {
+            Ok(_) => {}
+            // The device may restart before it answers: wait and see.
+            Err(e) if unreachable(&e) => {}
+            Err(e) => return Err(e),
+        }
         let cancelled = ctx.report("rebooting", 0, P_REQUESTED, RET_RUNNING);
         if cancelled {
             return Err(wait_cancelled(operation));
@@ -156,9 +161,10 @@ impl Device {
             });
         }
         let previous = self.get_info()?.product.firmware_ver_s;
-        let (mode, target, upload_json) = match mwf {
+        let timeout = Duration::from_secs(1800);
+        let (mode, target, upload_json, mut ctx) = match mwf {
             Some(path) => {
-                let mut ctx = Ctx::new(self, "update", opts, Duration::from_secs(1800), progress);
+                let mut ctx = Ctx::new(self, "update", opts, timeout, progress);
                 let r = upload(&mut ctx, path)?;
                 let v: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
                 let version = v
@@ -172,7 +178,7 @@ impl Device {
                         detail: "the reply names no firmware version".into(),
                     });
                 }
-                (Firmware::Upload, version, v)
+                (Firmware::Upload, version, v, ctx)
             }
             None => {
                 let (_, upgrade) = self.update_check(opts, progress)?;
@@ -186,14 +192,14 @@ impl Device {
                                    "up-to-date": true, "previous-version": previous, "version": previous});
                     return Ok(make_reply("update", 0, v));
                 }
-                (Firmware::Online, ver, Value::Null)
+                let ctx = Ctx::new(self, "update", opts, timeout, progress);
+                (Firmware::Online, ver, Value::Null, ctx)
             }
         };
         if st.upgrade_status.result != RET_INIT as i64 {
             // A result left from an earlier update would read as ours.
             let _ = self.clear_upgrade();
         }
-        let mut ctx = Ctx::new(self, "update", opts, Duration::from_secs(1800), progress);
         let generation = self.login_generation();
         self.update(mode)?;
         let down_seen = poll_update(&mut ctx, mode)?;
