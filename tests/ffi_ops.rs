@@ -3,8 +3,7 @@
 //! asserting the progress it saw (at least three rising percents), the
 //! final result, and the device's state after.
 //!
-//! The simulator's clock only moves when a test says so: it runs at a
-//! negligible time scale, and the progress callback advances it
+//! The simulator's clock is manual: the progress callback advances it
 //! (`advance`) at every report, so the tests do not depend on machine speed.
 
 use serde_json::{Value, json};
@@ -88,10 +87,10 @@ impl Sim {
         Self::with(json!({}))
     }
 
-    /// A simulator whose clock stands still unless advanced, and a
-    /// logged-in handle.
+    /// A simulator whose clock moves only when advanced, and a logged-in
+    /// handle.
     fn with(mut opts: Value) -> Sim {
-        opts["time_scale"] = json!(1e-6);
+        opts["clock"] = json!("manual");
         let o = CString::new(opts.to_string()).unwrap();
         let mut sim = 0;
         let mut host: *mut c_char = null_mut();
@@ -488,6 +487,31 @@ fn firmware_for_the_wrong_model_is_refused_with_34() {
     assert_eq!(code, USAPI_ERR_MWF_UNSUPPORTED, "{}", last_error());
     let st = s.state();
     assert_eq!(st["firmware"], "1.2.122", "unchanged");
+    assert_eq!(st["ops"]["update"]["result"], 27);
+    assert_eq!(st["boots"], 0);
+}
+
+#[test]
+fn cancelling_the_upload_stops_it_and_nothing_is_installed() {
+    let s = Sim::new();
+    let (_dir, path) = s.firmware("hdmi", "1.2.200");
+    let mut r = s.recorder();
+    r.cancel_when = Some(Box::new(|e| e.operation == "upload" && e.done > 0));
+    let (code, _) = run_update(&s, path.as_ptr(), &mut r);
+    assert_eq!(code, USAPI_E_CANCELLED, "{}", last_error());
+    assert!(last_error().contains("upload"), "{}", last_error());
+    let ups: Vec<&Event> = r
+        .events
+        .iter()
+        .filter(|e| e.operation == "upload")
+        .collect();
+    assert!(ups.len() >= 2 && ups.iter().all(|e| e.phase == "uploading" && e.total > 0));
+    assert!(
+        ups.iter().all(|e| e.done < e.total),
+        "stopped before the end"
+    );
+    let st = s.state();
+    assert_eq!(st["firmware"], "1.2.122");
     assert_eq!(st["ops"]["update"]["result"], 27);
     assert_eq!(st["boots"], 0);
 }

@@ -24,27 +24,11 @@ const P_DOWN: i32 = 50;
 const P_ANSWERS: i32 = 75;
 const P_LOGGED_IN: i32 = 90;
 
-/// The streamed upload with bytes progress, wrapped so the seam is one
-/// place: until `upload_update_file_progress` lands this sends the file
-/// whole and reports before and after.
+/// The streamed upload, its bytes progress forwarded as it comes
+/// (operation "upload", phase "uploading", done / total bytes).
 fn upload(ctx: &mut Ctx<'_, '_>, path: &Path) -> Result<Reply> {
-    let total = std::fs::metadata(path)
-        .map_err(|e| Error::File(format!("cannot read firmware file {}: {e}", path.display())))?
-        .len();
-    let op = ctx.operation;
-    ctx.operation = "upload";
-    if ctx.report_bytes("uploading", 0, 0, 0, total, RET_RUNNING) {
-        ctx.operation = op;
-        return Err(Error::Cancelled(
-            "firmware update: cancelled before the upload began; nothing was sent".into(),
-        ));
-    }
-    let r = ctx.dev.upload_update_file_reply(path);
-    if r.is_ok() {
-        let _ = ctx.report_bytes("uploading", 0, 100, total, total, RET_SUCCEED);
-    }
-    ctx.operation = op;
-    r
+    let dev = ctx.dev;
+    dev.upload_update_file_progress(path, &mut |p| ctx.forward(p))
 }
 
 impl Device {

@@ -95,7 +95,6 @@ impl<'a, 'b> Ctx<'a, 'b> {
     }
 
     /// Forward a report of a sub-operation (the upload) as it is.
-    #[allow(dead_code)] // used once the streamed upload is on main
     pub fn forward(&mut self, p: &Progress<'_>) -> Flow {
         (self.progress)(p)
     }

@@ -500,7 +500,7 @@ void test_typed_values() {
 
 // Long operations with lambdas; the lambda moves the simulator's clock.
 void test_long_operations() {
-    ultrastream::Simulator sim("{\"time_scale\":0.000001}");
+    ultrastream::Simulator sim("{\"clock\":\"manual\"}");
     ultrastream::Device dev(sim.address());
     dev.login("Admin", "Admin");
     CHECK(dev.set_startup_rec(false).code == 0); // no recording after each reboot

@@ -19,7 +19,7 @@ import ultrastream
 
 class OpsTestCase(unittest.TestCase):
     def setUp(self) -> None:
-        self.sim = ultrastream.Simulator({"time_scale": 1e-6})
+        self.sim = ultrastream.Simulator({"clock": "manual"})
         self.addCleanup(self.sim.stop)
         self.dev = self.sim.device(request_timeout=5)
         self.addCleanup(self.dev.close)
