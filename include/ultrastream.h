@@ -943,6 +943,28 @@ typedef struct usapi_progress {
  */
 typedef int32_t (*usapi_progress_callback)(const struct usapi_progress *p, void *user_data);
 
+/**
+ * Options of a usapi_run_* operation. NULL options: all defaults.
+ */
+typedef struct usapi_run_options {
+  /**
+   * 0: a default per operation.
+   */
+  uint32_t timeout_ms;
+  /**
+   * 0: a default.
+   */
+  uint32_t poll_interval_ms;
+  /**
+   * May be NULL.
+   */
+  usapi_progress_callback progress;
+  /**
+   * Passed to `progress` unchanged.
+   */
+  void *user_data;
+} usapi_run_options;
+
 #if defined(USAPI_HAS_SIMULATOR)
 /**
  * A simulator handle. 0 is never a valid handle.
@@ -1561,28 +1583,6 @@ typedef struct usapi_user {
   int32_t user_type;
 } usapi_user;
 
-/**
- * Options of a usapi_run_* operation. NULL options: all defaults.
- */
-typedef struct usapi_run_options {
-  /**
-   * 0: a default per operation.
-   */
-  uint32_t timeout_ms;
-  /**
-   * 0: a default.
-   */
-  uint32_t poll_interval_ms;
-  /**
-   * May be NULL.
-   */
-  usapi_progress_callback progress;
-  /**
-   * Passed to `progress` unchanged.
-   */
-  void *user_data;
-} usapi_run_options;
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1602,8 +1602,9 @@ int32_t usapi_device_open(const char *host,
 
 /**
  * Close a device handle. Calls already running on other threads finish;
- * later calls with the handle return USAPI_E_INVALID_HANDLE. Does not log
- * out (call `usapi_logout` first to free the device's session slot).
+ * later calls with the handle return USAPI_E_INVALID_HANDLE. A handle
+ * that is logged in logs out first (bounded by 2 s; the last call in
+ * flight does it), so its session slot is free for the next program.
  *
  * Returns 0 or USAPI_E_INVALID_HANDLE.
  */
@@ -2087,6 +2088,99 @@ int32_t usapi_upload_update_data(usapi_device dev,
                                  const uint8_t *data,
                                  size_t len,
                                  char **out_json);
+
+/**
+ * USB format to the end: start-format-usb, poll get-status
+ * `format-status`, clear-format-usb. `*out_json` receives
+ * `{"result":0,"operation":"format-usb","format-status":{...}}`. A format
+ * cannot be stopped on the device: cancelling returns USAPI_E_CANCELLED
+ * and stops only the waiting. USAPI_ERR_BUSY (-9) when a mutually
+ * exclusive operation runs (usapi_last_error() names it).
+ */
+int32_t usapi_run_format_usb(usapi_device dev,
+                             const struct usapi_run_options *opts,
+                             char **out_json);
+
+/**
+ * SD card format to the end (like usapi_run_format_usb).
+ */
+int32_t usapi_run_format_sd(usapi_device dev,
+                            const struct usapi_run_options *opts,
+                            char **out_json);
+
+/**
+ * USB speed test to the end, with the verdict against the document's
+ * required speed for the current settings: returns 0, or 3
+ * (USAPI_RET_LOW_SPEED) when the drive is too slow; `*out_json` adds
+ * `required-bps`, `write-bps` and `fast-enough`. Cancelling sends
+ * stop-test-usb.
+ */
+int32_t usapi_run_test_usb(usapi_device dev, const struct usapi_run_options *opts, char **out_json);
+
+/**
+ * Stream server test to the end (the device stops it at 20 s); cancelling
+ * sends stop-test-server. `server->name` is ignored.
+ */
+int32_t usapi_run_test_server(usapi_device dev,
+                              const struct usapi_server *server,
+                              const struct usapi_run_options *opts,
+                              char **out_json);
+
+/**
+ * Online update check to the end; `*out_json` adds get-status `upgrade`
+ * (`ver` empty when nothing newer was found).
+ */
+int32_t usapi_run_update_check(usapi_device dev,
+                               const struct usapi_run_options *opts,
+                               char **out_json);
+
+/**
+ * Firmware update to the end. `mwf_path`: a .mwf file to upload (bytes
+ * progress, operation "upload"); NULL: online (update check, then the
+ * download). Then `update` (steps and percent, operation "update"), the
+ * reboot, the wait, a fresh login, and a check that get-info reports the
+ * new version (else USAPI_E_VERIFY). A file for another model gives
+ * USAPI_ERR_MWF_UNSUPPORTED (-34). Cancelling stops an online download on
+ * the device (cancel-download); later steps only stop the waiting.
+ * `*out_json`: `{"result":0,"mode":..,"previous-version":..,"version":..}`.
+ */
+int32_t usapi_run_firmware_update(usapi_device dev,
+                                  const char *mwf_path,
+                                  const struct usapi_run_options *opts,
+                                  char **out_json);
+
+/**
+ * reboot, then wait until the device answers again and log in again.
+ * Cancelling stops only the waiting.
+ */
+int32_t usapi_run_reboot(usapi_device dev, const struct usapi_run_options *opts);
+
+/**
+ * reset-all-settings, then wait until the device answers again and log
+ * in again. Cancelling stops only the waiting.
+ */
+int32_t usapi_run_reset_all_settings(usapi_device dev, const struct usapi_run_options *opts);
+
+/**
+ * Wait until the device answers, is not rebooting, resetting or updating,
+ * and (when this handle logged in) is logged in again. `timeout_ms` 0:
+ * 300000. USAPI_E_TIMEOUT when it is not ready in time.
+ */
+int32_t usapi_wait_ready(usapi_device dev, uint32_t timeout_ms);
+
+/**
+ * Download the recorded file `name` (or its thumbnail, given the
+ * thumbnail name) from disk `disk_type` (0 USB, 1 SD) to `dest_path`,
+ * streamed, bytes progress (operation "download"). A destination that
+ * already holds a prefix is resumed with Range; the result must have the
+ * size get-media-files lists (else USAPI_E_VERIFY). Cancelling keeps the
+ * part downloaded for a later resume.
+ */
+int32_t usapi_download_media(usapi_device dev,
+                             int32_t disk_type,
+                             const char *name,
+                             const char *dest_path,
+                             const struct usapi_run_options *opts);
 
 #if defined(USAPI_HAS_SIMULATOR)
 /**

@@ -47,6 +47,16 @@ pub enum Error {
     },
     /// The operation ended but its outcome did not check out.
     Verify(String),
+    /// errBusy (-9), explained: the running operation that blocks `method`
+    /// by the document's API Limits table, read from the status mask once.
+    /// Also what a `run_*` operation returns when it refuses up front.
+    Busy {
+        method: String,
+        /// What is running ("recording"); empty when the status showed nothing.
+        blocking: String,
+        /// The whole sentence after "METHOD: ".
+        explanation: String,
+    },
     /// A device string does not fit its C struct field.
     Truncated {
         field: String,
@@ -77,6 +87,7 @@ impl Error {
             Error::Redirect { .. } => codes::E_REDIRECT,
             Error::Verify(_) => codes::E_VERIFY,
             Error::Truncated { .. } => codes::E_TRUNCATED,
+            Error::Busy { .. } => codes::ERR_BUSY,
         }
     }
 
@@ -132,6 +143,15 @@ impl Error {
                 len,
                 cap,
             },
+            Error::Busy {
+                method,
+                blocking,
+                explanation,
+            } => Error::Busy {
+                method: s(method),
+                blocking: s(blocking),
+                explanation: s(explanation),
+            },
         }
     }
 
@@ -146,6 +166,12 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::Device { method, code } if *code == codes::ERR_OCCUPIED => write!(
+                f,
+                "{method}: the device answered {code} (errOccupied): two other clients hold both of its sessions; \
+                 close or log out one of them (a program that exited without logging out holds its slot until the \
+                 device's session timeout), then log in again"
+            ),
             Error::Device { method, code } => write!(
                 f,
                 "{method}: the device answered {code} ({}): {}",
@@ -204,6 +230,11 @@ impl fmt::Display for Error {
                 "{method}: the device answered HTTP {status}, a redirect to host '{location_host}'; redirects are never followed and nothing was sent again (check the address: is it the device itself?)"
             ),
             Error::Verify(d) => write!(f, "verification failed: {d}"),
+            Error::Busy {
+                method,
+                explanation,
+                ..
+            } => write!(f, "{method}: {explanation}"),
             Error::Truncated { field, len, cap } => write!(
                 f,
                 "the device's '{field}' is {len} bytes, longer than the struct's {cap}-byte field; read it from the JSON function instead"

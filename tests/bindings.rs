@@ -671,10 +671,12 @@ fn assert_struct_layouts(json: &str) {
             offset_of!(usapi_discover_options, multicast_ttl), offset_of!(usapi_discover_options, max_devices),
             offset_of!(usapi_discover_options, flags), offset_of!(usapi_discover_options, ssdp_search_target)],
         "usapi_progress": [size_of::<usapi_progress>(),
-            offset_of!(usapi_progress, operation), offset_of!(usapi_progress, phase),
-            offset_of!(usapi_progress, step), offset_of!(usapi_progress, percent),
-            offset_of!(usapi_progress, done), offset_of!(usapi_progress, total),
+            offset_of!(usapi_progress, operation), offset_of!(usapi_progress, phase), offset_of!(usapi_progress, step),
+            offset_of!(usapi_progress, percent), offset_of!(usapi_progress, done), offset_of!(usapi_progress, total),
             offset_of!(usapi_progress, result)],
+        "usapi_run_options": [size_of::<usapi_run_options>(),
+            offset_of!(usapi_run_options, timeout_ms), offset_of!(usapi_run_options, poll_interval_ms),
+            offset_of!(usapi_run_options, progress), offset_of!(usapi_run_options, user_data)],
     });
     assert_eq!(
         got, want,
@@ -1000,4 +1002,70 @@ fn c_demo_and_cpp_example_are_valgrind_clean() {
         "valgrind missed a leaked string:\n{stderr}"
     );
     assert!(stderr.contains("definitely lost: "), "{stderr}");
+}
+
+/// The firmware-update examples (C and Python): against the built-in
+/// simulator by default, with a progress bar; errors exit 1 with the code.
+#[test]
+fn firmware_update_examples_run_against_the_simulator() {
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    require_tool("python3", &["--version"], "apt-get install python3");
+    let out = Scratch::new("fw-update");
+    let exe = make_example("examples/c", "firmware_update", out.path());
+    let check = |stdout: &str| {
+        for want in [
+            "no device given: using the built-in simulator at 127.0.0.1:",
+            "upload uploading",
+            "(step 3)",
+            "update rebooting",
+            "[##############################] 100% update done",
+        ] {
+            assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
+        }
+    };
+    let stdout = run_ok(Command::new(&exe).env("TMPDIR", out.path()), RUN);
+    check(&stdout);
+    assert!(
+        stdout.contains("\"previous-version\":\"1.2.122\",\"version\":\"1.2.200\""),
+        "{stdout}"
+    );
+    let py = |args: &[&str]| {
+        let mut c = Command::new("python3");
+        c.arg(root().join("examples/python/firmware_update.py"))
+            .args(args)
+            .env("PYTHONPATH", root().join("bindings/python/src"))
+            .env("ULTRASTREAM_LIB", lib_dir().join("libultrastream.so"))
+            .env("TMPDIR", out.path());
+        c
+    };
+    let stdout = run_ok(&mut py(&[]), RUN);
+    check(&stdout);
+    assert!(
+        stdout.contains("done: firmware 1.2.122 -> 1.2.200"),
+        "{stdout}"
+    );
+
+    // A firmware for the other model: -34, exit 1, from both.
+    let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
+    let sdi = out.path().join("sdi.mwf");
+    std::fs::write(
+        &sdi,
+        ultrastream::sim::fake_firmware(ultrastream::sim::Model::Sdi, "1.2.200"),
+    )
+    .expect("write firmware");
+    let sdi = sdi.to_str().expect("utf-8 path");
+    for o in [
+        run(
+            Command::new(&exe).args([sim.host().as_str(), "Admin", "Admin", sdi]),
+            RUN,
+        ),
+        run(&mut py(&[sim.host().as_str(), "Admin", "Admin", sdi]), RUN),
+    ] {
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "stderr: {stderr}");
+        assert!(
+            stderr.contains("firmware update failed: errMWFUnsupported (-34): "),
+            "{stderr}"
+        );
+    }
 }

@@ -300,7 +300,9 @@ fn repeats_and_busy_codes_outside_the_table() {
     assert_eq!(call(&d, "online-update-check", &[]), -9);
     assert_eq!(call(&d, "clear-upgrade", &[]), -9);
     match d.upload_update_bytes("fw.mwf", &fake_firmware(Model::Hdmi, "1.2.201")) {
-        Err(ultrastream::Error::Device { code: -9, .. }) => {}
+        Err(ultrastream::Error::Busy { blocking, .. }) => {
+            assert_eq!(blocking, "a firmware update")
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(state(&sim)["uploaded_firmware"]["version"], "1.2.200");

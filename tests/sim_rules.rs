@@ -771,6 +771,7 @@ fn firmware_for_another_model_is_refused() {
     let status_of = |r: Result<ultrastream::model::UploadReply, ultrastream::Error>| match r {
         Ok(u) => u.status as i32,
         Err(ultrastream::Error::Device { code, .. }) => code,
+        Err(e @ ultrastream::Error::Busy { .. }) => e.code(),
         Err(e) => panic!("{e}"),
     };
     assert_eq!(

@@ -20,6 +20,10 @@
  *   A Reply converts to const std::string& and prints with operator<<.
  * - The API members are const and thread-safe: one Device may be shared by
  *   threads (the C library synchronises).
+ * - Long operations run to the end (run_format_usb, run_firmware_update,
+ *   download_media, ...) take a lambda called with each usapi_progress on
+ *   the calling thread; returning false cancels. An exception thrown by the
+ *   lambda cancels too and is rethrown once the library has stopped.
  *
  * Link with -lultrastream (pkg-config: `pkg-config --cflags --libs ultrastream`;
  * CMake: find_package(ultrastream) and ultrastream::ultrastream).
@@ -29,9 +33,11 @@
 
 #include "ultrastream.h"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -212,6 +218,67 @@ struct RecControl {
     /** Minutes per file: 5, 10, 30, 40, 50, 60, 90 or 120. */
     int32_t time_unit = 30;
 };
+
+/**
+ * A progress callback of the long operations, called on the calling thread
+ * with each usapi_progress (its strings valid during the call): return true
+ * to go on, false to cancel (as for upload_update_file). May be empty.
+ */
+using ProgressFn = std::function<bool(const usapi_progress &)>;
+
+/** How a long operation waits (zero: the defaults, per operation and 1 s). */
+struct RunOptions {
+    std::chrono::milliseconds timeout{0};
+    std::chrono::milliseconds poll_interval{0};
+};
+
+namespace detail {
+
+/** The C options and trampoline for one long operation; keeps a lambda's exception. */
+class Runner {
+public:
+    Runner(const ProgressFn &fn, const RunOptions &o) : fn_(fn) {
+        opts_.timeout_ms = static_cast<uint32_t>(o.timeout.count());
+        opts_.poll_interval_ms = static_cast<uint32_t>(o.poll_interval.count());
+        opts_.progress = fn_ ? &Runner::trampoline : nullptr;
+        opts_.user_data = this;
+    }
+    Runner(const Runner &) = delete;
+    Runner &operator=(const Runner &) = delete;
+    const usapi_run_options *options() const noexcept { return &opts_; }
+
+    /** Rethrow the lambda's exception, or throw for a failing code; else return it. */
+    int32_t check(int32_t rc) const {
+        std::string detail_text = rc < 0 ? last_error() : std::string();
+        if (error_) {
+            std::rethrow_exception(error_);
+        }
+        if (rc < 0) {
+            throw Error(rc, detail_text);
+        }
+        return rc;
+    }
+
+private:
+    static int32_t trampoline(const usapi_progress *p, void *user_data) noexcept {
+        auto *self = static_cast<Runner *>(user_data);
+        if (self->error_) {
+            return 1;
+        }
+        try {
+            return self->fn_(*p) ? 0 : 1;
+        } catch (...) { // never unwind into the library
+            self->error_ = std::current_exception();
+            return 1;
+        }
+    }
+
+    const ProgressFn &fn_;
+    usapi_run_options opts_{};
+    std::exception_ptr error_;
+};
+
+} // namespace detail
 
 /** Arguments of set_video (the C struct; values come from get-info's codec-cap). */
 using Video = usapi_video;
@@ -445,7 +512,7 @@ struct User {
 /**
  * One Ultra Stream encoder. Move-only. Opening does no network traffic.
  * The destructor logs out if this object logged in (errors ignored), then
- * closes the handle.
+ * closes the handle (usapi_device_close logs out too, bounded by 2 s).
  */
 class Device {
 public:
@@ -770,8 +837,66 @@ public:
                       static_cast<size_t>(data.size()));
     }
 
+    // long operations, run to the end (see usapi_run_* in ultrastream.h)
+    /** USB format to the end; cannot be stopped on the device (cancelling stops the waiting). */
+    Reply run_format_usb(const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        return run(usapi_run_format_usb, progress, o);
+    }
+    Reply run_format_sd(const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        return run(usapi_run_format_sd, progress, o);
+    }
+    /** USB speed test with the verdict: code 3 (USAPI_RET_LOW_SPEED) when too slow; cancelling stops it. */
+    Reply run_test_usb(const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        return run(usapi_run_test_usb, progress, o);
+    }
+    Reply run_test_server(const Server &server, const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        usapi_server s = server.c();
+        detail::Runner r(progress, o);
+        detail::OwnedString out;
+        int32_t rc = r.check(usapi_run_test_server(dev_, &s, r.options(), out.out()));
+        return Reply{rc, out.str()};
+    }
+    Reply run_update_check(const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        return run(usapi_run_update_check, progress, o);
+    }
+    /** Upload mwf (std::nullopt: online update), update, reboot, log in again, check the version. */
+    Reply run_firmware_update(const std::optional<std::string> &mwf, const ProgressFn &progress = {},
+                              const RunOptions &o = {}) const {
+        detail::Runner r(progress, o);
+        detail::OwnedString out;
+        int32_t rc = r.check(usapi_run_firmware_update(dev_, detail::opt(mwf), r.options(), out.out()));
+        return Reply{rc, out.str()};
+    }
+    /** reboot, wait until the device is back, log in again. */
+    void run_reboot(const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        detail::Runner r(progress, o);
+        r.check(usapi_run_reboot(dev_, r.options()));
+    }
+    void run_reset_all_settings(const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        detail::Runner r(progress, o);
+        r.check(usapi_run_reset_all_settings(dev_, r.options()));
+    }
+    /** Wait until the device answers, is not restarting, and is logged in again. */
+    void wait_ready(std::chrono::milliseconds timeout = std::chrono::milliseconds(300000)) const {
+        detail::check(usapi_wait_ready(dev_, static_cast<uint32_t>(timeout.count())));
+    }
+    /** Download a recorded file (or its thumbnail) to dest, resuming a prefix already there. */
+    void download_media(int32_t disk_type, const std::string &name, const std::string &dest,
+                        const ProgressFn &progress = {}, const RunOptions &o = {}) const {
+        detail::Runner r(progress, o);
+        r.check(usapi_download_media(dev_, disk_type, name.c_str(), dest.c_str(), r.options()));
+    }
+
 private:
     static int32_t flag(bool b) noexcept { return b ? 1 : 0; }
+
+    template <typename F>
+    Reply run(F fn, const ProgressFn &progress, const RunOptions &o) const {
+        detail::Runner r(progress, o);
+        detail::OwnedString out;
+        int32_t rc = r.check(fn(dev_, r.options(), out.out()));
+        return Reply{rc, out.str()};
+    }
 
     template <typename F, typename... Args>
     Reply invoke(F fn, Args... args) const {

@@ -190,6 +190,15 @@ impl Device {
         })
     }
 
+    /// "host" or "host:port", as the device was opened (for the download
+    /// path, which is served on another port).
+    pub(crate) fn authority(&self) -> &str {
+        self.base
+            .strip_prefix("http://")
+            .and_then(|s| s.strip_suffix("/usapi?method="))
+            .unwrap_or("")
+    }
+
     /// The options this device was opened with.
     pub fn options(&self) -> &Options {
         &self.opts
@@ -270,6 +279,28 @@ impl Device {
         s.user = None;
         s.pass_md5 = None;
         r
+    }
+
+    /// True when the device no longer knows this handle's session (it
+    /// answers -17 to it): after a restart every session is gone. Sent
+    /// without the transparent re-login; false for a handle that never
+    /// logged in.
+    pub(crate) fn session_lost(&self) -> Result<bool> {
+        let Some(sid) = self.session().sid.clone() else {
+            return Ok(false);
+        };
+        let url = self.url(Method::GetStatus.name(), &[]);
+        let cookie = format!("sid={sid}");
+        let raw = self
+            .transport
+            .send(&url, "get-status", Some(&cookie), Body::None, None)?;
+        Ok(into_reply("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
+    }
+
+    /// Bumped by every login (explicit or transparent): a change means the
+    /// session was renewed, e.g. because the device restarted.
+    pub(crate) fn login_generation(&self) -> u64 {
+        self.session().generation
     }
 
     /// After ch-password succeeds, re-login must use the new password.
@@ -380,6 +411,10 @@ impl Device {
             let sid = self.session().sid.clone();
             let cookie = sid.as_ref().map(|s| format!("sid={s}"));
             reply = attempt(cookie.as_deref())?;
+        }
+        if reply.result == codes::ERR_BUSY && name != "get-status" {
+            // Name the operation that blocks it (one get-status).
+            return Err(crate::ops::busy::explain(self, name));
         }
         if codes::is_failure(reply.result) {
             return Err(Error::Device {
@@ -535,6 +570,29 @@ impl Device {
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.call(method, &borrowed)
+    }
+}
+
+/// How long closing a handle may spend logging out.
+const CLOSE_LOGOUT_TIMEOUT: Duration = Duration::from_secs(2);
+
+impl Drop for Device {
+    /// Closing a handle gives its session back (the device holds two), so
+    /// a program restarted twice does not lock the device until the
+    /// session timeout. Bounded by a short timeout; failures are ignored.
+    fn drop(&mut self) {
+        let sid = self.session().sid.take();
+        if let Some(sid) = sid {
+            let url = self.url(Method::Logout.name(), &[]);
+            let cookie = format!("sid={sid}");
+            let _ = self.transport.send(
+                &url,
+                "logout",
+                Some(&cookie),
+                Body::None,
+                Some(CLOSE_LOGOUT_TIMEOUT),
+            );
+        }
     }
 }
 

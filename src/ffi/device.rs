@@ -96,8 +96,9 @@ pub unsafe extern "C" fn usapi_device_open(
 }
 
 /// Close a device handle. Calls already running on other threads finish;
-/// later calls with the handle return USAPI_E_INVALID_HANDLE. Does not log
-/// out (call `usapi_logout` first to free the device's session slot).
+/// later calls with the handle return USAPI_E_INVALID_HANDLE. A handle
+/// that is logged in logs out first (bounded by 2 s; the last call in
+/// flight does it), so its session slot is free for the next program.
 ///
 /// Returns 0 or USAPI_E_INVALID_HANDLE.
 #[unsafe(no_mangle)]

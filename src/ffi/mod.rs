@@ -21,6 +21,7 @@ mod device;
 mod discovery;
 mod handles;
 mod methods;
+mod ops;
 mod progress;
 #[cfg(feature = "simulator")]
 mod sim;
@@ -31,6 +32,7 @@ pub use consts::*;
 pub use device::*;
 pub use discovery::*;
 pub use methods::*;
+pub use ops::*;
 pub use progress::*;
 #[cfg(feature = "simulator")]
 pub use sim::*;

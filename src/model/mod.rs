@@ -3,6 +3,7 @@
 
 pub mod caps;
 pub mod codes;
+pub mod limits;
 pub mod replies;
 pub mod servers;
 pub mod status;

@@ -6,6 +6,13 @@
 //! (`Device::upload_update_file_progress`) and every operation report
 //! through it, and the C ABI mirrors it as `usapi_progress`.
 
+pub mod busy;
+mod download;
+mod power;
+mod run;
+
+pub use run::{RunOptions, required_write_bps};
+
 use std::ops::ControlFlow;
 
 /// One progress report. Borrowed strings: copy what you keep.

@@ -70,7 +70,8 @@ mod device;
 pub mod discovery;
 mod firmware;
 mod http;
-pub mod limits;
+/// The API Limits table lives in `model` (the client explains errBusy with it).
+pub use crate::model::limits;
 mod methods;
 mod rules;
 mod server;

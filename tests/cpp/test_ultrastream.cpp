@@ -500,6 +500,96 @@ void test_typed_values() {
     CHECK(!dev.find_server("Cpp Server").has_value());
 }
 
+// Long operations with lambdas; the lambda moves the simulator's clock.
+void test_long_operations() {
+    ultrastream::Simulator sim("{\"clock\":\"manual\"}");
+    ultrastream::Device dev(sim.address());
+    dev.login("Admin", "Admin");
+    CHECK(dev.set_startup_rec(false).code == 0); // no recording after each reboot
+    ultrastream::RunOptions fast;
+    fast.poll_interval = std::chrono::milliseconds(2);
+    struct Seen {
+        std::string operation;
+        int32_t step;
+        int32_t percent;
+    };
+    std::vector<Seen> seen;
+    auto record = [&](const usapi_progress &p) {
+        seen.push_back(Seen{p.operation, p.step, p.percent});
+        advance(sim, 500);
+        return true;
+    };
+    auto rises = [&](const std::string &op) {
+        int n = 0;
+        const Seen *prev = nullptr;
+        for (const auto &p : seen) {
+            if (p.operation != op) {
+                continue;
+            }
+            if (prev != nullptr && prev->step == p.step && p.percent > prev->percent) {
+                ++n;
+            }
+            prev = &p;
+        }
+        return n;
+    };
+
+    ultrastream::Reply r = dev.run_format_usb(record, fast);
+    CHECK(r.code == 0 && contains(r, "\"operation\":\"format-usb\""));
+    CHECK(rises("format-usb") >= 3);
+
+    // Cancelling the speed test stops it on the device.
+    seen.clear();
+    EXPECT_ERROR(USAPI_E_CANCELLED, dev.run_test_usb(
+                                        [&](const usapi_progress &p) {
+                                            record(p);
+                                            return p.percent < 30;
+                                        },
+                                        fast));
+    CHECK(rises("test-usb") >= 3);
+
+    // An exception from the lambda cancels and comes back out.
+    bool rethrown = false;
+    try {
+        dev.run_test_usb(
+            [&](const usapi_progress &p) -> bool {
+                record(p);
+                if (p.percent >= 20) {
+                    throw std::logic_error("from the lambda");
+                }
+                return true;
+            },
+            fast);
+    } catch (const std::logic_error &e) {
+        rethrown = std::string(e.what()) == "from the lambda";
+    }
+    CHECK(rethrown);
+
+    // A firmware update from a file: upload, steps, reboot, new version.
+    TempDir tmp;
+    std::string fw = tmp.path + "/hdmi.mwf";
+    ultrastream::Simulator::write_firmware(fw, "hdmi", "1.2.200");
+    seen.clear();
+    r = dev.run_firmware_update(fw, record, fast);
+    CHECK(r.code == 0 && contains(r, "\"version\":\"1.2.200\""));
+    CHECK(rises("update") >= 3);
+    CHECK(contains(sim.control("{\"cmd\":\"state\"}"), "\"firmware\":\"1.2.200\""));
+    std::string wrong = tmp.path + "/sdi.mwf";
+    ultrastream::Simulator::write_firmware(wrong, "sdi", "1.2.201");
+    EXPECT_ERROR(USAPI_ERR_MWF_UNSUPPORTED, dev.run_firmware_update(wrong, record, fast));
+
+    seen.clear();
+    dev.run_reboot(record, fast);
+    CHECK(rises("reboot") >= 3);
+    dev.wait_ready(std::chrono::milliseconds(5000));
+    CHECK(dev.get_status().code == 0);
+
+    // errBusy names what blocks it.
+    CHECK(dev.start_rec().code == 0);
+    std::string busy = EXPECT_ERROR(USAPI_ERR_BUSY, dev.run_format_usb(record, fast));
+    CHECK(contains(busy, "recording is in progress (USB Format × REC are mutually exclusive)"));
+}
+
 } // namespace
 
 int main() {
@@ -524,6 +614,7 @@ int main() {
             ultrastream::Simulator sim;
             test_threads(sim);
         }
+        test_long_operations();
     } catch (const ultrastream::Error &e) {
         std::cerr << "unexpected exception: " << e.what() << "\n";
         ++failed;

@@ -58,6 +58,8 @@ pub fn code(r: Result<ultrastream::Reply, Error>) -> i32 {
     match r {
         Ok(reply) => reply.result,
         Err(Error::Device { code, .. }) => code,
+        // errBusy comes back explained (ops::busy).
+        Err(e @ Error::Busy { .. }) => e.code(),
         Err(e) => panic!("not a device answer: {e}"),
     }
 }

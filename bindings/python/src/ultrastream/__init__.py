@@ -38,6 +38,7 @@ from .errors import last_error, result_message, result_name
 from .progress import ProgressCallback, ProgressReport
 from .replies import *  # noqa: F401,F403  (reply types and their views)
 from .replies import __all__ as _replies_all
+from .ops import progress_printer
 from .simulator import Simulator, write_test_firmware
 from .status import DiskStatus, StatusFlag, disk_status_name, disk_usable, status_flag_names
 
@@ -72,6 +73,7 @@ __all__: List[str] = [
     "library_path",
     "API_METHODS",
     "ProgressReport",
+    "progress_printer",
     *_errors_all,
     *_replies_all,
 ]

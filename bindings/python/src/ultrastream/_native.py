@@ -59,6 +59,9 @@ __all__ = [
     "usapi_status_summary",
     "usapi_discover_options",
     "usapi_discover_callback",
+    "usapi_progress",
+    "usapi_progress_callback",
+    "usapi_run_options",
 ]
 
 c_device = c_uint64
@@ -430,6 +433,17 @@ class usapi_progress(Structure):
 usapi_progress_callback = ctypes.CFUNCTYPE(c_int32, POINTER(usapi_progress), c_void_p)
 
 
+class usapi_run_options(Structure):
+    """``usapi_run_options``: zero / NULL in a field means its default."""
+
+    _fields_ = [
+        ("timeout_ms", c_uint32),
+        ("poll_interval_ms", c_uint32),
+        ("progress", usapi_progress_callback),
+        ("user_data", c_void_p),
+    ]
+
+
 #: Every C struct this package mirrors, by its C name (used by the tests
 #: that compare the layouts with the library's own).
 STRUCTS = {
@@ -459,6 +473,7 @@ STRUCTS = {
         usapi_status_summary,
         usapi_discover_options,
         usapi_progress,
+        usapi_run_options,
     )
 }
 
@@ -553,6 +568,13 @@ _FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_get_servers", _I, [_D, POINTER(usapi_server_info), c_size_t, POINTER(c_size_t)]),
     ("usapi_find_server", _I, [_D, _S, POINTER(usapi_server_info)]),
     ("usapi_add_server_id", _I, [_D, POINTER(usapi_server), POINTER(c_int32), _O]),
+    *[("usapi_run_" + n, _I, [_D, POINTER(usapi_run_options), _O]) for n in ("format_usb", "format_sd", "test_usb", "update_check")],
+    ("usapi_run_test_server", _I, [_D, POINTER(usapi_server), POINTER(usapi_run_options), _O]),
+    ("usapi_run_firmware_update", _I, [_D, _S, POINTER(usapi_run_options), _O]),
+    ("usapi_run_reboot", _I, [_D, POINTER(usapi_run_options)]),
+    ("usapi_run_reset_all_settings", _I, [_D, POINTER(usapi_run_options)]),
+    ("usapi_wait_ready", _I, [_D, c_uint32]),
+    ("usapi_download_media", _I, [_D, _I, _S, _S, POINTER(usapi_run_options)]),
 ]
 
 # Functions a library may lack (built without the simulator feature, or

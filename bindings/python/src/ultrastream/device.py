@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Type,
 
 from . import _native
 from .errors import E_BUFFER_TOO_SMALL, ERR_NOT_FOUND, UltrastreamError, check, error_for, last_error
+from .ops import _Runner
 from .progress import ProgressCallback, c_callback
 from .replies import (
     InfoReply,
@@ -189,7 +190,8 @@ class Device:
         return self._handle == 0
 
     def close(self) -> None:
-        """Close the handle (does not log out; see :meth:`logout`). Idempotent."""
+        """Close the handle; a logged-in handle logs out first (bounded by 2 s), so
+        its session slot is free for the next program. Idempotent."""
         h, self._handle = self._handle, 0
         if h:
             self._lib.usapi_device_close(h)
@@ -720,6 +722,101 @@ class Device:
     def clear_check_update(self) -> Reply:
         """clear-check-update: reset ``check_upgrade`` to 27."""
         return self._simple("clear_check_update")
+
+    # --- long operations, run to the end ------------------------------------------------
+    #
+    # Each blocks until the operation has ended: it refuses up front (BusyError naming
+    # the blocker) when a mutually exclusive operation runs, polls get-status, calls
+    # ``progress`` with a ProgressReport on this thread (return False to cancel), and
+    # clears the device's status afterwards. ``timeout`` bounds the whole operation
+    # (default: per operation), ``poll_interval`` the polling (default 1 s), in seconds.
+
+    def _run(self, cname: str, method: str, progress: Optional[ProgressCallback], timeout: Optional[float],
+             poll_interval: Optional[float], *args: Any) -> Reply:
+        r = _Runner(progress, timeout, poll_interval)
+        out, ref = _native.out_string()
+        try:
+            code = r.check(getattr(self._lib, cname)(self._handle, *args, r.ref(), ref))
+            text = _native.take_string(out)
+        finally:
+            if out.value:
+                self._lib.usapi_string_free(out.value)
+        return Reply.parse(text, code=code, method=method)
+
+    def run_format_usb(self, *, progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None,
+                       poll_interval: Optional[float] = None) -> Reply:
+        """USB format to the end (start-format-usb, ``format-status``, clear-format-usb).
+        It cannot be stopped on the device: cancelling stops only the waiting."""
+        return self._run("usapi_run_format_usb", "start-format-usb", progress, timeout, poll_interval)
+
+    def run_format_sd(self, *, progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None,
+                      poll_interval: Optional[float] = None) -> Reply:
+        """SD card format to the end (like :meth:`run_format_usb`)."""
+        return self._run("usapi_run_format_sd", "start-format-sd", progress, timeout, poll_interval)
+
+    def run_test_usb(self, *, progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None,
+                     poll_interval: Optional[float] = None) -> Reply:
+        """USB speed test to the end, with the verdict for the current settings: the reply
+        has ``required-bps``, ``write-bps`` and ``fast-enough``; ``code`` is 3
+        (retLowSpeed) when the drive is too slow. Cancelling sends stop-test-usb."""
+        return self._run("usapi_run_test_usb", "start-test-usb", progress, timeout, poll_interval)
+
+    def run_test_server(self, *, type: int = 0, url: str, key: str = "", is_auth: Flag = False,
+                        user: str = "", passwd: str = "", token: str = "", net_mode: int = 1,
+                        progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None,
+                        poll_interval: Optional[float] = None) -> Reply:
+        """Stream server test to the end (the device stops it at 20 s); the reply adds
+        ``upload-bps``. Cancelling sends stop-test-server."""
+        s = self._server(type, None, url, key, is_auth, user, passwd, token, net_mode)
+        return self._run("usapi_run_test_server", "start-test-server", progress, timeout, poll_interval, byref(s))
+
+    def run_update_check(self, *, progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None,
+                         poll_interval: Optional[float] = None) -> Reply:
+        """Online update check to the end; the reply's ``upgrade`` names the version found
+        (``ver`` empty when nothing is newer)."""
+        return self._run("usapi_run_update_check", "online-update-check", progress, timeout, poll_interval)
+
+    def run_firmware_update(self, path: Optional[PathLike] = None, *, progress: Optional[ProgressCallback] = None,
+                            timeout: Optional[float] = None, poll_interval: Optional[float] = None) -> Reply:
+        """Firmware update to the end: upload ``path`` (a .mwf file; ``None``: online
+        update), ``update``, the reboot, the wait, a fresh login, and a check that
+        get-info reports the new version (``E_VERIFY`` otherwise). A file for another
+        model raises errMWFUnsupported (-34). The reply has ``previous-version`` and
+        ``version``. Cancelling stops an online download on the device; later steps
+        cannot be stopped (only the waiting stops)."""
+        p = _native.encode(os.fspath(path), "path") if path is not None else None
+        return self._run("usapi_run_firmware_update", "update", progress, timeout, poll_interval, p)
+
+    def _run_code(self, cname: str, progress: Optional[ProgressCallback], timeout: Optional[float],
+                  poll_interval: Optional[float], *args: Any) -> int:
+        r = _Runner(progress, timeout, poll_interval)
+        return r.check(getattr(self._lib, cname)(self._handle, *args, r.ref()))
+
+    def run_reboot(self, *, progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None,
+                   poll_interval: Optional[float] = None) -> None:
+        """reboot, wait until the device answers again, and log in again."""
+        self._run_code("usapi_run_reboot", progress, timeout, poll_interval)
+
+    def run_reset_all_settings(self, *, progress: Optional[ProgressCallback] = None,
+                               timeout: Optional[float] = None, poll_interval: Optional[float] = None) -> None:
+        """reset-all-settings, wait until the device answers again, and log in again."""
+        self._run_code("usapi_run_reset_all_settings", progress, timeout, poll_interval)
+
+    def wait_ready(self, timeout: float = 300.0) -> None:
+        """Wait until the device answers, is not rebooting, resetting or updating, and
+        (when logged in) has a session again. Raises DeviceTimeoutError otherwise."""
+        check(self._lib.usapi_wait_ready(self._handle, _ms(timeout)))
+
+    def download_media(self, name: str, dest: PathLike, *, disk_type: int = 0,
+                       progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None) -> int:
+        """Download the recorded file ``name`` (or, given its thumbnail name, the
+        thumbnail) from disk ``disk_type`` (0 USB, 1 SD) to ``dest``; a ``dest`` that
+        holds a prefix is resumed. Verified against the size get-media-files lists.
+        Cancelling keeps the part downloaded. Returns the file's size in bytes."""
+        d = os.fspath(dest)
+        self._run_code("usapi_download_media", progress, timeout, None, int(disk_type),
+                       _native.encode(name, "name"), _native.encode(d, "dest"))
+        return os.path.getsize(d)
 
 
 #: API method name -> Device method name, for the 56 methods of the document.

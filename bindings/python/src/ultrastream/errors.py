@@ -27,6 +27,7 @@ __all__ = [
     "UltrastreamError",
     "AuthError",
     "BusyError",
+    "CancelledError",
     "InvalidArgumentError",
     "ConnectError",
     "DeviceTimeoutError",
@@ -42,6 +43,7 @@ __all__ = [
     "OK",
     "RET_REPEAT",
     "RET_RUNNING",
+    "RET_LOW_SPEED",
     "RET_LIVING_NOTSET",
     "RET_LOGIN_FAILED",
     "ERR_PASSWD",
@@ -81,6 +83,7 @@ LibraryNotFoundError = _native.LibraryNotFoundError
 OK = 0
 RET_REPEAT = 1
 RET_RUNNING = 2
+RET_LOW_SPEED = 3
 RET_LIVING_NOTSET = 29
 RET_LOGIN_FAILED = 36
 ERR_PASSWD = -1
@@ -164,7 +167,31 @@ class AuthError(UltrastreamError):
 
 
 class BusyError(UltrastreamError):
-    """The device is busy (-9 errBusy) or held by two other clients (-2 errOccupied): retry later."""
+    """The device is busy (-9 errBusy) or held by two other clients (-2 errOccupied): retry later.
+
+    For errBusy the library has read the device's status once and named the
+    running operation that blocks the call, by the document's API Limits
+    table: ``blocking`` is what runs (``"recording"``, ``"a firmware
+    update"``; ``""`` when the status showed nothing), ``explanation`` the
+    whole sentence (``"recording is in progress (USB Format × REC are
+    mutually exclusive); stop recording first (stop-rec)"``).
+    """
+
+    blocking: str
+    explanation: str
+
+    def __init__(self, code: int, detail: str = "", *, name: str = "", message: str = "") -> None:
+        super().__init__(code, detail, name=name, message=message)
+        # The library's shape: "METHOD: WHAT is in progress (...); ADVICE".
+        head, sep, rest = detail.partition(": ")
+        self.explanation = rest if sep and " " not in head else detail
+        what, sep, _ = self.explanation.partition(" is in progress")
+        self.blocking = what if sep and int(code) == ERR_BUSY else ""
+
+
+class CancelledError(UltrastreamError):
+    """A long operation was cancelled from its progress callback (-1016); ``detail``
+    says what stopped: the operation on the device, or only the waiting."""
 
 
 class InvalidArgumentError(UltrastreamError, ValueError):
@@ -207,6 +234,7 @@ _BY_CODE: Dict[int, Type[UltrastreamError]] = {
     ERR_NOT_FOUND: NotFoundError,
     ERR_NO_USER: NotFoundError,
     E_SIMULATOR: SimulatorError,
+    E_CANCELLED: CancelledError,
 }
 
 

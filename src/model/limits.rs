@@ -1,4 +1,6 @@
-//! The document's "API Limits" table (section 1.6), as data.
+//! The document's "API Limits" table (section 1.6), as data: the simulator
+//! enforces it and the client names the blocking operation of an errBusy
+//! with it (`ops::busy`).
 //!
 //! Rows are the request being made, columns the operation already in
 //! progress. "Mutually exclusive" answers errBusy (-9), "Repeat request"
@@ -76,6 +78,25 @@ pub const TABLE: [(Class, [Rel; 6]); 11] = [
     ),
     (Other, [N, N, N, N, N, N]),
 ];
+
+impl Class {
+    /// The row / column name the document's table uses.
+    pub fn doc_name(self) -> &'static str {
+        match self {
+            UsbFormat => "USB Format",
+            PerfTest => "Performance Test",
+            LiveTest => "Live Test",
+            EditServer => "Edit Streaming Server",
+            Live => "LIVE",
+            Rec => "REC",
+            Encoding => "Encoding Parameter",
+            FirmwareUpdate => "Firmware Update",
+            Reset => "Reset",
+            Reboot => "Reboot",
+            Other => "Other",
+        }
+    }
+}
 
 fn column(c: Class) -> Option<usize> {
     COLUMNS.iter().position(|&x| x == c)

@@ -1,0 +1,288 @@
+//! Media download: a recorded file (or its thumbnail) from the device's
+//! download path (`http://ip:8080/download/path/name`) to a local file,
+//! streamed, with bytes progress, resumed with `Range` when the
+//! destination already holds a prefix, verified against the size
+//! get-media-files listed.
+//!
+//! The port: a device opened without a port serves downloads on 8080 (the
+//! document); one opened with an explicit port (the simulator, a port
+//! forward) is asked on that same port.
+
+use super::ProgressFn;
+use super::run::{Ctx, RunOptions};
+use crate::client::{Device, percent_encode};
+use crate::error::{Error, Result};
+use crate::model::MediaFile;
+use crate::model::codes::{RET_RUNNING, RET_SUCCEED};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::time::Duration;
+
+const PAGE: i64 = 100;
+const CHUNK: usize = 64 * 1024;
+/// Report at most every this many bytes (and at every percent step).
+const REPORT_EVERY: u64 = 1 << 20;
+
+/// What to fetch: the URL path and the size to expect (None: thumbnails,
+/// whose size get-media-files does not list).
+struct Target {
+    path: String,
+    size: Option<u64>,
+    name: String,
+}
+
+fn encode_path(segments: &[&str]) -> String {
+    let mut out = String::from("/download");
+    for seg in segments {
+        for part in seg.split('/').filter(|p| !p.is_empty()) {
+            out.push('/');
+            percent_encode(part, &mut out);
+        }
+    }
+    out
+}
+
+/// Find `name` (a file, or a file's thumbnail name with or without .jpg)
+/// in get-media-files, page by page.
+fn find(dev: &Device, disk_type: i32, name: &str) -> Result<Target> {
+    let mut start = 0;
+    loop {
+        let page = dev.get_media_files(disk_type as i64, start, PAGE)?;
+        let found = |f: &&MediaFile| f.name == name;
+        if let Some(f) = page.media_files.iter().find(found) {
+            if f.status == 0 {
+                return Err(Error::Busy {
+                    method: "download".into(),
+                    blocking: "recording".into(),
+                    explanation: format!(
+                        "recording is in progress into {name} (its size still grows); stop recording first (stop-rec)"
+                    ),
+                });
+            }
+            return Ok(Target {
+                path: encode_path(&[&page.path, &f.name]),
+                size: Some(f.size_bytes.max(0) as u64),
+                name: f.name.clone(),
+            });
+        }
+        let thumb = |f: &&MediaFile| {
+            !f.thumbnail_name.is_empty()
+                && (f.thumbnail_name == name
+                    || name.strip_suffix(".jpg") == Some(f.thumbnail_name.as_str()))
+        };
+        if let Some(f) = page.media_files.iter().find(thumb) {
+            // "the default suffix is .jpg"
+            let file = format!("{}.jpg", f.thumbnail_name);
+            return Ok(Target {
+                path: encode_path(&[&page.path, &page.thumbnail, &file]),
+                size: None,
+                name: file,
+            });
+        }
+        if (page.media_files.len() as i64) < PAGE {
+            return Err(Error::invalid(
+                "name",
+                format!(
+                    "no recorded file or thumbnail named '{name}' on the {} (see get-media-files)",
+                    if disk_type == 1 {
+                        "SD card"
+                    } else {
+                        "USB drive"
+                    }
+                ),
+            ));
+        }
+        start += PAGE;
+    }
+}
+
+fn http_error(e: ureq::Error, what: &str) -> Error {
+    match e {
+        ureq::Error::Timeout(t) => Error::Timeout(format!("{what}: no data ({t})")),
+        ureq::Error::HostNotFound => Error::Connect("host not found".into()),
+        ureq::Error::ConnectionFailed => Error::Connect("connection failed".into()),
+        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            Error::Connect(format!("connection refused ({io})"))
+        }
+        ureq::Error::Io(io) => Error::Io(format!("{what}: {io}")),
+        other => Error::Io(format!("{what}: {other}")),
+    }
+}
+
+impl Device {
+    /// Download the recorded file `name` (or, given a thumbnail name, that
+    /// thumbnail) from disk `disk_type` (0 USB, 1 SD) to `dest`. A `dest`
+    /// that already holds a prefix of the file is resumed with `Range`.
+    /// The finished file must have the size get-media-files lists (else
+    /// `Error::Verify`). Cancelling keeps the part downloaded, for a later
+    /// resume. Returns the file's size.
+    pub fn download_media(
+        &self,
+        disk_type: i32,
+        name: &str,
+        dest: &Path,
+        opts: &RunOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<u64> {
+        if disk_type != 0 && disk_type != 1 {
+            return Err(Error::invalid("disk_type", "must be 0 (USB) or 1 (SD)"));
+        }
+        if name.is_empty() || name.contains('/') || name.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "name",
+                "a file name from get-media-files, without '/' or control characters",
+            ));
+        }
+        let t = find(self, disk_type, name)?;
+        let mut ctx = Ctx::new(self, "download", opts, Duration::from_secs(7200), progress);
+        let have = match std::fs::metadata(dest) {
+            Ok(m) if m.is_file() => m.len(),
+            Ok(_) => {
+                return Err(Error::File(format!(
+                    "{} is not a regular file",
+                    dest.display()
+                )));
+            }
+            Err(_) => 0,
+        };
+        let mut have = match t.size {
+            Some(size) if have > size => 0, // not a prefix of this file: start over
+            _ => have,
+        };
+        if t.size == Some(have) && have > 0 {
+            let _ = ctx.report_bytes("done", 0, 100, have, have, RET_SUCCEED);
+            return Ok(have);
+        }
+        let authority = self.authority();
+        let host = if authority.starts_with('[') {
+            if authority.contains("]:") {
+                authority.to_string()
+            } else {
+                format!("{authority}:8080")
+            }
+        } else if authority.contains(':') {
+            authority.to_string()
+        } else {
+            format!("{authority}:8080")
+        };
+        let url = format!("http://{host}{}", t.path);
+        let o = self.options();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(o.connect_timeout))
+            .timeout_recv_response(Some(o.request_timeout))
+            .timeout_global(opts.timeout.or(Some(Duration::from_secs(7200))))
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+        let what = format!("download of {}", t.name);
+        let mut req = agent.get(&url);
+        if have > 0 {
+            req = req.header("Range", format!("bytes={have}-"));
+        }
+        let resp = req.call().map_err(|e| http_error(e, &what))?;
+        let status = resp.status().as_u16();
+        let append = match status {
+            206 if have > 0 => true,
+            200 => {
+                have = 0; // the server sent the whole file
+                false
+            }
+            416 if t.size.is_none() && have > 0 => {
+                // A thumbnail we already hold whole.
+                let _ = ctx.report_bytes("done", 0, 100, have, have, RET_SUCCEED);
+                return Ok(have);
+            }
+            404 => {
+                return Err(Error::invalid(
+                    "name",
+                    format!("the device has no download for '{}' (HTTP 404)", t.name),
+                ));
+            }
+            s => {
+                return Err(Error::HttpStatus {
+                    method: "download".into(),
+                    status: s,
+                });
+            }
+        };
+        let total = t.size.unwrap_or_else(|| {
+            have + resp
+                .headers()
+                .get("content-length")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0)
+        });
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(dest)
+            .map_err(|e| Error::File(format!("cannot write {}: {e}", dest.display())))?;
+        let mut reader = resp.into_body().into_reader();
+        let mut buf = vec![0u8; CHUNK];
+        let mut done = have;
+        let mut last_report = done;
+        let mut last_pct = -1;
+        let phase = if append { "resuming" } else { "downloading" };
+        if ctx.report_bytes(
+            phase,
+            0,
+            super::percent_of(done, total),
+            done,
+            total,
+            RET_RUNNING,
+        ) {
+            return Err(cancelled(done, dest));
+        }
+        loop {
+            let n = reader.read(&mut buf).map_err(|e| {
+                Error::Io(format!(
+                    "{what}: {e}; {done} bytes are in {}, run the download again to resume",
+                    dest.display()
+                ))
+            })?;
+            if n == 0 {
+                break;
+            }
+            file.write_all(&buf[..n])
+                .map_err(|e| Error::File(format!("cannot write {}: {e}", dest.display())))?;
+            done += n as u64;
+            let pct = super::percent_of(done, total);
+            if done - last_report >= REPORT_EVERY || pct != last_pct {
+                last_report = done;
+                last_pct = pct;
+                if ctx.report_bytes("downloading", 0, pct.min(99), done, total, RET_RUNNING) {
+                    file.flush().ok();
+                    return Err(cancelled(done, dest));
+                }
+            }
+        }
+        file.flush()
+            .map_err(|e| Error::File(format!("cannot write {}: {e}", dest.display())))?;
+        drop(file);
+        let _ = ctx.report_bytes("verifying", 0, 99, done, total, RET_RUNNING);
+        let on_disk = std::fs::metadata(dest)
+            .map_err(|e| Error::File(format!("cannot read {}: {e}", dest.display())))?
+            .len();
+        if let Some(size) = t.size {
+            if on_disk != size {
+                return Err(Error::Verify(format!(
+                    "{} is {on_disk} bytes but get-media-files lists {size}; delete it and download again",
+                    dest.display()
+                )));
+            }
+        }
+        let _ = ctx.report_bytes("done", 0, 100, on_disk, on_disk, RET_SUCCEED);
+        Ok(on_disk)
+    }
+}
+
+fn cancelled(done: u64, dest: &Path) -> Error {
+    Error::Cancelled(format!(
+        "download: stopped after {done} bytes; they are kept in {}, and the next download_media to it resumes",
+        dest.display()
+    ))
+}
