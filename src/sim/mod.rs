@@ -65,6 +65,7 @@
 //! - **Control and faults:** see `control.rs` (set-signal, set-disk,
 //!   expire-sessions, fault, clear-faults, advance, state).
 
+pub mod cli;
 mod control;
 mod device;
 pub mod discovery;
