@@ -758,15 +758,47 @@ fn make_install_gives_pkg_config_and_cmake_packages() {
         require_tool(tool, &["--version"], &format!("apt-get install {pkg}"));
     }
     let dir = Scratch::new("install");
-    let prefix = dir.path().join("prefix");
+    let installed = dir.path().join("prefix");
     run_ok(
         Command::new("make")
             .arg("-C")
             .arg(root())
             .arg("install")
-            .arg(format!("PREFIX={}", prefix.display())),
+            .arg(format!("PREFIX={}", installed.display()))
+            .env(
+                "CARGO_TARGET_DIR",
+                lib_dir().parent().expect("target folder"),
+            ),
         Duration::from_secs(900),
     );
+    // Everything below runs against the prefix moved elsewhere: the
+    // pkg-config and CMake files find it from their own folder.
+    let prefix = dir.path().join("moved/elsewhere");
+    std::fs::create_dir_all(prefix.parent().expect("parent")).expect("create folder");
+    std::fs::rename(&installed, &prefix).expect("move the prefix");
+    for f in [
+        "lib/pkgconfig/ultrastream.pc",
+        "lib/cmake/ultrastream/ultrastreamConfig.cmake",
+        "lib/cmake/ultrastream/ultrastreamConfigVersion.cmake",
+    ] {
+        let text = std::fs::read_to_string(prefix.join(f)).expect("read installed file");
+        assert!(
+            !text.contains(installed.to_str().expect("utf-8 path")),
+            "{f} records the install prefix:\n{text}"
+        );
+    }
+
+    // Both programs.
+    for (exe, first) in [
+        ("ultrastream", "ultrastream "),
+        ("ultrastream-sim", "ultrastream-sim "),
+    ] {
+        let out = run_ok(
+            Command::new(prefix.join("bin").join(exe)).arg("--version"),
+            RUN,
+        );
+        assert_eq!(out.trim(), format!("{first}{}", env!("CARGO_PKG_VERSION")));
+    }
 
     // The files, the symlinks and the soname.
     let version = env!("CARGO_PKG_VERSION");
@@ -845,6 +877,45 @@ fn make_install_gives_pkg_config_and_cmake_packages() {
         "the static app still needs the shared library"
     );
     let stdout = run_ok(&mut Command::new(&app_static), RUN);
+    assert!(stdout.starts_with("app ok "), "{stdout}");
+
+    // Fully static (-static): `pkg-config --static --libs` is the whole link
+    // line (no -lgcc_s, which has no archive; the driver adds libgcc_eh).
+    let app_full = dir.path().join("app_full_static");
+    run_ok(
+        Command::new("cc")
+            .arg("-static")
+            .arg(dir.path().join("app.c"))
+            .arg("-o")
+            .arg(&app_full)
+            .args(pkg_config(&prefix, &["--static", "--cflags", "--libs"])),
+        BUILD,
+    );
+    assert!(
+        !needed(&app_full).contains("NEEDED"),
+        "not fully static:\n{}",
+        needed(&app_full)
+    );
+    let stdout = run_ok(&mut Command::new(&app_full), RUN);
+    assert!(stdout.starts_with("app ok "), "{stdout}");
+
+    // In-tree, as `make` left target/release: a program linked there needs
+    // the soname, and the link beside the library satisfies it.
+    let release = lib_dir().parent().expect("target folder").join("release");
+    let app_tree = dir.path().join("app_tree");
+    run_ok(
+        Command::new("cc")
+            .arg(dir.path().join("app.c"))
+            .arg("-o")
+            .arg(&app_tree)
+            .arg(format!("-I{}", root().join("include").display()))
+            .arg(format!("-L{}", release.display()))
+            .arg(format!("-Wl,-rpath,{}", release.display()))
+            .arg("-lultrastream"),
+        BUILD,
+    );
+    assert!(needed(&app_tree).contains(&format!("[libultrastream.so.{major}]")));
+    let stdout = run_ok(&mut Command::new(&app_tree), RUN);
     assert!(stdout.starts_with("app ok "), "{stdout}");
 
     // C++ with the installed ultrastream.hpp.

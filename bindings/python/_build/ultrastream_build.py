@@ -132,18 +132,13 @@ def _cargo() -> str:
     raise BuildError("cargo is needed to build libultrastream: install Rust (https://rustup.rs) or set $CARGO")
 
 
-# The Makefile's release build (`make`): the same command, so one build
-# serves both and neither rebuilds the other's library.
-SONAME_ARGS = ["--", "-C", "link-arg=-Wl,-soname,libultrastream.so.0"]
-
-
 def _build_library() -> Path:
     """cargo builds the release library; returns the path of the shared library."""
     root = _crate_root()
-    cmd = [_cargo(), "rustc", "--release", "--lib", "--message-format=json-render-diagnostics"]
+    # The same release build as `make` (build.rs gives it the soname), so
+    # neither rebuilds the other's library.
+    cmd = [_cargo(), "build", "--release", "--lib", "--message-format=json-render-diagnostics"]
     cmd += ["--manifest-path", str(root / "Cargo.toml")]
-    if sys.platform.startswith("linux"):
-        cmd += SONAME_ARGS
     sys.stderr.write("ultrastream: building the library: " + " ".join(cmd) + "\n")
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=str(root))
     if proc.returncode != 0:
