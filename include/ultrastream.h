@@ -2076,7 +2076,10 @@ int32_t usapi_upload_update_data(usapi_device dev,
  * told otherwise). `options_json` is NULL, "" or "{}" for the defaults, or
  * an object with any of: "port", "bind", "user", "password" (defaults
  * "Admin"/"Admin"), "model" ("hdmi" | "sdi"), "time_scale" (device time
- * runs this many times faster), "session_idle_timeout_ms", "serial",
+ * runs this many times faster; 0 = manual), "clock" ("real" | "manual":
+ * device time moves only on the "advance" command; what tests should use),
+ * "session_idle_timeout_ms", "serial", "control_token" (HTTP requests to
+ * /__sim/control must send `Authorization: Bearer <token>`),
  * "discovery" (true: answer discovery on 127.0.0.1, UDP 2538 and 1900),
  * "discovery_port" / "ssdp_port" (imply discovery; 0 = ephemeral, see
  * `usapi_sim_discovery_ports`).
