@@ -389,3 +389,66 @@ fn sim_subcommand_runs_the_simulator() {
     assert!(status.status.success(), "{status:?}");
     assert_eq!(json(&String::from_utf8_lossy(&status.stdout))["result"], 0);
 }
+
+#[test]
+fn sim_log_has_one_line_per_request_with_secrets_masked() {
+    let mut child = cmd(&["sim", "--port", "0", "--log"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ultrastream sim --log");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    let _ = stdout.read_line(&mut line);
+    let host = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .map(str::to_string);
+    let mut ran = Vec::new();
+    if let Some(h) = &host {
+        for args in [
+            vec!["rec", "start"],
+            vec![
+                "server",
+                "add",
+                "type=rtmp",
+                "name=Log",
+                "url=rtmp://127.0.0.1/a",
+                "key=KEY-SECRET-42",
+            ],
+            vec!["call", "no-such-method"],
+        ] {
+            ran.push(run(cmd(&args)
+                .env("ULTRASTREAM_HOST", h)
+                .env("ULTRASTREAM_PASSWORD", "Admin")));
+        }
+    }
+    // Our own child: SIGKILL is fine, its stderr is complete up to there.
+    let _ = child.kill();
+    let out = child.wait_with_output().expect("sim output");
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(host.is_some(), "no address in: {line}");
+    assert!(ran.iter().all(|o| o.status.code().is_some()), "{ran:?}");
+    let md5 = ultrastream::md5_hex("Admin");
+    assert!(
+        !log.contains("KEY-SECRET-42") && !log.contains(&md5),
+        "secret in the log:\n{log}"
+    );
+    let find = |needle: &str| {
+        log.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?}:\n{log}"))
+            .to_string()
+    };
+    let login = find(" login id=Admin pass=***");
+    assert!(login.contains("-> 0 ") && login.ends_with(" ms"), "{login}");
+    assert!(
+        login.starts_with("20") && login.contains("127.0.0.1:"),
+        "{login}"
+    );
+    assert!(find(" add-server ").contains("key=***"));
+    assert!(find(" start-rec").contains("-> 0"));
+    assert!(find("state: +statusRecord").contains("state"));
+    assert!(find(" no-such-method").contains("-> "));
+}

@@ -1,12 +1,12 @@
 //! The `ultrastream-sim` program (and `ultrastream sim`): run one or more
 //! simulated encoders until Ctrl-C. In the library so both programs share it.
 
+use super::{Model, ResponderOptions, SimOptions, Simulator};
 use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use super::{Model, ResponderOptions, SimOptions, Simulator};
 
 const HELP: &str = "\
 ultrastream-sim: a simulated Magewell Ultra Stream encoder (HTTP API on 127.0.0.1)
@@ -43,6 +43,10 @@ OPTIONS:
     --discovery-port PORT  UDP port of the multicast protocol (implies
                            --discovery; 0: ephemeral, printed at start).
     --ssdp-port PORT       UDP port for SSDP (implies --discovery; 0: ephemeral).
+    --log                  Print one line per request on stderr (time, client,
+                           method, parameters with passwords, hashes, keys and
+                           tokens masked, result, milliseconds), and one per
+                           fault, control command and state change.
     -V, --version          Print the version and exit.
     -h, --help             Print this help and exit.
 
@@ -76,7 +80,7 @@ fn value<'a>(flag: &str, it: &mut impl Iterator<Item = &'a String>) -> Result<&'
 enum Parsed {
     Help,
     Version,
-    Run(Args),
+    Run(Box<Args>),
 }
 
 fn parse(argv: &[String]) -> Result<Parsed, String> {
@@ -150,6 +154,7 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
                 opts.session_idle_timeout = Duration::from_secs(s);
             }
             "--serial" => opts.serial = Some(val(&mut it)?),
+            "--log" => opts.log = true,
             "--devices" => {
                 let v = val(&mut it)?;
                 devices = v
@@ -190,7 +195,7 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
             opts.port
         ));
     }
-    Ok(Parsed::Run(Args { opts, devices }))
+    Ok(Parsed::Run(Box::new(Args { opts, devices })))
 }
 
 /// A server that many clients may hold connections to wants more than the
