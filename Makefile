@@ -1,18 +1,22 @@
 # ultrastream for C and C++ users: build, install, examples.
 #
-#   make                               # release build: shared library with soname, static library
+#   make                               # release build: shared library with soname, static library, programs
 #   make install PREFIX=/usr/local     # (DESTDIR=... for staged installs)
 #   make uninstall PREFIX=/usr/local
 #   make examples                      # C and C++ examples against target/debug
 #
 # Installs
+#   $(BINDIR)/ultrastream, $(BINDIR)/ultrastream-sim
 #   $(LIBDIR)/libultrastream.so.$(VERSION)   soname libultrastream.so.$(MAJOR)
 #   $(LIBDIR)/libultrastream.so.$(MAJOR) -> libultrastream.so.$(VERSION)
 #   $(LIBDIR)/libultrastream.so          -> libultrastream.so.$(MAJOR)
 #   $(LIBDIR)/libultrastream.a
 #   $(INCLUDEDIR)/ultrastream.h, ultrastream.hpp
-#   $(LIBDIR)/pkgconfig/ultrastream.pc
-#   $(LIBDIR)/cmake/ultrastream/ultrastreamConfig.cmake (+ ConfigVersion)
+#   $(LIBDIR)/pkgconfig/ultrastream.pc                     (relocatable: ${pcfiledir})
+#   $(LIBDIR)/cmake/ultrastream/ultrastreamConfig.cmake (+ ConfigVersion; relocatable)
+#
+# The pkg-config and CMake files locate the prefix from their own folder, so
+# the installed tree can be moved (or packaged with DESTDIR) as a whole.
 #
 # Then:  cc app.c $(pkg-config --cflags --libs ultrastream)
 # (with PKG_CONFIG_PATH=$(PREFIX)/lib/pkgconfig for a prefix pkg-config does
@@ -21,6 +25,7 @@
 
 PREFIX       ?= /usr/local
 DESTDIR      ?=
+BINDIR       ?= $(PREFIX)/bin
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
@@ -40,15 +45,24 @@ REALNAME := libultrastream.so.$(VERSION)
 
 # What the static library needs from the system: the output of
 #   cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs
-# (tests/bindings.rs links a program statically with it, so a missing one fails a test).
-LIBS_PRIVATE := -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc
+# less -lgcc_s (the unwinder), which the C and C++ compiler drivers add
+# themselves: libgcc_s when linking dynamically, libgcc_eh with -static, where
+# an explicit -lgcc_s fails (there is no libgcc_s.a). tests/bindings.rs links
+# programs with the archive both ways, so a missing library fails a test.
+LIBS_PRIVATE := -lutil -lrt -lpthread -lm -ldl -lc
 CMAKE_LIBS_PRIVATE := $(subst $(eval) ,;,$(patsubst -l%,%,$(LIBS_PRIVATE)))
 
-# pkg-config paths relative to ${prefix} when they are below it.
+# Relocatable: the prefix relative to the pkg-config and CMake folders, the
+# other paths relative to the prefix when they are below it.
+relative_to = $(shell realpath -m --relative-to='$(1)' '$(2)')
+PC_PREFIX     := $${pcfiledir}/$(call relative_to,$(PKGCONFIGDIR),$(PREFIX))
 PC_LIBDIR     := $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
 PC_INCLUDEDIR := $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+CMAKE_PREFIX     := $${CMAKE_CURRENT_LIST_DIR}/$(call relative_to,$(CMAKEDIR),$(PREFIX))
+CMAKE_LIBDIR     := $(patsubst $(PREFIX)/%,$${_ultrastream_prefix}/%,$(LIBDIR))
+CMAKE_INCLUDEDIR := $(patsubst $(PREFIX)/%,$${_ultrastream_prefix}/%,$(INCLUDEDIR))
 
-SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(1)|g' -e 's|@INCLUDEDIR@|$(2)|g' \
+SUBST = sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' -e 's|@INCLUDEDIR@|$(3)|g' \
 	-e 's|@VERSION@|$(VERSION)|g' -e 's|@MAJOR@|$(MAJOR)|g' -e 's|@MINOR@|$(MINOR)|g' \
 	-e 's|@SONAME@|$(SONAME)|g' -e 's|@REALNAME@|$(REALNAME)|g' \
 	-e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|g' -e 's|@CMAKE_LIBS_PRIVATE@|$(CMAKE_LIBS_PRIVATE)|g'
@@ -57,24 +71,28 @@ SUBST = sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(1)|g' -e 's|@INCLUDEDIR
 
 all: release
 
-# One rustc invocation builds the cdylib (linked with the soname) and the
-# staticlib; the link argument only applies to the shared library.
+# build.rs gives release builds the soname and the $(SONAME) link beside the
+# library (so programs linked in-tree against target/release load); the link
+# is made here too in case the build folder was copied without it.
 release:
-	cd $(ROOT) && $(CARGO) rustc --release --lib -- -C link-arg=-Wl,-soname,$(SONAME)
+	cd $(ROOT) && $(CARGO) build --release --lib --bins
+	ln -sf libultrastream.so $(RELEASE)/$(SONAME)
 
 install: release
-	$(INSTALL) -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+	$(INSTALL) -m 755 $(RELEASE)/ultrastream $(RELEASE)/ultrastream-sim $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 755 $(RELEASE)/libultrastream.so $(DESTDIR)$(LIBDIR)/$(REALNAME)
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libultrastream.so
 	$(INSTALL) -m 644 $(RELEASE)/libultrastream.a $(DESTDIR)$(LIBDIR)/libultrastream.a
 	$(INSTALL) -m 644 $(ROOT)/include/ultrastream.h $(ROOT)/bindings/cpp/ultrastream.hpp $(DESTDIR)$(INCLUDEDIR)/
-	$(call SUBST,$(PC_LIBDIR),$(PC_INCLUDEDIR)) $(ROOT)/scripts/ultrastream.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ultrastream.pc
-	$(call SUBST,$(LIBDIR),$(INCLUDEDIR)) $(ROOT)/scripts/cmake/ultrastreamConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/ultrastreamConfig.cmake
-	$(call SUBST,$(LIBDIR),$(INCLUDEDIR)) $(ROOT)/scripts/cmake/ultrastreamConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/ultrastreamConfigVersion.cmake
+	$(call SUBST,$(PC_PREFIX),$(PC_LIBDIR),$(PC_INCLUDEDIR)) $(ROOT)/scripts/ultrastream.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ultrastream.pc
+	$(call SUBST,$(CMAKE_PREFIX),$(CMAKE_LIBDIR),$(CMAKE_INCLUDEDIR)) $(ROOT)/scripts/cmake/ultrastreamConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/ultrastreamConfig.cmake
+	$(call SUBST,$(CMAKE_PREFIX),$(CMAKE_LIBDIR),$(CMAKE_INCLUDEDIR)) $(ROOT)/scripts/cmake/ultrastreamConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/ultrastreamConfigVersion.cmake
 	@echo "installed libultrastream $(VERSION) under $(DESTDIR)$(PREFIX)"
 
 uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/ultrastream $(DESTDIR)$(BINDIR)/ultrastream-sim
 	rm -f $(DESTDIR)$(LIBDIR)/$(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libultrastream.so
 	rm -f $(DESTDIR)$(LIBDIR)/libultrastream.a
 	rm -f $(DESTDIR)$(INCLUDEDIR)/ultrastream.h $(DESTDIR)$(INCLUDEDIR)/ultrastream.hpp

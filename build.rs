@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 fn main() {
+    soname();
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=Cargo.toml");
@@ -51,5 +52,33 @@ fn main() {
         }
         // A syntax error in src/ffi is reported by rustc itself, more clearly.
         Err(e) => println!("cargo:warning=cbindgen failed: {e}"),
+    }
+}
+
+/// Release builds on Linux: the shared library carries the soname
+/// libultrastream.so.MAJOR (what `make install` installs), and the folder it
+/// lands in gets a libultrastream.so.MAJOR link to it, so programs linked
+/// in-tree against target/release still load. Every release build (`make`,
+/// `cargo build --release`, the Python wheel) is the same build, so none
+/// rebuilds another's library. Debug builds stay without a soname.
+fn soname() {
+    println!("cargo:rerun-if-env-changed=PROFILE");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("linux");
+    if !linux || std::env::var("PROFILE").as_deref() != Ok("release") {
+        return;
+    }
+    let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap_or_else(|_| "0".into());
+    let soname = format!("libultrastream.so.{major}");
+    println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,{soname}");
+    // OUT_DIR is <target>/<profile>/build/<pkg>-<hash>/out.
+    let Some(out) = std::env::var_os("OUT_DIR") else {
+        return;
+    };
+    if let Some(dir) = PathBuf::from(out).ancestors().nth(3) {
+        let link = dir.join(&soname);
+        if std::fs::symlink_metadata(&link).is_err() {
+            #[cfg(unix)]
+            let _ = std::os::unix::fs::symlink("libultrastream.so", &link);
+        }
     }
 }

@@ -2191,7 +2191,8 @@ int32_t usapi_download_media(usapi_device dev,
  * runs this many times faster; 0 = manual), "clock" ("real" | "manual":
  * device time moves only on the "advance" command; what tests should use),
  * "session_idle_timeout_ms", "serial", "control_token" (HTTP requests to
- * /__sim/control must send `Authorization: Bearer <token>`),
+ * /__sim/control must send `Authorization: Bearer <token>`), "log" (true:
+ * one line per request, fault and state change on stderr, secrets masked),
  * "discovery" (true: answer discovery on 127.0.0.1, UDP 2538 and 1900),
  * "discovery_port" / "ssdp_port" (imply discovery; 0 = ephemeral, see
  * `usapi_sim_discovery_ports`).

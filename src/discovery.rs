@@ -216,9 +216,23 @@ pub struct DiscoveredDevice {
     pub ssdp: Option<SsdpInfo>,
     /// Fields of the multicast reply that the document does not list.
     pub extra: Map<String, Value>,
+    /// The HTTP port of the device's API when an answer told it: the
+    /// multicast reply's `http-port` field (the simulator adds it; devices
+    /// ignore and omit it) or the port of an SSDP LOCATION that points at
+    /// the API (`/usapi...`) on the answering address. `None`: port 80.
+    pub port: Option<u16>,
 }
 
 impl DiscoveredDevice {
+    /// What to connect to: "address" or "address:port" (with [`Self::port`]
+    /// when it is not 80), e.g. for `Device::connect`.
+    pub fn host(&self) -> String {
+        match self.port {
+            Some(p) if p != 80 => format!("{}:{p}", self.address),
+            _ => self.address.to_string(),
+        }
+    }
+
     fn new(address: Ipv4Addr) -> DiscoveredDevice {
         DiscoveredDevice {
             serialnumber: String::new(),
@@ -235,6 +249,7 @@ impl DiscoveredDevice {
             protocols: Vec::new(),
             ssdp: None,
             extra: Map::new(),
+            port: None,
         }
     }
 
@@ -839,6 +854,21 @@ fn merge_into(
             d.extra.insert(k, v);
         }
     }
+    if let Some(p) = r.http_port
+        && (authoritative || d.port.is_none())
+    {
+        d.port = Some(p);
+    }
+    // An SSDP LOCATION that is the API itself, on the answering address,
+    // names its port (a UPnP description elsewhere says nothing of it).
+    if let Some(s) = &ssdp
+        && d.port.is_none()
+        && let Some((addr, path)) = parse_http_url(&s.location)
+        && *addr.ip() == src
+        && path.starts_with("/usapi")
+    {
+        d.port = Some(addr.port());
+    }
     if let Some(s) = ssdp
         && d.ssdp.is_none()
     {
@@ -918,6 +948,8 @@ pub(crate) struct ReplyFields {
     pub wifiip: String,
     pub ethip: String,
     pub status: Option<u32>,
+    /// `http-port` (not in the document: the simulator's HTTP port).
+    pub http_port: Option<u16>,
     pub extra: Map<String, Value>,
 }
 
@@ -1043,6 +1075,13 @@ fn classify_json(data: &[u8]) -> Datagram {
             None => return Datagram::Malformed,
         },
     };
+    // Lenient: a port that does not parse is dropped, the reply kept.
+    r.http_port = match m.remove("http-port") {
+        Some(Value::Number(n)) => n.as_u64().and_then(|p| u16::try_from(p).ok()),
+        Some(Value::String(s)) => s.trim().parse::<u16>().ok(),
+        _ => None,
+    }
+    .filter(|p| *p != 0);
     r.extra = m.into_iter().take(MAX_EXTRA_FIELDS).collect();
     Datagram::Reply(Box::new(r))
 }
@@ -1552,6 +1591,49 @@ mod tests {
         assert_eq!(r.ethip, "192.168.1.217");
         assert_eq!(r.status, Some(65600));
         assert!(r.extra.is_empty());
+    }
+
+    #[test]
+    fn http_port_gives_the_host_to_connect_to() {
+        let r =
+            reply(r#"{"flag":"ssip","serialnumber":"S1","status":0,"http-port":8081,"fw":"2"}"#);
+        assert_eq!(r.http_port, Some(8081));
+        assert!(!r.extra.contains_key("http-port"));
+        for (v, want) in [
+            (r#""8082""#, Some(8082)),
+            ("0", None),
+            ("70000", None),
+            ("\"x\"", None),
+        ] {
+            let body = format!(r#"{{"flag":"ssip","serialnumber":"S1","http-port":{v}}}"#);
+            assert_eq!(reply(&body).http_port, want, "{v}");
+        }
+        let mut d = DiscoveredDevice::new(Ipv4Addr::LOCALHOST);
+        assert_eq!(d.host(), "127.0.0.1");
+        merge_into(&mut d, Ipv4Addr::LOCALHOST, r, Protocol::Multicast, None);
+        assert_eq!((d.port, d.host().as_str()), (Some(8081), "127.0.0.1:8081"));
+        // An SSDP LOCATION naming the API on the answering address.
+        let mut d = DiscoveredDevice::new(Ipv4Addr::LOCALHOST);
+        let ssdp = |loc: &str| SsdpInfo {
+            location: loc.into(),
+            ..Default::default()
+        };
+        merge_into(
+            &mut d,
+            Ipv4Addr::LOCALHOST,
+            ReplyFields::default(),
+            Protocol::Ssdp,
+            Some(ssdp("http://127.0.0.1:9000/desc.xml")),
+        );
+        assert_eq!(d.port, None, "a description's port is not the API's");
+        merge_into(
+            &mut d,
+            Ipv4Addr::LOCALHOST,
+            ReplyFields::default(),
+            Protocol::Ssdp,
+            Some(ssdp("http://127.0.0.1:9001/usapi?method=ping")),
+        );
+        assert_eq!(d.port, Some(9001));
     }
 
     #[test]

@@ -459,30 +459,30 @@ fn venv_with_package() -> Venv {
     );
     let python = venv.join("bin/python");
     // Install from a copy, so pip's build folders never land in the source
-    // tree; setup.py records the real tree through ULTRASTREAM_SOURCE_ROOT.
+    // tree; ULTRASTREAM_SOURCE_ROOT tells the build backend where the crate
+    // is. The backend needs nothing from PyPI; cargo builds the release
+    // library into this run's target folder (incremental) and the wheel
+    // carries it.
     let src = dir.path().join("python-src");
     copy_tree(&root().join("bindings/python"), &src);
-    let offline = run(
-        Command::new(&python).args(["-c", "import setuptools, wheel"]),
-        RUN,
-    )
-    .status
-    .success();
-    let mut pip = Command::new(&python);
-    pip.args([
-        "-m",
-        "pip",
-        "install",
-        "--no-input",
-        "--disable-pip-version-check",
-        "--no-deps",
-    ]);
-    if offline {
-        // Everything the build needs is in the venv: no network.
-        pip.args(["--no-build-isolation", "--no-index"]);
-    }
-    // Otherwise pip fetches setuptools and wheel for the isolated build.
-    run_ok(pip.arg(&src).env("ULTRASTREAM_SOURCE_ROOT", root()), BUILD);
+    let target = lib_dir().parent().expect("target folder").to_path_buf();
+    run_ok(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--no-input",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-index",
+            ])
+            .arg(&src)
+            .env("ULTRASTREAM_SOURCE_ROOT", root())
+            .env("CARGO_TARGET_DIR", target)
+            .env("CARGO", env!("CARGO")),
+        Duration::from_secs(900),
+    );
     Venv {
         root: venv,
         python,
@@ -496,7 +496,7 @@ fn copy_tree(from: &Path, to: &Path) {
         let entry = entry.expect("folder entry");
         let name = entry.file_name();
         let n = name.to_string_lossy();
-        if n == "build" || n == "__pycache__" || n.ends_with(".egg-info") || n == "_build_info.py" {
+        if n == "build" || n == "__pycache__" || n.ends_with(".egg-info") {
             continue;
         }
         let path = entry.path();
@@ -538,8 +538,7 @@ fn python_package_installs_in_a_fresh_venv_and_passes_its_tests() {
     );
     assert_eq!(lines.next().map(PathBuf::from), Some(lib.clone()));
 
-    // Without ULTRASTREAM_LIB, the package finds the library of the tree it
-    // was installed from (recorded at install time).
+    // Without ULTRASTREAM_LIB, the package loads the library its wheel carries.
     let found = run_ok(
         Command::new(&venv.python)
             .args([
@@ -551,12 +550,10 @@ fn python_package_installs_in_a_fresh_venv_and_passes_its_tests() {
         RUN,
     );
     let found = PathBuf::from(found.trim());
-    let target = lib_dir().parent().expect("target folder").to_path_buf();
     assert!(
-        found.starts_with(&target),
-        "loaded {} instead of a library in {}",
-        found.display(),
-        target.display()
+        found.starts_with(&venv.root) && found.ends_with("ultrastream/libultrastream.so"),
+        "loaded {} instead of the library inside the installed package",
+        found.display()
     );
 
     // The ctypes structs match the C ABI field for field.
@@ -763,15 +760,47 @@ fn make_install_gives_pkg_config_and_cmake_packages() {
         require_tool(tool, &["--version"], &format!("apt-get install {pkg}"));
     }
     let dir = Scratch::new("install");
-    let prefix = dir.path().join("prefix");
+    let installed = dir.path().join("prefix");
     run_ok(
         Command::new("make")
             .arg("-C")
             .arg(root())
             .arg("install")
-            .arg(format!("PREFIX={}", prefix.display())),
+            .arg(format!("PREFIX={}", installed.display()))
+            .env(
+                "CARGO_TARGET_DIR",
+                lib_dir().parent().expect("target folder"),
+            ),
         Duration::from_secs(900),
     );
+    // Everything below runs against the prefix moved elsewhere: the
+    // pkg-config and CMake files find it from their own folder.
+    let prefix = dir.path().join("moved/elsewhere");
+    std::fs::create_dir_all(prefix.parent().expect("parent")).expect("create folder");
+    std::fs::rename(&installed, &prefix).expect("move the prefix");
+    for f in [
+        "lib/pkgconfig/ultrastream.pc",
+        "lib/cmake/ultrastream/ultrastreamConfig.cmake",
+        "lib/cmake/ultrastream/ultrastreamConfigVersion.cmake",
+    ] {
+        let text = std::fs::read_to_string(prefix.join(f)).expect("read installed file");
+        assert!(
+            !text.contains(installed.to_str().expect("utf-8 path")),
+            "{f} records the install prefix:\n{text}"
+        );
+    }
+
+    // Both programs.
+    for (exe, first) in [
+        ("ultrastream", "ultrastream "),
+        ("ultrastream-sim", "ultrastream-sim "),
+    ] {
+        let out = run_ok(
+            Command::new(prefix.join("bin").join(exe)).arg("--version"),
+            RUN,
+        );
+        assert_eq!(out.trim(), format!("{first}{}", env!("CARGO_PKG_VERSION")));
+    }
 
     // The files, the symlinks and the soname.
     let version = env!("CARGO_PKG_VERSION");
@@ -850,6 +879,45 @@ fn make_install_gives_pkg_config_and_cmake_packages() {
         "the static app still needs the shared library"
     );
     let stdout = run_ok(&mut Command::new(&app_static), RUN);
+    assert!(stdout.starts_with("app ok "), "{stdout}");
+
+    // Fully static (-static): `pkg-config --static --libs` is the whole link
+    // line (no -lgcc_s, which has no archive; the driver adds libgcc_eh).
+    let app_full = dir.path().join("app_full_static");
+    run_ok(
+        Command::new("cc")
+            .arg("-static")
+            .arg(dir.path().join("app.c"))
+            .arg("-o")
+            .arg(&app_full)
+            .args(pkg_config(&prefix, &["--static", "--cflags", "--libs"])),
+        BUILD,
+    );
+    assert!(
+        !needed(&app_full).contains("NEEDED"),
+        "not fully static:\n{}",
+        needed(&app_full)
+    );
+    let stdout = run_ok(&mut Command::new(&app_full), RUN);
+    assert!(stdout.starts_with("app ok "), "{stdout}");
+
+    // In-tree, as `make` left target/release: a program linked there needs
+    // the soname, and the link beside the library satisfies it.
+    let release = lib_dir().parent().expect("target folder").join("release");
+    let app_tree = dir.path().join("app_tree");
+    run_ok(
+        Command::new("cc")
+            .arg(dir.path().join("app.c"))
+            .arg("-o")
+            .arg(&app_tree)
+            .arg(format!("-I{}", root().join("include").display()))
+            .arg(format!("-L{}", release.display()))
+            .arg(format!("-Wl,-rpath,{}", release.display()))
+            .arg("-lultrastream"),
+        BUILD,
+    );
+    assert!(needed(&app_tree).contains(&format!("[libultrastream.so.{major}]")));
+    let stdout = run_ok(&mut Command::new(&app_tree), RUN);
     assert!(stdout.starts_with("app ok "), "{stdout}");
 
     // C++ with the installed ultrastream.hpp.

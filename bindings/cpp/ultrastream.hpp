@@ -3,7 +3,8 @@
  *
  *   #include <ultrastream.hpp>
  *
- *   ultrastream::Device dev("10.0.0.5");
+ *   ultrastream::Simulator sim;                  // or a device's address below
+ *   ultrastream::Device dev(sim.address());
  *   dev.login("Admin", "Admin");
  *   std::string info = dev.get_info();          // the JSON reply
  *   auto r = dev.start_rec();                   // r.code: 0, or 1 (retRepeat) ...

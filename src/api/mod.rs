@@ -1,6 +1,8 @@
-//! The 56 API methods: one table, from the vendor document and
-//! `spec/methods.tsv`. The client, the validator, the C ABI and the
-//! documentation all read this table, so a method is described once.
+//! The 56 API methods: one table, from the vendor's Ultra Stream API
+//! documentation (<https://www.magewell.com/api-docs/ultra-stream-api/>);
+//! `tests/data/methods.tsv` lists them too, and a test checks the table
+//! against it. The client, the validator, the C ABI and the documentation
+//! all read this table, so a method is described once.
 //!
 //! The typed one-liners live in one file per section of the document.
 

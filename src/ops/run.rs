@@ -35,7 +35,6 @@ pub(crate) fn make_reply(method: &str, result: i32, v: Value) -> Reply {
         method: method.to_string(),
         result,
         body: v.to_string(),
-        json: v,
     }
 }
 

@@ -468,17 +468,20 @@ fn match_search_target(st: &str, info: &DiscoveryInfo) -> Option<String> {
     }
 }
 
-/// The multicast protocol's reply, in the vendor document's field order.
+/// The multicast protocol's reply, in the vendor document's field order,
+/// plus `http-port` (not in the document; clients ignore unknown fields):
+/// a simulated fleet shares one address, so discovery must tell the port.
 pub fn probe_reply_json(info: &DiscoveryInfo) -> String {
     let q = |s: &str| serde_json::Value::String(s.to_string()).to_string();
     format!(
-        "{{\"version\":\"1.0\",\"flag\":\"ssip\",\"product\":{},\"boxname\":{},\"serialnumber\":{},\"wifiip\":{},\"ethip\":{},\"status\":{}}}",
+        "{{\"version\":\"1.0\",\"flag\":\"ssip\",\"product\":{},\"boxname\":{},\"serialnumber\":{},\"wifiip\":{},\"ethip\":{},\"status\":{},\"http-port\":{}}}",
         q(&info.product),
         q(&info.boxname),
         q(&info.serialnumber),
         q(&info.wifiip),
         q(&info.ethip),
-        info.status
+        info.status,
+        info.http_port
     )
 }
 
@@ -581,7 +584,9 @@ mod tests {
         assert_eq!(v["serialnumber"], "A302190719003");
         assert_eq!(v["boxname"], "Stage \"A\" <1>");
         assert_eq!(v["status"], 65600);
-        assert_eq!(v.as_object().map(|m| m.len()), Some(8));
+        // The document's eight fields, plus the HTTP port a fleet needs.
+        assert_eq!(v["http-port"], 8080);
+        assert_eq!(v.as_object().map(|m| m.len()), Some(9));
     }
 
     #[test]

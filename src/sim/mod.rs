@@ -65,6 +65,7 @@
 //! - **Control and faults:** see `control.rs` (set-signal, set-disk,
 //!   expire-sessions, fault, clear-faults, advance, state).
 
+pub mod cli;
 mod control;
 mod device;
 pub mod discovery;
@@ -72,6 +73,7 @@ mod firmware;
 mod http;
 /// The API Limits table lives in `model` (the client explains errBusy with it).
 pub use crate::model::limits;
+mod log;
 mod methods;
 mod rules;
 mod server;
@@ -144,6 +146,9 @@ pub struct SimOptions {
     pub control_token: Option<String>,
     /// Connection limits and timeouts of the HTTP server.
     pub server: ServerLimits,
+    /// Log every request (secrets masked), fault and state change on
+    /// stderr, one line each (default false; `ultrastream-sim --log`).
+    pub log: bool,
 }
 
 /// How the simulator's HTTP server defends itself against clients that
@@ -189,6 +194,7 @@ impl Default for SimOptions {
             discovery: None,
             control_token: None,
             server: ServerLimits::default(),
+            log: false,
         }
     }
 }
@@ -272,6 +278,11 @@ impl SimOptions {
                     })
                 }
                 "control_token" => o.control_token = Some(want_str()?.to_string()),
+                "log" => {
+                    o.log = val
+                        .as_bool()
+                        .ok_or_else(|| err(format!("'log' must be true or false, not {val}")))?
+                }
                 "discovery" => {
                     let on = val.as_bool().ok_or_else(|| {
                         err(format!("'discovery' must be true or false, not {val}"))
@@ -290,7 +301,7 @@ impl SimOptions {
                 }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, discovery, discovery_port, ssdp_port)"
+                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, log, discovery, discovery_port, ssdp_port)"
                     )));
                 }
             }
@@ -341,6 +352,8 @@ pub(crate) struct Shared {
     pub closed_epoch: AtomicU64,
     pub model: Model,
     pub control_token: Option<String>,
+    /// The request log, when asked for.
+    pub log: Option<log::Logger>,
     pub limits: ServerLimits,
     /// The connection cap in force (`limits.max_connections`, lowered to
     /// fit the open-file limit).
@@ -464,6 +477,7 @@ impl Simulator {
             closed_epoch: AtomicU64::new(0),
             model: opts.model,
             control_token: opts.control_token.clone(),
+            log: opts.log.then(log::Logger::new),
             cap: server::effective_cap(opts.server.max_connections),
             limits: opts.server.clone(),
             park,

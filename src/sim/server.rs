@@ -109,6 +109,12 @@ impl Entry {
 
 pub(crate) type Registry = HashMap<u64, Entry>;
 
+/// The client address of connection `id` (for the log).
+fn peer(shared: &Shared, id: u64) -> Option<std::net::SocketAddr> {
+    let reg = shared.conns.lock().unwrap_or_else(|p| p.into_inner());
+    reg.get(&id).and_then(|e| e.stream.peer_addr().ok())
+}
+
 /// A connection and what has been read from it.
 pub(crate) struct Conn {
     id: u64,
@@ -792,10 +798,28 @@ fn sleep_interruptible(ms: u64, shared: &Shared) {
 fn route(shared: &Shared, req: &Request, conn: u64) -> Action {
     let path = req.path.as_str();
     if is_control(path) {
-        return Action::Reply(control_route(shared, req, conn));
+        let resp = control_route(shared, req, conn);
+        if let Some(log) = &shared.log {
+            log.control(shared, conn, peer(shared, conn), req, resp.status);
+        }
+        return Action::Reply(resp);
     }
     if is_api(path) {
-        return api(shared, req, conn);
+        let Some(log) = &shared.log else {
+            return api(shared, req, conn);
+        };
+        let started = Instant::now();
+        let action = api(shared, req, conn);
+        let (label, resp) = match &action {
+            Action::Reply(r) => ("", Some(r)),
+            Action::Reset(r) => ("then reset", Some(r)),
+            Action::Truncate(r) => ("truncated", Some(r)),
+            Action::Close => ("closed: the device is down", None),
+            Action::NoAnswer => ("no answer", None),
+            Action::Download(_) => ("download", None),
+        };
+        log.request(shared, conn, peer(shared, conn), req, label, resp, started);
+        return action;
     }
     if let Some(rest) = path.strip_prefix("/download/") {
         if shared.with_device(Some(conn), |d| d.is_down()) {
@@ -980,6 +1004,10 @@ fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
             control::take_faults(&mut faults, &method)
         }
     };
+    if let Some(log) = &shared.log {
+        let kind = hit.kind.map(|k| format!("{k:?}")).unwrap_or_default();
+        log.fault(&method, &kind, hit.latency_ms);
+    }
     if hit.latency_ms > 0 {
         sleep_interruptible(hit.latency_ms, shared);
     }

@@ -1034,11 +1034,22 @@ class DiscoveryTests(unittest.TestCase):
         self.assertEqual(d.status_flags, ["statusSoftAP", "statusPasswd"])
         self.assertEqual(d.status_flags, ultrastream.status_flag_names(d.status))
         self.assertEqual(d.address, "127.0.0.1")
+        self.assertIsNone(d.port)
+        self.assertEqual(d.host, "127.0.0.1")
         self.assertEqual(d.protocols, ["multicast"])
         self.assertIsNone(d.ssdp)
         self.assertGreaterEqual(found.diagnostics["replies_accepted"], 1)
         self.assertEqual(found.raw["devices"][0]["serialnumber"], "A302190719003")
         self.assertGreaterEqual(self.responder.probes, 1)
+
+    def test_http_port_of_a_simulated_device_gives_its_host(self) -> None:
+        responder = FakeResponder(dict(self.REPLY, **{"http-port": 8081}))
+        self.addCleanup(responder.close)
+        opts = dict(self.opts, target=f"127.0.0.1:{responder.port}")
+        found = ultrastream.discover(timeout=0.6, **opts)
+        self.assertEqual(len(found), 1)
+        self.assertEqual((found[0].port, found[0].host), (8081, "127.0.0.1:8081"))
+        self.assertNotIn("http-port", found[0].extra)
 
     def test_on_device_can_stop_early(self) -> None:
         seen = []

@@ -6,7 +6,7 @@ A thin, typed layer over ``libultrastream`` (loaded with ctypes; see
 
     import ultrastream
 
-    with ultrastream.Device("10.0.0.5") as dev:
+    with ultrastream.Simulator() as sim, ultrastream.Device(sim.host) as dev:  # or a device's address
         dev.login("Admin", "Admin")
         info = dev.get_info()
         print(info.product.module_name, info.product.firmware_ver_s)

@@ -5,13 +5,12 @@ The library is looked up in this order (the first that loads wins):
 1. the ``ULTRASTREAM_LIB`` environment variable: a path to the library file
    or to a folder holding it (when set, nothing else is tried, so a wrong
    value is reported instead of silently loading another copy);
-2. this package's own folder (a library copied next to ``__init__.py``);
-3. the cargo target folders of the ultrastream source tree,
-   ``target/release`` and ``target/debug``, the most recently built first
-   (``$CARGO_TARGET_DIR`` before ``target``):
-   the tree is found by walking up from this file (a source checkout or an
-   editable install) or is the tree the package was installed from
-   (recorded at install time in ``_build_info.py``);
+2. this package's own folder: the library a wheel carries (``pip install``
+   builds it with cargo and puts it there);
+3. the cargo target folders of the ultrastream source tree this file sits
+   in (a checkout or an editable install), ``target/release`` and
+   ``target/debug``, the most recently built first (``$CARGO_TARGET_DIR``
+   before ``target``);
 4. the system: ``ctypes.util.find_library("ultrastream")`` (e.g. after
    ``make install``).
 
@@ -612,20 +611,13 @@ def _is_source_tree(root: Path) -> bool:
 
 
 def _source_trees() -> Iterator[Path]:
-    """Source trees of ultrastream: above this file, then the recorded one."""
+    """The ultrastream source tree above this file, if any (nothing about
+    the machine that built the package is recorded)."""
     here = Path(__file__).resolve().parent
     for parent in here.parents:
         if _is_source_tree(parent):
             yield parent
             break
-    try:
-        from . import _build_info  # type: ignore[attr-defined]  # written by setup.py at install time
-
-        recorded = Path(_build_info.SOURCE_ROOT)
-        if _is_source_tree(recorded):
-            yield recorded
-    except (ImportError, AttributeError):
-        pass
 
 
 def _mtime(p: Path) -> float:

@@ -117,7 +117,7 @@ class Device:
     Opening does no network traffic. Use it as a context manager: on exit it
     logs out (when this object logged in) and closes the handle::
 
-        with ultrastream.Device("10.0.0.5") as dev:
+        with ultrastream.Device(host) as dev:       # e.g. sim.host of a Simulator
             dev.login("Admin", "Admin")
             print(dev.get_info().product.firmware_ver_s)
 

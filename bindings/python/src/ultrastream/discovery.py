@@ -65,7 +65,7 @@ class DiscoveredDevice:
     #: The device status mask (``StatusFlag`` bits), or ``None`` when unknown (SSDP only).
     status: Optional[int] = None
     status_flags: List[str] = field(default_factory=list, metadata=_key("status_flags"))
-    #: The first address that answered: what :class:`ultrastream.Device` takes.
+    #: The first address that answered (see :attr:`host` for what to connect to).
     address: str = ""
     addresses: List[str] = field(default_factory=list)
     #: "multicast" and/or "ssdp".
@@ -73,7 +73,15 @@ class DiscoveredDevice:
     ssdp: Optional[SsdpInfo] = None
     #: Reply fields the vendor document does not list.
     extra: Dict[str, Any] = field(default_factory=dict)
+    #: The HTTP port of the API when the answer told it (a simulator's
+    #: ``http-port``, or an SSDP LOCATION that is the API); ``None``: port 80.
+    port: Optional[int] = None
     raw: Dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def host(self) -> str:
+        """What :class:`ultrastream.Device` takes: "address" or "address:port"."""
+        return f"{self.address}:{self.port}" if self.port and self.port != 80 else self.address
 
     @classmethod
     def from_json(cls, obj: Dict[str, Any]) -> "DiscoveredDevice":
@@ -87,6 +95,7 @@ class DiscoveredDevice:
             status=int(status) if isinstance(status, (int, float)) and not isinstance(status, bool) else None,
             ssdp=_view(SsdpInfo, ssdp) if isinstance(ssdp, dict) else None,
             extra=extra if isinstance(extra, dict) else {},
+            port=obj.get("port") if isinstance(obj.get("port"), int) and not isinstance(obj.get("port"), bool) else None,
         )
 
 
