@@ -660,8 +660,6 @@ def typing_hints(cls: type) -> dict:
 class TypedServerTests(SimTestCase):
     """get_servers / find_server / add_server_id through the C structs."""
 
-    sim_options = {"time_scale": 0.000001}
-
     def test_stream_to_a_named_server(self) -> None:
         self.assertIsNone(self.dev.find_server("Py Server"))
         before = self.dev.get_servers()
