@@ -2112,8 +2112,8 @@ int32_t usapi_run_format_sd(usapi_device dev,
  * USB speed test to the end, with the verdict against the document's
  * required speed for the current settings: returns 0, or 3
  * (USAPI_RET_LOW_SPEED) when the drive is too slow; `*out_json` adds
- * `required-bps`, `write-bps` and `fast-enough`. Cancelling sends
- * stop-test-usb.
+ * `required-bps`, `write-bps` (both bytes per second, as the document's
+ * disk-test example) and `fast-enough`. Cancelling sends stop-test-usb.
  */
 int32_t usapi_run_test_usb(usapi_device dev, const struct usapi_run_options *opts, char **out_json);
 

@@ -598,8 +598,17 @@ fn upnp_device(
                 Ok((mut s, _)) => {
                     let _ = s.set_nonblocking(false);
                     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-                    let mut req = [0u8; 1024];
-                    let _ = s.read(&mut req);
+                    // The whole request head (it may come in several
+                    // writes): closing with unread bytes resets the
+                    // connection and can lose the answer.
+                    let mut req = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match s.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => req.extend_from_slice(&buf[..n]),
+                        }
+                    }
                     let _ = write!(
                         s,
                         "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{xml}",

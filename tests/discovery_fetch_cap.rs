@@ -64,8 +64,16 @@ fn good_device(after: mpsc::Receiver<()>) -> SocketAddr {
     thread::spawn(move || {
         for mut s in http.incoming().flatten() {
             let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut req = [0u8; 1024];
-            let _ = s.read(&mut req);
+            // Read the whole request head (it may come in several writes):
+            // closing with unread bytes would reset the connection.
+            let mut req = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
             let _ = write!(
                 s,
                 "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{xml}",
@@ -104,14 +112,22 @@ fn one_stalling_responder_cannot_take_every_fetch_slot() {
     let hostile = staller(tx);
     let good = good_device(rx);
     let opts = DiscoverOptions {
-        // Long enough for a loaded machine to fetch one small description.
-        timeout: Duration::from_secs(3),
+        // A generous bound for a loaded machine; the search stops as soon
+        // as the good device is found.
+        timeout: Duration::from_secs(30),
         local_address: Some(LO),
         protocols: Protocols::SSDP,
         targets: vec![hostile.to_string(), good.to_string()],
         ..Default::default()
     };
-    let r = discovery::discover(&opts).expect("discover");
+    let r = discovery::discover_each(&opts, |d| {
+        if d.serialnumber == "SN-GOOD" {
+            std::ops::ControlFlow::Break(())
+        } else {
+            std::ops::ControlFlow::Continue(())
+        }
+    })
+    .expect("discover");
     let serials: Vec<&str> = r.devices.iter().map(|d| d.serialnumber.as_str()).collect();
     assert_eq!(serials, ["SN-GOOD"], "{:#?}", r.diagnostics);
     let d = &r.diagnostics;

@@ -224,6 +224,11 @@ fn kind(h: &Header, a: &Arg) -> Result<Kind, String> {
     })
 }
 
+/// An integer argument that is a time to wait.
+fn is_duration(a: &Arg) -> bool {
+    a.name.contains("timeout") || a.name.ends_with("_ms")
+}
+
 /// A C expression for a valid-looking value of `a` (the baseline). `pre`
 /// receives statements to run before the call.
 fn baseline(h: &Header, f: &Func, a: &Arg, k: &Kind, pre: &mut String) -> String {
@@ -303,6 +308,8 @@ fn baseline(h: &Header, f: &Func, a: &Arg, k: &Kind, pre: &mut String) -> String
             format!("&sc_{}", a.name)
         }
         Kind::Size => "1".into(),
+        // A duration: short (0 often means a long default, e.g. 300 s).
+        Kind::Int(_) if is_duration(a) => "50".into(),
         Kind::Int(_) => "0".into(),
         Kind::Callback(t) => format!("cb_{t}"),
         Kind::UserData => "NULL".into(),
@@ -360,9 +367,8 @@ fn misuses(k: &Kind, f: &Func, a: &Arg) -> Vec<(String, String, String)> {
             let _ = (f, a);
             vec![m("SIZE_MAX", "SIZE_MAX")]
         }
-        // A wait of UINT32_MAX ms is a legal request to wait ~49 days:
-        // the matrix probes the edge with 1 ms instead.
-        Kind::Int(_) if a.name.ends_with("timeout_ms") => vec![m("1 ms timeout", "1")],
+        // A duration's extremes only make the call wait as long as asked.
+        Kind::Int(_) if is_duration(a) => vec![m("1 ms", "1")],
         Kind::Int(t) => match t.as_str() {
             "int32_t" | "int" => vec![
                 m("-1", "-1"),

@@ -124,6 +124,11 @@ fn serve(stream: TcpStream, mode: &AtomicUsize) {
                     .then(|| v.trim().parse::<usize>().ok())?
             })
             .unwrap_or(0);
+        if head.to_ascii_lowercase().contains("expect: 100-continue")
+            && w.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err()
+        {
+            return;
+        }
         let mut body = vec![0; len];
         if r.read_exact(&mut body).is_err() {
             return;

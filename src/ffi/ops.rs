@@ -65,8 +65,8 @@ pub unsafe extern "C" fn usapi_run_format_sd(
 /// USB speed test to the end, with the verdict against the document's
 /// required speed for the current settings: returns 0, or 3
 /// (USAPI_RET_LOW_SPEED) when the drive is too slow; `*out_json` adds
-/// `required-bps`, `write-bps` and `fast-enough`. Cancelling sends
-/// stop-test-usb.
+/// `required-bps`, `write-bps` (both bytes per second, as the document's
+/// disk-test example) and `fast-enough`. Cancelling sends stop-test-usb.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_run_test_usb(
     dev: usapi_device,

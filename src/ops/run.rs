@@ -376,7 +376,8 @@ impl Device {
 
     /// USB speed test to the end, with the verdict against the document's
     /// required speed for the current settings: the reply adds
-    /// `required-bps`, `write-bps` and `fast-enough`, and its result is 3
+    /// `required-bps`, `write-bps` (both bytes per second, see
+    /// `model::BPS_UNITS`) and `fast-enough`, and its result is 3
     /// (retLowSpeed) when the drive is too slow. Cancelling sends
     /// stop-test-usb.
     pub fn run_test_usb(&self, opts: &RunOptions, progress: &mut ProgressFn<'_>) -> Result<Reply> {

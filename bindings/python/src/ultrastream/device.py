@@ -757,7 +757,7 @@ class Device:
     def run_test_usb(self, *, progress: Optional[ProgressCallback] = None, timeout: Optional[float] = None,
                      poll_interval: Optional[float] = None) -> Reply:
         """USB speed test to the end, with the verdict for the current settings: the reply
-        has ``required-bps``, ``write-bps`` and ``fast-enough``; ``code`` is 3
+        has ``required-bps``, ``write-bps`` (both bytes per second) and ``fast-enough``; ``code`` is 3
         (retLowSpeed) when the drive is too slow. Cancelling sends stop-test-usb."""
         return self._run("usapi_run_test_usb", "start-test-usb", progress, timeout, poll_interval)
 
