@@ -87,6 +87,9 @@ struct Session {
     pass_md5: Option<String>,
     /// Bumped on every login, so threads that saw the same -17 re-login once.
     generation: u64,
+    /// The newest generation a request has seen refused with -17: a
+    /// session that is known dead is never adopted, only replaced.
+    dead: u64,
 }
 
 /// One Ultra Stream device. `Send + Sync`: share it between threads freely.
@@ -216,6 +219,11 @@ impl Device {
 
     /// Log in with the MD5 hex of the password.
     pub fn login_md5(&self, user: &str, pass_md5: &str) -> Result<()> {
+        self.login_md5_reply(user, pass_md5).map(|_| ())
+    }
+
+    /// `login_md5`, with the device's reply.
+    fn login_md5_reply(&self, user: &str, pass_md5: &str) -> Result<Reply> {
         let pass_md5 = pass_md5.to_ascii_lowercase();
         crate::validate::check_value(Method::Login, "id", user)?;
         crate::validate::check_value(Method::Login, "pass", &pass_md5)?;
@@ -233,7 +241,7 @@ impl Device {
         self.do_login(user, &pass_md5)
     }
 
-    fn do_login(&self, user: &str, pass_md5: &str) -> Result<()> {
+    fn do_login(&self, user: &str, pass_md5: &str) -> Result<Reply> {
         let secrets = self.secrets_of(&[("pass", pass_md5)]);
         self.do_login_unscrubbed(user, pass_md5)
             .map_err(|e| e.scrubbed(&secrets))
@@ -250,7 +258,7 @@ impl Device {
         secrets
     }
 
-    fn do_login_unscrubbed(&self, user: &str, pass_md5: &str) -> Result<()> {
+    fn do_login_unscrubbed(&self, user: &str, pass_md5: &str) -> Result<Reply> {
         let url = self.url(Method::Login.name(), &[("id", user), ("pass", pass_md5)]);
         let raw = self.transport.send(&url, "login", None, Body::None, None)?;
         let reply = into_reply("login", raw.status, raw.body)?;
@@ -268,7 +276,7 @@ impl Device {
         s.user = Some(user.to_string());
         s.pass_md5 = Some(pass_md5.to_string());
         s.generation += 1;
-        Ok(())
+        Ok(reply)
     }
 
     /// Log out and forget the credentials.
@@ -330,7 +338,7 @@ impl Device {
     }
 
     /// The one request path: validate, send with the session cookie, and on
-    /// a top-level -17 re-login once and retry once.
+    /// a top-level -17 log in again (at most twice) and retry.
     pub(crate) fn send(
         &self,
         method: Method,
@@ -407,30 +415,43 @@ impl Device {
         needs_login: bool,
         attempt: &mut dyn FnMut(Option<&str>) -> Result<Reply>,
     ) -> Result<Reply> {
-        let (sid, generation) = {
-            let s = self.session();
-            (s.sid.clone(), s.generation)
-        };
-        let cookie = sid.as_ref().map(|s| format!("sid={s}"));
-        let mut reply = attempt(cookie.as_deref())?;
-        if reply.result == codes::ERR_NEED_AUTH && needs_login {
-            // The device refused before acting, so one retry is safe.
-            self.relogin(generation)?;
-            let sid = self.session().sid.clone();
-            let cookie = sid.as_ref().map(|s| format!("sid={s}"));
-            reply = attempt(cookie.as_deref())?;
+        // A -17 means the device refused before acting, so a retry never
+        // runs anything twice. Each retry carries a session no request has
+        // seen refused: another thread's newer login, or our own. At most
+        // two logins per call, and a bounded number of tries in all.
+        const MAX_LOGINS: u32 = 2;
+        const MAX_TRIES: u32 = 4;
+        let mut logins = 0;
+        let mut tries = 0;
+        loop {
+            let (cookie, generation) = {
+                let s = self.session();
+                (s.sid.as_ref().map(|v| format!("sid={v}")), s.generation)
+            };
+            let reply = attempt(cookie.as_deref())?;
+            tries += 1;
+            if reply.result == codes::ERR_NEED_AUTH
+                && needs_login
+                && tries < MAX_TRIES
+                && logins < MAX_LOGINS
+            {
+                if self.relogin(name, generation)? {
+                    logins += 1;
+                }
+                continue;
+            }
+            if reply.result == codes::ERR_BUSY && name != "get-status" {
+                // Name the operation that blocks it (one get-status).
+                return Err(crate::ops::busy::explain(self, name));
+            }
+            if codes::is_failure(reply.result) {
+                return Err(Error::Device {
+                    method: name.to_string(),
+                    code: reply.result,
+                });
+            }
+            return Ok(reply);
         }
-        if reply.result == codes::ERR_BUSY && name != "get-status" {
-            // Name the operation that blocks it (one get-status).
-            return Err(crate::ops::busy::explain(self, name));
-        }
-        if codes::is_failure(reply.result) {
-            return Err(Error::Device {
-                method: name.to_string(),
-                code: reply.result,
-            });
-        }
-        Ok(reply)
     }
 
     /// upload-update-file with the body streamed from `source` (`len`
@@ -490,21 +511,28 @@ impl Device {
         })
     }
 
-    /// Re-login after -17, unless another thread already did since
-    /// `seen_generation`.
-    fn relogin(&self, seen_generation: u64) -> Result<()> {
-        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let (user, pass, generation) = {
-            let s = self.session();
-            (s.user.clone(), s.pass_md5.clone(), s.generation)
-        };
-        if generation != seen_generation {
-            return Ok(());
+    /// After `method` was refused with -17 under session `seen`: make sure
+    /// the next try carries a session nobody has seen refused. Adopts a
+    /// newer login of another thread (`Ok(false)`), else logs in
+    /// (`Ok(true)`). Without stored credentials the refusal stands.
+    fn relogin(&self, method: &str, seen: u64) -> Result<bool> {
+        {
+            let mut s = self.session();
+            s.dead = s.dead.max(seen);
         }
+        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (user, pass) = {
+            let s = self.session();
+            if s.generation > s.dead && s.sid.is_some() {
+                return Ok(false);
+            }
+            (s.user.clone(), s.pass_md5.clone())
+        };
         match (user, pass) {
-            (Some(u), Some(p)) => self.do_login(&u, &p),
+            (Some(u), Some(p)) => self.do_login(&u, &p).map(|_| true),
+            // Nothing was sent: report the call's own refusal.
             _ => Err(Error::Device {
-                method: "login".into(),
+                method: method.to_string(),
                 code: codes::ERR_NEED_AUTH,
             }),
         }
@@ -522,6 +550,34 @@ impl Device {
                     "{method} sends a body; use its typed function (del_media_files / upload_update_file)"
                 ),
             )),
+            // Through the session logic: the cookie is kept, the password
+            // hash stored for re-login, a refusal is an error.
+            Some(Method::Login) => {
+                let (mut id, mut pass) = (None, None);
+                for (k, v) in params {
+                    match *k {
+                        "id" => id = Some(*v),
+                        "pass" => pass = Some(*v),
+                        other => {
+                            return Err(Error::invalid(
+                                other,
+                                "login takes only 'id' and 'pass' (the password's MD5; or use login())",
+                            ));
+                        }
+                    }
+                }
+                let id = id.ok_or_else(|| Error::invalid("id", "login needs 'id'"))?;
+                let pass = pass.ok_or_else(|| {
+                    Error::invalid("pass", "login needs 'pass', the MD5 hex of the password")
+                })?;
+                self.login_md5_reply(id, pass)
+            }
+            Some(Method::Logout) => {
+                if let Some((k, _)) = params.first() {
+                    return Err(Error::invalid(k, "logout takes no parameters"));
+                }
+                self.logout()
+            }
             Some(m) => self.send(m, params, None),
             None => {
                 if method.is_empty()
