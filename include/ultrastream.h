@@ -23,7 +23,7 @@
  *   >= 0  the device's result; *out_json (when not NULL) receives the reply
  *         JSON, freed with usapi_string_free;
  *   < 0   a device failure (e.g. USAPI_ERR_BUSY, USAPI_ERR_NEED_AUTH after
- *         one transparent re-login, USAPI_ERR_PARAM) or a library failure
+ *         transparent re-logins, USAPI_ERR_PARAM) or a library failure
  *         (USAPI_E_INVALID_HANDLE, USAPI_E_NULL_ARGUMENT,
  *         USAPI_E_INVALID_UTF8, USAPI_E_INVALID_ARGUMENT: nothing was sent,
  *         USAPI_E_CONNECT, USAPI_E_TIMEOUT, USAPI_E_IO: not resent,

@@ -69,8 +69,8 @@ fn relogin_then_clear_error_when_still_refused() {
     let err = dev.get_status().unwrap_err();
     assert_eq!(err.code(), -17);
     assert!(err.to_string().contains("errNeedAuth"), "{err}");
-    assert_eq!(stub.count("login"), 2, "one re-login, no loop");
-    assert_eq!(stub.count("get-status"), 2, "one retry, no loop");
+    assert_eq!(stub.count("login"), 3, "at most two re-logins, no loop");
+    assert_eq!(stub.count("get-status"), 3, "one try per login, no loop");
 }
 
 #[test]
@@ -258,4 +258,162 @@ fn replies_with_unknown_keys_and_misspellings_parse() {
     let s = dev.get_status().unwrap();
     assert_eq!(s.cur_status, 4);
     assert_eq!(s.box_name, "aio-bttv-plh-e600");
+}
+
+/// A device whose sessions die a given number of times right after they
+/// are handed out (a second expiry between re-login and retry).
+fn dying_sessions_stub(refusals: usize) -> Stub {
+    let logins = AtomicUsize::new(0);
+    let refused = AtomicUsize::new(0);
+    Stub::start(move |req| match req.api_method().as_str() {
+        "login" => {
+            let sid = format!("sid{}", logins.fetch_add(1, Ordering::SeqCst) + 1);
+            Action::JsonWith(r#"{"result":0}"#.into(), cookie(&sid))
+        }
+        _ if refused.fetch_add(1, Ordering::SeqCst) < refusals => {
+            Action::Json(r#"{"result":-17}"#.into())
+        }
+        _ => Action::Json(r#"{"result":0,"cur-status":65552}"#.into()),
+    })
+}
+
+#[test]
+fn a_second_expiry_before_the_retry_gets_a_second_relogin() {
+    let stub = dying_sessions_stub(2);
+    let dev = Device::connect(&stub.addr, Options::default()).unwrap();
+    dev.login("Admin", "secret").unwrap();
+    assert_eq!(dev.get_status().unwrap().cur_status, 65552);
+    assert_eq!(stub.count("login"), 3, "the login and two re-logins");
+    let cookies: Vec<_> = stub
+        .requests()
+        .into_iter()
+        .filter(|r| r.api_method() == "get-status")
+        .map(|r| r.header("cookie").unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        cookies,
+        ["sid=sid1", "sid=sid2", "sid=sid3"],
+        "each try a fresh session"
+    );
+}
+
+#[test]
+fn a_third_expiry_is_the_devices_answer() {
+    let stub = dying_sessions_stub(3);
+    let dev = Device::connect(&stub.addr, Options::default()).unwrap();
+    dev.login("Admin", "secret").unwrap();
+    let err = dev.start_rec().unwrap_err();
+    assert_eq!(err.code(), -17);
+    assert!(err.to_string().contains("start-rec"), "{err}");
+    assert_eq!(stub.count("login"), 3, "at most two re-logins per call");
+    assert_eq!(stub.count("start-rec"), 3);
+    // The next call starts afresh.
+    assert_eq!(dev.get_status().unwrap().cur_status, 65552);
+}
+
+#[test]
+fn a_refusal_without_credentials_names_the_call_not_login() {
+    let stub = dying_sessions_stub(1);
+    let dev = Device::connect(&stub.addr, Options::default()).unwrap();
+    let err = dev.start_rec().unwrap_err();
+    assert_eq!(err.code(), -17);
+    assert!(err.to_string().starts_with("start-rec:"), "{err}");
+    assert_eq!(
+        stub.count("login"),
+        0,
+        "nothing sent for a login it cannot do"
+    );
+}
+
+#[test]
+fn login_and_logout_by_name_go_through_the_session() {
+    let (stub, _) = session_stub(false);
+    let dev = Device::connect(&stub.addr, Options::default()).unwrap();
+    let pass = md5_hex("secret");
+    let r = dev
+        .call("login", &[("id", "Admin"), ("pass", pass.as_str())])
+        .unwrap();
+    assert_eq!(r.result, 0);
+    assert!(dev.is_logged_in());
+    // The cookie was kept: the next call carries it and succeeds.
+    assert_eq!(dev.get_status().unwrap().cur_status, 65552);
+    let last = stub.requests().pop().unwrap();
+    assert_eq!(last.header("cookie"), Some("sid=sid1"));
+    // And the hash was stored: an expiry is survived.
+    assert_eq!(stub.count("login"), 1);
+    dev.call("logout", &[]).unwrap();
+    assert!(!dev.is_logged_in());
+    assert_eq!(dev.get_status().unwrap_err().code(), -17);
+    // A wrong password is an error (errPasswd), not a success.
+    let bad = md5_hex("wrong");
+    let err = dev
+        .call_json("login", &serde_json::json!({"id": "Admin", "pass": bad}))
+        .unwrap_err();
+    assert_eq!(err.code(), -1);
+    assert!(err.to_string().contains("errPasswd"), "{err}");
+    assert!(!dev.is_logged_in());
+    assert!(
+        dev.call("login", &[("id", "Admin")]).is_err(),
+        "pass missing"
+    );
+    assert!(dev.call("logout", &[("x", "1")]).is_err());
+}
+
+#[test]
+fn usapi_call_login_keeps_the_cookie_and_refuses_a_wrong_password() {
+    use std::ffi::CString;
+    use ultrastream::ffi::*;
+    let sim = ultrastream::sim::Simulator::start(Default::default()).unwrap();
+    let host = CString::new(sim.host()).unwrap();
+    let good = CString::new(format!(r#"{{"id":"Admin","pass":"{}"}}"#, md5_hex("Admin"))).unwrap();
+    let bad = CString::new(format!(r#"{{"id":"Admin","pass":"{}"}}"#, md5_hex("nope"))).unwrap();
+    let mut dev = 0;
+    let mut out = std::ptr::null_mut();
+    unsafe {
+        assert_eq!(
+            usapi_device_open(host.as_ptr(), std::ptr::null(), &mut dev),
+            0
+        );
+        assert_eq!(
+            usapi_call(dev, c"login".as_ptr(), bad.as_ptr(), &mut out),
+            USAPI_ERR_PASSWD
+        );
+        assert!(out.is_null());
+        assert_eq!(
+            usapi_get_status(dev, std::ptr::null_mut()),
+            USAPI_ERR_NEED_AUTH
+        );
+        assert_eq!(
+            usapi_call(dev, c"login".as_ptr(), good.as_ptr(), &mut out),
+            0
+        );
+        assert!(!out.is_null());
+        usapi_string_free(out);
+        assert_eq!(
+            usapi_get_status(dev, std::ptr::null_mut()),
+            0,
+            "the cookie was kept"
+        );
+        // The stored hash lets the next call survive an expiry.
+        sim.control(r#"{"cmd":"expire-sessions"}"#).unwrap();
+        assert_eq!(
+            usapi_get_status(dev, std::ptr::null_mut()),
+            0,
+            "re-logged in"
+        );
+        assert_eq!(
+            usapi_call(
+                dev,
+                c"logout".as_ptr(),
+                std::ptr::null(),
+                std::ptr::null_mut()
+            ),
+            0
+        );
+        assert_eq!(
+            usapi_get_status(dev, std::ptr::null_mut()),
+            USAPI_ERR_NEED_AUTH
+        );
+        assert_eq!(usapi_device_close(dev), 0);
+    }
 }

@@ -87,6 +87,9 @@ struct Session {
     pass_md5: Option<String>,
     /// Bumped on every login, so threads that saw the same -17 re-login once.
     generation: u64,
+    /// The newest generation a request has seen refused with -17: a
+    /// session that is known dead is never adopted, only replaced.
+    dead: u64,
 }
 
 /// One Ultra Stream device. `Send + Sync`: share it between threads freely.
@@ -216,6 +219,11 @@ impl Device {
 
     /// Log in with the MD5 hex of the password.
     pub fn login_md5(&self, user: &str, pass_md5: &str) -> Result<()> {
+        self.login_md5_reply(user, pass_md5).map(|_| ())
+    }
+
+    /// `login_md5`, with the device's reply.
+    fn login_md5_reply(&self, user: &str, pass_md5: &str) -> Result<Reply> {
         let pass_md5 = pass_md5.to_ascii_lowercase();
         crate::validate::check_value(Method::Login, "id", user)?;
         crate::validate::check_value(Method::Login, "pass", &pass_md5)?;
@@ -233,7 +241,7 @@ impl Device {
         self.do_login(user, &pass_md5)
     }
 
-    fn do_login(&self, user: &str, pass_md5: &str) -> Result<()> {
+    fn do_login(&self, user: &str, pass_md5: &str) -> Result<Reply> {
         let secrets = self.secrets_of(&[("pass", pass_md5)]);
         self.do_login_unscrubbed(user, pass_md5)
             .map_err(|e| e.scrubbed(&secrets))
@@ -250,7 +258,7 @@ impl Device {
         secrets
     }
 
-    fn do_login_unscrubbed(&self, user: &str, pass_md5: &str) -> Result<()> {
+    fn do_login_unscrubbed(&self, user: &str, pass_md5: &str) -> Result<Reply> {
         let url = self.url(Method::Login.name(), &[("id", user), ("pass", pass_md5)]);
         let raw = self.transport.send(&url, "login", None, Body::None, None)?;
         let reply = into_reply("login", raw.status, raw.body)?;
@@ -268,7 +276,7 @@ impl Device {
         s.user = Some(user.to_string());
         s.pass_md5 = Some(pass_md5.to_string());
         s.generation += 1;
-        Ok(())
+        Ok(reply)
     }
 
     /// Log out and forget the credentials.
@@ -330,7 +338,7 @@ impl Device {
     }
 
     /// The one request path: validate, send with the session cookie, and on
-    /// a top-level -17 re-login once and retry once.
+    /// a top-level -17 log in again (at most twice) and retry.
     pub(crate) fn send(
         &self,
         method: Method,
@@ -352,10 +360,18 @@ impl Device {
         body: Option<(&str, &[u8])>,
     ) -> Result<Reply> {
         // The secrets before the call and after it (a re-login may have
-        // changed the session id).
-        let mut secrets = self.secrets_of(params);
+        // changed the session id). Built only when there is an error to
+        // scrub: a successful call pays for two small copies, not for them.
+        let before = {
+            let s = self.session();
+            (s.pass_md5.clone(), s.sid.clone())
+        };
         self.send_named_unscrubbed(name, needs_login, params, body)
             .map_err(|e| {
+                let mut secrets = crate::redact::Secrets::of_params(params);
+                for v in [&before.0, &before.1].into_iter().flatten() {
+                    secrets.add(v);
+                }
                 secrets.extend(&self.secrets_of(&[]));
                 e.scrubbed(&secrets)
             })
@@ -399,30 +415,43 @@ impl Device {
         needs_login: bool,
         attempt: &mut dyn FnMut(Option<&str>) -> Result<Reply>,
     ) -> Result<Reply> {
-        let (sid, generation) = {
-            let s = self.session();
-            (s.sid.clone(), s.generation)
-        };
-        let cookie = sid.as_ref().map(|s| format!("sid={s}"));
-        let mut reply = attempt(cookie.as_deref())?;
-        if reply.result == codes::ERR_NEED_AUTH && needs_login {
-            // The device refused before acting, so one retry is safe.
-            self.relogin(generation)?;
-            let sid = self.session().sid.clone();
-            let cookie = sid.as_ref().map(|s| format!("sid={s}"));
-            reply = attempt(cookie.as_deref())?;
+        // A -17 means the device refused before acting, so a retry never
+        // runs anything twice. Each retry carries a session no request has
+        // seen refused: another thread's newer login, or our own. At most
+        // two logins per call, and a bounded number of tries in all.
+        const MAX_LOGINS: u32 = 2;
+        const MAX_TRIES: u32 = 4;
+        let mut logins = 0;
+        let mut tries = 0;
+        loop {
+            let (cookie, generation) = {
+                let s = self.session();
+                (s.sid.as_ref().map(|v| format!("sid={v}")), s.generation)
+            };
+            let reply = attempt(cookie.as_deref())?;
+            tries += 1;
+            if reply.result == codes::ERR_NEED_AUTH
+                && needs_login
+                && tries < MAX_TRIES
+                && logins < MAX_LOGINS
+            {
+                if self.relogin(name, generation)? {
+                    logins += 1;
+                }
+                continue;
+            }
+            if reply.result == codes::ERR_BUSY && name != "get-status" {
+                // Name the operation that blocks it (one get-status).
+                return Err(crate::ops::busy::explain(self, name));
+            }
+            if codes::is_failure(reply.result) {
+                return Err(Error::Device {
+                    method: name.to_string(),
+                    code: reply.result,
+                });
+            }
+            return Ok(reply);
         }
-        if reply.result == codes::ERR_BUSY && name != "get-status" {
-            // Name the operation that blocks it (one get-status).
-            return Err(crate::ops::busy::explain(self, name));
-        }
-        if codes::is_failure(reply.result) {
-            return Err(Error::Device {
-                method: name.to_string(),
-                code: reply.result,
-            });
-        }
-        Ok(reply)
     }
 
     /// upload-update-file with the body streamed from `source` (`len`
@@ -482,21 +511,28 @@ impl Device {
         })
     }
 
-    /// Re-login after -17, unless another thread already did since
-    /// `seen_generation`.
-    fn relogin(&self, seen_generation: u64) -> Result<()> {
-        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let (user, pass, generation) = {
-            let s = self.session();
-            (s.user.clone(), s.pass_md5.clone(), s.generation)
-        };
-        if generation != seen_generation {
-            return Ok(());
+    /// After `method` was refused with -17 under session `seen`: make sure
+    /// the next try carries a session nobody has seen refused. Adopts a
+    /// newer login of another thread (`Ok(false)`), else logs in
+    /// (`Ok(true)`). Without stored credentials the refusal stands.
+    fn relogin(&self, method: &str, seen: u64) -> Result<bool> {
+        {
+            let mut s = self.session();
+            s.dead = s.dead.max(seen);
         }
+        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (user, pass) = {
+            let s = self.session();
+            if s.generation > s.dead && s.sid.is_some() {
+                return Ok(false);
+            }
+            (s.user.clone(), s.pass_md5.clone())
+        };
         match (user, pass) {
-            (Some(u), Some(p)) => self.do_login(&u, &p),
+            (Some(u), Some(p)) => self.do_login(&u, &p).map(|_| true),
+            // Nothing was sent: report the call's own refusal.
             _ => Err(Error::Device {
-                method: "login".into(),
+                method: method.to_string(),
                 code: codes::ERR_NEED_AUTH,
             }),
         }
@@ -514,6 +550,34 @@ impl Device {
                     "{method} sends a body; use its typed function (del_media_files / upload_update_file)"
                 ),
             )),
+            // Through the session logic: the cookie is kept, the password
+            // hash stored for re-login, a refusal is an error.
+            Some(Method::Login) => {
+                let (mut id, mut pass) = (None, None);
+                for (k, v) in params {
+                    match *k {
+                        "id" => id = Some(*v),
+                        "pass" => pass = Some(*v),
+                        other => {
+                            return Err(Error::invalid(
+                                other,
+                                "login takes only 'id' and 'pass' (the password's MD5; or use login())",
+                            ));
+                        }
+                    }
+                }
+                let id = id.ok_or_else(|| Error::invalid("id", "login needs 'id'"))?;
+                let pass = pass.ok_or_else(|| {
+                    Error::invalid("pass", "login needs 'pass', the MD5 hex of the password")
+                })?;
+                self.login_md5_reply(id, pass)
+            }
+            Some(Method::Logout) => {
+                if let Some((k, _)) = params.first() {
+                    return Err(Error::invalid(k, "logout takes no parameters"));
+                }
+                self.logout()
+            }
             Some(m) => self.send(m, params, None),
             None => {
                 if method.is_empty()
@@ -616,129 +680,161 @@ pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Repl
 }
 
 /// The top-level `result` (else `status`, as upload-update-file answers)
-/// of a JSON object, read without building a tree: the rest of the body is
-/// checked for well-formedness and skipped. `Ok(None)`: neither key (or
-/// null).
+/// of a JSON object, read without building a tree: a pass over the
+/// top-level keys (values skipped with brackets balanced and strings
+/// terminated) that stops at `result` once it is found, the way devices put
+/// it first; the body must still end with the object's `}`. `Ok(None)`:
+/// neither key (or null). The typed views parse the whole body when asked.
 fn top_level_code(body: &str) -> std::result::Result<Option<i32>, String> {
-    use serde::de::{self, Deserializer, IgnoredAny, MapAccess, Visitor};
-    use std::fmt;
-
-    /// A code: an integer, or an integer in a string.
-    struct Code(std::result::Result<i32, String>);
-    impl<'de> de::Deserialize<'de> for Code {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Code, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Code;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("an integer")
-                }
-                fn visit_i64<E>(self, v: i64) -> std::result::Result<Code, E> {
-                    Ok(Code(i32::try_from(v).map_err(|_| format!("{v}"))))
-                }
-                fn visit_u64<E>(self, v: u64) -> std::result::Result<Code, E> {
-                    Ok(Code(i32::try_from(v).map_err(|_| format!("{v}"))))
-                }
-                fn visit_f64<E>(self, v: f64) -> std::result::Result<Code, E> {
-                    Ok(Code(Err(format!("{v}"))))
-                }
-                fn visit_str<E>(self, v: &str) -> std::result::Result<Code, E> {
-                    Ok(Code(v.trim().parse().map_err(|_| excerpt(v))))
-                }
-                fn visit_bool<E>(self, v: bool) -> std::result::Result<Code, E> {
-                    Ok(Code(Err(v.to_string())))
-                }
-                fn visit_unit<E>(self) -> std::result::Result<Code, E> {
-                    Ok(Code(Err("null".into())))
-                }
-                fn visit_seq<A: de::SeqAccess<'de>>(
-                    self,
-                    mut a: A,
-                ) -> std::result::Result<Code, A::Error> {
-                    while a.next_element::<IgnoredAny>()?.is_some() {}
-                    Ok(Code(Err("an array".into())))
-                }
-                fn visit_map<A: MapAccess<'de>>(
-                    self,
-                    mut a: A,
-                ) -> std::result::Result<Code, A::Error> {
-                    while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    Ok(Code(Err("an object".into())))
-                }
+    let b = body.as_bytes();
+    let bad = |what: &str, at: usize| format!("{what} at byte {at}");
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return Err("not a JSON object".into());
+    }
+    i = skip_ws(b, i + 1);
+    let mut result: Option<Option<i32>> = None;
+    let mut status: Option<Option<i32>> = None;
+    if b.get(i) == Some(&b'}') {
+        i += 1;
+    } else {
+        loop {
+            if b.get(i) != Some(&b'"') {
+                return Err(bad("expected a key", i));
             }
-            d.deserialize_any(V)
+            let key_end = skip_string(b, i)?;
+            let key = &b[i + 1..key_end - 1];
+            i = skip_ws(b, key_end);
+            if b.get(i) != Some(&b':') {
+                return Err(bad("expected ':'", i));
+            }
+            let start = skip_ws(b, i + 1);
+            i = skip_value(b, start)?;
+            match key {
+                b"result" if result.is_none() => {
+                    result = Some(code_value(&body[start..i])?);
+                    if let Some(Some(code)) = result {
+                        // Found: the rest is the caller's to parse if it asks
+                        // for it. The body must still end its object (a cut
+                        // reply does not pass for a whole one).
+                        let end = body.trim_end();
+                        if !end.ends_with('}') || end.len() <= i {
+                            return Err("the reply ends before its object does".into());
+                        }
+                        return Ok(Some(code));
+                    }
+                }
+                b"status" if status.is_none() => status = Some(code_value(&body[start..i])?),
+                _ => {}
+            }
+            i = skip_ws(b, i);
+            match b.get(i) {
+                Some(b',') => i = skip_ws(b, i + 1),
+                Some(b'}') => {
+                    i += 1;
+                    break;
+                }
+                _ => return Err(bad("expected ',' or '}'", i)),
+            }
         }
     }
-
-    enum Key {
-        Result,
-        Status,
-        Other,
+    if skip_ws(b, i) != b.len() {
+        return Err(bad("trailing characters", i));
     }
-    impl<'de> de::Deserialize<'de> for Key {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Key, D::Error> {
-            struct V;
-            impl Visitor<'_> for V {
-                type Value = Key;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a key")
-                }
-                fn visit_str<E>(self, v: &str) -> std::result::Result<Key, E> {
-                    Ok(match v {
-                        "result" => Key::Result,
-                        "status" => Key::Status,
-                        _ => Key::Other,
-                    })
-                }
-            }
-            d.deserialize_str(V)
+    // null counts as absent, as in the typed replies.
+    Ok(result.flatten().or(status.flatten()))
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+/// `b[i]` is '"': the index after the closing quote.
+fn skip_string(b: &[u8], i: usize) -> std::result::Result<usize, String> {
+    let mut j = i + 1;
+    while j < b.len() {
+        match b[j] {
+            b'"' => return Ok(j + 1),
+            b'\\' => j += 2,
+            c if c < 0x20 => return Err(format!("a control character in a string at byte {j}")),
+            _ => j += 1,
         }
     }
+    Err("an unterminated string".into())
+}
 
-    /// (result, status), the first of each.
-    struct Top(Option<Code>, Option<Code>);
-    impl<'de> de::Deserialize<'de> for Top {
-        fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Top, D::Error> {
-            struct V;
-            impl<'de> Visitor<'de> for V {
-                type Value = Top;
-                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                    f.write_str("a JSON object")
-                }
-                fn visit_map<A: MapAccess<'de>>(
-                    self,
-                    mut a: A,
-                ) -> std::result::Result<Top, A::Error> {
-                    let mut top = Top(None, None);
-                    while let Some(k) = a.next_key::<Key>()? {
-                        match k {
-                            // null counts as absent, as in the typed replies.
-                            Key::Result if top.0.is_none() => top.0 = a.next_value()?,
-                            Key::Status if top.1.is_none() => top.1 = a.next_value()?,
-                            _ => {
-                                a.next_value::<IgnoredAny>()?;
-                            }
+/// Skip one value starting at `b[i]`: the index after it.
+fn skip_value(b: &[u8], i: usize) -> std::result::Result<usize, String> {
+    match b.get(i) {
+        None => Err("the reply ends where a value should be".into()),
+        Some(b'"') => skip_string(b, i),
+        Some(b'{' | b'[') => {
+            // Brackets must match; strings inside are skipped whole.
+            let mut stack = [0u8; 64];
+            let mut depth = 0usize;
+            let mut j = i;
+            while j < b.len() {
+                match b[j] {
+                    b'"' => {
+                        j = skip_string(b, j)?;
+                        continue;
+                    }
+                    open @ (b'{' | b'[') => {
+                        if depth == stack.len() {
+                            return Err("nested too deep".into());
+                        }
+                        stack[depth] = if open == b'{' { b'}' } else { b']' };
+                        depth += 1;
+                    }
+                    close @ (b'}' | b']') => {
+                        if depth == 0 || stack[depth - 1] != close {
+                            return Err(format!("unbalanced '{}' at byte {j}", close as char));
+                        }
+                        depth -= 1;
+                        if depth == 0 {
+                            return Ok(j + 1);
                         }
                     }
-                    Ok(top)
+                    _ => {}
                 }
+                j += 1;
             }
-            d.deserialize_map(V)
+            Err("the reply ends inside an object or array".into())
+        }
+        Some(_) => {
+            let mut j = i;
+            while j < b.len()
+                && matches!(b[j], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
+            {
+                j += 1;
+            }
+            if j == i {
+                Err(format!("unexpected '{}' at byte {i}", b[i] as char))
+            } else {
+                Ok(j)
+            }
         }
     }
+}
 
-    let top: Top = serde_json::from_str(body).map_err(|e| {
-        if e.is_data() {
-            "not a JSON object".to_string()
-        } else {
-            crate::redact::json_error(&e)
-        }
-    })?;
-    match top.0.or(top.1) {
-        None => Ok(None),
-        Some(Code(Ok(n))) => Ok(Some(n)),
-        Some(Code(Err(v))) => Err(format!("result is not an integer: {v}")),
+/// A top-level code: an integer, an integer in a string, or null (None).
+fn code_value(v: &str) -> std::result::Result<Option<i32>, String> {
+    if v == "null" {
+        return Ok(None);
     }
+    let text = v
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .map(str::trim)
+        .unwrap_or(v);
+    text.parse::<i64>()
+        .ok()
+        .and_then(|n| i32::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| format!("result is not an integer: {}", excerpt(v)))
 }
 
 /// A short printable excerpt of device text, quoted.
@@ -810,7 +906,22 @@ mod tests {
         assert_eq!(code(r#"{"result":null,"status":-9}"#), Ok(Some(-9)));
         assert!(code(r#"{"result":99999999999}"#).is_err());
         assert!(code(r#"{"result":0} trailing"#).is_err());
-        assert!(code(r#"{"result":0,"#).is_err());
+        assert!(code(r#"{"result":0,"#).is_err(), "cut after result");
+        assert!(
+            code(r#"{"result":0,"a":{"b":1"#).is_err(),
+            "cut after result"
+        );
+        assert!(code(r#"{"a":[1,},"result":0}"#).is_err());
+        assert!(code(r#"{"a":{"b":[}]},"result":0}"#).is_err());
+        assert!(code(r#"{"a":"unterminated}"#).is_err());
+        assert!(code(r#"{"result" 0}"#).is_err());
+        assert!(
+            code("{\"a\":\"x\ny\",\"result\":0}").is_err(),
+            "raw control character"
+        );
+        assert!(code(r#"{"status":0,"x":[1,2} "#).is_err());
+        assert_eq!(code(r#" { "a" : "q\"}{" , "result" : -9 } "#), Ok(Some(-9)));
+        assert_eq!(code(r#"{}"#), Ok(None));
         let long = format!(r#"{{"result":"{}"}}"#, "x".repeat(500));
         let e = code(&long).unwrap_err();
         assert!(e.len() < 120, "{e}");

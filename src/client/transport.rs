@@ -265,12 +265,19 @@ impl Transport {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_sid);
-        let body = resp
-            .into_body()
-            .with_config()
-            .limit(self.max_reply as u64)
-            .read_to_vec()
-            .map_err(|e| map_error(e, method))?;
+        let mut body = resp.into_body();
+        // One allocation of the announced size (within the cap), not a
+        // doubling series.
+        let hint = body
+            .content_length()
+            .map_or(4096, |n| n.min(self.max_reply as u64) as usize);
+        let mut data = Vec::with_capacity(hint);
+        std::io::Read::read_to_end(
+            &mut body.with_config().limit(self.max_reply as u64).reader(),
+            &mut data,
+        )
+        .map_err(|e| map_error(ureq::Error::from(e), method))?;
+        let body = data;
         let body = String::from_utf8(body).map_err(|_| Error::BadReply {
             method: method.to_string(),
             detail: "the body is not UTF-8".into(),

@@ -7,7 +7,8 @@
 //! `usapi_string_free`), a negative device code (USAPI_ERR_*), or a library
 //! code (USAPI_E_*; USAPI_E_INVALID_ARGUMENT names the parameter and rule
 //! in `usapi_last_error()`, and nothing was sent). When the session has
-//! expired (-17) the library logs in again once and retries once.
+//! expired (-17) the library logs in again (at most twice per call) and
+//! retries; a request the device accepted is never sent again.
 
 use super::device::{usapi_device, with_device};
 use super::progress::{rust_callback, usapi_progress_callback};

@@ -128,7 +128,7 @@ class Device:
     :class:`~ultrastream.UltrastreamError` subclasses; positive outcomes
     (``reply.code`` 1 retRepeat, 2 retRunning, 29 retLivingNotset ...) are
     returned, not raised. The session is kept alive: when it expires the
-    library logs in again once and retries.
+    library logs in again (at most twice per call) and retries.
 
     A ``Device`` may be shared by threads: the C library is thread-safe and
     releases the GIL during network I/O.
