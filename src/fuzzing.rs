@@ -45,3 +45,13 @@ pub fn datagram(data: &[u8]) {
         let _ = crate::discovery::parse_description(text);
     }
 }
+
+/// Bytes as a client sends them to the simulator: its request reader on a
+/// connection that delivers them in pieces (the first byte picks their
+/// size, 0 = all at once), then every decoder a request meets (query,
+/// cookies, ranges, chunked bodies, multipart, the firmware check).
+/// Returns how many requests were read.
+#[cfg(feature = "simulator")]
+pub fn sim_request(data: &[u8]) -> usize {
+    crate::sim::fuzz_request_reader(data)
+}

@@ -1,7 +1,7 @@
 //! Fuzz target: the simulator's request reader (heads, Content-Length and
 //! chunked bodies, pipelining, reads split at every size) and the decoders
 //! behind it (query strings, cookies, ranges, multipart, the firmware
-//! check), through `ultrastream::sim::fuzz_request_reader`. The first byte
+//! check), through `ultrastream::fuzzing::sim_request`. The first byte
 //! of an input picks how many bytes each read delivers (0: all at once).
 //! See tests/fuzzer/mod.rs for the engine; the long run (>= 10 M executions):
 //!
@@ -11,7 +11,7 @@
 
 mod fuzzer;
 
-use ultrastream::sim::fuzz_request_reader;
+use ultrastream::fuzzing::sim_request as fuzz_request_reader;
 
 /// Inputs that once failed or sit on an edge, kept as regression tests.
 const REGRESSIONS: &[&[u8]] = &[

@@ -78,6 +78,11 @@ mod methods;
 mod rules;
 mod server;
 
+/// See `crate::fuzzing::sim_request`.
+pub(crate) fn fuzz_request_reader(data: &[u8]) -> usize {
+    server::fuzz_requests(data)
+}
+
 pub use discovery::{DiscoveryResponder, ResponderOptions};
 pub use firmware::fake_firmware;
 
@@ -90,16 +95,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-/// Fuzz entry point (`tests/fuzz_sim_request.rs`), not a supported API:
-/// runs `data` through the simulator's request reader on a connection that
-/// delivers it in pieces (the first byte picks their size), and through
-/// every decoder a request meets (query, cookies, ranges, chunked bodies,
-/// multipart, the firmware check). Returns how many requests were read.
-#[doc(hidden)]
-pub fn fuzz_request_reader(data: &[u8]) -> usize {
-    server::fuzz_requests(data)
-}
 
 /// The simulated product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

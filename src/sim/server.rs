@@ -17,14 +17,16 @@
 //! # Connections, and clients that abuse them
 //!
 //! Attackers and the honest client may all be 127.0.0.1, so nothing here is
-//! per address. A connection that is waiting for a request (idle keep-alive,
-//! or a head still arriving) costs no thread: one reactor thread `poll`s all
-//! of them. Once a head is complete the connection gets a thread of its own
-//! (small stack) for the body, the answer and any requests that follow at
-//! once; after 50 ms of quiet it goes back to the reactor. So 1,100 idle
-//! connections cost 1,100 descriptors and a few hundred bytes each, not
-//! 1,100 threads waking every few hundred milliseconds; threads exist only
-//! for requests in progress, at most `max_connections` of them.
+//! per address. A connection has a thread of its own (small stack) while it
+//! is busy: for its first request, a body arriving, an answer, and requests
+//! that follow at once. After 50 ms of quiet it goes to the reactor, one
+//! thread that `poll`s every waiting connection (idle keep-alive, or a head
+//! still trickling in) and hands it a thread again once a head is complete.
+//! So 1,100 idle connections or slowloris heads cost 1,100 descriptors and a
+//! few hundred bytes each, not 1,100 threads waking every few hundred
+//! milliseconds; threads exist only for requests in progress, at most
+//! `max_connections` of them, and a client that sends at once is answered
+//! without a detour through the reactor.
 //!
 //! - At most `ServerLimits::max_connections` connections (lowered to fit the
 //!   open-file limit). When a new one arrives and all are taken, the server
@@ -349,7 +351,10 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             reader: Reader::new(),
             idle_since: Instant::now(),
         };
-        park(&shared, conn);
+        // Most clients send their request at once: a thread of its own
+        // waits for it (50 ms), so it is answered without a detour through
+        // the reactor; a connection that stays quiet is parked there.
+        spawn_worker(&shared, conn, None);
     }
 }
 
@@ -412,9 +417,7 @@ fn park(shared: &Arc<Shared>, mut conn: Conn) {
 
 /// Without the reactor, a connection keeps its thread.
 #[cfg(not(unix))]
-fn park(shared: &Arc<Shared>, conn: Conn) {
-    spawn_worker(shared, conn, None);
-}
+fn park(_: &Arc<Shared>, _: Conn) {}
 
 /// What the reactor decided for a connection it holds.
 enum Ready {

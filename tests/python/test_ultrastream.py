@@ -42,14 +42,17 @@ def header_functions() -> set:
 class SimTestCase(unittest.TestCase):
     """A fresh simulator and a logged-in Device for every test.
 
-    The simulator's clock is manual: device time moves only on
-    :meth:`advance`, so a loaded machine cannot move a percent or expire a
-    session behind a test's back."""
+    The simulator's clock is manual unless ``sim_options`` sets a
+    ``time_scale``: device time moves only on :meth:`advance`, so a loaded
+    machine cannot move a percent or expire a session behind a test's back."""
 
     sim_options: dict = {}
 
     def setUp(self) -> None:
-        self.sim = ultrastream.Simulator({"clock": "manual", **self.sim_options})
+        opts = dict(self.sim_options)
+        if "time_scale" not in opts and "clock" not in opts:
+            opts["clock"] = "manual"
+        self.sim = ultrastream.Simulator(opts)
         self.addCleanup(self.sim.stop)
         self.dev = self.sim.device()
         self.addCleanup(self.dev.__exit__, None, None, None)
