@@ -122,6 +122,31 @@ fn status_json_table_and_recording() {
         files.lines().nth(1).is_some_and(|l| l.contains(".mp4")),
         "{files}"
     );
+
+    // media get downloads it, with the size the device lists.
+    let list = json(&ok(&sim, &["media", "list"]));
+    let first = &list["media-files"][0];
+    let name = first["name"].as_str().expect("a file name");
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-media-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let got = json(&ok(
+        &sim,
+        &[
+            "media",
+            "get",
+            "usb",
+            name,
+            "-o",
+            dir.to_str().expect("utf-8"),
+        ],
+    ));
+    let size = std::fs::metadata(dir.join(name))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    assert_eq!(Some(size), first["size-bytes"].as_u64(), "{got}");
+    assert_eq!(got["bytes"].as_u64(), Some(size));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -251,7 +276,12 @@ fn call_servers_and_long_operations() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(json(&String::from_utf8_lossy(&out.stdout))["result"], 0);
     let progress = String::from_utf8_lossy(&out.stderr);
-    assert!(progress.contains("start-format-usb: 100%"), "{progress}");
+    assert!(
+        progress
+            .lines()
+            .any(|l| l.contains("format-usb") && l.ends_with(": 100%")),
+        "{progress}"
+    );
     assert!(!progress.contains('\r'), "a bar on a pipe: {progress:?}");
     let test = json(&ok(&sim, &["test", "usb"]));
     assert_eq!(test["result"], 0);
@@ -269,15 +299,6 @@ fn firmware_update_completes_and_prints_the_new_version() {
         ultrastream::sim::fake_firmware(Model::Hdmi, "1.2.200"),
     )
     .expect("write firmware");
-    let out = ok(&sim, &["firmware", "update", file.to_str().expect("utf-8")]);
-    let v = json(&out);
-    assert_eq!(
-        (v["result"].as_i64(), v["version"].as_str()),
-        (Some(0), Some("1.2.200")),
-        "{v}"
-    );
-    let info = json(&ok(&sim, &["info"]));
-    assert_eq!(info["product"]["firmware-ver-s"], "1.2.200");
     // An image for the other model is refused with its code's name.
     let sdi = dir.join("sdi.mwf");
     std::fs::write(&sdi, ultrastream::sim::fake_firmware(Model::Sdi, "1.2.201")).expect("write");
@@ -289,6 +310,16 @@ fn firmware_update_completes_and_prints_the_new_version() {
         String::from_utf8_lossy(&out.stderr).contains("errMWFUnsupported"),
         "{out:?}"
     );
+
+    let out = ok(&sim, &["firmware", "update", file.to_str().expect("utf-8")]);
+    let v = json(&out);
+    assert_eq!(
+        (v["result"].as_i64(), v["version"].as_str()),
+        (Some(0), Some("1.2.200")),
+        "{v}"
+    );
+    let info = json(&ok(&sim, &["info"]));
+    assert_eq!(info["product"]["firmware-ver-s"], "1.2.200");
     let _ = std::fs::remove_dir_all(&dir);
 
     // reboot waits until the device is back (after the update the device

@@ -11,9 +11,11 @@ use serde_json::{Map, Value, json};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 use ultrastream::api::{NetMode, ServerArgs, ServerType};
 use ultrastream::model::{codes, status as st};
+use ultrastream::ops::{Flow, Progress, ProgressFn, RunOptions};
 use ultrastream::{Device, DiscoverOptions, Error, Options, Reply};
 
 const HELP: &str = "\
@@ -693,173 +695,58 @@ impl Drop for Bar {
     }
 }
 
-// --- long operations (start, poll get-status, clear) ----------------------------
+// --- long operations (ultrastream::ops) -------------------------------------------
 
-struct Wait {
-    timeout: Duration,
-    interval: Duration,
+/// Set by Ctrl-C during a long operation: the progress callback then asks
+/// the operation to stop (on the device where the document allows it).
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
-fn wait_opts(cli: &Cli, default_timeout: f64) -> CliResult<Wait> {
-    Ok(Wait {
-        timeout: cli.secs("timeout", default_timeout)?,
-        interval: cli.secs("interval", 0.5)?,
+fn catch_interrupt() {
+    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+    unsafe {
+        let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::signal(libc::SIGINT, handler);
+    }
+}
+
+fn run_options(cli: &Cli) -> CliResult<RunOptions> {
+    let opt = |name: &str| -> CliResult<Option<Duration>> {
+        match cli.local(name) {
+            None => Ok(None),
+            Some(_) => cli.secs(name, 0.0).map(Some),
+        }
+    };
+    Ok(RunOptions {
+        timeout: opt("timeout")?,
+        poll_interval: opt("interval")?,
     })
 }
 
-fn timeout_error(what: &str, t: Duration) -> CliError {
-    CliError::Fail(format!(
-        "{} ({}): {what} did not finish within {} s; it may still be running on the device (see `ultrastream status`, or raise --timeout)",
-        codes::name(codes::E_TIMEOUT),
-        codes::E_TIMEOUT,
-        t.as_secs()
-    ))
-}
-
-/// Start `start`, then poll get-status's `section` until its result leaves
-/// 2 (running) and 27 (idle, not yet started); then `clear`. Returns the
-/// last section seen; its result is the operation's outcome.
-fn run_op(
-    dev: &Device,
-    start: (&str, &[(&str, &str)]),
-    section: &str,
-    clear: Option<&str>,
-    w: &Wait,
-    bar: &mut Bar,
-) -> CliResult<Value> {
-    let started = dev.call(start.0, start.1).map_err(|e| fail(&e))?;
-    if started.result != 0 {
-        // retRunning and friends: report and stop; nothing was started by us.
-        let v = body_json(&started)?;
-        return Ok(v);
-    }
-    let t0 = Instant::now();
-    loop {
-        let s = call(dev, "get-status", &[])?;
-        let sec = s.get(section).cloned().unwrap_or(Value::Null);
-        let result = int(&sec, &["result"]) as i32;
-        match result {
-            codes::RET_RUNNING => bar.show(start.0, Some(int(&sec, &["percent"]))),
-            27 => bar.show(start.0, None),
-            _ => {
-                bar.show(start.0, Some(100));
-                bar.done();
-                if let Some(c) = clear {
-                    let _ = dev.call(c, &[]);
-                }
-                return Ok(sec);
-            }
+/// Run `f` with a progress callback that draws `bar` and stops on Ctrl-C.
+fn with_progress<T>(f: impl FnOnce(&mut ProgressFn<'_>) -> Result<T, Error>) -> Result<T, Error> {
+    catch_interrupt();
+    let mut bar = Bar::new();
+    let mut cb = |p: &Progress<'_>| -> Flow {
+        let what = if p.phase.is_empty() || p.phase == p.operation {
+            p.operation.to_string()
+        } else {
+            format!("{} ({})", p.operation, p.phase)
+        };
+        let pct = (p.percent >= 0).then_some(i64::from(p.percent));
+        bar.show(&what, pct);
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            Flow::Break(())
+        } else {
+            Flow::Continue(())
         }
-        if t0.elapsed() > w.timeout {
-            return Err(timeout_error(start.0, w.timeout));
-        }
-        std::thread::sleep(w.interval);
-    }
-}
-
-/// A section's result as the command's outcome: JSON printed, non-zero
-/// results fail with their name.
-fn op_outcome(what: &str, sec: Value) -> CliResult {
-    let result = int(&sec, &["result"]) as i32;
-    print_value(&sec);
-    if result < 0 || (result > 0 && result != codes::RET_REPEAT) {
-        return Err(CliError::Fail(format!(
-            "{what}: the device answered {result} ({}): {}",
-            codes::name(result),
-            codes::message(result)
-        )));
-    }
-    Ok(())
-}
-
-/// A second session of our own (raw HTTP, no stored credentials, so never
-/// renewed behind our back): once the device has restarted it answers
-/// errNeedAuth, however short the restart was.
-struct Witness {
-    agent: ureq::Agent,
-    base: String,
-    cookie: String,
-}
-
-impl Witness {
-    fn open(host: &str, user: &str, password: &str) -> Option<Witness> {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(Duration::from_secs(5)))
-            .http_status_as_error(false)
-            .build()
-            .into();
-        let base = format!("http://{host}/usapi?method=");
-        let mut q = String::new();
-        ultrastream::client::percent_encode(user, &mut q);
-        let url = format!("{base}login&id={q}&pass={}", ultrastream::md5_hex(password));
-        let resp = agent.get(&url).call().ok()?;
-        let cookie = resp
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| {
-                v.split(';')
-                    .next()
-                    .map(str::trim)
-                    .filter(|c| c.starts_with("sid="))
-                    .map(String::from)
-            })?;
-        Some(Witness {
-            agent,
-            base,
-            cookie,
-        })
-    }
-    /// get-status's result with our session (None: no answer).
-    fn result(&self) -> Option<i64> {
-        let mut resp = self
-            .agent
-            .get(&format!("{}get-status", self.base))
-            .header("Cookie", &self.cookie)
-            .call()
-            .ok()?;
-        let body = resp.body_mut().read_to_string().ok()?;
-        let v: Value = serde_json::from_str(&body).ok()?;
-        v.get("result").and_then(Value::as_i64)
-    }
-    fn close(self) {
-        let _ = self
-            .agent
-            .get(&format!("{}logout", self.base))
-            .header("Cookie", &self.cookie)
-            .call();
-    }
-}
-
-/// Wait until the device has restarted and answers ping again: the
-/// witness session is gone (or, without one, ping failed then answered).
-fn wait_back(
-    dev: &Device,
-    witness: Option<&Witness>,
-    what: &str,
-    w: &Wait,
-    bar: &mut Bar,
-) -> CliResult {
-    let t0 = Instant::now();
-    let mut restarted = false;
-    loop {
-        if let Some(Some(r)) = witness.map(Witness::result) {
-            restarted |= r == i64::from(codes::ERR_NEED_AUTH);
-        }
-        let up = dev.call("ping", &[]).is_ok();
-        if !up {
-            restarted |= witness.is_none();
-        } else if restarted {
-            bar.done();
-            return Ok(());
-        }
-        bar.show(&format!("{what}: waiting for the device"), None);
-        if t0.elapsed() > w.timeout {
-            return Err(timeout_error(what, w.timeout));
-        }
-        std::thread::sleep(w.interval.min(Duration::from_millis(250)));
-    }
+    };
+    let r = f(&mut cb);
+    bar.done();
+    r
 }
 
 // --- commands -------------------------------------------------------------------
@@ -942,48 +829,38 @@ fn run(cli: &Cli) -> CliResult {
         "format" => {
             cli.allow(&["timeout", "interval"])?;
             let disk = pick(&["usb", "sd"])?;
-            let wait = wait_opts(cli, 600.0)?;
+            let opts = run_options(cli)?;
             let s = connect(cli, &host, true)?;
-            let start = format!("start-format-{disk}");
-            let mut bar = Bar::new();
-            let sec = run_op(
-                &s.dev,
-                (&start, &[]),
-                "format-status",
-                Some("clear-format-usb"),
-                &wait,
-                &mut bar,
-            )?;
-            op_outcome(&start, sec)
+            finish(with_progress(|cb| {
+                if disk == "usb" {
+                    s.dev.run_format_usb(&opts, cb)
+                } else {
+                    s.dev.run_format_sd(&opts, cb)
+                }
+            }))
         }
         "test" => test(cli, &host, pick(&["usb", "server"])?, rest),
         "firmware" => firmware(cli, &host, pick(&["check", "update", "online"])?, rest),
         "reboot" | "reset" => {
             cli.allow(&["timeout", "interval"])?;
             no_args(&w)?;
-            let wait = wait_opts(cli, 300.0)?;
-            let mut s = connect(cli, &host, true)?;
+            let opts = run_options(cli)?;
+            let s = connect(cli, &host, true)?;
             let method = if w[0] == "reboot" {
                 "reboot"
             } else {
                 "reset-all-settings"
             };
-            let witness = credentials(cli, &host).and_then(|(u, p)| Witness::open(&host, &u, &p));
-            let r = match s.dev.call(method, &[]) {
-                Ok(r) => r,
-                Err(e) => {
-                    if let Some(wt) = witness {
-                        wt.close();
-                    }
-                    return Err(fail(&e));
+            with_progress(|cb| {
+                if w[0] == "reboot" {
+                    s.dev.run_reboot(&opts, cb)
+                } else {
+                    s.dev.run_reset_all_settings(&opts, cb)
                 }
-            };
-            // The session ends with the restart.
-            s.logged_in = false;
-            let mut bar = Bar::new();
-            wait_back(&s.dev, witness.as_ref(), method, &wait, &mut bar)?;
+            })
+            .map_err(|e| fail(&e))?;
             let p = call(&s.dev, "ping", &[])?;
-            print_value(&json!({"result": r.result, "method": method, "ping": p}));
+            print_value(&json!({"result": 0, "method": method, "ping": p}));
             Ok(())
         }
         "users" => users(
@@ -1218,9 +1095,10 @@ fn media(cli: &Cli, host: &str, action: &str, rest: &[&str]) -> CliResult {
                 Some(o) if Path::new(o).is_dir() => Path::new(o).join(name),
                 Some(o) => PathBuf::from(o),
             };
+            let opts = run_options(cli)?;
             let s = connect(cli, host, true)?;
-            let wait = wait_opts(cli, 3600.0)?;
-            let n = download(&s.dev, host, disk, name, &dest, &wait)?;
+            let n = with_progress(|cb| s.dev.download_media(disk as i32, name, &dest, &opts, cb))
+                .map_err(|e| fail(&e))?;
             print_value(
                 &json!({"result": 0, "name": name, "path": dest.display().to_string(), "bytes": n}),
             );
@@ -1229,118 +1107,15 @@ fn media(cli: &Cli, host: &str, action: &str, rest: &[&str]) -> CliResult {
     }
 }
 
-/// GET /download/<path>/<name> (the path from get-media-files), streamed to
-/// `dest` with progress.
-fn download(
-    dev: &Device,
-    host: &str,
-    disk: i64,
-    name: &str,
-    dest: &Path,
-    w: &Wait,
-) -> CliResult<u64> {
-    use std::io::Read;
-    let list = dev
-        .get_media_files_reply(disk, 0, 1000)
-        .map_err(|e| fail(&e))?;
-    let v = body_json(&list)?;
-    let path = text(&v, &["path"]);
-    let size = v
-        .get("media-files")
-        .and_then(Value::as_array)
-        .and_then(|a| a.iter().find(|f| text(f, &["name"]) == name))
-        .map(|f| int(f, &["size-bytes"]))
-        .ok_or_else(|| {
-            CliError::Fail(format!(
-                "errNotFound: no file '{name}' on the {} disk (see `ultrastream media list`)",
-                if disk == 0 { "usb" } else { "sd" }
-            ))
-        })?;
-    let enc = |s: &str| {
-        let mut out = String::new();
-        ultrastream::client::percent_encode(s, &mut out);
-        out
-    };
-    let segs: Vec<String> = path.split('/').filter(|p| !p.is_empty()).map(enc).collect();
-    let url = format!("http://{host}/download/{}/{}", segs.join("/"), enc(name));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(w.timeout))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let file_err = |e: std::io::Error| {
-        CliError::Fail(format!(
-            "{} ({}): {}: {e}",
-            codes::name(codes::E_FILE),
-            codes::E_FILE,
-            dest.display()
-        ))
-    };
-    let io_err = |e: String| {
-        CliError::Fail(format!(
-            "{} ({}): download {name}: {e}",
-            codes::name(codes::E_IO),
-            codes::E_IO
-        ))
-    };
-    let resp = agent.get(&url).call().map_err(|e| io_err(e.to_string()))?;
-    if resp.status() != 200 {
-        return Err(CliError::Fail(format!(
-            "{} ({}): download {name}: HTTP {}",
-            codes::name(codes::E_HTTP_STATUS),
-            codes::E_HTTP_STATUS,
-            resp.status()
-        )));
-    }
-    let tmp = dest.with_extension("part");
-    let mut out = std::fs::File::create(&tmp).map_err(file_err)?;
-    let mut body = resp.into_body();
-    let mut reader = body.as_reader();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut done: u64 = 0;
-    let mut bar = Bar::new();
-    loop {
-        let n = reader.read(&mut buf).map_err(|e| io_err(e.to_string()))?;
-        if n == 0 {
-            break;
-        }
-        out.write_all(&buf[..n]).map_err(file_err)?;
-        done += n as u64;
-        let pct = (size > 0).then(|| (done as i64 * 100 / size).min(100));
-        bar.show(&format!("download {name}"), pct);
-    }
-    bar.done();
-    drop(out);
-    if size >= 0 && done != size as u64 {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(CliError::Fail(format!(
-            "{} ({}): download {name}: {done} bytes received, the device listed {size}",
-            codes::name(codes::E_TRUNCATED),
-            codes::E_TRUNCATED
-        )));
-    }
-    std::fs::rename(&tmp, dest).map_err(file_err)?;
-    Ok(done)
-}
-
 fn test(cli: &Cli, host: &str, what: &str, rest: &[&str]) -> CliResult {
     cli.allow(&["timeout", "interval"])?;
-    let wait = wait_opts(cli, 120.0)?;
+    let opts = run_options(cli)?;
     let s = connect(cli, host, true)?;
-    let mut bar = Bar::new();
     if what == "usb" {
         if !rest.is_empty() {
             return usage("`test usb` takes no arguments");
         }
-        let sec = run_op(
-            &s.dev,
-            ("start-test-usb", &[]),
-            "disk-test",
-            Some("clear-test-usb"),
-            &wait,
-            &mut bar,
-        )?;
-        return op_outcome("start-test-usb", sec);
+        return finish(with_progress(|cb| s.dev.run_test_usb(&opts, cb)));
     }
     let args = match rest {
         [id] if id.parse::<i64>().is_ok() => {
@@ -1377,129 +1152,37 @@ fn test(cli: &Cli, host: &str, what: &str, rest: &[&str]) -> CliResult {
         [] => return usage("`test server` needs a server ID or KEY=VALUE fields"),
         kv => server_args(kv)?,
     };
-    let started = s.dev.start_test_server(&args).map_err(|e| fail(&e))?;
-    if started.result != 0 {
-        print_json_text(&started.body);
-        return Ok(());
-    }
-    let t0 = Instant::now();
-    loop {
-        let st = call(&s.dev, "get-status", &[])?;
-        let sec = st.get("living-test").cloned().unwrap_or(Value::Null);
-        match int(&sec, &["result"]) as i32 {
-            codes::RET_RUNNING => bar.show("start-test-server", Some(int(&sec, &["percent"]))),
-            27 => bar.show("start-test-server", None),
-            _ => {
-                bar.done();
-                let _ = s.dev.clear_test_server();
-                return op_outcome("start-test-server", sec);
-            }
-        }
-        if t0.elapsed() > wait.timeout {
-            let _ = s.dev.stop_test_server();
-            return Err(timeout_error("start-test-server", wait.timeout));
-        }
-        std::thread::sleep(wait.interval);
-    }
+    finish(with_progress(|cb| s.dev.run_test_server(&args, &opts, cb)))
 }
 
 fn firmware(cli: &Cli, host: &str, what: &str, rest: &[&str]) -> CliResult {
     cli.allow(&["timeout", "interval"])?;
+    let opts = run_options(cli)?;
     let s = connect(cli, host, true)?;
-    let mut bar = Bar::new();
     match what {
         "check" => {
             if !rest.is_empty() {
                 return usage("`firmware check` takes no arguments");
             }
-            let wait = wait_opts(cli, 120.0)?;
-            let sec = run_op(
-                &s.dev,
-                ("online-update-check", &[]),
-                "check-upgrade",
-                None,
-                &wait,
-                &mut bar,
-            )?;
-            let result = int(&sec, &["result"]) as i32;
-            if result < 0 {
-                return op_outcome("online-update-check", sec);
-            }
-            let st = call(&s.dev, "get-status", &[])?;
-            let _ = s.dev.call("clear-check-update", &[]);
-            let upgrade = st.get("upgrade").cloned().unwrap_or(Value::Null);
-            let available = !text(&upgrade, &["ver"]).is_empty();
-            print_value(&json!({"result": result, "available": available, "upgrade": upgrade}));
-            Ok(())
+            finish(with_progress(|cb| s.dev.run_update_check(&opts, cb)))
         }
         "update" => {
             let [file] = rest else {
                 return usage("`firmware update` needs the .mwf FILE");
             };
-            let wait = wait_opts(cli, 900.0)?;
-            bar.show(&format!("upload {file}"), None);
-            let up = s
-                .dev
-                .upload_update_file_reply(Path::new(file))
-                .map_err(|e| fail(&e))?;
-            bar.done();
-            let upv = body_json(&up)?;
-            let version = text(&upv, &["version"]);
-            install(&s.dev, "upload", Some(&version), &wait, &mut bar)
+            let path = Path::new(file);
+            finish(with_progress(|cb| {
+                s.dev.run_firmware_update(Some(path), &opts, cb)
+            }))
         }
         _ => {
             if !rest.is_empty() {
                 return usage("`firmware online` takes no arguments");
             }
-            let wait = wait_opts(cli, 1800.0)?;
-            let st = call(&s.dev, "get-status", &[])?;
-            let version = text(&st, &["upgrade", "ver"]);
-            let want = (!version.is_empty()).then_some(version.as_str());
-            install(&s.dev, "online", want, &wait, &mut bar)
+            finish(with_progress(|cb| {
+                s.dev.run_firmware_update(None, &opts, cb)
+            }))
         }
-    }
-}
-
-fn firmware_version(dev: &Device) -> Option<String> {
-    let r = dev.call("get-info", &[]).ok()?;
-    let v: Value = serde_json::from_str(&r.body).ok()?;
-    Some(text(&v, &["product", "firmware-ver-s"]))
-}
-
-/// update mode=…, follow upgrade-status, then wait for the device to come
-/// back running `want` (when known).
-fn install(dev: &Device, mode: &str, want: Option<&str>, w: &Wait, bar: &mut Bar) -> CliResult {
-    let sec = run_op(
-        dev,
-        ("update", &[("mode", mode)]),
-        "upgrade-status",
-        None,
-        w,
-        bar,
-    )?;
-    let result = int(&sec, &["result"]) as i32;
-    if result != 0 {
-        let _ = dev.call("clear-upgrade", &[]);
-        return op_outcome("update", sec);
-    }
-    // The device restarts into the new firmware; sessions end with it, and
-    // the client logs in again by itself.
-    let t0 = Instant::now();
-    loop {
-        if let Some(v) = firmware_version(dev) {
-            if want.is_none_or(|want| v == want) {
-                bar.done();
-                // Back to 27 (idle), as after any finished operation.
-                let _ = dev.call("clear-upgrade", &[]);
-                print_value(&json!({"result": 0, "mode": mode, "version": v}));
-                return Ok(());
-            }
-        }
-        bar.show("update: waiting for the device to restart", None);
-        if t0.elapsed() > w.timeout {
-            return Err(timeout_error("the firmware update", w.timeout));
-        }
-        std::thread::sleep(w.interval);
     }
 }
 
