@@ -16,31 +16,50 @@
  * answering devices started (the device at --dead-port, which the caller made
  * stop answering, must not delay the others by more than its timeout). */
 #include "common.h"
-#include <curl/curl.h>
 #include <pthread.h>
+/* Built twice (fleet-ours, fleet-curl) so each process maps only its own
+ * client library and the RSS figures compare like with like. */
+#if defined(FLEET_OURS)
 #include <ultrastream.h>
+#elif defined(FLEET_CURL)
+#include <curl/curl.h>
+#else
+#error "build with -DFLEET_OURS or -DFLEET_CURL"
+#endif
 
 #define MAX_DEV 1024
 static int ndev, ports[MAX_DEV], dead_port;
 static int nthreads = 8, timeout_ms = 500;
 static double seconds = 60, T0, T_END, PERIOD = 1.0;
 
+/* Lateness histogram: 10 us buckets below 10 ms, 1 ms buckets to 2 s, then
+ * one overflow bucket. Fixed size, so the bench's own memory does not grow
+ * with the run and blur the RSS figures. */
+#define FINE 1000
+#define COARSE 1990
+#define NBUCKETS (FINE + COARSE + 1)
 typedef struct {
     long ok, failed, missed, late_n;
-    double late_max, late_sum, dead_call_max;
-    double *lates; /* per poll start lateness of answering devices */
-    long lates_cap;
+    double late_max, dead_call_max;
+    uint32_t hist[NBUCKETS];
 } stats;
 
 static void note_late(stats *s, double late) {
     if (late > s->late_max) s->late_max = late;
-    s->late_sum += late;
-    if (s->late_n == s->lates_cap) {
-        s->lates_cap = s->lates_cap ? s->lates_cap * 2 : 4096;
-        s->lates = realloc(s->lates, s->lates_cap * sizeof(double));
-        if (!s->lates) die("out of memory");
+    long us = late < 0 ? 0 : (long)(late * 1e6);
+    long b = us < 10000 ? us / 10 : FINE + (us - 10000) / 1000;
+    s->hist[b < NBUCKETS ? b : NBUCKETS - 1]++;
+    s->late_n++;
+}
+
+/* The lateness (s) below which a fraction q of the polls started. */
+static double late_quantile(const stats *s, double q) {
+    long want = (long)(s->late_n * q), seen = 0;
+    for (long b = 0; b < NBUCKETS; b++) {
+        seen += s->hist[b];
+        if (seen > want) return b < FINE ? (b + 1) * 10e-6 : 0.010 + (b - FINE + 1) * 1e-3;
     }
-    s->lates[s->late_n++] = late;
+    return s->late_max;
 }
 
 static void sleep_until(double t) {
@@ -56,6 +75,7 @@ static void sleep_until(double t) {
 
 static double due_of(int i) { return T0 + (double)i / ndev * PERIOD; }
 
+#ifdef FLEET_OURS
 /* ---- ours: --threads threads through the C ABI ---- */
 typedef struct {
     int tid;
@@ -108,6 +128,9 @@ static void *ours_worker(void *arg) {
     return NULL;
 }
 
+#endif
+
+#ifdef FLEET_CURL
 /* ---- curl multi, one thread ---- */
 typedef struct {
     CURL *h;
@@ -256,14 +279,11 @@ static void curl_poll_all(CURLM *m, stats *st) {
     curl_global_cleanup();
 }
 
+#endif
+
 static double cpu_of(const struct rusage *a, const struct rusage *b) {
     return (b->ru_utime.tv_sec - a->ru_utime.tv_sec) + (b->ru_utime.tv_usec - a->ru_utime.tv_usec) / 1e6 +
            (b->ru_stime.tv_sec - a->ru_stime.tv_sec) + (b->ru_stime.tv_usec - a->ru_stime.tv_usec) / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 /* Sample VmRSS every second until T_END; mean of the second half. */
@@ -280,11 +300,14 @@ static double sample_rss_until_end(void) {
     return n ? sum / n : status_kib("VmRSS");
 }
 
+#ifdef FLEET_CURL
 static void *curl_thread(void *arg) {
     void **a = arg;
     curl_poll_all(a[0], a[1]);
     return NULL;
 }
+
+#endif
 
 int main(int argc, char **argv) {
     const char *mode = NULL, *ports_file = NULL;
@@ -300,8 +323,13 @@ int main(int argc, char **argv) {
         else die("unknown option");
     }
     if (!mode || !ports_file) die("usage: fleet --mode ours|curl --ports-file F [--seconds S] ...");
-    int ours = !strcmp(mode, "ours");
-    if (!ours && strcmp(mode, "curl")) die("--mode ours|curl");
+#ifdef FLEET_OURS
+    int ours = 1;
+    if (strcmp(mode, "ours")) die("this is fleet-ours: --mode ours (fleet-curl runs curl)");
+#else
+    int ours = 0;
+    if (strcmp(mode, "curl")) die("this is fleet-curl: --mode curl (fleet-ours runs ours)");
+#endif
     FILE *f = fopen(ports_file, "r");
     if (!f) die("cannot open --ports-file");
     while (ndev < MAX_DEV && fscanf(f, "%d", &ports[ndev]) == 1) ndev++;
@@ -309,10 +337,12 @@ int main(int argc, char **argv) {
     if (!ndev) die("no ports in --ports-file");
     if (nthreads < 1 || nthreads > 64) die("--threads 1..64");
 
-    stats total = {0};
+    static stats total;
+    long rss_start = status_kib("VmRSS"); /* before any device is opened */
     struct rusage r0, r1;
     double steady_kib, rss_login;
-    if (ours) {
+#ifdef FLEET_OURS
+    {
         static worker w[64];
         pthread_t th[64];
         pthread_barrier_t ready;
@@ -342,10 +372,12 @@ int main(int argc, char **argv) {
             total.missed += s->missed;
             if (s->late_max > total.late_max) total.late_max = s->late_max;
             if (s->dead_call_max > total.dead_call_max) total.dead_call_max = s->dead_call_max;
-            for (long k = 0; k < s->late_n; k++) note_late(&total, s->lates[k]);
-            free(s->lates);
+            for (long b = 0; b < NBUCKETS; b++) total.hist[b] += s->hist[b];
+            total.late_n += s->late_n;
         }
-    } else {
+    }
+#else
+    {
         CURLM *m = curl_login_all();
         rss_login = status_kib("VmRSS");
         T0 = now_s() + 0.2;
@@ -359,17 +391,15 @@ int main(int argc, char **argv) {
         pthread_join(th, NULL);
         getrusage(RUSAGE_SELF, &r1);
     }
+#endif
     double cpu = cpu_of(&r0, &r1), wall = now_s() - T0;
-    qsort(total.lates, total.late_n, sizeof(double), cmp_d);
-    double p50 = total.late_n ? total.lates[total.late_n / 2] : 0;
-    double p99 = total.late_n ? total.lates[(long)(total.late_n * 0.99)] : 0;
+    double p50 = late_quantile(&total, 0.5), p99 = late_quantile(&total, 0.99);
     long expected = (long)(ndev * seconds);
-    printf("RESULT mode=%s devices=%d threads=%d seconds=%.0f cpu_pct=%.2f rss_login_mib=%.1f "
+    printf("RESULT mode=%s devices=%d threads=%d seconds=%.0f cpu_pct=%.2f rss_start_mib=%.1f rss_login_mib=%.1f "
            "rss_peak_mib=%.1f rss_steady_mib=%.1f polls_ok=%ld polls_failed=%ld expected=%ld missed=%ld "
-           "late_p50_ms=%.2f late_p99_ms=%.2f late_max_ms=%.1f dead_port=%d dead_call_max_ms=%.1f timeout_ms=%d\n",
-           mode, ndev, ours ? nthreads : 1, seconds, cpu / wall * 100, rss_login / 1024.0,
+           "late_p50_ms=%.2f late_p99_ms=%.1f late_max_ms=%.1f dead_port=%d dead_call_max_ms=%.1f timeout_ms=%d\n",
+           mode, ndev, ours ? nthreads : 1, seconds, cpu / wall * 100, rss_start / 1024.0, rss_login / 1024.0,
            status_kib("VmHWM") / 1024.0, steady_kib / 1024.0, total.ok, total.failed, expected, total.missed,
            p50 * 1e3, p99 * 1e3, total.late_max * 1e3, dead_port, total.dead_call_max * 1e3, timeout_ms);
-    free(total.lates);
     return 0;
 }
