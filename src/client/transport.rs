@@ -162,7 +162,7 @@ impl Resolver for DeviceResolver {
 /// Per-connection buffers: replies are a few KiB (get-status 2-6 KiB), and
 /// ureq's 128 KiB defaults cost ~270 KiB per device. The input buffer must
 /// hold a reply head (capped below); longer bodies stream through it.
-const INPUT_BUFFER: usize = 16 * 1024;
+const INPUT_BUFFER: usize = 8 * 1024;
 /// The output buffer must hold the longest request line.
 const OUTPUT_BUFFER: usize = 8 * 1024;
 /// Longest request URL accepted (fits the output buffer with the method).
@@ -196,7 +196,8 @@ impl Transport {
             .max_redirects(0)
             .input_buffer_size(INPUT_BUFFER)
             .output_buffer_size(OUTPUT_BUFFER)
-            .max_response_header_size(INPUT_BUFFER)
+            // Below the buffer size, so an over-long head is reported as such.
+            .max_response_header_size(INPUT_BUFFER - 2048)
             .build();
         let agent = ureq::Agent::with_parts(
             config,
