@@ -1,0 +1,900 @@
+//! One background poller for many devices (DESIGN.md "Long operations and
+//! watching"): events as JSON, the same text for Rust, C, C++ and Python.
+//!
+//! A small fixed pool of worker threads takes devices off two deadline
+//! queues: devices that answered their last poll, and "suspect" ones whose
+//! last poll failed. At most half the workers ever wait on suspect devices,
+//! so a rack of dead devices cannot take the workers the live ones need.
+//! Every request a worker sends is bounded by the poll timeout (shorter
+//! than the interval); a device that went offline is probed with `ping`
+//! and a short connect timeout, backing off up to `max_backoff`, forever.
+//! Callbacks run on one event thread of the watcher, in order, so a slow
+//! callback never delays a poll.
+//!
+//! Events (one JSON object each; every one has "event", "device" (the id
+//! the caller gave, the C handle), "host" and "time_ms" (Unix time)):
+//! - `online`: the first answer; "state" holds the watched fields.
+//! - `offline`: no answer for `offline_after`; "silent_ms", "code", "error".
+//! - `back`: answers again after `offline`, `rebooting`, `auth-failed` or
+//!   `occupied`, and the watcher has logged in again; "state".
+//! - `auth-failed`: the device refused the stored credentials (or the
+//!   handle never logged in); "code", "error".
+//! - `occupied`: login refused with errOccupied (-2): two other clients
+//!   hold the device's sessions; "code", "error".
+//! - `rebooting`: the status mask shows a reboot or reset; "operation".
+//! - `changed`: "changes" holds each watched field that changed, with its
+//!   new value, and "previous" the old values. Watched fields: "recording",
+//!   "live" (bools), "live-servers" (each server's live state, `[{"id","result"}]`),
+//!   "input-signal" (the device's object), "usb" / "sd" (`{"disk-status",
+//!   "free-size"}`), "operations" (running operations by name: "format-usb",
+//!   "format-sd", "test-usb", "test-server", "update", "update-check",
+//!   "reset", "reboot", "search-wifi", "connect-wifi"), "box-name".
+//!
+//! A session that expires is renewed by the client's transparent re-login
+//! inside the poll: no event, no failed poll.
+
+use crate::client::{Device, Error, Result, with_bound};
+use crate::model::codes;
+use crate::model::status::*;
+use crate::ops::Flow;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How to watch. `Default`: 1 s interval, offline after 3 s, the poll
+/// timeout half the interval, workers by fleet size, backoff up to 10 s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchOptions {
+    /// How often each device is polled (at least 10 ms).
+    pub interval: Duration,
+    /// A device that has not answered for this long is `offline` (at least
+    /// one interval).
+    pub offline_after: Duration,
+    /// Bound of each request of a poll (connect included). `None`: half the
+    /// interval, at most 5 s. Capped at the interval.
+    pub timeout: Option<Duration>,
+    /// Worker threads; 0: 1 per 32 devices plus one, 2 to 8 (never more
+    /// than the devices).
+    pub workers: usize,
+    /// Longest pause between two probes of an offline device (default 10 s,
+    /// never below the interval).
+    pub max_backoff: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            interval: Duration::from_secs(1),
+            offline_after: Duration::from_secs(3),
+            timeout: None,
+            workers: 0,
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Counters of one device, for monitoring and benchmarks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceStats {
+    pub id: u64,
+    pub host: String,
+    /// "unknown", "online", "offline", "rebooting", "auth-failed", "occupied".
+    pub state: &'static str,
+    /// Polls and probes done.
+    pub polls: u64,
+    /// Polls and probes that got no status (no answer, or a refusal).
+    pub failed: u64,
+    /// The latest any poll of this device started after its deadline.
+    pub max_lag: Duration,
+}
+
+/// A running watcher. Stop it with [`Watch::stop`] (dropping it stops it
+/// too).
+pub struct Watch {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+    events: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Unknown,
+    Online,
+    Offline,
+    Rebooting,
+    AuthFailed,
+    Occupied,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Unknown => "unknown",
+            Phase::Online => "online",
+            Phase::Offline => "offline",
+            Phase::Rebooting => "rebooting",
+            Phase::AuthFailed => "auth-failed",
+            Phase::Occupied => "occupied",
+        }
+    }
+}
+
+struct DevState {
+    phase: Phase,
+    last_answer: Instant,
+    /// Failed probes since the device went offline (the backoff exponent).
+    probes: u32,
+    /// Consecutive failed logins (auth-failed / occupied backoff).
+    refusals: u32,
+    snapshot: Option<Map<String, Value>>,
+    polls: u64,
+    failed: u64,
+    max_lag: Duration,
+}
+
+struct Entry {
+    id: u64,
+    host: String,
+    dev: Arc<Device>,
+    state: Mutex<DevState>,
+}
+
+#[derive(Default)]
+struct Sched {
+    healthy: BinaryHeap<Reverse<(Instant, usize)>>,
+    suspect: BinaryHeap<Reverse<(Instant, usize)>>,
+    probing: usize,
+}
+
+struct Shared {
+    entries: Vec<Entry>,
+    sched: Mutex<Sched>,
+    wake: Condvar,
+    stop: AtomicBool,
+    interval: Duration,
+    offline_after: Duration,
+    timeout: Duration,
+    probe_connect: Duration,
+    max_backoff: Duration,
+    suspect_cap: usize,
+    tx: Mutex<Option<mpsc::Sender<String>>>,
+    event_thread: Mutex<Option<ThreadId>>,
+    polls: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Watch {
+    /// Watch `devices` (each an id that events name as "device", and its
+    /// handle) and call `cb` with each event's JSON on the watcher's event
+    /// thread. The handles should be logged in: the watcher logs in again
+    /// with their stored credentials after a device comes back (a handle
+    /// that never logged in is watched with `ping` only, and its state
+    /// holds only "recording", "live" and "operations").
+    pub fn start(
+        devices: Vec<(u64, Arc<Device>)>,
+        opts: WatchOptions,
+        mut cb: impl FnMut(&str) + Send + 'static,
+    ) -> Result<Watch> {
+        Self::start_with(devices, opts, move |e| {
+            cb(e);
+            Flow::Continue(())
+        })
+    }
+
+    /// Like [`Watch::start`], with a callback that can end the watch:
+    /// `Flow::Break(())` stops polling and delivers no further events (call
+    /// `stop` afterwards to join the threads).
+    pub fn start_with(
+        devices: Vec<(u64, Arc<Device>)>,
+        opts: WatchOptions,
+        mut cb: impl FnMut(&str) -> Flow + Send + 'static,
+    ) -> Result<Watch> {
+        if devices.is_empty() {
+            return Err(Error::Watch(
+                "no devices to watch: pass at least one".into(),
+            ));
+        }
+        if opts.interval < Duration::from_millis(10) {
+            return Err(Error::Watch(format!(
+                "interval {} ms is too short: use at least 10 ms",
+                opts.interval.as_millis()
+            )));
+        }
+        let interval = opts.interval;
+        let offline_after = opts.offline_after.max(interval);
+        let timeout = opts
+            .timeout
+            .unwrap_or_else(|| (interval / 2).min(Duration::from_secs(5)))
+            .clamp(Duration::from_millis(5), interval);
+        let n = devices.len();
+        let workers = if opts.workers == 0 {
+            (n / 32 + 1).clamp(2, 8).min(n)
+        } else {
+            opts.workers.min(n).max(1)
+        };
+        let now = Instant::now();
+        let entries: Vec<Entry> = devices
+            .into_iter()
+            .map(|(id, dev)| Entry {
+                id,
+                host: dev.host().to_string(),
+                dev,
+                state: Mutex::new(DevState {
+                    phase: Phase::Unknown,
+                    last_answer: now,
+                    probes: 0,
+                    refusals: 0,
+                    snapshot: None,
+                    polls: 0,
+                    failed: 0,
+                    max_lag: Duration::ZERO,
+                }),
+            })
+            .collect();
+        let mut sched = Sched::default();
+        // Spread the first polls over one interval: no burst every second.
+        for i in 0..n {
+            let due = now + interval.mul_f64(i as f64 / n as f64);
+            sched.healthy.push(Reverse((due, i)));
+        }
+        let (tx, rx) = mpsc::channel::<String>();
+        let shared = Arc::new(Shared {
+            entries,
+            sched: Mutex::new(sched),
+            wake: Condvar::new(),
+            stop: AtomicBool::new(false),
+            interval,
+            offline_after,
+            timeout,
+            probe_connect: timeout.min(Duration::from_millis(250)),
+            max_backoff: opts.max_backoff.max(interval),
+            suspect_cap: (workers / 2).max(1),
+            tx: Mutex::new(Some(tx)),
+            event_thread: Mutex::new(None),
+            polls: AtomicU64::new(0),
+        });
+        let mut watch = Watch {
+            shared: Arc::clone(&shared),
+            workers: Vec::with_capacity(workers),
+            events: None,
+        };
+        let sh = Arc::clone(&shared);
+        let events = std::thread::Builder::new()
+            .name("usapi-watch-events".into())
+            .spawn(move || {
+                for event in rx {
+                    if sh.stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    // A panicking callback ends the events, never the process.
+                    let flow =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(&event)));
+                    if !matches!(flow, Ok(Flow::Continue(()))) {
+                        sh.halt();
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Watch(format!("cannot start the event thread: {e}")))?;
+        *lock(&shared.event_thread) = Some(events.thread().id());
+        watch.events = Some(events);
+        for w in 0..workers {
+            let sh = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name(format!("usapi-watch-{w}"))
+                .stack_size(512 * 1024)
+                .spawn(move || sh.work());
+            match spawned {
+                Ok(h) => watch.workers.push(h),
+                // `watch` drops here and stops the threads already started.
+                Err(e) => return Err(Error::Watch(format!("cannot start a worker: {e}"))),
+            }
+        }
+        Ok(watch)
+    }
+
+    /// Stop polling and return after the last callback has returned;
+    /// events not yet delivered are dropped. Called from this watcher's own
+    /// callback it cannot wait for itself: it stops the polling, returns
+    /// `Error::Watch`, and the threads end when the callback returns.
+    pub fn stop(mut self) -> Result<()> {
+        if self.on_event_thread() {
+            self.shared.halt();
+            // Detach: joining our own thread would deadlock.
+            self.workers.clear();
+            self.events = None;
+            return Err(Error::Watch(
+                "stop called from the watcher's own callback: polling has stopped, and the threads end when the callback returns (return Break from the callback, or stop it from another thread)".into(),
+            ));
+        }
+        self.join();
+        Ok(())
+    }
+
+    /// True when called on this watcher's event thread (inside its callback).
+    pub fn on_event_thread(&self) -> bool {
+        *lock(&self.shared.event_thread) == Some(std::thread::current().id())
+    }
+
+    /// Per-device counters and states, in the order the devices were given.
+    pub fn stats(&self) -> Vec<DeviceStats> {
+        self.shared
+            .entries
+            .iter()
+            .map(|e| {
+                let s = lock(&e.state);
+                DeviceStats {
+                    id: e.id,
+                    host: e.host.clone(),
+                    state: s.phase.name(),
+                    polls: s.polls,
+                    failed: s.failed,
+                    max_lag: s.max_lag,
+                }
+            })
+            .collect()
+    }
+
+    /// The counters as JSON: `{"polls":N,"failed":N,"devices":[{"device",
+    /// "host","state","polls","failed","max_lag_ms"}]}`.
+    pub fn stats_json(&self) -> String {
+        let stats = self.stats();
+        let failed: u64 = stats.iter().map(|s| s.failed).sum();
+        let devices: Vec<Value> = stats
+            .iter()
+            .map(|s| {
+                json!({"device": s.id, "host": s.host, "state": s.state, "polls": s.polls,
+                       "failed": s.failed, "max_lag_ms": ms(s.max_lag)})
+            })
+            .collect();
+        json!({"polls": self.shared.polls.load(Ordering::Relaxed), "failed": failed, "devices": devices})
+            .to_string()
+    }
+
+    fn join(&mut self) {
+        self.shared.halt();
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+        // Workers are gone: close the channel so the event thread ends.
+        lock(&self.shared.tx).take();
+        if let Some(e) = self.events.take() {
+            let _ = e.join();
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if self.on_event_thread() {
+            self.shared.halt();
+            return;
+        }
+        self.join();
+    }
+}
+
+/// The watched fields of get-status, read without building a JSON tree of
+/// the whole reply. Numbers stay `Value`s: devices send some as strings.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusView {
+    #[serde(rename = "cur-status")]
+    cur_status: Value,
+    #[serde(rename = "box-name")]
+    box_name: Value,
+    #[serde(rename = "live-status")]
+    live_status: LiveView,
+    #[serde(rename = "format-status")]
+    format_status: ResultView,
+    #[serde(rename = "input-signal")]
+    input_signal: Value,
+    usb: DiskView,
+    sd: DiskView,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LiveView {
+    result: Value,
+    result2: Value,
+    live: Option<Vec<LiveEntry>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LiveEntry {
+    id: Value,
+    result: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResultView {
+    result: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct DiskView {
+    #[serde(rename = "disk-status")]
+    disk_status: Value,
+    #[serde(rename = "free-size")]
+    free_size: Value,
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// Running operations named from the status mask (and format-status for
+/// the SD card, which has no bit of its own).
+fn operations(mask: u32, format_running: bool) -> Vec<Value> {
+    const OPS: &[(u32, &str)] = &[
+        (STATUS_FORMAT_DISK, "format-usb"),
+        (STATUS_DISK_TEST, "test-usb"),
+        (STATUS_NET_TEST, "test-server"),
+        (STATUS_UPGRADE, "update"),
+        (STATUS_CHECK_UPGRADE, "update-check"),
+        (STATUS_RESET, "reset"),
+        (STATUS_REBOOT, "reboot"),
+        (STATUS_SEARCH_WIFI, "search-wifi"),
+        (STATUS_CONNECT_WIFI, "connect-wifi"),
+    ];
+    let mut out: Vec<Value> = OPS
+        .iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .map(|(_, n)| Value::from(*n))
+        .collect();
+    if format_running && mask & STATUS_FORMAT_DISK == 0 {
+        out.push("format-sd".into());
+    }
+    out
+}
+
+fn mask_fields(mask: u32, out: &mut Map<String, Value>) {
+    out.insert("recording".into(), (mask & STATUS_RECORD != 0).into());
+    out.insert("live".into(), (mask & STATUS_LIVING != 0).into());
+}
+
+/// The watched fields of a get-status body.
+fn snapshot(body: &str) -> std::result::Result<(u32, Map<String, Value>), String> {
+    let v: StatusView = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let mask = as_i64(&v.cur_status).unwrap_or(0) as u32;
+    let mut m = Map::new();
+    mask_fields(mask, &mut m);
+    let servers: Vec<Value> = match &v.live_status.live {
+        Some(list) => list
+            .iter()
+            .map(|e| json!({"id": e.id, "result": e.result}))
+            .collect(),
+        None => vec![
+            json!({"id": 1, "result": v.live_status.result}),
+            json!({"id": 2, "result": v.live_status.result2}),
+        ],
+    };
+    m.insert("live-servers".into(), servers.into());
+    m.insert("input-signal".into(), v.input_signal);
+    for (name, d) in [("usb", v.usb), ("sd", v.sd)] {
+        m.insert(
+            name.into(),
+            json!({"disk-status": d.disk_status, "free-size": d.free_size}),
+        );
+    }
+    let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
+    m.insert("operations".into(), operations(mask, format_running).into());
+    m.insert("box-name".into(), v.box_name);
+    Ok((mask, m))
+}
+
+/// The fields a ping gives (for handles without credentials).
+fn ping_snapshot(mask: u32) -> Map<String, Value> {
+    let mut m = Map::new();
+    mask_fields(mask, &mut m);
+    m.insert("operations".into(), operations(mask, false).into());
+    m
+}
+
+/// What a failed call means for the watcher.
+enum Verdict {
+    NoAnswer,
+    AuthFailed,
+    Occupied,
+    /// The device answered but refused (busy, ...): alive, no status.
+    Refused,
+}
+
+fn classify(e: &Error) -> Verdict {
+    match e {
+        Error::Device { method, code } if method == "login" => match *code {
+            codes::ERR_OCCUPIED => Verdict::Occupied,
+            codes::ERR_NEED_AUTH
+            | codes::ERR_PASSWD
+            | codes::RET_LOGIN_FAILED
+            | codes::ERR_NO_USER => Verdict::AuthFailed,
+            _ => Verdict::Refused,
+        },
+        Error::Device { code, .. } if *code == codes::ERR_NEED_AUTH => Verdict::AuthFailed,
+        Error::Device { code, .. } if *code == codes::ERR_OCCUPIED => Verdict::Occupied,
+        Error::Device { .. } | Error::InvalidArgument { .. } => Verdict::Refused,
+        _ => Verdict::NoAnswer,
+    }
+}
+
+/// What one poll found.
+enum Outcome {
+    Status(u32, Map<String, Value>),
+    Fail(Error),
+}
+
+impl Shared {
+    fn halt(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Take the lock so no worker misses the wake-up between its check
+        // and its wait.
+        let _g = lock(&self.sched);
+        self.wake.notify_all();
+    }
+
+    fn emit(&self, e: &Entry, event: &str, mut fields: Map<String, Value>) {
+        let mut obj = Map::with_capacity(fields.len() + 4);
+        obj.insert("event".into(), event.into());
+        obj.insert("device".into(), e.id.into());
+        obj.insert("host".into(), e.host.as_str().into());
+        obj.insert("time_ms".into(), unix_ms().into());
+        obj.append(&mut fields);
+        if let Some(tx) = lock(&self.tx).as_ref() {
+            let _ = tx.send(Value::Object(obj).to_string());
+        }
+    }
+
+    fn work(&self) {
+        let mut g = lock(&self.sched);
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let now = Instant::now();
+            let healthy = g.healthy.peek().map(|r| r.0.0);
+            let suspect = if g.probing < self.suspect_cap {
+                g.suspect.peek().map(|r| r.0.0)
+            } else {
+                None
+            };
+            let (due, from_suspect) = match (healthy, suspect) {
+                (None, None) => {
+                    g = self.wake.wait(g).unwrap_or_else(|p| p.into_inner());
+                    continue;
+                }
+                (Some(h), None) => (h, false),
+                (None, Some(s)) => (s, true),
+                (Some(h), Some(s)) => {
+                    if s < h {
+                        (s, true)
+                    } else {
+                        (h, false)
+                    }
+                }
+            };
+            if due > now {
+                g = self
+                    .wake
+                    .wait_timeout(g, due - now)
+                    .unwrap_or_else(|p| p.into_inner())
+                    .0;
+                continue;
+            }
+            let queue = if from_suspect {
+                &mut g.suspect
+            } else {
+                &mut g.healthy
+            };
+            let Some(Reverse((due, index))) = queue.pop() else {
+                continue;
+            };
+            if from_suspect {
+                g.probing += 1;
+            }
+            drop(g);
+            let (next, suspect_next) = self.poll(index, due, now);
+            g = lock(&self.sched);
+            if from_suspect {
+                g.probing -= 1;
+            }
+            if suspect_next {
+                g.suspect.push(Reverse((next, index)));
+            } else {
+                g.healthy.push(Reverse((next, index)));
+            }
+            // Another worker may now have an earlier deadline or a free
+            // probe slot to act on.
+            self.wake.notify_one();
+        }
+    }
+
+    /// Poll one device; returns its next deadline and whether it is suspect.
+    fn poll(&self, index: usize, due: Instant, started: Instant) -> (Instant, bool) {
+        let e = &self.entries[index];
+        let phase = {
+            let mut s = lock(&e.state);
+            s.polls += 1;
+            s.max_lag = s.max_lag.max(started.saturating_duration_since(due));
+            s.phase
+        };
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        let creds = e.dev.credentials();
+        let connect = if phase == Phase::Offline {
+            self.probe_connect
+        } else {
+            self.timeout
+        };
+        let outcome = with_bound(connect, self.timeout, || {
+            self.fetch(&e.dev, phase, creds.as_ref())
+        });
+        let now = Instant::now();
+        let mut s = lock(&e.state);
+        match outcome {
+            Outcome::Status(mask, snap) => {
+                s.last_answer = now;
+                s.probes = 0;
+                s.refusals = 0;
+                let rebooting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
+                match s.phase {
+                    Phase::Unknown => {
+                        self.emit(e, "online", state_fields(&snap));
+                        s.phase = Phase::Online;
+                    }
+                    Phase::Online => {
+                        if let Some(old) = &s.snapshot {
+                            if let Some(f) = diff(old, &snap) {
+                                self.emit(e, "changed", f);
+                            }
+                        }
+                    }
+                    Phase::Offline | Phase::Rebooting | Phase::AuthFailed | Phase::Occupied => {
+                        if !rebooting {
+                            self.emit(e, "back", state_fields(&snap));
+                            s.phase = Phase::Online;
+                        }
+                    }
+                }
+                if rebooting && s.phase == Phase::Online {
+                    let op = if mask & STATUS_RESET != 0 {
+                        "reset"
+                    } else {
+                        "reboot"
+                    };
+                    let mut f = Map::new();
+                    f.insert("operation".into(), op.into());
+                    self.emit(e, "rebooting", f);
+                    s.phase = Phase::Rebooting;
+                }
+                s.snapshot = Some(snap);
+                (due_after(due, self.interval, now), false)
+            }
+            Outcome::Fail(err) => {
+                s.failed += 1;
+                match classify(&err) {
+                    Verdict::NoAnswer => {
+                        let silent = now.saturating_duration_since(s.last_answer);
+                        if s.phase != Phase::Offline && silent >= self.offline_after {
+                            let mut f = Map::new();
+                            f.insert("silent_ms".into(), ms(silent).into());
+                            f.insert("code".into(), err.code().into());
+                            f.insert("error".into(), err.to_string().into());
+                            self.emit(e, "offline", f);
+                            s.phase = Phase::Offline;
+                            s.probes = 0;
+                        }
+                        if s.phase == Phase::Offline {
+                            let wait = self.backoff(s.probes, index);
+                            s.probes = s.probes.saturating_add(1);
+                            (now + wait, true)
+                        } else {
+                            // Keep the cadence until offline is decided.
+                            (due_after(due, self.interval, now), true)
+                        }
+                    }
+                    kind @ (Verdict::AuthFailed | Verdict::Occupied) => {
+                        s.last_answer = now;
+                        let (phase, name) = match kind {
+                            Verdict::Occupied => (Phase::Occupied, "occupied"),
+                            _ => (Phase::AuthFailed, "auth-failed"),
+                        };
+                        if s.phase != phase {
+                            let mut f = Map::new();
+                            f.insert("code".into(), err.code().into());
+                            f.insert("error".into(), err.to_string().into());
+                            self.emit(e, name, f);
+                            s.phase = phase;
+                            s.refusals = 0;
+                        }
+                        // Retry the login, backing off: the device answers.
+                        let wait = self.backoff(s.refusals, index);
+                        s.refusals = s.refusals.saturating_add(1);
+                        (now + wait, false)
+                    }
+                    Verdict::Refused => {
+                        s.last_answer = now;
+                        (due_after(due, self.interval, now), false)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The requests of one poll, by phase.
+    fn fetch(&self, dev: &Device, phase: Phase, creds: Option<&(String, String)>) -> Outcome {
+        let Some((user, pass)) = creds else {
+            return match dev.ping() {
+                Ok(p) => {
+                    let mask = p.cur_status as u32;
+                    Outcome::Status(mask, ping_snapshot(mask))
+                }
+                Err(e) => Outcome::Fail(e),
+            };
+        };
+        match phase {
+            Phase::Unknown | Phase::Online => {}
+            Phase::Offline | Phase::Rebooting => {
+                // A cheap probe first: a device still down costs one
+                // connect attempt, and one still rebooting no login.
+                match dev.ping() {
+                    Ok(p) if p.cur_status as u32 & (STATUS_REBOOT | STATUS_RESET) != 0 => {
+                        let mask = p.cur_status as u32;
+                        return Outcome::Status(mask, ping_snapshot(mask));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Outcome::Fail(e),
+                }
+                if let Err(e) = dev.login_md5(user, pass) {
+                    return Outcome::Fail(e);
+                }
+            }
+            Phase::AuthFailed | Phase::Occupied => {
+                if let Err(e) = dev.login_md5(user, pass) {
+                    return Outcome::Fail(e);
+                }
+            }
+        }
+        match dev.send(crate::api::Method::GetStatus, &[], None) {
+            Ok(reply) => match snapshot(&reply.body) {
+                Ok((mask, snap)) => Outcome::Status(mask, snap),
+                Err(detail) => Outcome::Fail(Error::BadReply {
+                    method: "get-status".into(),
+                    detail,
+                }),
+            },
+            Err(e) => Outcome::Fail(e),
+        }
+    }
+
+    /// interval × 2^k up to max_backoff, with a per-device spread of up to
+    /// 1/8 so a fleet that died together is not probed in lockstep.
+    fn backoff(&self, k: u32, index: usize) -> Duration {
+        let base = self
+            .interval
+            .saturating_mul(1u32 << k.min(16))
+            .min(self.max_backoff);
+        let spread = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 61; // 0..7
+        base + base.mul_f64(spread as f64 / 64.0)
+    }
+}
+
+/// The next deadline: one interval after the last, or after now when the
+/// poll ran late (so a late device does not poll in a burst to catch up).
+fn due_after(due: Instant, interval: Duration, now: Instant) -> Instant {
+    let next = due + interval;
+    if next > now { next } else { now + interval }
+}
+
+fn state_fields(snap: &Map<String, Value>) -> Map<String, Value> {
+    let mut f = Map::new();
+    f.insert("state".into(), Value::Object(snap.clone()));
+    f
+}
+
+/// "changes" and "previous" for the fields that differ, or `None`.
+fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let mut changes = Map::new();
+    let mut previous = Map::new();
+    for (k, v) in new {
+        // A field a ping-only poll does not carry is unknown, not changed.
+        if let Some(o) = old.get(k) {
+            if o != v {
+                changes.insert(k.clone(), v.clone());
+                previous.insert(k.clone(), o.clone());
+            }
+        }
+    }
+    if changes.is_empty() {
+        return None;
+    }
+    let mut f = Map::new();
+    f.insert("changes".into(), changes.into());
+    f.insert("previous".into(), previous.into());
+    Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_reads_the_watched_fields() {
+        let body = r#"{"result":0,"cur-status":"1048598","box-name":"Box 1",
+            "live-status":{"result":27,"live":[{"id":0,"result":27,"is-skd-runnung":0}]},
+            "format-status":{"result":27},"input-signal":{"status":1,"cx":1920},
+            "usb":{"disk-status":1,"free-size":100},"sd":{"disk-status":0}}"#;
+        let (mask, m) = snapshot(body).unwrap();
+        assert_eq!(mask, 0x100016);
+        assert_eq!(m["recording"], true);
+        assert_eq!(m["live"], true);
+        assert_eq!(m["operations"], json!(["format-usb"]));
+        assert_eq!(m["live-servers"], json!([{"id": 0, "result": 27}]));
+        assert_eq!(m["usb"], json!({"disk-status": 1, "free-size": 100}));
+        assert_eq!(m["sd"], json!({"disk-status": 0, "free-size": null}));
+        assert_eq!(m["box-name"], "Box 1");
+        assert!(snapshot("<html>").is_err());
+    }
+
+    #[test]
+    fn diff_names_only_what_changed() {
+        let (_, a) = snapshot(r#"{"cur-status":16,"box-name":"a"}"#).unwrap();
+        let (_, b) = snapshot(r#"{"cur-status":18,"box-name":"a"}"#).unwrap();
+        assert!(diff(&a, &a).is_none());
+        let d = diff(&a, &b).unwrap();
+        assert_eq!(d["changes"], json!({"recording": true}));
+        assert_eq!(d["previous"], json!({"recording": false}));
+    }
+
+    #[test]
+    fn sd_format_has_no_bit_but_is_named() {
+        assert_eq!(operations(0, true), vec![Value::from("format-sd")]);
+        assert_eq!(
+            operations(STATUS_REBOOT | STATUS_DISK_TEST, false),
+            vec![Value::from("test-usb"), Value::from("reboot")]
+        );
+    }
+
+    #[test]
+    fn login_refusals_are_classified() {
+        let login = |code| Error::Device {
+            method: "login".into(),
+            code,
+        };
+        assert!(matches!(classify(&login(-1)), Verdict::AuthFailed));
+        assert!(matches!(classify(&login(-2)), Verdict::Occupied));
+        assert!(matches!(
+            classify(&Error::Timeout("x".into())),
+            Verdict::NoAnswer
+        ));
+        assert!(matches!(
+            classify(&Error::Device {
+                method: "get-status".into(),
+                code: -9
+            }),
+            Verdict::Refused
+        ));
+    }
+}
