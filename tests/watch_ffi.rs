@@ -411,3 +411,124 @@ fn bad_arguments_are_reported() {
     assert_eq!(usapi_watch_stop(0), USAPI_E_INVALID_HANDLE);
     usapi_device_close(dev);
 }
+
+/// One watched device with a 100 ms interval, for the event-kind tests.
+fn watch_one(sim: &Simulator) -> (usapi_device, usapi_watch, Box<Seen>) {
+    let dev = open(sim);
+    let seen = Box::new(Seen::default());
+    let opts = usapi_watch_options {
+        interval_ms: 100,
+        offline_after_ms: 60_000,
+        timeout_ms: 90,
+        max_backoff_ms: 200,
+        ..Default::default()
+    };
+    let mut w = 0;
+    let rc = unsafe {
+        usapi_watch_start(
+            &dev,
+            1,
+            &opts,
+            Some(on_event),
+            &*seen as *const Seen as *mut c_void,
+            &mut w,
+        )
+    };
+    assert_eq!(rc, 0, "{}", last_error());
+    wait_for("online", || events_of(&seen, dev, "online").len() == 1);
+    (dev, w, seen)
+}
+
+#[test]
+fn wrong_stored_password_gives_auth_failed_then_back() {
+    let sim = Simulator::start(SimOptions::default()).unwrap();
+    let (dev, w, seen) = watch_one(&sim);
+    // Another client changes the password; the watched handle's session ends.
+    let other = ultrastream::Device::connect(&sim.host(), Default::default()).unwrap();
+    other.login("Admin", "Admin").unwrap();
+    other.ch_password("Admin", "Changed1").unwrap();
+    sim.control(r#"{"cmd":"expire-sessions"}"#).unwrap();
+    wait_for("auth-failed", || {
+        events_of(&seen, dev, "auth-failed").len() == 1
+    });
+    let e = &events_of(&seen, dev, "auth-failed")[0];
+    assert_eq!(e["code"], -1, "{e}");
+    let text = e.to_string();
+    assert!(
+        !text.contains(&ultrastream::md5_hex("Admin")) && !text.contains("Admin\""),
+        "no credential in events: {text}"
+    );
+    // The password comes back: the watcher, retrying, logs in again.
+    other.ch_password("Changed1", "Admin").unwrap();
+    wait_for("back", || events_of(&seen, dev, "back").len() == 1);
+    assert_eq!(
+        events_of(&seen, dev, "auth-failed").len(),
+        1,
+        "one event per episode"
+    );
+    assert_eq!(usapi_watch_stop(w), 0);
+    usapi_device_close(dev);
+}
+
+#[test]
+fn both_sessions_taken_gives_occupied_then_back() {
+    let sim = Simulator::start(SimOptions::default()).unwrap();
+    let (dev, w, seen) = watch_one(&sim);
+    let x = ultrastream::Device::connect(&sim.host(), Default::default()).unwrap();
+    let y = ultrastream::Device::connect(&sim.host(), Default::default()).unwrap();
+    // Expire every session and let x and y take both slots before the
+    // watcher logs in again (retry if the watcher was quicker).
+    let start = Instant::now();
+    loop {
+        sim.control(r#"{"cmd":"expire-sessions"}"#).unwrap();
+        if x.login("Admin", "Admin").is_ok() && y.login("Admin", "Admin").is_ok() {
+            break;
+        }
+        assert!(start.elapsed() < BOUND, "x and y never got both sessions");
+    }
+    wait_for("occupied", || events_of(&seen, dev, "occupied").len() == 1);
+    assert_eq!(events_of(&seen, dev, "occupied")[0]["code"], -2);
+    y.logout().unwrap();
+    wait_for("back", || events_of(&seen, dev, "back").len() == 1);
+    let mut out: *mut c_char = null_mut();
+    assert_eq!(
+        unsafe { usapi_get_status(dev, &mut out) },
+        0,
+        "{}",
+        last_error()
+    );
+    unsafe { usapi_string_free(out) };
+    assert_eq!(usapi_watch_stop(w), 0);
+    usapi_device_close(dev);
+}
+
+#[test]
+fn a_reboot_gives_rebooting_then_back() {
+    // Device time runs slowly, so the short "stopping" phase of the reboot
+    // (500 ms of device time) lasts 10 s of wall time: the watcher sees the
+    // reboot bit however loaded the machine is; then the clock jumps.
+    let sim = Simulator::start(SimOptions {
+        time_scale: 0.05,
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let (dev, w, seen) = watch_one(&sim);
+    let boots = sim_state(&sim)["boots"].as_u64().unwrap();
+    assert_eq!(
+        unsafe { usapi_reboot(dev, null_mut()) },
+        0,
+        "{}",
+        last_error()
+    );
+    wait_for("rebooting", || {
+        events_of(&seen, dev, "rebooting").len() == 1
+    });
+    assert_eq!(events_of(&seen, dev, "rebooting")[0]["operation"], "reboot");
+    sim.control(r#"{"cmd":"advance","ms":10000}"#).unwrap();
+    wait_for("back", || events_of(&seen, dev, "back").len() == 1);
+    let st = sim_state(&sim);
+    assert_eq!(st["boots"], boots + 1, "{st}");
+    assert_eq!(st["sessions"], 1, "logged in again after the reboot: {st}");
+    assert_eq!(usapi_watch_stop(w), 0);
+    usapi_device_close(dev);
+}
