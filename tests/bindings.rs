@@ -674,6 +674,10 @@ fn assert_struct_layouts(json: &str) {
         "usapi_run_options": [size_of::<usapi_run_options>(),
             offset_of!(usapi_run_options, timeout_ms), offset_of!(usapi_run_options, poll_interval_ms),
             offset_of!(usapi_run_options, progress), offset_of!(usapi_run_options, user_data)],
+        "usapi_watch_options": [size_of::<usapi_watch_options>(),
+            offset_of!(usapi_watch_options, interval_ms), offset_of!(usapi_watch_options, offline_after_ms),
+            offset_of!(usapi_watch_options, timeout_ms), offset_of!(usapi_watch_options, workers),
+            offset_of!(usapi_watch_options, max_backoff_ms)],
     });
     assert_eq!(
         got, want,
