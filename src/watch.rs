@@ -26,7 +26,8 @@
 //!   new value, and "previous" the old values. Watched fields: "recording",
 //!   "live" (bools), "live-servers" (each server's live state, `[{"id","result"}]`),
 //!   "input-signal" (the device's object), "usb" / "sd" (`{"disk-status",
-//!   "free-size"}`), "operations" (running operations by name: "format-usb",
+//!   "free-size", "total-size"}`; free space is reported when it moved by 1 %
+//!   of the disk since last reported, or with a status change), "operations" (running operations by name: "format-usb",
 //!   "format-sd", "test-usb", "test-server", "update", "update-check",
 //!   "reset", "reboot", "search-wifi", "connect-wifi"), "box-name".
 //!
@@ -440,6 +441,8 @@ struct DiskView {
     disk_status: Value,
     #[serde(rename = "free-size")]
     free_size: Value,
+    #[serde(rename = "total-size")]
+    total_size: Value,
 }
 
 fn as_i64(v: &Value) -> Option<i64> {
@@ -498,7 +501,7 @@ fn snapshot(body: &str) -> std::result::Result<(u32, Map<String, Value>), String
     for (name, d) in [("usb", v.usb), ("sd", v.sd)] {
         m.insert(
             name.into(),
-            json!({"disk-status": d.disk_status, "free-size": d.free_size}),
+            json!({"disk-status": d.disk_status, "free-size": d.free_size, "total-size": d.total_size}),
         );
     }
     let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
@@ -654,7 +657,7 @@ impl Shared {
         let now = Instant::now();
         let mut s = lock(&e.state);
         match outcome {
-            Outcome::Status(mask, snap) => {
+            Outcome::Status(mask, mut snap) => {
                 s.last_answer = now;
                 s.probes = 0;
                 s.refusals = 0;
@@ -666,7 +669,7 @@ impl Shared {
                     }
                     Phase::Online => {
                         if let Some(old) = &s.snapshot {
-                            if let Some(f) = diff(old, &snap) {
+                            if let Some(f) = diff(old, &mut snap) {
                                 self.emit(e, "changed", f);
                             }
                         }
@@ -814,14 +817,44 @@ fn state_fields(snap: &Map<String, Value>) -> Map<String, Value> {
     f
 }
 
+/// Whether a disk changed enough to report: its status or size, or its
+/// free space by at least 1 % of the disk (a recording eats free space
+/// every second; reporting each byte would flood the callback). Below
+/// that, `new` keeps the last reported free space, so slow drift adds up.
+fn disk_changed(old: &Value, new: &mut Value) -> bool {
+    if old.get("disk-status") != new.get("disk-status")
+        || old.get("total-size") != new.get("total-size")
+    {
+        return true;
+    }
+    let free = |v: &Value| v.get("free-size").and_then(as_i64);
+    let (Some(o), Some(n)) = (free(old), free(new)) else {
+        return old != new;
+    };
+    let total = new.get("total-size").and_then(as_i64).unwrap_or(0);
+    let step = (total / 100).max(1);
+    if (n - o).abs() >= step {
+        return true;
+    }
+    if let (Some(slot), Some(kept)) = (new.get_mut("free-size"), old.get("free-size")) {
+        *slot = kept.clone();
+    }
+    false
+}
+
 /// "changes" and "previous" for the fields that differ, or `None`.
-fn diff(old: &Map<String, Value>, new: &Map<String, Value>) -> Option<Map<String, Value>> {
+fn diff(old: &Map<String, Value>, new: &mut Map<String, Value>) -> Option<Map<String, Value>> {
     let mut changes = Map::new();
     let mut previous = Map::new();
-    for (k, v) in new {
+    for (k, v) in new.iter_mut() {
         // A field a ping-only poll does not carry is unknown, not changed.
         if let Some(o) = old.get(k) {
-            if o != v {
+            let changed = if k == "usb" || k == "sd" {
+                disk_changed(o, v)
+            } else {
+                o != v
+            };
+            if changed {
                 changes.insert(k.clone(), v.clone());
                 previous.insert(k.clone(), o.clone());
             }
@@ -852,8 +885,14 @@ mod tests {
         assert_eq!(m["live"], true);
         assert_eq!(m["operations"], json!(["format-usb"]));
         assert_eq!(m["live-servers"], json!([{"id": 0, "result": 27}]));
-        assert_eq!(m["usb"], json!({"disk-status": 1, "free-size": 100}));
-        assert_eq!(m["sd"], json!({"disk-status": 0, "free-size": null}));
+        assert_eq!(
+            m["usb"],
+            json!({"disk-status": 1, "free-size": 100, "total-size": null})
+        );
+        assert_eq!(
+            m["sd"],
+            json!({"disk-status": 0, "free-size": null, "total-size": null})
+        );
         assert_eq!(m["box-name"], "Box 1");
         assert!(snapshot("<html>").is_err());
     }
@@ -862,10 +901,33 @@ mod tests {
     fn diff_names_only_what_changed() {
         let (_, a) = snapshot(r#"{"cur-status":16,"box-name":"a"}"#).unwrap();
         let (_, b) = snapshot(r#"{"cur-status":18,"box-name":"a"}"#).unwrap();
-        assert!(diff(&a, &a).is_none());
-        let d = diff(&a, &b).unwrap();
+        assert!(diff(&a, &mut a.clone()).is_none());
+        let d = diff(&a, &mut b.clone()).unwrap();
         assert_eq!(d["changes"], json!({"recording": true}));
         assert_eq!(d["previous"], json!({"recording": false}));
+    }
+
+    #[test]
+    fn free_space_is_reported_in_steps_of_one_percent() {
+        let disk = |free: i64| json!({"disk-status": 1, "free-size": free, "total-size": 10_000});
+        let mut old = Map::new();
+        old.insert("usb".into(), disk(5_000));
+        // 99 bytes less, twice: nothing, and the reported value stays.
+        let mut new = old.clone();
+        new.insert("usb".into(), disk(4_901));
+        assert!(diff(&old, &mut new).is_none());
+        assert_eq!(new["usb"]["free-size"], 5_000);
+        let mut newer = new.clone();
+        newer.insert("usb".into(), disk(4_900));
+        let d = diff(&new, &mut newer).unwrap();
+        assert_eq!(d["changes"]["usb"]["free-size"], 4_900);
+        // A status change is always reported.
+        let mut full = old.clone();
+        full.insert(
+            "usb".into(),
+            json!({"disk-status": 3, "free-size": 5_000, "total-size": 10_000}),
+        );
+        assert!(diff(&old, &mut full).is_some());
     }
 
     #[test]
