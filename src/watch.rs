@@ -133,7 +133,7 @@ struct DevState {
     probes: u32,
     /// Consecutive failed logins (auth-failed / occupied backoff).
     refusals: u32,
-    snapshot: Option<Map<String, Value>>,
+    snapshot: Option<Box<Snap>>,
     polls: u64,
     failed: u64,
     max_lag: Duration,
@@ -151,12 +151,18 @@ struct Sched {
     healthy: BinaryHeap<Reverse<(Instant, usize)>>,
     suspect: BinaryHeap<Reverse<(Instant, usize)>>,
     probing: usize,
+    /// A worker sleeps until `lead_until` (None: until woken).
+    leading: bool,
+    lead_until: Option<Instant>,
+    /// Workers sleeping until the leader hands on.
+    idle: usize,
 }
 
 struct Shared {
     entries: Vec<Entry>,
     sched: Mutex<Sched>,
-    wake: Condvar,
+    lead: Condvar,
+    idle: Condvar,
     stop: AtomicBool,
     interval: Duration,
     offline_after: Duration,
@@ -261,7 +267,8 @@ impl Watch {
         let shared = Arc::new(Shared {
             entries,
             sched: Mutex::new(sched),
-            wake: Condvar::new(),
+            lead: Condvar::new(),
+            idle: Condvar::new(),
             stop: AtomicBool::new(false),
             interval,
             offline_after,
@@ -395,7 +402,8 @@ impl Drop for Watch {
 }
 
 /// The watched fields of get-status, read without building a JSON tree of
-/// the whole reply. Numbers stay `Value`s: devices send some as strings.
+/// the whole reply. Numbers stay `Value`s (no allocation): devices send
+/// some as strings.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 struct StatusView {
@@ -408,9 +416,9 @@ struct StatusView {
     #[serde(rename = "format-status")]
     format_status: ResultView,
     #[serde(rename = "input-signal")]
-    input_signal: Value,
-    usb: DiskView,
-    sd: DiskView,
+    input_signal: Signal,
+    usb: Disk,
+    sd: Disk,
 }
 
 #[derive(Deserialize, Default)]
@@ -434,9 +442,29 @@ struct ResultView {
     result: Value,
 }
 
-#[derive(Deserialize, Default)]
+/// input-signal, the document's fields.
+#[derive(Deserialize, Default, Clone, PartialEq, Debug)]
 #[serde(default)]
-struct DiskView {
+struct Signal {
+    status: Value,
+    cx: Value,
+    cy: Value,
+    interlaced: Value,
+    #[serde(rename = "frame-rate")]
+    frame_rate: Value,
+    #[serde(rename = "channel-valid")]
+    channel_valid: Value,
+    #[serde(rename = "is-lpcm")]
+    is_lpcm: Value,
+    #[serde(rename = "bits-per-sample")]
+    bits_per_sample: Value,
+    #[serde(rename = "sample-rate")]
+    sample_rate: Value,
+}
+
+#[derive(Deserialize, Default, Clone, PartialEq, Debug)]
+#[serde(default)]
+struct Disk {
     #[serde(rename = "disk-status")]
     disk_status: Value,
     #[serde(rename = "free-size")]
@@ -450,72 +478,144 @@ fn as_i64(v: &Value) -> Option<i64> {
         .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
 }
 
+/// Mask bits of running operations, with their names.
+const OPS: &[(u32, &str)] = &[
+    (STATUS_FORMAT_DISK, "format-usb"),
+    (STATUS_DISK_TEST, "test-usb"),
+    (STATUS_NET_TEST, "test-server"),
+    (STATUS_UPGRADE, "update"),
+    (STATUS_CHECK_UPGRADE, "update-check"),
+    (STATUS_RESET, "reset"),
+    (STATUS_REBOOT, "reboot"),
+    (STATUS_SEARCH_WIFI, "search-wifi"),
+    (STATUS_CONNECT_WIFI, "connect-wifi"),
+];
+
+fn ops_bits(mask: u32) -> u32 {
+    OPS.iter().fold(0, |a, (bit, _)| a | (mask & bit))
+}
+
 /// Running operations named from the status mask (and format-status for
 /// the SD card, which has no bit of its own).
-fn operations(mask: u32, format_running: bool) -> Vec<Value> {
-    const OPS: &[(u32, &str)] = &[
-        (STATUS_FORMAT_DISK, "format-usb"),
-        (STATUS_DISK_TEST, "test-usb"),
-        (STATUS_NET_TEST, "test-server"),
-        (STATUS_UPGRADE, "update"),
-        (STATUS_CHECK_UPGRADE, "update-check"),
-        (STATUS_RESET, "reset"),
-        (STATUS_REBOOT, "reboot"),
-        (STATUS_SEARCH_WIFI, "search-wifi"),
-        (STATUS_CONNECT_WIFI, "connect-wifi"),
-    ];
+fn operations(mask: u32, format_sd: bool) -> Vec<Value> {
     let mut out: Vec<Value> = OPS
         .iter()
         .filter(|(bit, _)| mask & bit != 0)
         .map(|(_, n)| Value::from(*n))
         .collect();
-    if format_running && mask & STATUS_FORMAT_DISK == 0 {
+    if format_sd {
         out.push("format-sd".into());
     }
     out
 }
 
-fn mask_fields(mask: u32, out: &mut Map<String, Value>) {
-    out.insert("recording".into(), (mask & STATUS_RECORD != 0).into());
-    out.insert("live".into(), (mask & STATUS_LIVING != 0).into());
+/// The watched fields, typed: compared on every poll without building
+/// JSON; JSON is built only for an event.
+#[derive(Clone, PartialEq, Debug, Default)]
+struct Snap {
+    /// From get-status (false: from ping, only the mask).
+    full: bool,
+    mask: u32,
+    format_sd: bool,
+    servers: Vec<(Value, Value)>,
+    signal: Signal,
+    usb: Disk,
+    sd: Disk,
+    box_name: Value,
+}
+
+/// The watched fields' names, in event order.
+const FIELDS: [&str; 8] = [
+    "recording",
+    "live",
+    "live-servers",
+    "input-signal",
+    "usb",
+    "sd",
+    "operations",
+    "box-name",
+];
+
+impl Snap {
+    fn from_ping(mask: u32) -> Snap {
+        Snap {
+            mask,
+            ..Snap::default()
+        }
+    }
+
+    /// Whether field `k` is known (a ping knows only the mask's fields).
+    fn has(&self, k: usize) -> bool {
+        self.full || matches!(k, 0 | 1 | 6)
+    }
+
+    fn same(&self, o: &Snap, k: usize) -> bool {
+        match k {
+            0 => self.mask & STATUS_RECORD == o.mask & STATUS_RECORD,
+            1 => self.mask & STATUS_LIVING == o.mask & STATUS_LIVING,
+            2 => self.servers == o.servers,
+            3 => self.signal == o.signal,
+            4 => self.usb == o.usb,
+            5 => self.sd == o.sd,
+            6 => ops_bits(self.mask) == ops_bits(o.mask) && self.format_sd == o.format_sd,
+            _ => self.box_name == o.box_name,
+        }
+    }
+
+    fn field(&self, k: usize) -> Value {
+        let disk = |d: &Disk| json!({"disk-status": d.disk_status, "free-size": d.free_size, "total-size": d.total_size});
+        match k {
+            0 => (self.mask & STATUS_RECORD != 0).into(),
+            1 => (self.mask & STATUS_LIVING != 0).into(),
+            2 => self
+                .servers
+                .iter()
+                .map(|(id, r)| json!({"id": id, "result": r}))
+                .collect::<Vec<_>>()
+                .into(),
+            3 => {
+                let s = &self.signal;
+                json!({"status": s.status, "cx": s.cx, "cy": s.cy, "interlaced": s.interlaced,
+                       "frame-rate": s.frame_rate, "channel-valid": s.channel_valid, "is-lpcm": s.is_lpcm,
+                       "bits-per-sample": s.bits_per_sample, "sample-rate": s.sample_rate})
+            }
+            4 => disk(&self.usb),
+            5 => disk(&self.sd),
+            6 => operations(self.mask, self.format_sd).into(),
+            _ => self.box_name.clone(),
+        }
+    }
+
+    fn to_map(&self) -> Map<String, Value> {
+        (0..FIELDS.len())
+            .filter(|&k| self.has(k))
+            .map(|k| (FIELDS[k].to_string(), self.field(k)))
+            .collect()
+    }
 }
 
 /// The watched fields of a get-status body.
-fn snapshot(body: &str) -> std::result::Result<(u32, Map<String, Value>), String> {
+fn snapshot(body: &str) -> std::result::Result<Snap, String> {
     let v: StatusView = serde_json::from_str(body).map_err(|e| e.to_string())?;
     let mask = as_i64(&v.cur_status).unwrap_or(0) as u32;
-    let mut m = Map::new();
-    mask_fields(mask, &mut m);
-    let servers: Vec<Value> = match &v.live_status.live {
-        Some(list) => list
-            .iter()
-            .map(|e| json!({"id": e.id, "result": e.result}))
-            .collect(),
+    let servers = match v.live_status.live {
+        Some(list) => list.into_iter().map(|e| (e.id, e.result)).collect(),
         None => vec![
-            json!({"id": 1, "result": v.live_status.result}),
-            json!({"id": 2, "result": v.live_status.result2}),
+            (Value::from(1), v.live_status.result),
+            (Value::from(2), v.live_status.result2),
         ],
     };
-    m.insert("live-servers".into(), servers.into());
-    m.insert("input-signal".into(), v.input_signal);
-    for (name, d) in [("usb", v.usb), ("sd", v.sd)] {
-        m.insert(
-            name.into(),
-            json!({"disk-status": d.disk_status, "free-size": d.free_size, "total-size": d.total_size}),
-        );
-    }
     let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
-    m.insert("operations".into(), operations(mask, format_running).into());
-    m.insert("box-name".into(), v.box_name);
-    Ok((mask, m))
-}
-
-/// The fields a ping gives (for handles without credentials).
-fn ping_snapshot(mask: u32) -> Map<String, Value> {
-    let mut m = Map::new();
-    mask_fields(mask, &mut m);
-    m.insert("operations".into(), operations(mask, false).into());
-    m
+    Ok(Snap {
+        full: true,
+        mask,
+        format_sd: format_running && mask & STATUS_FORMAT_DISK == 0,
+        servers,
+        signal: v.input_signal,
+        usb: v.usb,
+        sd: v.sd,
+        box_name: v.box_name,
+    })
 }
 
 /// What a failed call means for the watcher.
@@ -546,7 +646,7 @@ fn classify(e: &Error) -> Verdict {
 
 /// What one poll found.
 enum Outcome {
-    Status(u32, Map<String, Value>),
+    Status(u32, Box<Snap>),
     Fail(Error),
 }
 
@@ -556,7 +656,8 @@ impl Shared {
         // Take the lock so no worker misses the wake-up between its check
         // and its wait.
         let _g = lock(&self.sched);
-        self.wake.notify_all();
+        self.lead.notify_all();
+        self.idle.notify_all();
     }
 
     fn emit(&self, e: &Entry, event: &str, mut fields: Map<String, Value>) {
@@ -571,6 +672,9 @@ impl Shared {
         }
     }
 
+    /// A worker. One idle worker at a time (the leader) sleeps until the
+    /// earliest deadline; the others sleep until the leader takes work and
+    /// hands the watch on, so a deadline wakes one thread, not all.
     fn work(&self) {
         let mut g = lock(&self.sched);
         loop {
@@ -584,29 +688,36 @@ impl Shared {
             } else {
                 None
             };
-            let (due, from_suspect) = match (healthy, suspect) {
-                (None, None) => {
-                    g = self.wake.wait(g).unwrap_or_else(|p| p.into_inner());
+            let next = match (healthy, suspect) {
+                (None, None) => None,
+                (Some(h), None) => Some((h, false)),
+                (None, Some(s)) => Some((s, true)),
+                (Some(h), Some(s)) => Some(if s < h { (s, true) } else { (h, false) }),
+            };
+            let (_, from_suspect) = match next {
+                Some((due, from_suspect)) if due <= now => (due, from_suspect),
+                later => {
+                    if g.leading {
+                        g.idle += 1;
+                        g = self.idle.wait(g).unwrap_or_else(|p| p.into_inner());
+                        g.idle -= 1;
+                    } else {
+                        g.leading = true;
+                        g.lead_until = later.map(|(t, _)| t);
+                        g = match later {
+                            Some((t, _)) => {
+                                self.lead
+                                    .wait_timeout(g, t - now)
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .0
+                            }
+                            None => self.lead.wait(g).unwrap_or_else(|p| p.into_inner()),
+                        };
+                        g.leading = false;
+                    }
                     continue;
                 }
-                (Some(h), None) => (h, false),
-                (None, Some(s)) => (s, true),
-                (Some(h), Some(s)) => {
-                    if s < h {
-                        (s, true)
-                    } else {
-                        (h, false)
-                    }
-                }
             };
-            if due > now {
-                g = self
-                    .wake
-                    .wait_timeout(g, due - now)
-                    .unwrap_or_else(|p| p.into_inner())
-                    .0;
-                continue;
-            }
             let queue = if from_suspect {
                 &mut g.suspect
             } else {
@@ -617,6 +728,10 @@ impl Shared {
             };
             if from_suspect {
                 g.probing += 1;
+            }
+            // Someone must watch the next deadline while this one polls.
+            if !g.leading && g.idle > 0 {
+                self.idle.notify_one();
             }
             drop(g);
             let (next, suspect_next) = self.poll(index, due, now);
@@ -629,9 +744,14 @@ impl Shared {
             } else {
                 g.healthy.push(Reverse((next, index)));
             }
-            // Another worker may now have an earlier deadline or a free
-            // probe slot to act on.
-            self.wake.notify_one();
+            // The leader sleeps too long if this deadline is earlier than
+            // its own, or if a probe slot it could not use is free again.
+            if g.leading
+                && (g.lead_until.is_none_or(|t| next < t)
+                    || (from_suspect && !g.suspect.is_empty()))
+            {
+                self.lead.notify_one();
+            }
         }
     }
 
@@ -752,7 +872,7 @@ impl Shared {
             return match dev.ping() {
                 Ok(p) => {
                     let mask = p.cur_status as u32;
-                    Outcome::Status(mask, ping_snapshot(mask))
+                    Outcome::Status(mask, Box::new(Snap::from_ping(mask)))
                 }
                 Err(e) => Outcome::Fail(e),
             };
@@ -765,7 +885,7 @@ impl Shared {
                 match dev.ping() {
                     Ok(p) if p.cur_status as u32 & (STATUS_REBOOT | STATUS_RESET) != 0 => {
                         let mask = p.cur_status as u32;
-                        return Outcome::Status(mask, ping_snapshot(mask));
+                        return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
                     }
                     Ok(_) => {}
                     Err(e) => return Outcome::Fail(e),
@@ -782,7 +902,7 @@ impl Shared {
         }
         match dev.send(crate::api::Method::GetStatus, &[], None) {
             Ok(reply) => match snapshot(&reply.body) {
-                Ok((mask, snap)) => Outcome::Status(mask, snap),
+                Ok(snap) => Outcome::Status(snap.mask, Box::new(snap)),
                 Err(detail) => Outcome::Fail(Error::BadReply {
                     method: "get-status".into(),
                     detail,
@@ -811,53 +931,45 @@ fn due_after(due: Instant, interval: Duration, now: Instant) -> Instant {
     if next > now { next } else { now + interval }
 }
 
-fn state_fields(snap: &Map<String, Value>) -> Map<String, Value> {
+fn state_fields(snap: &Snap) -> Map<String, Value> {
     let mut f = Map::new();
-    f.insert("state".into(), Value::Object(snap.clone()));
+    f.insert("state".into(), Value::Object(snap.to_map()));
     f
 }
 
 /// Whether a disk changed enough to report: its status or size, or its
 /// free space by at least 1 % of the disk (a recording eats free space
-/// every second; reporting each byte would flood the callback). Below
-/// that, `new` keeps the last reported free space, so slow drift adds up.
-fn disk_changed(old: &Value, new: &mut Value) -> bool {
-    if old.get("disk-status") != new.get("disk-status")
-        || old.get("total-size") != new.get("total-size")
-    {
+/// every second; reporting each byte would flood the callback).
+fn disk_changed(old: &Disk, new: &Disk) -> bool {
+    if old.disk_status != new.disk_status || old.total_size != new.total_size {
         return true;
     }
-    let free = |v: &Value| v.get("free-size").and_then(as_i64);
-    let (Some(o), Some(n)) = (free(old), free(new)) else {
-        return old != new;
+    let (Some(o), Some(n)) = (as_i64(&old.free_size), as_i64(&new.free_size)) else {
+        return old.free_size != new.free_size;
     };
-    let total = new.get("total-size").and_then(as_i64).unwrap_or(0);
-    let step = (total / 100).max(1);
-    if (n - o).abs() >= step {
-        return true;
-    }
-    if let (Some(slot), Some(kept)) = (new.get_mut("free-size"), old.get("free-size")) {
-        *slot = kept.clone();
-    }
-    false
+    let step = (as_i64(&new.total_size).unwrap_or(0) / 100).max(1);
+    (n - o).abs() >= step
 }
 
-/// "changes" and "previous" for the fields that differ, or `None`.
-fn diff(old: &Map<String, Value>, new: &mut Map<String, Value>) -> Option<Map<String, Value>> {
+/// "changes" and "previous" for the fields that differ, or `None`. A disk
+/// whose change is too small keeps its last reported free space in `new`,
+/// so slow drift adds up to a report.
+fn diff(old: &Snap, new: &mut Snap) -> Option<Map<String, Value>> {
+    if old.full && new.full {
+        if !disk_changed(&old.usb, &new.usb) {
+            new.usb.free_size = old.usb.free_size.clone();
+        }
+        if !disk_changed(&old.sd, &new.sd) {
+            new.sd.free_size = old.sd.free_size.clone();
+        }
+    }
     let mut changes = Map::new();
     let mut previous = Map::new();
-    for (k, v) in new.iter_mut() {
+    for (k, name) in FIELDS.iter().enumerate() {
         // A field a ping-only poll does not carry is unknown, not changed.
-        if let Some(o) = old.get(k) {
-            let changed = if k == "usb" || k == "sd" {
-                disk_changed(o, v)
-            } else {
-                o != v
-            };
-            if changed {
-                changes.insert(k.clone(), v.clone());
-                previous.insert(k.clone(), o.clone());
-            }
+        if old.has(k) && new.has(k) && !old.same(new, k) {
+            changes.insert(name.to_string(), new.field(k));
+            previous.insert(name.to_string(), old.field(k));
         }
     }
     if changes.is_empty() {
@@ -879,12 +991,14 @@ mod tests {
             "live-status":{"result":27,"live":[{"id":0,"result":27,"is-skd-runnung":0}]},
             "format-status":{"result":27},"input-signal":{"status":1,"cx":1920},
             "usb":{"disk-status":1,"free-size":100},"sd":{"disk-status":0}}"#;
-        let (mask, m) = snapshot(body).unwrap();
-        assert_eq!(mask, 0x100016);
+        let snap = snapshot(body).unwrap();
+        assert_eq!(snap.mask, 0x100016);
+        let m = snap.to_map();
         assert_eq!(m["recording"], true);
         assert_eq!(m["live"], true);
         assert_eq!(m["operations"], json!(["format-usb"]));
         assert_eq!(m["live-servers"], json!([{"id": 0, "result": 27}]));
+        assert_eq!(m["input-signal"]["cx"], 1920);
         assert_eq!(
             m["usb"],
             json!({"disk-status": 1, "free-size": 100, "total-size": null})
@@ -895,39 +1009,40 @@ mod tests {
         );
         assert_eq!(m["box-name"], "Box 1");
         assert!(snapshot("<html>").is_err());
+        let ping = Snap::from_ping(STATUS_RECORD).to_map();
+        assert_eq!(ping.len(), 3, "{ping:?}");
     }
 
     #[test]
     fn diff_names_only_what_changed() {
-        let (_, a) = snapshot(r#"{"cur-status":16,"box-name":"a"}"#).unwrap();
-        let (_, b) = snapshot(r#"{"cur-status":18,"box-name":"a"}"#).unwrap();
+        let a = snapshot(r#"{"cur-status":16,"box-name":"a"}"#).unwrap();
+        let b = snapshot(r#"{"cur-status":18,"box-name":"a"}"#).unwrap();
         assert!(diff(&a, &mut a.clone()).is_none());
         let d = diff(&a, &mut b.clone()).unwrap();
         assert_eq!(d["changes"], json!({"recording": true}));
         assert_eq!(d["previous"], json!({"recording": false}));
+        // A ping after a full poll compares only what it knows.
+        assert!(diff(&a, &mut Snap::from_ping(16)).is_none());
     }
 
     #[test]
     fn free_space_is_reported_in_steps_of_one_percent() {
-        let disk = |free: i64| json!({"disk-status": 1, "free-size": free, "total-size": 10_000});
-        let mut old = Map::new();
-        old.insert("usb".into(), disk(5_000));
-        // 99 bytes less, twice: nothing, and the reported value stays.
-        let mut new = old.clone();
-        new.insert("usb".into(), disk(4_901));
+        let snap = |status: i64, free: i64| {
+            snapshot(&format!(
+                r#"{{"usb":{{"disk-status":{status},"free-size":{free},"total-size":10000}}}}"#
+            ))
+            .unwrap()
+        };
+        let old = snap(1, 5_000);
+        // 99 bytes less: nothing, and the reported value stays.
+        let mut new = snap(1, 4_901);
         assert!(diff(&old, &mut new).is_none());
-        assert_eq!(new["usb"]["free-size"], 5_000);
-        let mut newer = new.clone();
-        newer.insert("usb".into(), disk(4_900));
+        assert_eq!(new.usb.free_size, 5_000);
+        let mut newer = snap(1, 4_900);
         let d = diff(&new, &mut newer).unwrap();
         assert_eq!(d["changes"]["usb"]["free-size"], 4_900);
         // A status change is always reported.
-        let mut full = old.clone();
-        full.insert(
-            "usb".into(),
-            json!({"disk-status": 3, "free-size": 5_000, "total-size": 10_000}),
-        );
-        assert!(diff(&old, &mut full).is_some());
+        assert!(diff(&old, &mut snap(3, 5_000)).is_some());
     }
 
     #[test]
