@@ -765,15 +765,12 @@ impl Shared {
             s.phase
         };
         self.polls.fetch_add(1, Ordering::Relaxed);
-        let creds = e.dev.credentials();
         let connect = if phase == Phase::Offline {
             self.probe_connect
         } else {
             self.timeout
         };
-        let outcome = with_bound(connect, self.timeout, || {
-            self.fetch(&e.dev, phase, creds.as_ref())
-        });
+        let outcome = with_bound(connect, self.timeout, || self.fetch(&e.dev, phase));
         let now = Instant::now();
         let mut s = lock(&e.state);
         match outcome {
@@ -867,8 +864,16 @@ impl Shared {
     }
 
     /// The requests of one poll, by phase.
-    fn fetch(&self, dev: &Device, phase: Phase, creds: Option<&(String, String)>) -> Outcome {
-        let Some((user, pass)) = creds else {
+    fn fetch(&self, dev: &Device, phase: Phase) -> Outcome {
+        let steady = matches!(phase, Phase::Unknown | Phase::Online);
+        // The credentials are copied only when a login is due.
+        let creds = if steady {
+            dev.has_credentials()
+                .then(|| (String::new(), String::new()))
+        } else {
+            dev.credentials()
+        };
+        let Some((user, pass)) = creds.as_ref() else {
             return match dev.ping() {
                 Ok(p) => {
                     let mask = p.cur_status as u32;

@@ -532,3 +532,52 @@ fn a_reboot_gives_rebooting_then_back() {
     assert_eq!(usapi_watch_stop(w), 0);
     usapi_device_close(dev);
 }
+
+#[test]
+fn a_handle_without_login_is_watched_with_ping() {
+    let sim = Simulator::start(SimOptions::default()).unwrap();
+    let host = CString::new(sim.host()).unwrap();
+    let mut dev = 0;
+    assert_eq!(
+        unsafe { usapi_device_open(host.as_ptr(), null(), &mut dev) },
+        0
+    );
+    let seen = Box::new(Seen::default());
+    let opts = usapi_watch_options {
+        interval_ms: 100,
+        ..Default::default()
+    };
+    let mut w = 0;
+    let rc = unsafe {
+        usapi_watch_start(
+            &dev,
+            1,
+            &opts,
+            Some(on_event),
+            &*seen as *const Seen as *mut c_void,
+            &mut w,
+        )
+    };
+    assert_eq!(rc, 0);
+    wait_for("online", || events_of(&seen, dev, "online").len() == 1);
+    let state = events_of(&seen, dev, "online")[0]["state"].clone();
+    let keys: Vec<&str> = state
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(keys, ["recording", "live", "operations"], "{state}");
+    // Recording shows in the mask that ping reports.
+    let other = ultrastream::Device::connect(&sim.host(), Default::default()).unwrap();
+    other.login("Admin", "Admin").unwrap();
+    other.start_rec().unwrap();
+    wait_for("changed recording", || {
+        events_of(&seen, dev, "changed")
+            .iter()
+            .any(|e| e["changes"]["recording"] == true)
+    });
+    assert!(events_of(&seen, dev, "auth-failed").is_empty());
+    assert_eq!(usapi_watch_stop(w), 0);
+    usapi_device_close(dev);
+}

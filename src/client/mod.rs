@@ -319,6 +319,12 @@ impl Device {
         Some((s.user.clone()?, s.pass_md5.clone()?))
     }
 
+    /// True when a user and password hash are stored (after a login).
+    pub(crate) fn has_credentials(&self) -> bool {
+        let s = self.session();
+        s.user.is_some() && s.pass_md5.is_some()
+    }
+
     /// "host" or "host:port", as given to `connect` (normalised).
     pub fn host(&self) -> &str {
         self.authority()

@@ -298,12 +298,18 @@ impl Transport {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find_map(parse_sid);
-        let body = resp
-            .into_body()
-            .with_config()
-            .limit(self.max_reply as u64)
-            .read_to_vec()
-            .map_err(|e| map_error(e, method))?;
+        // Read into a buffer sized for a typical reply (a few KiB), not
+        // one that grows from nothing by reallocation.
+        let mut body = Vec::with_capacity(8 * 1024);
+        std::io::Read::read_to_end(
+            &mut resp
+                .into_body()
+                .with_config()
+                .limit(self.max_reply as u64)
+                .reader(),
+            &mut body,
+        )
+        .map_err(|e| map_error(ureq::Error::from(e), method))?;
         let body = String::from_utf8(body).map_err(|_| Error::BadReply {
             method: method.to_string(),
             detail: "the body is not UTF-8".into(),
