@@ -2429,7 +2429,7 @@ int32_t usapi_get_users_struct(usapi_device dev,
  * the watcher.
  *
  * Returns 0, USAPI_E_NULL_ARGUMENT (devices, cb or out_watch),
- * USAPI_E_INVALID_ARGUMENT (count 0, interval under 10 ms),
+ * USAPI_E_INVALID_ARGUMENT (count 0 or above 65536, interval under 10 ms),
  * USAPI_E_INVALID_HANDLE (a device handle), USAPI_E_WATCH (no thread).
  */
 int32_t usapi_watch_start(const usapi_device *devices,

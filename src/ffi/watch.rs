@@ -42,6 +42,10 @@ pub struct usapi_watch_options {
     pub max_backoff_ms: u32,
 }
 
+/// The most handles one watcher takes (a count beyond is a caller bug,
+/// refused before the array is read).
+const MAX_DEVICES: usize = 1 << 16;
+
 static WATCHES: HandleMap<Mutex<Option<Watch>>> = HandleMap::new("watch");
 
 /// The C callback and its user_data, moved to the event thread.
@@ -101,7 +105,7 @@ fn options_from(o: Option<&usapi_watch_options>) -> WatchOptions {
 /// the watcher.
 ///
 /// Returns 0, USAPI_E_NULL_ARGUMENT (devices, cb or out_watch),
-/// USAPI_E_INVALID_ARGUMENT (count 0, interval under 10 ms),
+/// USAPI_E_INVALID_ARGUMENT (count 0 or above 65536, interval under 10 ms),
 /// USAPI_E_INVALID_HANDLE (a device handle), USAPI_E_WATCH (no thread).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_watch_start(
@@ -121,10 +125,10 @@ pub unsafe extern "C" fn usapi_watch_start(
                 "argument 'devices' is NULL",
             ));
         }
-        if count == 0 {
+        if count == 0 || count > MAX_DEVICES {
             return Err(Failure::new(
                 codes::E_INVALID_ARGUMENT,
-                "count is 0: pass at least one device handle",
+                format!("count is {count}: pass 1 to {MAX_DEVICES} device handles"),
             ));
         }
         // SAFETY: non-NULL and, per the contract, `count` readable handles.
