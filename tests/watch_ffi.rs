@@ -392,6 +392,11 @@ fn bad_arguments_are_reported() {
             usapi_watch_start(&dev, 0, null(), Some(on_event), null_mut(), &mut w),
             USAPI_E_INVALID_ARGUMENT
         );
+        assert_eq!(
+            usapi_watch_start(&dev, usize::MAX, null(), Some(on_event), null_mut(), &mut w),
+            USAPI_E_INVALID_ARGUMENT,
+            "a count beyond the array is refused before it is read"
+        );
         let stale = dev ^ (1 << 40);
         assert_eq!(
             usapi_watch_start(&stale, 1, null(), Some(on_event), null_mut(), &mut w),
