@@ -134,7 +134,7 @@ fn three_devices_offline_back_changed_and_quiet_session_expiry() {
     let opts = usapi_watch_options {
         interval_ms: 100,
         offline_after_ms: 1000,
-        timeout_ms: 90,
+        timeout_ms: 100,
         ..Default::default()
     };
     let mut w: usapi_watch = 0;
