@@ -486,6 +486,11 @@
 #define USAPI_E_BUFFER_TOO_SMALL -1033
 
 /**
+ * USAPI_E_WATCH: the watcher cannot do this (e.g. stop itself from its own callback); see usapi_last_error.
+ */
+#define USAPI_E_WATCH -1025
+
+/**
  * statusFirst
  */
 #define USAPI_STATUS_FIRST 1
@@ -1583,6 +1588,50 @@ typedef struct usapi_user {
   int32_t user_type;
 } usapi_user;
 
+/**
+ * Options of `usapi_watch_start`; zero in any field means its default,
+ * NULL options all defaults.
+ */
+typedef struct usapi_watch_options {
+  /**
+   * How often each device is polled, ms (default 1000, at least 10).
+   */
+  uint32_t interval_ms;
+  /**
+   * A device silent this long is "offline", ms (default 3 × interval).
+   */
+  uint32_t offline_after_ms;
+  /**
+   * Bound of each request of a poll, ms (default half the interval, at
+   * most 5000; never above the interval).
+   */
+  uint32_t timeout_ms;
+  /**
+   * Worker threads (default: 1 per 32 devices plus one, 2 to 8).
+   */
+  uint32_t workers;
+  /**
+   * Longest pause between probes of an offline device, ms (default 10000).
+   */
+  uint32_t max_backoff_ms;
+} usapi_watch_options;
+
+/**
+ * Called on the watcher's event thread with one event's JSON (valid only
+ * during the call: copy what you keep). Events come one at a time, in
+ * order. Return 0 to go on; non-zero stops the watcher: polling ends and
+ * no further event is delivered (still call `usapi_watch_stop`, from any
+ * other thread, to free it). The callback may call the library (the
+ * devices' functions, other watchers) but not `usapi_watch_stop` on its
+ * own watcher, which returns USAPI_E_WATCH instead of deadlocking.
+ */
+typedef int32_t (*usapi_event_callback)(const char *event_json, void *user_data);
+
+/**
+ * A watcher handle. 0 is never a valid handle.
+ */
+typedef uint64_t usapi_watch;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -2368,6 +2417,48 @@ int32_t usapi_get_users_struct(usapi_device dev,
                                struct usapi_user *out,
                                size_t capacity,
                                size_t *out_count);
+
+/**
+ * Watch `count` device handles (`devices[0..count]`, logged in: the
+ * watcher logs in again with their stored credentials after a device
+ * comes back) and call `cb(event_json, user_data)` with each event on the
+ * watcher's own thread. Events: "online", "offline", "back",
+ * "auth-failed", "occupied", "rebooting", "changed"; each names the
+ * device handle ("device") and its "host". The handles stay yours: close
+ * them only after `usapi_watch_stop`. On success `*out_watch` receives
+ * the watcher.
+ *
+ * Returns 0, USAPI_E_NULL_ARGUMENT (devices, cb or out_watch),
+ * USAPI_E_INVALID_ARGUMENT (count 0 or above 65536, interval under 10 ms),
+ * USAPI_E_INVALID_HANDLE (a device handle), USAPI_E_WATCH (no thread).
+ */
+int32_t usapi_watch_start(const usapi_device *devices,
+                          size_t count,
+                          const struct usapi_watch_options *opts,
+                          usapi_event_callback cb,
+                          void *user_data,
+                          usapi_watch *out_watch);
+
+/**
+ * Stop the watcher and return after its last callback has returned
+ * (events not yet delivered are dropped). The handle becomes invalid.
+ *
+ * Returns 0, USAPI_E_INVALID_HANDLE, or USAPI_E_WATCH when called from
+ * this watcher's own callback (it would wait for itself): nothing is
+ * stopped then; return non-zero from the callback instead, or stop it
+ * from another thread.
+ */
+int32_t usapi_watch_stop(usapi_watch watch);
+
+/**
+ * The watcher's counters as JSON: `{"polls":N,"failed":N,"devices":[{"device",
+ * "host","state","polls","failed","max_lag_ms"}]}` ("state" is "unknown",
+ * "online", "offline", "rebooting", "auth-failed" or "occupied"). Free
+ * `*out_json` with `usapi_string_free`.
+ *
+ * Returns 0, USAPI_E_INVALID_HANDLE or USAPI_E_NULL_ARGUMENT.
+ */
+int32_t usapi_watch_stats(usapi_watch watch, char **out_json);
 
 #ifdef __cplusplus
 }  // extern "C"

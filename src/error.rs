@@ -63,6 +63,9 @@ pub enum Error {
         len: usize,
         cap: usize,
     },
+    /// The watcher cannot do what was asked (stop itself from its own
+    /// callback, no devices, a thread could not start).
+    Watch(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -88,6 +91,7 @@ impl Error {
             Error::Verify(_) => codes::E_VERIFY,
             Error::Truncated { .. } => codes::E_TRUNCATED,
             Error::Busy { .. } => codes::ERR_BUSY,
+            Error::Watch(_) => codes::E_WATCH,
         }
     }
 
@@ -152,6 +156,7 @@ impl Error {
                 blocking: s(blocking),
                 explanation: s(explanation),
             },
+            Error::Watch(d) => Error::Watch(s(d)),
         }
     }
 
@@ -239,6 +244,7 @@ impl fmt::Display for Error {
                 f,
                 "the device's '{field}' is {len} bytes, longer than the struct's {cap}-byte field; read it from the JSON function instead"
             ),
+            Error::Watch(d) => write!(f, "watch: {d}"),
         }
     }
 }

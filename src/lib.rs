@@ -19,6 +19,7 @@ pub mod model;
 pub mod ops;
 pub mod redact;
 pub mod validate;
+pub mod watch;
 
 pub mod ffi;
 
@@ -28,3 +29,4 @@ pub mod sim;
 pub use api::{METHODS, Method};
 pub use client::{Device, Error, Options, Reply, Result, md5_hex};
 pub use discovery::{DiscoverOptions, DiscoverResult, DiscoveredDevice, discover, discover_each};
+pub use watch::{Watch, WatchOptions};

@@ -247,6 +247,61 @@ fn c_demo_runs_against_the_simulator() {
     );
 }
 
+/// The fleet monitors' scene: 3 devices online, a recording and a lost
+/// signal reported as changes, one device offline, in that order.
+fn assert_fleet_scene(stdout: &str, online: &str, changed: &str, offline: &str) {
+    assert!(
+        stdout.starts_with("no hosts given: watching 3 simulated devices"),
+        "{stdout}"
+    );
+    assert_eq!(stdout.matches(online).count(), 3, "{stdout}");
+    assert!(
+        stdout.contains("\"changes\":{\"recording\":true")
+            || stdout.contains(" changed     recording=true"),
+        "no recording change in:\n{stdout}"
+    );
+    let at = |needle: &str| {
+        stdout
+            .find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{stdout}"))
+    };
+    assert!(stdout.matches(changed).count() >= 2, "{stdout}");
+    assert!(at("-- starting a recording") < at("-- unplugging the input"));
+    assert!(at("-- switching device 1 off") < at(offline), "{stdout}");
+    assert_eq!(stdout.matches(offline).count(), 1, "{stdout}");
+}
+
+#[test]
+fn c_fleet_monitor_watches_the_simulators_it_starts() {
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    let out = Scratch::new("c-fleet");
+    let exe = make_example("examples/c", "fleet_monitor", out.path());
+    let stdout = run_ok(&mut Command::new(&exe), RUN);
+    assert_fleet_scene(
+        &stdout,
+        "{\"event\":\"online\"",
+        "{\"event\":\"changed\"",
+        "{\"event\":\"offline\"",
+    );
+    // Given a host that does not answer, it reports it offline and ends.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = dead.local_addr().expect("addr").port();
+    drop(dead);
+    let o = run(
+        Command::new(&exe).args([
+            "--interval",
+            "100",
+            "--seconds",
+            "2",
+            &format!("127.0.0.1:{port}"),
+        ]),
+        RUN,
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("\"event\":\"offline\""), "{stdout}");
+}
+
 #[test]
 fn c_demo_reports_errors_with_name_code_and_detail() {
     require_tool("cc", &["--version"], "apt-get install gcc");
@@ -602,6 +657,11 @@ fn python_package_installs_in_a_fresh_venv_and_passes_its_tests() {
         stdout.contains("\n  \"product\": {\n    \"sn\": "),
         "not indented like the vendor demo:\n{stdout}"
     );
+
+    // The fleet monitor, against the simulators it starts itself.
+    let fleet = root().join("examples/python/fleet_monitor.py");
+    let stdout = run_ok(&mut py(&[fleet.to_str().expect("utf-8 path")]), RUN);
+    assert_fleet_scene(&stdout, " online ", " changed ", " offline ");
 }
 
 /// Compare `{"usapi_x": [size, offset...]}` from ctypes with the Rust structs.
@@ -674,6 +734,10 @@ fn assert_struct_layouts(json: &str) {
         "usapi_run_options": [size_of::<usapi_run_options>(),
             offset_of!(usapi_run_options, timeout_ms), offset_of!(usapi_run_options, poll_interval_ms),
             offset_of!(usapi_run_options, progress), offset_of!(usapi_run_options, user_data)],
+        "usapi_watch_options": [size_of::<usapi_watch_options>(),
+            offset_of!(usapi_watch_options, interval_ms), offset_of!(usapi_watch_options, offline_after_ms),
+            offset_of!(usapi_watch_options, timeout_ms), offset_of!(usapi_watch_options, workers),
+            offset_of!(usapi_watch_options, max_backoff_ms)],
     });
     assert_eq!(
         got, want,

@@ -169,6 +169,8 @@ fn parse_header(text: &str) -> Header {
 enum Kind {
     Handle(String),
     OutHandle(String),
+    /// `const usapi_device *`: an array of handles (usapi_watch_start).
+    InHandles(String),
     InStr,
     OutStr,
     /// `char *` handed back to the library (usapi_string_free).
@@ -205,6 +207,9 @@ fn kind(h: &Header, a: &Arg) -> Result<Kind, String> {
             if let Some(base) = t.strip_suffix(" *") {
                 let base = base.trim();
                 if let Some(s) = base.strip_prefix("const ") {
+                    if h.handles.iter().any(|x| x == s.trim()) {
+                        return Ok(Kind::InHandles(s.trim().to_string()));
+                    }
                     if h.structs.contains_key(s.trim()) {
                         return Ok(Kind::InStruct(s.trim().to_string()));
                     }
@@ -272,6 +277,10 @@ fn baseline(h: &Header, f: &Func, a: &Arg, k: &Kind, pre: &mut String) -> String
             format!("&out_{}", a.name)
         }
         Kind::OwnedStr => "owned_string()".into(),
+        Kind::InHandles(t) => {
+            let _ = writeln!(pre, "{t} arr_{}[1] = {{g_dev}};", a.name);
+            format!("arr_{}", a.name)
+        }
         Kind::StrArray => {
             let _ = writeln!(pre, "const char *arr_{}[1] = {{\"x\"}};", a.name);
             format!("arr_{}", a.name)
@@ -340,6 +349,14 @@ fn misuses(k: &Kind, f: &Func, a: &Arg) -> Vec<(String, String, String)> {
             m("invalid UTF-8", "\"\\xff\\xfe\\xc0\\x80\""),
             m("1 MiB string", "g_long"),
         ],
+        Kind::InHandles(t) => vec![
+            m("NULL array", "NULL"),
+            (
+                "array holding handle 0".into(),
+                "arr_zero".into(),
+                format!("{t} arr_zero[1] = {{0}};\n"),
+            ),
+        ],
         Kind::StrArray => vec![
             m("NULL array", "NULL"),
             (
@@ -402,6 +419,9 @@ fn cleanup(f: &Func, kinds: &[(Arg, Kind)], overridden: usize) -> String {
             }
             Kind::OutHandle(t) if t == "usapi_sim" => {
                 let _ = writeln!(s, "if (out_{0}) usapi_sim_stop(out_{0});", a.name);
+            }
+            Kind::OutHandle(t) if t == "usapi_watch" => {
+                let _ = writeln!(s, "if (out_{0}) usapi_watch_stop(out_{0});", a.name);
             }
             _ => {}
         }

@@ -25,6 +25,8 @@
  *   download_media, ...) take a lambda called with each usapi_progress on
  *   the calling thread; returning false cancels. An exception thrown by the
  *   lambda cancels too and is rethrown once the library has stopped.
+ * - ultrastream::Watch: one background watcher for many devices, calling a
+ *   lambda with each event's JSON (move-only; stops on destruction).
  *
  * Link with -lultrastream (pkg-config: `pkg-config --cflags --libs ultrastream`;
  * CMake: find_package(ultrastream) and ultrastream::ultrastream).
@@ -39,6 +41,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -989,6 +992,111 @@ private:
     usapi_sim sim_ = 0;
     std::string address_;
     uint16_t port_ = 0;
+};
+
+
+/** Options of a Watch, in milliseconds; 0 in a field means its default
+ *  (interval 1000, offline after 3 intervals, request timeout half the
+ *  interval, workers by fleet size, backoff up to 10000). */
+using WatchOptions = usapi_watch_options;
+
+/**
+ * Watch devices in the background: the library polls every handle at an
+ * interval and calls `on_event(const std::string &event_json)` on its own
+ * event thread, one event at a time ("online", "offline", "back",
+ * "auth-failed", "occupied", "rebooting", "changed"; each names "device"
+ * (the handle) and "host"). A lambda returning bool ends the watch by
+ * returning false; one returning void never does. An exception thrown by
+ * the lambda ends the watch and is rethrown by stop().
+ *
+ *   ultrastream::Watch w({dev1.handle(), dev2.handle()},
+ *                        [](const std::string &e) { std::cout << e << "\n"; });
+ *
+ * The devices must outlive the Watch. Move-only; the destructor stops it.
+ * Never stop or destroy a Watch from its own callback (stop() throws
+ * USAPI_E_WATCH there).
+ */
+class Watch {
+public:
+    template <class F>
+    Watch(const std::vector<usapi_device> &devices, F &&on_event, const WatchOptions &options = WatchOptions{})
+        : state_(new State) {
+        using R = std::invoke_result_t<F &, const std::string &>;
+        if constexpr (std::is_void_v<R>) {
+            state_->fn = [f = std::forward<F>(on_event)](const std::string &e) mutable {
+                f(e);
+                return true;
+            };
+        } else {
+            state_->fn = [f = std::forward<F>(on_event)](const std::string &e) mutable {
+                return static_cast<bool>(f(e));
+            };
+        }
+        detail::check(usapi_watch_start(devices.data(), devices.size(), &options, &Watch::trampoline, state_.get(),
+                                        &watch_));
+    }
+    ~Watch() {
+        if (watch_ != 0 && usapi_watch_stop(watch_) == USAPI_E_WATCH) {
+            // Destroyed from its own callback: the event thread still uses
+            // the state, so it is left to outlive it rather than freed.
+            (void)state_.release();
+        }
+    }
+
+    Watch(const Watch &) = delete;
+    Watch &operator=(const Watch &) = delete;
+    Watch(Watch &&other) noexcept : state_(std::move(other.state_)), watch_(std::exchange(other.watch_, 0)) {}
+    Watch &operator=(Watch &&other) noexcept {
+        if (this != &other) {
+            if (watch_ != 0) {
+                (void)usapi_watch_stop(watch_);
+            }
+            state_ = std::move(other.state_);
+            watch_ = std::exchange(other.watch_, 0);
+        }
+        return *this;
+    }
+
+    /** Stop; returns after the last callback has returned. Rethrows what the
+     *  callback threw, if it did. Idempotent. */
+    void stop() {
+        if (watch_ != 0) {
+            detail::check(usapi_watch_stop(watch_));
+            watch_ = 0;
+        }
+        if (state_ && state_->error) {
+            std::rethrow_exception(std::exchange(state_->error, nullptr));
+        }
+    }
+
+    /** Counters as JSON: {"polls","failed","devices":[{"device","host","state","polls","failed","max_lag_ms"}]}. */
+    std::string stats() const {
+        detail::OwnedString out;
+        detail::check(usapi_watch_stats(watch_, out.out()));
+        return out.str();
+    }
+
+    /** The C handle (0 after stop or move). */
+    usapi_watch handle() const noexcept { return watch_; }
+
+private:
+    struct State {
+        std::function<bool(const std::string &)> fn;
+        std::exception_ptr error;
+    };
+
+    static int32_t trampoline(const char *event_json, void *user_data) noexcept {
+        auto *st = static_cast<State *>(user_data);
+        try {
+            return st->fn(std::string(event_json)) ? 0 : 1;
+        } catch (...) {
+            st->error = std::current_exception();
+            return 1;
+        }
+    }
+
+    std::unique_ptr<State> state_;
+    usapi_watch watch_ = 0;
 };
 
 } // namespace ultrastream

@@ -7,6 +7,7 @@ mod upload;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
+pub(crate) use transport::with_bound;
 
 use crate::api::{Method, Transport as Wire};
 use crate::model::codes;
@@ -317,6 +318,24 @@ impl Device {
         if s.pass_md5.is_some() {
             s.pass_md5 = Some(new_md5);
         }
+    }
+
+    /// The stored user and password MD5 (for the watcher's fresh login
+    /// after a device comes back); never logged or shown.
+    pub(crate) fn credentials(&self) -> Option<(String, String)> {
+        let s = self.session();
+        Some((s.user.clone()?, s.pass_md5.clone()?))
+    }
+
+    /// True when a user and password hash are stored (after a login).
+    pub(crate) fn has_credentials(&self) -> bool {
+        let s = self.session();
+        s.user.is_some() && s.pass_md5.is_some()
+    }
+
+    /// "host" or "host:port", as given to `connect` (normalised).
+    pub fn host(&self) -> &str {
+        self.authority()
     }
 
     /// True after a successful login (until logout).

@@ -8,6 +8,7 @@
 //! `start-rec` changes state and must not run twice.
 
 use crate::error::{Error, Result};
+use std::cell::Cell;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
@@ -95,6 +96,26 @@ fn split_authority(authority: &str) -> (String, u16) {
         Some((h, p)) => (h.to_string(), p.parse().unwrap_or(80)),
         None => (authority.to_string(), 80),
     }
+}
+
+thread_local! {
+    /// (connect, whole request) bounds for every request this thread sends,
+    /// set by the watcher so that no poll, re-login or logout outlasts its
+    /// interval whatever the device's own timeouts are.
+    static BOUND: Cell<Option<(Duration, Duration)>> = const { Cell::new(None) };
+}
+
+/// Run `f` with every request sent on this thread bounded by `connect` and
+/// `total` (the shorter of these and the request's own timeouts wins).
+pub(crate) fn with_bound<T>(connect: Duration, total: Duration, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<(Duration, Duration)>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            BOUND.with(|b| b.set(self.0));
+        }
+    }
+    let _restore = Restore(BOUND.with(|b| b.replace(Some((connect, total)))));
+    f()
 }
 
 /// Characters left as they are in a query value (RFC 3986 unreserved).
@@ -220,14 +241,22 @@ impl Transport {
         body: Body<'_>,
         timeout: Option<Duration>,
     ) -> Result<RawReply> {
+        let (connect, timeout) = match BOUND.with(|b| b.get()) {
+            None => (None, timeout),
+            Some((c, t)) => (Some(c), Some(timeout.map_or(t, |own| own.min(t)))),
+        };
         let result = match body {
             Body::None => {
                 let mut req = self.agent.get(url);
                 if let Some(c) = cookie {
                     req = req.header("Cookie", c);
                 }
-                if let Some(t) = timeout {
-                    req = req.config().timeout_global(Some(t)).build();
+                if timeout.is_some() {
+                    let mut c = req.config().timeout_global(timeout);
+                    if connect.is_some() {
+                        c = c.timeout_connect(connect);
+                    }
+                    req = c.build();
                 }
                 req.call()
             }
@@ -236,8 +265,12 @@ impl Transport {
                 if let Some(c) = cookie {
                     req = req.header("Cookie", c);
                 }
-                if let Some(t) = timeout {
-                    req = req.config().timeout_global(Some(t)).build();
+                if timeout.is_some() {
+                    let mut c = req.config().timeout_global(timeout);
+                    if connect.is_some() {
+                        c = c.timeout_connect(connect);
+                    }
+                    req = c.build();
                 }
                 req.send(data)
             }

@@ -171,6 +171,8 @@ pub const USAPI_E_VERIFY: i32 = -1018;
 pub const USAPI_E_TRUNCATED: i32 = -1019;
 /// USAPI_E_BUFFER_TOO_SMALL: the caller's array is too small: *out_count says how many entries are needed (the first `capacity` were filled).
 pub const USAPI_E_BUFFER_TOO_SMALL: i32 = -1033;
+/// USAPI_E_WATCH: the watcher cannot do this (e.g. stop itself from its own callback); see usapi_last_error.
+pub const USAPI_E_WATCH: i32 = -1025;
 
 // Device status mask bits (`cur-status`, section 1.4).
 /// statusFirst
@@ -337,6 +339,7 @@ mod tests {
         assert_eq!(super::USAPI_E_VERIFY, codes::E_VERIFY);
         assert_eq!(super::USAPI_E_TRUNCATED, codes::E_TRUNCATED);
         assert_eq!(super::USAPI_E_BUFFER_TOO_SMALL, codes::E_BUFFER_TOO_SMALL);
+        assert_eq!(super::USAPI_E_WATCH, codes::E_WATCH);
         assert_eq!(super::USAPI_STATUS_FIRST, status::STATUS_FIRST);
         assert_eq!(super::USAPI_STATUS_RECORD, status::STATUS_RECORD);
         assert_eq!(super::USAPI_STATUS_LIVING, status::STATUS_LIVING);
@@ -377,7 +380,7 @@ mod tests {
         assert_eq!(super::USAPI_DISK_NOT_WRITE, status::DISK_NOT_WRITE);
         assert_eq!(super::USAPI_DISK_LOW_SPACE, status::DISK_LOW_SPACE);
         assert_eq!(super::USAPI_DISK_INVALID, status::DISK_INVALID);
-        assert_eq!(codes::CODES.len(), 84);
+        assert_eq!(codes::CODES.len(), 85);
         assert_eq!(status::STATUS_FLAGS.len(), 25);
     }
 }

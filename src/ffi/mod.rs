@@ -27,6 +27,7 @@ mod progress;
 mod sim;
 mod summary;
 mod typed;
+mod watch;
 
 pub use consts::*;
 pub use device::*;
@@ -38,6 +39,7 @@ pub use progress::*;
 pub use sim::*;
 pub use summary::*;
 pub use typed::*;
+pub use watch::*;
 
 pub(crate) use boundary::{
     Failure, FfiResult, guard, opt_str_arg, out_arg, ref_arg, str_arg, write_string,

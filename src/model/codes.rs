@@ -127,6 +127,7 @@ codes! {
     E_VERIFY = -1018, "USAPI_E_VERIFY", "the operation finished but its result did not check out (version, size); see usapi_last_error";
     E_TRUNCATED = -1019, "USAPI_E_TRUNCATED", "a value from the device is longer than its struct field; use the JSON function instead";
     E_BUFFER_TOO_SMALL = -1033, "USAPI_E_BUFFER_TOO_SMALL", "the caller's array is too small: *out_count says how many entries are needed (the first `capacity` were filled)";
+    E_WATCH = -1025, "USAPI_E_WATCH", "the watcher cannot do this (e.g. stop itself from its own callback); see usapi_last_error";
 }
 
 use std::ffi::CStr;

@@ -15,6 +15,7 @@
 #include <functional>
 #include <iostream>
 #include <iterator>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -590,6 +591,78 @@ void test_long_operations() {
     CHECK(contains(busy, "recording is in progress (USB Format × REC are mutually exclusive)"));
 }
 
+// Wait up to 60 s for `cond`; machine load never matters.
+bool wait_for(const std::function<bool()> &cond) {
+    for (int i = 0; i < 3000; ++i) {
+        if (cond()) {
+            return true;
+        }
+        usleep(20 * 1000);
+    }
+    return cond();
+}
+
+void test_watch() {
+    ultrastream::Simulator a;
+    ultrastream::Simulator b;
+    ultrastream::Device da(a.address());
+    ultrastream::Device db(b.address());
+    da.login("Admin", "Admin");
+    db.login("Admin", "Admin");
+    std::mutex m;
+    std::vector<std::string> events;
+    auto count = [&](const std::string &needle) {
+        std::lock_guard<std::mutex> g(m);
+        int n = 0;
+        for (const auto &e : events) {
+            n += contains(e, needle) ? 1 : 0;
+        }
+        return n;
+    };
+    ultrastream::WatchOptions opts{};
+    // Generous bounds: this test also runs under valgrind.
+    opts.interval_ms = 300;
+    opts.offline_after_ms = 2000;
+    opts.timeout_ms = 300;
+    ultrastream::Watch w({da.handle(), db.handle()}, [&](const std::string &e) {
+        std::lock_guard<std::mutex> g(m);
+        events.push_back(e);
+    }, opts);
+    static_assert(!std::is_copy_constructible_v<ultrastream::Watch>, "Watch is move-only");
+    static_assert(std::is_nothrow_move_constructible_v<ultrastream::Watch>, "Watch moves");
+    CHECK(wait_for([&] { return count("\"event\":\"online\"") == 2; }));
+    CHECK(count("\"host\":\"" + a.address() + "\"") >= 1);
+    ultrastream::Watch moved(std::move(w));
+    CHECK(w.handle() == 0);
+    CHECK(moved.handle() != 0);
+    db.start_rec();
+    CHECK(wait_for([&] { return count("\"changes\":{\"recording\":true") == 1; }));
+    a.stop();
+    CHECK(wait_for([&] { return count("\"event\":\"offline\"") == 1; }));
+    CHECK(contains(moved.stats(), "\"devices\""));
+    moved.stop();
+    moved.stop();
+    EXPECT_ERROR(USAPI_E_INVALID_HANDLE, moved.stats());
+
+    // Returning false ends the watch; an exception is rethrown by stop().
+    std::atomic<int> calls{0};
+    ultrastream::Watch once({db.handle()}, [&](const std::string &) {
+        ++calls;
+        return false;
+    });
+    CHECK(wait_for([&] { return calls.load() == 1; }));
+    ultrastream::Watch throws({db.handle()}, [&](const std::string &) -> void { throw std::runtime_error("cb"); });
+    usleep(300 * 1000);
+    bool rethrown = false;
+    try {
+        throws.stop();
+    } catch (const std::runtime_error &e) {
+        rethrown = std::string(e.what()) == "cb";
+    }
+    CHECK(rethrown);
+    CHECK(calls.load() == 1);
+}
+
 } // namespace
 
 int main() {
@@ -610,6 +683,7 @@ int main() {
         }
         test_typed_values();
         test_raii_and_moves();
+        test_watch();
         {
             ultrastream::Simulator sim;
             test_threads(sim);

@@ -1357,5 +1357,85 @@ class EchoDeviceSecretTests(unittest.TestCase):
         self.assertGreater(failures, len(self.MODES) * 4)
 
 
+# --- watching ---------------------------------------------------------------
+
+
+class WatchTests(unittest.TestCase):
+    """ultrastream.watch over simulators: both forms, waits bounded generously."""
+
+    def setUp(self) -> None:
+        self.sims = [ultrastream.Simulator() for _ in range(2)]
+        for s in self.sims:
+            self.addCleanup(s.stop)
+        self.devs = [s.device() for s in self.sims]
+        for d in self.devs:
+            self.addCleanup(d.__exit__, None, None, None)
+
+    def next_of(self, w: "ultrastream.Watch", kind: str, dev: "ultrastream.Device") -> "ultrastream.Event":
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            e = w.get(timeout=1)
+            if e is not None and e.kind == kind and e.device == dev.handle:
+                return e
+        self.fail(f"no {kind} event for {dev.host} in 60 s")
+
+    def test_iterator_online_changed_offline(self) -> None:
+        with ultrastream.watch(self.devs, interval=0.2, offline_after=1.0, timeout=0.2) as w:
+            for d, s in zip(self.devs, self.sims):
+                e = self.next_of(w, "online", d)
+                self.assertEqual(e.host, s.host)
+                self.assertFalse(e["state"]["recording"])
+            self.devs[1].start_rec()
+            e = self.next_of(w, "changed", self.devs[1])
+            self.assertTrue(e.changes["recording"], e)
+            self.sims[0].stop()
+            e = self.next_of(w, "offline", self.devs[0])
+            self.assertGreaterEqual(e["silent_ms"], 1000)
+            stats = w.stats()
+            self.assertEqual([x["device"] for x in stats["devices"]], [d.handle for d in self.devs])
+        self.assertEqual(w.handle, 0)
+        # Events queued before stop may remain; then the iterator ends.
+        rest = list(w)
+        self.assertTrue(all(isinstance(e, ultrastream.Event) for e in rest), rest)
+        self.assertIsNone(w.get(timeout=0.01), "the iterator ends after stop")
+        self.assertEqual(list(w), [])
+
+    def test_callback_form_and_ending_from_the_callback(self) -> None:
+        seen: list = []
+        tried: list = []
+        holder: dict = {}
+
+        def on_event(event: "ultrastream.Event") -> bool:
+            seen.append(event)
+            try:
+                holder["w"].stop()
+            except ultrastream.UltrastreamError as e:
+                tried.append(e.code)
+            return False  # end the watch after the first event
+
+        holder["w"] = w = ultrastream.watch(self.devs[:1], on_event, interval=0.05)
+        deadline = time.monotonic() + 60
+        while not tried and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(tried, [ultrastream.E_WATCH])
+        self.assertEqual(seen[0].kind, "online")
+        self.sims[0].control({"cmd": "set-signal", "present": False})
+        time.sleep(0.3)
+        self.assertEqual(len(seen), 1, "no event after the callback returned False")
+        w.stop()
+        w.stop()  # idempotent
+
+    def test_callback_exception_is_raised_by_stop(self) -> None:
+        def boom(event: "ultrastream.Event") -> None:
+            raise ValueError("from the callback")
+
+        w = ultrastream.watch(self.devs, boom, interval=0.05)
+        deadline = time.monotonic() + 60
+        while w._error is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with self.assertRaises(ValueError):
+            w.stop()
+
+
 if __name__ == "__main__":
     unittest.main()

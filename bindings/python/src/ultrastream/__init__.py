@@ -41,6 +41,7 @@ from .replies import __all__ as _replies_all
 from .ops import progress_printer
 from .simulator import Simulator, write_test_firmware
 from .status import DiskStatus, StatusFlag, disk_status_name, disk_usable, status_flag_names
+from .watch import Event, Watch, watch
 
 __version__ = "0.1.0"
 
@@ -71,6 +72,9 @@ __all__: List[str] = [
     "disk_usable",
     "library_version",
     "library_path",
+    "watch",
+    "Watch",
+    "Event",
     "API_METHODS",
     "ProgressReport",
     "progress_printer",

@@ -61,10 +61,13 @@ __all__ = [
     "usapi_progress",
     "usapi_progress_callback",
     "usapi_run_options",
+    "usapi_watch_options",
+    "usapi_event_callback",
 ]
 
 c_device = c_uint64
 c_sim = c_uint64
+c_watch = c_uint64
 c_out_str = POINTER(c_void_p)
 
 
@@ -443,6 +446,22 @@ class usapi_run_options(Structure):
     ]
 
 
+class usapi_watch_options(Structure):
+    """``usapi_watch_options``: zero in a field means its default."""
+
+    _fields_ = [
+        ("interval_ms", c_uint32),
+        ("offline_after_ms", c_uint32),
+        ("timeout_ms", c_uint32),
+        ("workers", c_uint32),
+        ("max_backoff_ms", c_uint32),
+    ]
+
+
+#: ``usapi_event_callback``: ``int32_t (*)(const char *event_json, void *user_data)``.
+usapi_event_callback = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
+
+
 #: Every C struct this package mirrors, by its C name (used by the tests
 #: that compare the layouts with the library's own).
 STRUCTS = {
@@ -473,6 +492,7 @@ STRUCTS = {
         usapi_discover_options,
         usapi_progress,
         usapi_run_options,
+        usapi_watch_options,
     )
 }
 
@@ -574,6 +594,13 @@ _FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_run_reset_all_settings", _I, [_D, POINTER(usapi_run_options)]),
     ("usapi_wait_ready", _I, [_D, c_uint32]),
     ("usapi_download_media", _I, [_D, _I, _S, _S, POINTER(usapi_run_options)]),
+    (
+        "usapi_watch_start",
+        _I,
+        [POINTER(c_device), c_size_t, POINTER(usapi_watch_options), usapi_event_callback, c_void_p, POINTER(c_watch)],
+    ),
+    ("usapi_watch_stop", _I, [c_watch]),
+    ("usapi_watch_stats", _I, [c_watch, _O]),
 ]
 
 # Functions a library may lack (built without the simulator feature, or

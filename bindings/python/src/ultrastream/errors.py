@@ -75,6 +75,7 @@ __all__ = [
     "E_VERIFY",
     "E_TRUNCATED",
     "E_BUFFER_TOO_SMALL",
+    "E_WATCH",
 ]
 
 LibraryNotFoundError = _native.LibraryNotFoundError
@@ -115,6 +116,7 @@ E_REDIRECT = -1017
 E_VERIFY = -1018
 E_TRUNCATED = -1019
 E_BUFFER_TOO_SMALL = -1033
+E_WATCH = -1025
 
 
 def result_name(code: int) -> str:

@@ -1,0 +1,1082 @@
+//! One background poller for many devices (DESIGN.md "Long operations and
+//! watching"): events as JSON, the same text for Rust, C, C++ and Python.
+//!
+//! A small fixed pool of worker threads takes devices off two deadline
+//! queues: devices that answered their last poll, and "suspect" ones whose
+//! last poll failed. At most half the workers ever wait on suspect devices,
+//! so a rack of dead devices cannot take the workers the live ones need.
+//! Every request a worker sends is bounded by the poll timeout (shorter
+//! than the interval); a device that went offline is probed with `ping`
+//! and a short connect timeout, backing off up to `max_backoff`, forever.
+//! Callbacks run on one event thread of the watcher, in order, so a slow
+//! callback never delays a poll.
+//!
+//! Events (one JSON object each; every one has "event", "device" (the id
+//! the caller gave, the C handle), "host" and "time_ms" (Unix time)):
+//! - `online`: the first answer; "state" holds the watched fields.
+//! - `offline`: no answer for `offline_after`; "silent_ms", "code", "error".
+//! - `back`: answers again after `offline`, `rebooting`, `auth-failed` or
+//!   `occupied`, and the watcher has logged in again; "state".
+//! - `auth-failed`: the device refused the stored credentials (or the
+//!   handle never logged in); "code", "error".
+//! - `occupied`: login refused with errOccupied (-2): two other clients
+//!   hold the device's sessions; "code", "error".
+//! - `rebooting`: the status mask shows a reboot or reset; "operation".
+//! - `changed`: "changes" holds each watched field that changed, with its
+//!   new value, and "previous" the old values. Watched fields: "recording",
+//!   "live" (bools), "live-servers" (each server's live state, `[{"id","result"}]`),
+//!   "input-signal" (the device's object), "usb" / "sd" (`{"disk-status",
+//!   "free-size", "total-size"}`; free space is reported when it moved by 1 %
+//!   of the disk since last reported, or with a status change), "operations" (running operations by name: "format-usb",
+//!   "format-sd", "test-usb", "test-server", "update", "update-check",
+//!   "reset", "reboot", "search-wifi", "connect-wifi"), "box-name".
+//!
+//! A session that expires is renewed by the client's transparent re-login
+//! inside the poll: no event, no failed poll.
+
+use crate::client::{Device, Error, Result, with_bound};
+use crate::model::codes;
+use crate::model::status::*;
+use crate::ops::Flow;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread::{JoinHandle, ThreadId};
+use std::time::{Duration, Instant, SystemTime};
+
+/// How to watch. `Default`: 1 s interval, offline after 3 s, the poll
+/// timeout half the interval, workers by fleet size, backoff up to 10 s.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchOptions {
+    /// How often each device is polled (at least 10 ms).
+    pub interval: Duration,
+    /// A device that has not answered for this long is `offline` (at least
+    /// one interval).
+    pub offline_after: Duration,
+    /// Bound of each request of a poll (connect included). `None`: half the
+    /// interval, at most 5 s. Capped at the interval.
+    pub timeout: Option<Duration>,
+    /// Worker threads; 0: 1 per 32 devices plus one, 2 to 8 (never more
+    /// than the devices).
+    pub workers: usize,
+    /// Longest pause between two probes of an offline device (default 10 s,
+    /// never below the interval).
+    pub max_backoff: Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> Self {
+        WatchOptions {
+            interval: Duration::from_secs(1),
+            offline_after: Duration::from_secs(3),
+            timeout: None,
+            workers: 0,
+            max_backoff: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Counters of one device, for monitoring and benchmarks.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DeviceStats {
+    pub id: u64,
+    pub host: String,
+    /// "unknown", "online", "offline", "rebooting", "auth-failed", "occupied".
+    pub state: &'static str,
+    /// Polls and probes done.
+    pub polls: u64,
+    /// Polls and probes that got no status (no answer, or a refusal).
+    pub failed: u64,
+    /// The latest any poll of this device started after its deadline.
+    pub max_lag: Duration,
+}
+
+/// A running watcher. Stop it with [`Watch::stop`] (dropping it stops it
+/// too).
+pub struct Watch {
+    shared: Arc<Shared>,
+    workers: Vec<JoinHandle<()>>,
+    events: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Unknown,
+    Online,
+    Offline,
+    Rebooting,
+    AuthFailed,
+    Occupied,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Unknown => "unknown",
+            Phase::Online => "online",
+            Phase::Offline => "offline",
+            Phase::Rebooting => "rebooting",
+            Phase::AuthFailed => "auth-failed",
+            Phase::Occupied => "occupied",
+        }
+    }
+}
+
+struct DevState {
+    phase: Phase,
+    last_answer: Instant,
+    /// Failed probes since the device went offline (the backoff exponent).
+    probes: u32,
+    /// Consecutive failed logins (auth-failed / occupied backoff).
+    refusals: u32,
+    snapshot: Option<Box<Snap>>,
+    polls: u64,
+    failed: u64,
+    max_lag: Duration,
+}
+
+struct Entry {
+    id: u64,
+    host: String,
+    dev: Arc<Device>,
+    state: Mutex<DevState>,
+}
+
+#[derive(Default)]
+struct Sched {
+    healthy: BinaryHeap<Reverse<(Instant, usize)>>,
+    suspect: BinaryHeap<Reverse<(Instant, usize)>>,
+    probing: usize,
+    /// A worker sleeps until `lead_until` (None: until woken).
+    leading: bool,
+    lead_until: Option<Instant>,
+    /// Workers sleeping until the leader hands on.
+    idle: usize,
+}
+
+struct Shared {
+    entries: Vec<Entry>,
+    sched: Mutex<Sched>,
+    lead: Condvar,
+    idle: Condvar,
+    stop: AtomicBool,
+    interval: Duration,
+    offline_after: Duration,
+    timeout: Duration,
+    probe_connect: Duration,
+    max_backoff: Duration,
+    suspect_cap: usize,
+    tx: Mutex<Option<mpsc::Sender<String>>>,
+    event_thread: Mutex<Option<ThreadId>>,
+    polls: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Watch {
+    /// Watch `devices` (each an id that events name as "device", and its
+    /// handle) and call `cb` with each event's JSON on the watcher's event
+    /// thread. The handles should be logged in: the watcher logs in again
+    /// with their stored credentials after a device comes back (a handle
+    /// that never logged in is watched with `ping` only, and its state
+    /// holds only "recording", "live" and "operations").
+    pub fn start(
+        devices: Vec<(u64, Arc<Device>)>,
+        opts: WatchOptions,
+        mut cb: impl FnMut(&str) + Send + 'static,
+    ) -> Result<Watch> {
+        Self::start_with(devices, opts, move |e| {
+            cb(e);
+            Flow::Continue(())
+        })
+    }
+
+    /// Like [`Watch::start`], with a callback that can end the watch:
+    /// `Flow::Break(())` stops polling and delivers no further events (call
+    /// `stop` afterwards to join the threads).
+    pub fn start_with(
+        devices: Vec<(u64, Arc<Device>)>,
+        opts: WatchOptions,
+        mut cb: impl FnMut(&str) -> Flow + Send + 'static,
+    ) -> Result<Watch> {
+        if devices.is_empty() {
+            return Err(Error::Watch(
+                "no devices to watch: pass at least one".into(),
+            ));
+        }
+        if opts.interval < Duration::from_millis(10) {
+            return Err(Error::Watch(format!(
+                "interval {} ms is too short: use at least 10 ms",
+                opts.interval.as_millis()
+            )));
+        }
+        let interval = opts.interval;
+        let offline_after = opts.offline_after.max(interval);
+        let timeout = opts
+            .timeout
+            .unwrap_or_else(|| (interval / 2).min(Duration::from_secs(5)))
+            .clamp(Duration::from_millis(5), interval);
+        let n = devices.len();
+        let workers = if opts.workers == 0 {
+            (n / 32 + 1).clamp(2, 8).min(n)
+        } else {
+            opts.workers.min(n).max(1)
+        };
+        let now = Instant::now();
+        let entries: Vec<Entry> = devices
+            .into_iter()
+            .map(|(id, dev)| Entry {
+                id,
+                host: dev.host().to_string(),
+                dev,
+                state: Mutex::new(DevState {
+                    phase: Phase::Unknown,
+                    last_answer: now,
+                    probes: 0,
+                    refusals: 0,
+                    snapshot: None,
+                    polls: 0,
+                    failed: 0,
+                    max_lag: Duration::ZERO,
+                }),
+            })
+            .collect();
+        let mut sched = Sched::default();
+        // Spread the first polls over one interval: no burst every second.
+        for i in 0..n {
+            let due = now + interval.mul_f64(i as f64 / n as f64);
+            sched.healthy.push(Reverse((due, i)));
+        }
+        let (tx, rx) = mpsc::channel::<String>();
+        let shared = Arc::new(Shared {
+            entries,
+            sched: Mutex::new(sched),
+            lead: Condvar::new(),
+            idle: Condvar::new(),
+            stop: AtomicBool::new(false),
+            interval,
+            offline_after,
+            timeout,
+            probe_connect: timeout.min(Duration::from_millis(250)),
+            max_backoff: opts.max_backoff.max(interval),
+            suspect_cap: (workers / 2).max(1),
+            tx: Mutex::new(Some(tx)),
+            event_thread: Mutex::new(None),
+            polls: AtomicU64::new(0),
+        });
+        let mut watch = Watch {
+            shared: Arc::clone(&shared),
+            workers: Vec::with_capacity(workers),
+            events: None,
+        };
+        let sh = Arc::clone(&shared);
+        let events = std::thread::Builder::new()
+            .name("usapi-watch-events".into())
+            .spawn(move || {
+                for event in rx {
+                    if sh.stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    // A panicking callback ends the events, never the process.
+                    let flow =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cb(&event)));
+                    if !matches!(flow, Ok(Flow::Continue(()))) {
+                        sh.halt();
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Watch(format!("cannot start the event thread: {e}")))?;
+        *lock(&shared.event_thread) = Some(events.thread().id());
+        watch.events = Some(events);
+        for w in 0..workers {
+            let sh = Arc::clone(&shared);
+            let spawned = std::thread::Builder::new()
+                .name(format!("usapi-watch-{w}"))
+                .stack_size(512 * 1024)
+                .spawn(move || sh.work());
+            match spawned {
+                Ok(h) => watch.workers.push(h),
+                // `watch` drops here and stops the threads already started.
+                Err(e) => return Err(Error::Watch(format!("cannot start a worker: {e}"))),
+            }
+        }
+        Ok(watch)
+    }
+
+    /// Stop polling and return after the last callback has returned;
+    /// events not yet delivered are dropped. Called from this watcher's own
+    /// callback it cannot wait for itself: it stops the polling, returns
+    /// `Error::Watch`, and the threads end when the callback returns.
+    pub fn stop(mut self) -> Result<()> {
+        if self.on_event_thread() {
+            self.shared.halt();
+            // Detach: joining our own thread would deadlock.
+            self.workers.clear();
+            self.events = None;
+            return Err(Error::Watch(
+                "stop called from the watcher's own callback: polling has stopped, and the threads end when the callback returns (return Break from the callback, or stop it from another thread)".into(),
+            ));
+        }
+        self.join();
+        Ok(())
+    }
+
+    /// True when called on this watcher's event thread (inside its callback).
+    pub fn on_event_thread(&self) -> bool {
+        *lock(&self.shared.event_thread) == Some(std::thread::current().id())
+    }
+
+    /// Per-device counters and states, in the order the devices were given.
+    pub fn stats(&self) -> Vec<DeviceStats> {
+        self.shared
+            .entries
+            .iter()
+            .map(|e| {
+                let s = lock(&e.state);
+                DeviceStats {
+                    id: e.id,
+                    host: e.host.clone(),
+                    state: s.phase.name(),
+                    polls: s.polls,
+                    failed: s.failed,
+                    max_lag: s.max_lag,
+                }
+            })
+            .collect()
+    }
+
+    /// The counters as JSON: `{"polls":N,"failed":N,"devices":[{"device",
+    /// "host","state","polls","failed","max_lag_ms"}]}`.
+    pub fn stats_json(&self) -> String {
+        let stats = self.stats();
+        let failed: u64 = stats.iter().map(|s| s.failed).sum();
+        let devices: Vec<Value> = stats
+            .iter()
+            .map(|s| {
+                json!({"device": s.id, "host": s.host, "state": s.state, "polls": s.polls,
+                       "failed": s.failed, "max_lag_ms": ms(s.max_lag)})
+            })
+            .collect();
+        json!({"polls": self.shared.polls.load(Ordering::Relaxed), "failed": failed, "devices": devices})
+            .to_string()
+    }
+
+    fn join(&mut self) {
+        self.shared.halt();
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+        // Workers are gone: close the channel so the event thread ends.
+        lock(&self.shared.tx).take();
+        if let Some(e) = self.events.take() {
+            let _ = e.join();
+        }
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        if self.on_event_thread() {
+            self.shared.halt();
+            return;
+        }
+        self.join();
+    }
+}
+
+/// The watched fields of get-status, read without building a JSON tree of
+/// the whole reply. Numbers stay `Value`s (no allocation): devices send
+/// some as strings.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct StatusView {
+    #[serde(rename = "cur-status")]
+    cur_status: Value,
+    #[serde(rename = "box-name")]
+    box_name: Value,
+    #[serde(rename = "live-status")]
+    live_status: LiveView,
+    #[serde(rename = "format-status")]
+    format_status: ResultView,
+    #[serde(rename = "input-signal")]
+    input_signal: Signal,
+    usb: Disk,
+    sd: Disk,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LiveView {
+    result: Value,
+    result2: Value,
+    live: Option<Vec<LiveEntry>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LiveEntry {
+    id: Value,
+    result: Value,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ResultView {
+    result: Value,
+}
+
+/// input-signal, the document's fields.
+#[derive(Deserialize, Default, Clone, PartialEq, Debug)]
+#[serde(default)]
+struct Signal {
+    status: Value,
+    cx: Value,
+    cy: Value,
+    interlaced: Value,
+    #[serde(rename = "frame-rate")]
+    frame_rate: Value,
+    #[serde(rename = "channel-valid")]
+    channel_valid: Value,
+    #[serde(rename = "is-lpcm")]
+    is_lpcm: Value,
+    #[serde(rename = "bits-per-sample")]
+    bits_per_sample: Value,
+    #[serde(rename = "sample-rate")]
+    sample_rate: Value,
+}
+
+#[derive(Deserialize, Default, Clone, PartialEq, Debug)]
+#[serde(default)]
+struct Disk {
+    #[serde(rename = "disk-status")]
+    disk_status: Value,
+    #[serde(rename = "free-size")]
+    free_size: Value,
+    #[serde(rename = "total-size")]
+    total_size: Value,
+}
+
+fn as_i64(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+}
+
+/// Mask bits of running operations, with their names.
+const OPS: &[(u32, &str)] = &[
+    (STATUS_FORMAT_DISK, "format-usb"),
+    (STATUS_DISK_TEST, "test-usb"),
+    (STATUS_NET_TEST, "test-server"),
+    (STATUS_UPGRADE, "update"),
+    (STATUS_CHECK_UPGRADE, "update-check"),
+    (STATUS_RESET, "reset"),
+    (STATUS_REBOOT, "reboot"),
+    (STATUS_SEARCH_WIFI, "search-wifi"),
+    (STATUS_CONNECT_WIFI, "connect-wifi"),
+];
+
+fn ops_bits(mask: u32) -> u32 {
+    OPS.iter().fold(0, |a, (bit, _)| a | (mask & bit))
+}
+
+/// Running operations named from the status mask (and format-status for
+/// the SD card, which has no bit of its own).
+fn operations(mask: u32, format_sd: bool) -> Vec<Value> {
+    let mut out: Vec<Value> = OPS
+        .iter()
+        .filter(|(bit, _)| mask & bit != 0)
+        .map(|(_, n)| Value::from(*n))
+        .collect();
+    if format_sd {
+        out.push("format-sd".into());
+    }
+    out
+}
+
+/// The watched fields, typed: compared on every poll without building
+/// JSON; JSON is built only for an event.
+#[derive(Clone, PartialEq, Debug, Default)]
+struct Snap {
+    /// From get-status (false: from ping, only the mask).
+    full: bool,
+    mask: u32,
+    format_sd: bool,
+    servers: Vec<(Value, Value)>,
+    signal: Signal,
+    usb: Disk,
+    sd: Disk,
+    box_name: Value,
+}
+
+/// The watched fields' names, in event order.
+const FIELDS: [&str; 8] = [
+    "recording",
+    "live",
+    "live-servers",
+    "input-signal",
+    "usb",
+    "sd",
+    "operations",
+    "box-name",
+];
+
+impl Snap {
+    fn from_ping(mask: u32) -> Snap {
+        Snap {
+            mask,
+            ..Snap::default()
+        }
+    }
+
+    /// Whether field `k` is known (a ping knows only the mask's fields).
+    fn has(&self, k: usize) -> bool {
+        self.full || matches!(k, 0 | 1 | 6)
+    }
+
+    fn same(&self, o: &Snap, k: usize) -> bool {
+        match k {
+            0 => self.mask & STATUS_RECORD == o.mask & STATUS_RECORD,
+            1 => self.mask & STATUS_LIVING == o.mask & STATUS_LIVING,
+            2 => self.servers == o.servers,
+            3 => self.signal == o.signal,
+            4 => self.usb == o.usb,
+            5 => self.sd == o.sd,
+            6 => ops_bits(self.mask) == ops_bits(o.mask) && self.format_sd == o.format_sd,
+            _ => self.box_name == o.box_name,
+        }
+    }
+
+    fn field(&self, k: usize) -> Value {
+        let disk = |d: &Disk| json!({"disk-status": d.disk_status, "free-size": d.free_size, "total-size": d.total_size});
+        match k {
+            0 => (self.mask & STATUS_RECORD != 0).into(),
+            1 => (self.mask & STATUS_LIVING != 0).into(),
+            2 => self
+                .servers
+                .iter()
+                .map(|(id, r)| json!({"id": id, "result": r}))
+                .collect::<Vec<_>>()
+                .into(),
+            3 => {
+                let s = &self.signal;
+                json!({"status": s.status, "cx": s.cx, "cy": s.cy, "interlaced": s.interlaced,
+                       "frame-rate": s.frame_rate, "channel-valid": s.channel_valid, "is-lpcm": s.is_lpcm,
+                       "bits-per-sample": s.bits_per_sample, "sample-rate": s.sample_rate})
+            }
+            4 => disk(&self.usb),
+            5 => disk(&self.sd),
+            6 => operations(self.mask, self.format_sd).into(),
+            _ => self.box_name.clone(),
+        }
+    }
+
+    fn to_map(&self) -> Map<String, Value> {
+        (0..FIELDS.len())
+            .filter(|&k| self.has(k))
+            .map(|k| (FIELDS[k].to_string(), self.field(k)))
+            .collect()
+    }
+}
+
+/// The watched fields of a get-status body.
+fn snapshot(body: &str) -> std::result::Result<Snap, String> {
+    let v: StatusView = serde_json::from_str(body).map_err(|e| e.to_string())?;
+    let mask = as_i64(&v.cur_status).unwrap_or(0) as u32;
+    let servers = match v.live_status.live {
+        Some(list) => list.into_iter().map(|e| (e.id, e.result)).collect(),
+        None => vec![
+            (Value::from(1), v.live_status.result),
+            (Value::from(2), v.live_status.result2),
+        ],
+    };
+    let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
+    Ok(Snap {
+        full: true,
+        mask,
+        format_sd: format_running && mask & STATUS_FORMAT_DISK == 0,
+        servers,
+        signal: v.input_signal,
+        usb: v.usb,
+        sd: v.sd,
+        box_name: v.box_name,
+    })
+}
+
+/// What a failed call means for the watcher.
+enum Verdict {
+    NoAnswer,
+    AuthFailed,
+    Occupied,
+    /// The device answered but refused (busy, ...): alive, no status.
+    Refused,
+}
+
+fn classify(e: &Error) -> Verdict {
+    match e {
+        Error::Device { method, code } if method == "login" => match *code {
+            codes::ERR_OCCUPIED => Verdict::Occupied,
+            codes::ERR_NEED_AUTH
+            | codes::ERR_PASSWD
+            | codes::RET_LOGIN_FAILED
+            | codes::ERR_NO_USER => Verdict::AuthFailed,
+            _ => Verdict::Refused,
+        },
+        Error::Device { code, .. } if *code == codes::ERR_NEED_AUTH => Verdict::AuthFailed,
+        Error::Device { code, .. } if *code == codes::ERR_OCCUPIED => Verdict::Occupied,
+        Error::Device { .. } | Error::InvalidArgument { .. } => Verdict::Refused,
+        _ => Verdict::NoAnswer,
+    }
+}
+
+/// What one poll found.
+enum Outcome {
+    Status(u32, Box<Snap>),
+    Fail(Error),
+}
+
+impl Shared {
+    fn halt(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        // Take the lock so no worker misses the wake-up between its check
+        // and its wait.
+        let _g = lock(&self.sched);
+        self.lead.notify_all();
+        self.idle.notify_all();
+    }
+
+    fn emit(&self, e: &Entry, event: &str, mut fields: Map<String, Value>) {
+        let mut obj = Map::with_capacity(fields.len() + 4);
+        obj.insert("event".into(), event.into());
+        obj.insert("device".into(), e.id.into());
+        obj.insert("host".into(), e.host.as_str().into());
+        obj.insert("time_ms".into(), unix_ms().into());
+        obj.append(&mut fields);
+        if let Some(tx) = lock(&self.tx).as_ref() {
+            let _ = tx.send(Value::Object(obj).to_string());
+        }
+    }
+
+    /// A worker. One idle worker at a time (the leader) sleeps until the
+    /// earliest deadline; the others sleep until the leader takes work and
+    /// hands the watch on, so a deadline wakes one thread, not all.
+    fn work(&self) {
+        let mut g = lock(&self.sched);
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let now = Instant::now();
+            let healthy = g.healthy.peek().map(|r| r.0.0);
+            let suspect = if g.probing < self.suspect_cap {
+                g.suspect.peek().map(|r| r.0.0)
+            } else {
+                None
+            };
+            let next = match (healthy, suspect) {
+                (None, None) => None,
+                (Some(h), None) => Some((h, false)),
+                (None, Some(s)) => Some((s, true)),
+                (Some(h), Some(s)) => Some(if s < h { (s, true) } else { (h, false) }),
+            };
+            let (_, from_suspect) = match next {
+                Some((due, from_suspect)) if due <= now => (due, from_suspect),
+                later => {
+                    if g.leading {
+                        g.idle += 1;
+                        g = self.idle.wait(g).unwrap_or_else(|p| p.into_inner());
+                        g.idle -= 1;
+                    } else {
+                        g.leading = true;
+                        g.lead_until = later.map(|(t, _)| t);
+                        g = match later {
+                            Some((t, _)) => {
+                                self.lead
+                                    .wait_timeout(g, t - now)
+                                    .unwrap_or_else(|p| p.into_inner())
+                                    .0
+                            }
+                            None => self.lead.wait(g).unwrap_or_else(|p| p.into_inner()),
+                        };
+                        g.leading = false;
+                    }
+                    continue;
+                }
+            };
+            let queue = if from_suspect {
+                &mut g.suspect
+            } else {
+                &mut g.healthy
+            };
+            let Some(Reverse((due, index))) = queue.pop() else {
+                continue;
+            };
+            if from_suspect {
+                g.probing += 1;
+            }
+            // Someone must watch the next deadline while this one polls.
+            if !g.leading && g.idle > 0 {
+                self.idle.notify_one();
+            }
+            drop(g);
+            let (next, suspect_next) = self.poll(index, due, now);
+            g = lock(&self.sched);
+            if from_suspect {
+                g.probing -= 1;
+            }
+            if suspect_next {
+                g.suspect.push(Reverse((next, index)));
+            } else {
+                g.healthy.push(Reverse((next, index)));
+            }
+            // The leader sleeps too long if this deadline is earlier than
+            // its own, or if a probe slot it could not use is free again.
+            if g.leading
+                && (g.lead_until.is_none_or(|t| next < t)
+                    || (from_suspect && !g.suspect.is_empty()))
+            {
+                self.lead.notify_one();
+            }
+        }
+    }
+
+    /// Poll one device; returns its next deadline and whether it is suspect.
+    fn poll(&self, index: usize, due: Instant, started: Instant) -> (Instant, bool) {
+        let e = &self.entries[index];
+        let phase = {
+            let mut s = lock(&e.state);
+            s.polls += 1;
+            s.max_lag = s.max_lag.max(started.saturating_duration_since(due));
+            s.phase
+        };
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        let connect = if phase == Phase::Offline {
+            self.probe_connect
+        } else {
+            self.timeout
+        };
+        let outcome = with_bound(connect, self.timeout, || self.fetch(&e.dev, phase));
+        let now = Instant::now();
+        let mut s = lock(&e.state);
+        match outcome {
+            Outcome::Status(mask, mut snap) => {
+                s.last_answer = now;
+                s.probes = 0;
+                s.refusals = 0;
+                let rebooting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
+                match s.phase {
+                    Phase::Unknown => {
+                        self.emit(e, "online", state_fields(&snap));
+                        s.phase = Phase::Online;
+                    }
+                    Phase::Online => {
+                        if let Some(old) = &s.snapshot {
+                            if let Some(f) = diff(old, &mut snap) {
+                                self.emit(e, "changed", f);
+                            }
+                        }
+                    }
+                    Phase::Offline | Phase::Rebooting | Phase::AuthFailed | Phase::Occupied => {
+                        if !rebooting {
+                            self.emit(e, "back", state_fields(&snap));
+                            s.phase = Phase::Online;
+                        }
+                    }
+                }
+                if rebooting && s.phase == Phase::Online {
+                    let op = if mask & STATUS_RESET != 0 {
+                        "reset"
+                    } else {
+                        "reboot"
+                    };
+                    let mut f = Map::new();
+                    f.insert("operation".into(), op.into());
+                    self.emit(e, "rebooting", f);
+                    s.phase = Phase::Rebooting;
+                }
+                s.snapshot = Some(snap);
+                (due_after(due, self.interval, now), false)
+            }
+            Outcome::Fail(err) => {
+                s.failed += 1;
+                match classify(&err) {
+                    Verdict::NoAnswer => {
+                        let silent = now.saturating_duration_since(s.last_answer);
+                        if s.phase != Phase::Offline && silent >= self.offline_after {
+                            let mut f = Map::new();
+                            f.insert("silent_ms".into(), ms(silent).into());
+                            f.insert("code".into(), err.code().into());
+                            f.insert("error".into(), err.to_string().into());
+                            self.emit(e, "offline", f);
+                            s.phase = Phase::Offline;
+                            s.probes = 0;
+                        }
+                        if s.phase == Phase::Offline {
+                            let wait = self.backoff(s.probes, index);
+                            s.probes = s.probes.saturating_add(1);
+                            (now + wait, true)
+                        } else {
+                            // Keep the cadence until offline is decided.
+                            (due_after(due, self.interval, now), true)
+                        }
+                    }
+                    kind @ (Verdict::AuthFailed | Verdict::Occupied) => {
+                        s.last_answer = now;
+                        let (phase, name) = match kind {
+                            Verdict::Occupied => (Phase::Occupied, "occupied"),
+                            _ => (Phase::AuthFailed, "auth-failed"),
+                        };
+                        if s.phase != phase {
+                            let mut f = Map::new();
+                            f.insert("code".into(), err.code().into());
+                            f.insert("error".into(), err.to_string().into());
+                            self.emit(e, name, f);
+                            s.phase = phase;
+                            s.refusals = 0;
+                        }
+                        // Retry the login, backing off: the device answers.
+                        let wait = self.backoff(s.refusals, index);
+                        s.refusals = s.refusals.saturating_add(1);
+                        (now + wait, false)
+                    }
+                    Verdict::Refused => {
+                        s.last_answer = now;
+                        (due_after(due, self.interval, now), false)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The requests of one poll, by phase.
+    fn fetch(&self, dev: &Device, phase: Phase) -> Outcome {
+        let steady = matches!(phase, Phase::Unknown | Phase::Online);
+        // The credentials are copied only when a login is due.
+        let creds = if steady {
+            dev.has_credentials()
+                .then(|| (String::new(), String::new()))
+        } else {
+            dev.credentials()
+        };
+        let Some((user, pass)) = creds.as_ref() else {
+            return match dev.ping() {
+                Ok(p) => {
+                    let mask = p.cur_status as u32;
+                    Outcome::Status(mask, Box::new(Snap::from_ping(mask)))
+                }
+                Err(e) => Outcome::Fail(e),
+            };
+        };
+        match phase {
+            Phase::Unknown | Phase::Online => {}
+            Phase::Offline | Phase::Rebooting => {
+                // A cheap probe first: a device still down costs one
+                // connect attempt, and one still rebooting no login.
+                match dev.ping() {
+                    Ok(p) if p.cur_status as u32 & (STATUS_REBOOT | STATUS_RESET) != 0 => {
+                        let mask = p.cur_status as u32;
+                        return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Outcome::Fail(e),
+                }
+                if let Err(e) = dev.login_md5(user, pass) {
+                    return Outcome::Fail(e);
+                }
+            }
+            Phase::AuthFailed | Phase::Occupied => {
+                if let Err(e) = dev.login_md5(user, pass) {
+                    return Outcome::Fail(e);
+                }
+            }
+        }
+        match dev.send(crate::api::Method::GetStatus, &[], None) {
+            Ok(reply) => match snapshot(&reply.body) {
+                Ok(snap) => Outcome::Status(snap.mask, Box::new(snap)),
+                Err(detail) => Outcome::Fail(Error::BadReply {
+                    method: "get-status".into(),
+                    detail,
+                }),
+            },
+            Err(e) => Outcome::Fail(e),
+        }
+    }
+
+    /// interval × 2^k up to max_backoff, with a per-device spread of up to
+    /// 1/8 so a fleet that died together is not probed in lockstep.
+    fn backoff(&self, k: u32, index: usize) -> Duration {
+        let base = self
+            .interval
+            .saturating_mul(1u32 << k.min(16))
+            .min(self.max_backoff);
+        let spread = (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 61; // 0..7
+        base + base.mul_f64(spread as f64 / 64.0)
+    }
+}
+
+/// The next deadline: one interval after the last, or after now when the
+/// poll ran late (so a late device does not poll in a burst to catch up).
+fn due_after(due: Instant, interval: Duration, now: Instant) -> Instant {
+    let next = due + interval;
+    if next > now { next } else { now + interval }
+}
+
+fn state_fields(snap: &Snap) -> Map<String, Value> {
+    let mut f = Map::new();
+    f.insert("state".into(), Value::Object(snap.to_map()));
+    f
+}
+
+/// Whether a disk changed enough to report: its status or size, or its
+/// free space by at least 1 % of the disk (a recording eats free space
+/// every second; reporting each byte would flood the callback).
+fn disk_changed(old: &Disk, new: &Disk) -> bool {
+    if old.disk_status != new.disk_status || old.total_size != new.total_size {
+        return true;
+    }
+    let (Some(o), Some(n)) = (as_i64(&old.free_size), as_i64(&new.free_size)) else {
+        return old.free_size != new.free_size;
+    };
+    let step = (as_i64(&new.total_size).unwrap_or(0) / 100).max(1);
+    (n - o).abs() >= step
+}
+
+/// "changes" and "previous" for the fields that differ, or `None`. A disk
+/// whose change is too small keeps its last reported free space in `new`,
+/// so slow drift adds up to a report.
+fn diff(old: &Snap, new: &mut Snap) -> Option<Map<String, Value>> {
+    if old.full && new.full {
+        if !disk_changed(&old.usb, &new.usb) {
+            new.usb.free_size = old.usb.free_size.clone();
+        }
+        if !disk_changed(&old.sd, &new.sd) {
+            new.sd.free_size = old.sd.free_size.clone();
+        }
+    }
+    let mut changes = Map::new();
+    let mut previous = Map::new();
+    for (k, name) in FIELDS.iter().enumerate() {
+        // A field a ping-only poll does not carry is unknown, not changed.
+        if old.has(k) && new.has(k) && !old.same(new, k) {
+            changes.insert(name.to_string(), new.field(k));
+            previous.insert(name.to_string(), old.field(k));
+        }
+    }
+    if changes.is_empty() {
+        return None;
+    }
+    let mut f = Map::new();
+    f.insert("changes".into(), changes.into());
+    f.insert("previous".into(), previous.into());
+    Some(f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snapshot_reads_the_watched_fields() {
+        let body = r#"{"result":0,"cur-status":"1048598","box-name":"Box 1",
+            "live-status":{"result":27,"live":[{"id":0,"result":27,"is-skd-runnung":0}]},
+            "format-status":{"result":27},"input-signal":{"status":1,"cx":1920},
+            "usb":{"disk-status":1,"free-size":100},"sd":{"disk-status":0}}"#;
+        let snap = snapshot(body).unwrap();
+        assert_eq!(snap.mask, 0x100016);
+        let m = snap.to_map();
+        assert_eq!(m["recording"], true);
+        assert_eq!(m["live"], true);
+        assert_eq!(m["operations"], json!(["format-usb"]));
+        assert_eq!(m["live-servers"], json!([{"id": 0, "result": 27}]));
+        assert_eq!(m["input-signal"]["cx"], 1920);
+        assert_eq!(
+            m["usb"],
+            json!({"disk-status": 1, "free-size": 100, "total-size": null})
+        );
+        assert_eq!(
+            m["sd"],
+            json!({"disk-status": 0, "free-size": null, "total-size": null})
+        );
+        assert_eq!(m["box-name"], "Box 1");
+        assert!(snapshot("<html>").is_err());
+        let ping = Snap::from_ping(STATUS_RECORD).to_map();
+        assert_eq!(ping.len(), 3, "{ping:?}");
+    }
+
+    #[test]
+    fn diff_names_only_what_changed() {
+        let a = snapshot(r#"{"cur-status":16,"box-name":"a"}"#).unwrap();
+        let b = snapshot(r#"{"cur-status":18,"box-name":"a"}"#).unwrap();
+        assert!(diff(&a, &mut a.clone()).is_none());
+        let d = diff(&a, &mut b.clone()).unwrap();
+        assert_eq!(d["changes"], json!({"recording": true}));
+        assert_eq!(d["previous"], json!({"recording": false}));
+        // A ping after a full poll compares only what it knows.
+        assert!(diff(&a, &mut Snap::from_ping(16)).is_none());
+    }
+
+    #[test]
+    fn free_space_is_reported_in_steps_of_one_percent() {
+        let snap = |status: i64, free: i64| {
+            snapshot(&format!(
+                r#"{{"usb":{{"disk-status":{status},"free-size":{free},"total-size":10000}}}}"#
+            ))
+            .unwrap()
+        };
+        let old = snap(1, 5_000);
+        // 99 bytes less: nothing, and the reported value stays.
+        let mut new = snap(1, 4_901);
+        assert!(diff(&old, &mut new).is_none());
+        assert_eq!(new.usb.free_size, 5_000);
+        let mut newer = snap(1, 4_900);
+        let d = diff(&new, &mut newer).unwrap();
+        assert_eq!(d["changes"]["usb"]["free-size"], 4_900);
+        // A status change is always reported.
+        assert!(diff(&old, &mut snap(3, 5_000)).is_some());
+    }
+
+    #[test]
+    fn sd_format_has_no_bit_but_is_named() {
+        assert_eq!(operations(0, true), vec![Value::from("format-sd")]);
+        assert_eq!(
+            operations(STATUS_REBOOT | STATUS_DISK_TEST, false),
+            vec![Value::from("test-usb"), Value::from("reboot")]
+        );
+    }
+
+    #[test]
+    fn login_refusals_are_classified() {
+        let login = |code| Error::Device {
+            method: "login".into(),
+            code,
+        };
+        assert!(matches!(classify(&login(-1)), Verdict::AuthFailed));
+        assert!(matches!(classify(&login(-2)), Verdict::Occupied));
+        assert!(matches!(
+            classify(&Error::Timeout("x".into())),
+            Verdict::NoAnswer
+        ));
+        assert!(matches!(
+            classify(&Error::Device {
+                method: "get-status".into(),
+                code: -9
+            }),
+            Verdict::Refused
+        ));
+    }
+}
