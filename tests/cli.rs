@@ -483,3 +483,66 @@ fn sim_log_has_one_line_per_request_with_secrets_masked() {
     assert!(find("state: +statusRecord").contains("state"));
     assert!(find(" no-such-method").contains("-> "));
 }
+
+#[test]
+fn watch_prints_one_json_event_per_line_until_ctrl_c() {
+    let sim = sim();
+    let mut child = cmd(&["watch", &sim.host(), "--interval", "0.1"])
+        .env("ULTRASTREAM_PASSWORD", "Admin")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ultrastream watch");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next_event = |name: &str| -> Value {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {name} event within 60 s"));
+            let v = json(&line);
+            if v["event"] == name {
+                return v;
+            }
+        }
+    };
+    let online = next_event("online");
+    assert_eq!(online["host"], sim.host().as_str());
+    assert_eq!(online["device"], 1);
+    assert_eq!(online["state"]["recording"], false);
+    ok(&sim, &["rec", "start"]);
+    let changed = loop {
+        let v = next_event("changed");
+        if v["changes"].get("recording").is_some() {
+            break v;
+        }
+    };
+    assert_eq!(changed["changes"]["recording"], true);
+    // Ctrl-C (SIGINT to our own child) ends it cleanly.
+    // SAFETY: kill(2) on the pid of a child this test started and still owns.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(st) = child.try_wait().expect("wait") {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("watch did not stop on SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = reader.join();
+    assert!(status.success(), "{status:?}");
+}

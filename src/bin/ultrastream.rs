@@ -7,16 +7,17 @@
 //! on the line, before or after the subcommand.
 
 use lexopt::prelude::*;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use ultrastream::api::{NetMode, ServerArgs, ServerType};
 use ultrastream::model::{codes, status as st};
 use ultrastream::ops::{Flow, Progress, ProgressFn, RunOptions};
-use ultrastream::{Device, DiscoverOptions, Error, Options, Reply};
+use ultrastream::{Device, DiscoverOptions, Error, Options, Reply, Watch, WatchOptions};
 
 const HELP: &str = "\
 ultrastream: control Magewell Ultra Stream encoders over their HTTP API
@@ -710,6 +711,7 @@ fn catch_interrupt() {
     unsafe {
         let handler = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
         libc::signal(libc::SIGINT, handler);
+        libc::signal(libc::SIGTERM, handler);
     }
 }
 
@@ -1328,6 +1330,41 @@ fn discover(cli: &Cli) -> CliResult {
 
 fn watch(cli: &Cli, hosts: &[&str]) -> CliResult {
     cli.allow(&["interval"])?;
-    let _ = (hosts, Map::<String, Value>::new());
-    Err(CliError::Fail("watch is not available yet".into()))
+    if hosts.is_empty() {
+        return usage("`watch` needs at least one HOST (see `ultrastream watch --help`)");
+    }
+    let interval = cli.secs("interval", 1.0)?;
+    let mut devices = Vec::new();
+    for (i, h) in hosts.iter().enumerate() {
+        let dev = Device::connect(h, Options::default()).map_err(|e| fail(&e))?;
+        if let Some((user, pw)) = credentials(cli, h) {
+            // A refused or unreachable device is not the end: the watcher
+            // reports it (auth-failed, offline) and keeps trying.
+            if let Err(e) = dev.login(&user, &pw) {
+                eprintln!(
+                    "ultrastream: {h}: {}",
+                    match fail(&e) {
+                        CliError::Fail(m) | CliError::Usage(m) => m,
+                    }
+                );
+            }
+        }
+        devices.push((i as u64 + 1, Arc::new(dev)));
+    }
+    let opts = WatchOptions {
+        interval,
+        offline_after: (interval * 3).max(Duration::from_secs(3)),
+        ..WatchOptions::default()
+    };
+    catch_interrupt();
+    let w = Watch::start(devices, opts, |event: &str| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{event}");
+        let _ = out.flush();
+    })
+    .map_err(|e| fail(&e))?;
+    while !INTERRUPTED.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    w.stop().map_err(|e| fail(&e))
 }
