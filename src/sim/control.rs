@@ -10,7 +10,11 @@
 //!                                numbers are typed; everything else is a string)
 //! ```
 //!
-//! No login is needed. The reply is `{"ok":true,...}`, or HTTP 400 with
+//! No login is needed, but over HTTP the endpoint refuses what a web page
+//! could make a browser send (an `Origin` header, a `Sec-Fetch-Site` other
+//! than "none", a POST body that is not `Content-Type: application/json`),
+//! and with `SimOptions::control_token` (`--control-token`) it requires
+//! `Authorization: Bearer <token>` (see `server.rs`, `control_guard`). The reply is `{"ok":true,...}`, or HTTP 400 with
 //! `{"ok":false,"error":"..."}`; in-process, errors are
 //! `Error::Simulator(message)`. Unknown commands, unknown keys and wrong
 //! types are errors that name the culprit. The control path keeps working
