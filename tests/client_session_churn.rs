@@ -2,7 +2,11 @@
 //! ends every session each 100 ms for 20 s (its `expire-sessions` control
 //! command). With credentials stored, no call may come back -17, and the
 //! re-logins stay bounded. (A load test with a fixed duration, not a timed
-//! assertion: nothing here depends on how fast the machine is.)
+//! assertion: nothing here depends on how fast the machine is.) Between two
+//! expiries every thread finishes the call it had in flight: one transparent
+//! re-login and one retry is the contract, and a retry that a second expiry
+//! hits is a legitimate -17, which a loaded machine (a thread descheduled
+//! between its re-login and its retry) would otherwise produce.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -19,19 +23,35 @@ fn eight_threads_sessions_expired_every_100_ms_never_see_minus_17() {
     let stop = Arc::new(AtomicBool::new(false));
     let calls = Arc::new(AtomicU64::new(0));
     let expiries = Arc::new(AtomicU64::new(0));
+    // Calls each thread has finished.
+    let done: Arc<Vec<AtomicU64>> = Arc::new((0..8).map(|_| AtomicU64::new(0)).collect());
     let churn = {
-        let (sim, stop, expiries) = (sim.clone(), stop.clone(), expiries.clone());
+        let (sim, stop, expiries, done) =
+            (sim.clone(), stop.clone(), expiries.clone(), done.clone());
         thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 thread::sleep(Duration::from_millis(100));
                 sim.control(r#"{"cmd":"expire-sessions"}"#).unwrap();
                 expiries.fetch_add(1, Ordering::SeqCst);
+                // Wait (bounded) until every thread has finished the call
+                // in flight and one more: no call spans two expiries.
+                let snap: Vec<u64> = done.iter().map(|d| d.load(Ordering::SeqCst)).collect();
+                let until = Instant::now() + Duration::from_secs(60);
+                while !stop.load(Ordering::SeqCst)
+                    && done
+                        .iter()
+                        .zip(&snap)
+                        .any(|(d, s)| d.load(Ordering::SeqCst) < s + 2)
+                {
+                    assert!(Instant::now() < until, "a worker made no progress for 60 s");
+                    thread::sleep(Duration::from_millis(1));
+                }
             }
         })
     };
     let workers: Vec<_> = (0..8)
         .map(|t| {
-            let (dev, stop, calls) = (dev.clone(), stop.clone(), calls.clone());
+            let (dev, stop, calls, done) = (dev.clone(), stop.clone(), calls.clone(), done.clone());
             thread::spawn(move || {
                 let mut failures: Vec<String> = Vec::new();
                 let mut i = 0u64;
@@ -47,6 +67,7 @@ fn eight_threads_sessions_expired_every_100_ms_never_see_minus_17() {
                     }
                     i += 1;
                     calls.fetch_add(1, Ordering::SeqCst);
+                    done[t as usize].fetch_add(1, Ordering::SeqCst);
                 }
                 failures
             })
