@@ -1,12 +1,31 @@
-//! A small HTTP/1.1 reply reader for the one request that does not go
-//! through ureq: the streamed firmware upload (see `upload.rs` for why).
-//! Bounded everywhere: the head to `MAX_HEAD`, the body to the reply cap,
-//! every read to the caller's deadline.
+//! A small HTTP/1.1 reply reader, for the API calls (`transport.rs`) and
+//! the streamed firmware upload (`upload.rs`). Bounded everywhere: the head
+//! to a cap, the body to the reply cap, every read to the caller's deadline.
+//!
+//! Socket timeouts are set only when the value needed changes: a read is
+//! bounded by `SO_RCVTIMEO`, kept at most `SLACK` above the time left, and
+//! a read that times out early is retried with the time left. A kept-alive
+//! connection so costs no `setsockopt` per call.
 
 use crate::error::{Error, Result};
 use std::io::{ErrorKind, Read};
 use std::net::TcpStream;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How far a socket timeout may exceed the time left before it is lowered.
+const SLACK: Duration = Duration::from_millis(10);
+
+/// Whether a socket timeout currently `set` bounds an operation that has
+/// `remaining`: not more than `SLACK` past the deadline, and not so far
+/// below it that an early timeout is likely.
+pub(crate) fn timeout_fits(set: Option<Duration>, remaining: Duration) -> bool {
+    set.is_some_and(|t| t <= remaining + SLACK && t * 2 >= remaining)
+}
+
+/// The socket timeout for `remaining` (a zero timeout means "none").
+pub(crate) fn timeout_for(remaining: Duration) -> Duration {
+    remaining.max(Duration::from_millis(1))
+}
 
 /// Largest reply head accepted (status line and headers).
 pub(crate) const MAX_HEAD: usize = 16 * 1024;
@@ -21,19 +40,27 @@ pub(crate) struct Head {
     pub chunked: bool,
     pub location: Option<String>,
     pub sid: Option<String>,
+    /// The connection ends after this reply (`Connection: close`, or
+    /// HTTP/1.0 without keep-alive).
+    pub close: bool,
 }
 
 /// Parse a reply head at the start of `buf`. `Ok(None)`: not complete yet.
 pub(crate) fn parse_head(buf: &[u8], method: &str) -> Result<Option<Head>> {
+    parse_head_max(buf, method, MAX_HEAD)
+}
+
+/// `parse_head` with a head cap of `max` bytes.
+pub(crate) fn parse_head_max(buf: &[u8], method: &str, max: usize) -> Result<Option<Head>> {
     let bad = |detail: &str| Error::BadReply {
         method: method.to_string(),
         detail: detail.to_string(),
     };
     let Some(end) = find(buf, b"\r\n\r\n") else {
-        if buf.len() > MAX_HEAD {
+        if buf.len() > max {
             return Err(Error::TooLarge {
                 method: method.to_string(),
-                limit: MAX_HEAD,
+                limit: max,
             });
         }
         // A head that does not even start like HTTP is not worth waiting for.
@@ -45,10 +72,10 @@ pub(crate) fn parse_head(buf: &[u8], method: &str) -> Result<Option<Head>> {
         }
         return Ok(None);
     };
-    if end > MAX_HEAD {
+    if end > max {
         return Err(Error::TooLarge {
             method: method.to_string(),
-            limit: MAX_HEAD,
+            limit: max,
         });
     }
     let text = std::str::from_utf8(&buf[..end])
@@ -73,6 +100,7 @@ pub(crate) fn parse_head(buf: &[u8], method: &str) -> Result<Option<Head>> {
         chunked: false,
         location: None,
         sid: None,
+        close: version == "HTTP/1.0",
     };
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
@@ -89,6 +117,15 @@ pub(crate) fn parse_head(buf: &[u8], method: &str) -> Result<Option<Head>> {
             head.content_length = Some(n);
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             head.chunked = value.to_ascii_lowercase().contains("chunked");
+        } else if name.eq_ignore_ascii_case("connection") {
+            for token in value.split(',') {
+                let token = token.trim();
+                if token.eq_ignore_ascii_case("close") {
+                    head.close = true;
+                } else if token.eq_ignore_ascii_case("keep-alive") && version == "HTTP/1.0" {
+                    head.close = false;
+                }
+            }
         } else if name.eq_ignore_ascii_case("location") {
             head.location = Some(value.to_string());
         } else if name.eq_ignore_ascii_case("set-cookie") && head.sid.is_none() {
@@ -104,34 +141,45 @@ pub(crate) struct ReplyReader<'a> {
     pub buf: Vec<u8>,
     pub deadline: Instant,
     pub method: &'a str,
+    /// The stream's `SO_RCVTIMEO` as last set (None: unknown).
+    pub read_timeout: Option<Duration>,
+    /// Set by `body`: bytes followed the reply, or it ended with the
+    /// connection, so the connection must not carry another request.
+    pub spent: bool,
 }
+
+/// Bytes read at once.
+const READ: usize = 8 * 1024;
 
 impl ReplyReader<'_> {
     /// Read more bytes into `buf`, bounded by the deadline. `Ok(0)`: EOF.
     pub fn fill(&mut self) -> Result<usize> {
-        let remaining = self.deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            return Err(Error::Timeout(format!(
-                "{}: no answer in time",
-                self.method
-            )));
-        }
-        self.stream
-            .set_read_timeout(Some(remaining))
-            .map_err(|e| Error::Io(format!("{}: {e}", self.method)))?;
-        let mut tmp = [0u8; 4096];
         loop {
-            match self.stream.read(&mut tmp) {
-                Ok(n) => {
-                    self.buf.extend_from_slice(&tmp[..n]);
-                    return Ok(n);
-                }
+            let remaining = self.deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::Timeout(format!(
+                    "{}: no answer in time",
+                    self.method
+                )));
+            }
+            if !timeout_fits(self.read_timeout, remaining) {
+                let t = timeout_for(remaining);
+                self.read_timeout = None;
+                self.stream
+                    .set_read_timeout(Some(t))
+                    .map_err(|e| Error::Io(format!("{}: {e}", self.method)))?;
+                self.read_timeout = Some(t);
+            }
+            let len = self.buf.len();
+            self.buf.resize(len + READ, 0);
+            let r = self.stream.read(&mut self.buf[len..]);
+            self.buf.truncate(len + *r.as_ref().unwrap_or(&0));
+            match r {
+                Ok(n) => return Ok(n),
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                // Early or on time: the loop checks the deadline.
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    return Err(Error::Timeout(format!(
-                        "{}: no answer in time",
-                        self.method
-                    )));
+                    continue;
                 }
                 Err(e) => return Err(Error::Io(format!("{}: {e}", self.method))),
             }
@@ -181,11 +229,15 @@ impl ReplyReader<'_> {
                         )));
                     }
                 }
+                if self.buf.len() > n {
+                    self.spent = true; // more than one reply: out of step
+                }
                 self.buf.truncate(n);
                 Ok(std::mem::take(&mut self.buf))
             }
             None => {
                 // No length: the body ends when the device closes.
+                self.spent = true;
                 while self.fill()? > 0 {
                     if self.buf.len() > max {
                         return Err(too_large());
@@ -222,6 +274,25 @@ impl ReplyReader<'_> {
             let size = usize::from_str_radix(size_text, 16).map_err(|_| bad("bad chunk size"))?;
             pos = line_end + 2;
             if size == 0 {
+                // Trailers, up to the blank line that ends the reply.
+                loop {
+                    if let Some(i) = find(&self.buf[pos..], b"\r\n") {
+                        pos += i + 2;
+                        if i == 0 {
+                            break;
+                        }
+                        continue;
+                    }
+                    if self.buf.len() - pos > 1024 {
+                        return Err(bad("a trailer line is too long"));
+                    }
+                    if self.fill()? == 0 {
+                        return Err(bad("the chunked reply ended early"));
+                    }
+                }
+                if self.buf.len() > pos {
+                    self.spent = true;
+                }
                 return Ok(out);
             }
             if out.len().saturating_add(size) > max {

@@ -1,20 +1,21 @@
-//! HTTP transport over one ureq `Agent` per device: keep-alive pool,
-//! TCP_NODELAY, explicit timeouts, no proxy, no TLS, replies capped.
+//! HTTP transport: our own HTTP/1.1 keep-alive client (`http1.rs` reads
+//! the replies), because ureq 3 cost 10 syscalls per call on a kept-alive
+//! connection (two pool probes, two `setsockopt` for a global timeout).
 //!
-//! ureq probes a pooled connection before reusing it (a non-blocking read
-//! sees the device's FIN), so a connection the device closed while idle is
-//! replaced silently. It never resends a request once written: a failure
-//! after that point surfaces as `Error::Io`, because a GET such as
-//! `start-rec` changes state and must not run twice.
+//! An idle connection is probed before reuse (a non-blocking peek sees the
+//! device's FIN), so a connection the device closed while idle is replaced
+//! silently. A request is never sent again once any byte of it was
+//! written: a failure after that point surfaces as `Error::Io` (or
+//! `Error::Timeout`), because a GET such as `start-rec` changes state and
+//! must not run twice.
 
+use super::http1;
 use crate::error::{Error, Result};
 use std::cell::Cell;
-use std::io::ErrorKind;
-use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::io::{ErrorKind, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use std::time::{Duration, Instant};
 
 /// The device's addresses: an IP literal is parsed once, a name is looked
 /// up on first use and kept until a connect fails (then looked up again),
@@ -152,47 +153,84 @@ pub(crate) enum Body<'a> {
     },
 }
 
-/// Hands ureq the device's addresses from `HostAddrs`: no thread, no
-/// lookup per request (ureq asks before it looks at its pool).
-#[derive(Debug)]
-struct DeviceResolver(Arc<HostAddrs>);
+/// Longest reply head accepted on the API path (status line and headers):
+/// the device's are a few hundred bytes.
+const MAX_REPLY_HEAD: usize = 6 * 1024;
+/// Longest request URL accepted.
+pub(crate) const MAX_URL: usize = 8 * 1024 - 64;
+/// Idle kept-alive connections per device: concurrent callers each get
+/// their own connection, and this many are kept for the next calls.
+const MAX_IDLE: usize = 4;
+/// An idle connection older than this is closed rather than reused.
+const MAX_IDLE_AGE: Duration = Duration::from_secs(30);
+/// At most this many interim (1xx) heads before the final one.
+const MAX_INTERIM: usize = 8;
 
-impl Resolver for DeviceResolver {
-    fn resolve(
-        &self,
-        _uri: &ureq::http::Uri,
-        _config: &ureq::config::Config,
-        _timeout: NextTimeout,
-    ) -> std::result::Result<ResolvedSocketAddrs, ureq::Error> {
-        // Only the device's own URL is ever requested (redirects are off).
-        let mut out = self.empty();
-        self.0
-            .with(|addrs| {
-                for a in addrs.iter().take(16) {
-                    out.push(*a);
-                }
-            })
-            .map_err(|_| ureq::Error::HostNotFound)?;
-        if out.is_empty() {
-            return Err(ureq::Error::HostNotFound);
+/// One kept-alive connection and the socket timeouts last set on it, so a
+/// call sets them only when the value it needs changes.
+struct Conn {
+    stream: TcpStream,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    idle_since: Instant,
+}
+
+impl Conn {
+    /// Whether an idle connection is still open with nothing unread: one
+    /// non-blocking peek. EOF (the device closed it), stray bytes or an
+    /// error all mean it cannot carry a request.
+    fn usable(&self) -> bool {
+        if self.idle_since.elapsed() > MAX_IDLE_AGE {
+            return false;
         }
-        Ok(out)
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            let mut b = 0u8;
+            // SAFETY: a valid socket and a one-byte buffer we own.
+            let n = unsafe {
+                libc::recv(
+                    self.stream.as_raw_fd(),
+                    (&mut b as *mut u8).cast(),
+                    1,
+                    libc::MSG_PEEK | libc::MSG_DONTWAIT,
+                )
+            };
+            n < 0 && {
+                let e = std::io::Error::last_os_error().kind();
+                e == ErrorKind::WouldBlock
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let mut b = [0u8; 1];
+            if self.stream.set_nonblocking(true).is_err() {
+                return false;
+            }
+            let ok =
+                matches!(self.stream.peek(&mut b), Err(e) if e.kind() == ErrorKind::WouldBlock);
+            ok && self.stream.set_nonblocking(false).is_ok()
+        }
     }
 }
 
-/// Per-connection buffers: replies are a few KiB (get-status 2-6 KiB), and
-/// ureq's 128 KiB defaults cost ~270 KiB per device. The input buffer must
-/// hold a reply head (capped below); longer bodies stream through it.
-const INPUT_BUFFER: usize = 8 * 1024;
-/// The output buffer must hold the longest request line.
-const OUTPUT_BUFFER: usize = 8 * 1024;
-/// Longest request URL accepted (fits the output buffer with the method).
-pub(crate) const MAX_URL: usize = OUTPUT_BUFFER - 64;
-
+/// HTTP/1.1 over a small keep-alive pool per device: TCP_NODELAY, a
+/// connect timeout and a whole-request deadline, no proxy, no TLS, replies
+/// capped, redirects never followed. In steady state a call costs one
+/// peek at the idle connection, one send and one receive.
 pub(crate) struct Transport {
-    agent: ureq::Agent,
+    idle: Mutex<Vec<Conn>>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
     max_reply: usize,
     pub addrs: Arc<HostAddrs>,
+}
+
+/// A request failed before any byte of it was accepted on a reused
+/// connection: it may go out again on a fresh one.
+enum Failure {
+    Unsent(Error),
+    Failed(Error),
 }
 
 impl Transport {
@@ -202,34 +240,74 @@ impl Transport {
         request_timeout: Duration,
         max_reply: usize,
     ) -> Transport {
-        let config = ureq::Agent::config_builder()
-            .timeout_connect(Some(connect_timeout))
-            .timeout_global(Some(request_timeout))
-            .http_status_as_error(false)
-            .no_delay(true)
-            .proxy(None)
-            // Concurrent callers get their own connection; idle ones are kept.
-            .max_idle_connections_per_host(4)
-            .max_idle_age(Duration::from_secs(30))
-            .user_agent(concat!("ultrastream/", env!("CARGO_PKG_VERSION")))
-            // A 3xx comes back as it is and becomes Error::Redirect: a GET
-            // such as start-rec must never be sent again.
-            .max_redirects(0)
-            .input_buffer_size(INPUT_BUFFER)
-            .output_buffer_size(OUTPUT_BUFFER)
-            // Below the buffer size, so an over-long head is reported as such.
-            .max_response_header_size(INPUT_BUFFER - 2048)
-            .build();
-        let agent = ureq::Agent::with_parts(
-            config,
-            DefaultConnector::new(),
-            DeviceResolver(addrs.clone()),
-        );
         Transport {
-            agent,
+            idle: Mutex::new(Vec::new()),
+            connect_timeout,
+            request_timeout,
             max_reply,
             addrs,
         }
+    }
+
+    /// The most recently used idle connection that is still open.
+    fn take_idle(&self) -> Option<Conn> {
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        while let Some(c) = idle.pop() {
+            if c.usable() {
+                return Some(c);
+            }
+        }
+        None
+    }
+
+    fn put_idle(&self, mut c: Conn) {
+        c.idle_since = Instant::now();
+        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() < MAX_IDLE {
+            idle.push(c);
+        }
+    }
+
+    /// A new connection to the first address that answers.
+    fn connect(&self, method: &str, connect_timeout: Duration, deadline: Instant) -> Result<Conn> {
+        let r = self.addrs.with(|addrs| {
+            let mut last = None;
+            for a in addrs {
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if remaining.is_zero() {
+                    break;
+                }
+                match TcpStream::connect_timeout(a, connect_timeout.min(remaining)) {
+                    Ok(s) => return Ok(s),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(last)
+        })?;
+        let stream = match r {
+            Ok(s) => s,
+            Err(e) => {
+                // The name may have moved: look it up again next time.
+                self.addrs.forget();
+                return Err(match e {
+                    Some(e) if e.kind() == ErrorKind::TimedOut => {
+                        Error::Timeout(format!("{method}: no answer (connect)"))
+                    }
+                    Some(e) if e.kind() == ErrorKind::ConnectionRefused => {
+                        Error::Connect(format!("connection refused ({e})"))
+                    }
+                    Some(e) => Error::Connect(e.to_string()),
+                    None => Error::Timeout(format!("{method}: no time left to connect")),
+                });
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        Ok(Conn {
+            stream,
+            read_timeout: None,
+            write_timeout: None,
+            idle_since: Instant::now(),
+        })
     }
 
     /// One request. `method` names the API method for error messages.
@@ -241,87 +319,221 @@ impl Transport {
         body: Body<'_>,
         timeout: Option<Duration>,
     ) -> Result<RawReply> {
-        let (connect, timeout) = match BOUND.with(|b| b.get()) {
-            None => (None, timeout),
-            Some((c, t)) => (Some(c), Some(timeout.map_or(t, |own| own.min(t)))),
-        };
-        let result = match body {
-            Body::None => {
-                let mut req = self.agent.get(url);
-                if let Some(c) = cookie {
-                    req = req.header("Cookie", c);
-                }
-                if timeout.is_some() {
-                    let mut c = req.config().timeout_global(timeout);
-                    if connect.is_some() {
-                        c = c.timeout_connect(connect);
-                    }
-                    req = c.build();
-                }
-                req.call()
-            }
-            Body::Bytes { content_type, data } => {
-                let mut req = self.agent.post(url).header("Content-Type", content_type);
-                if let Some(c) = cookie {
-                    req = req.header("Cookie", c);
-                }
-                if timeout.is_some() {
-                    let mut c = req.config().timeout_global(timeout);
-                    if connect.is_some() {
-                        c = c.timeout_connect(connect);
-                    }
-                    req = c.build();
-                }
-                req.send(data)
-            }
-        };
-        let resp = result.map_err(|e| {
-            if matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)
-                || matches!(&e, ureq::Error::Io(io) if io.kind() == ErrorKind::ConnectionRefused)
-            {
-                // The name may have moved: look it up again next time.
-                self.addrs.forget();
-            }
-            map_error(e, method)
-        })?;
-        let status = resp.status().as_u16();
-        if (300..400).contains(&status) {
-            let location = resp.headers().get("location").and_then(|v| v.to_str().ok());
-            return Err(Error::Redirect {
-                method: method.to_string(),
-                status,
-                location_host: location_host(location, &self.addrs.authority),
-            });
+        let mut timeout = timeout.unwrap_or(self.request_timeout);
+        let mut connect_timeout = self.connect_timeout;
+        if let Some((c, t)) = BOUND.with(|b| b.get()) {
+            timeout = timeout.min(t);
+            connect_timeout = connect_timeout.min(c);
         }
-        let set_cookie_sid = resp
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(parse_sid);
-        let mut body = resp.into_body();
-        // One allocation of the announced size (within the cap), not a
-        // doubling series.
-        let hint = body
-            .content_length()
-            .map_or(4096, |n| n.min(self.max_reply as u64) as usize);
-        let mut data = Vec::with_capacity(hint);
-        std::io::Read::read_to_end(
-            &mut body.with_config().limit(self.max_reply as u64).reader(),
-            &mut data,
-        )
-        .map_err(|e| map_error(ureq::Error::from(e), method))?;
-        let body = data;
+        let deadline = Instant::now() + timeout;
+        let target = url
+            .strip_prefix("http://")
+            .and_then(|r| r.strip_prefix(self.addrs.authority.as_str()))
+            .filter(|t| t.starts_with('/'))
+            .ok_or_else(|| Error::invalid("url", "not a URL of this device"))?;
+        let request = self.request(target, cookie, &body);
+        if let Some(c) = self.take_idle() {
+            match self.exchange(c, &request, method, deadline) {
+                Ok(r) => return Ok(r),
+                Err(Failure::Failed(e)) => return Err(e),
+                // The device closed it just now: nothing reached it.
+                Err(Failure::Unsent(_)) => {}
+            }
+        }
+        let c = self.connect(method, connect_timeout, deadline)?;
+        match self.exchange(c, &request, method, deadline) {
+            Ok(r) => Ok(r),
+            Err(Failure::Failed(e) | Failure::Unsent(e)) => Err(e),
+        }
+    }
+
+    /// The request bytes: head, then the body if any.
+    fn request(&self, target: &str, cookie: Option<&str>, body: &Body<'_>) -> Vec<u8> {
+        let data_len = match body {
+            Body::None => 0,
+            Body::Bytes { data, .. } => data.len(),
+        };
+        let mut r = Vec::with_capacity(target.len() + 160 + data_len);
+        let get = matches!(body, Body::None);
+        r.extend_from_slice(if get { b"GET " } else { b"POST " });
+        r.extend_from_slice(target.as_bytes());
+        r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+        r.extend_from_slice(self.addrs.authority.as_bytes());
+        r.extend_from_slice(
+            concat!(
+                "\r\nUser-Agent: ultrastream/",
+                env!("CARGO_PKG_VERSION"),
+                "\r\nAccept: */*\r\n"
+            )
+            .as_bytes(),
+        );
+        if let Some(c) = cookie {
+            r.extend_from_slice(b"Cookie: ");
+            r.extend_from_slice(c.as_bytes());
+            r.extend_from_slice(b"\r\n");
+        }
+        if let Body::Bytes { content_type, data } = body {
+            r.extend_from_slice(b"Content-Type: ");
+            r.extend_from_slice(content_type.as_bytes());
+            r.extend_from_slice(b"\r\nContent-Length: ");
+            r.extend_from_slice(data.len().to_string().as_bytes());
+            r.extend_from_slice(b"\r\n\r\n");
+            r.extend_from_slice(data);
+        } else {
+            r.extend_from_slice(b"\r\n");
+        }
+        r
+    }
+
+    /// Write the request on `c` and read its reply; `c` goes back to the
+    /// pool when the reply left it clean. Once any byte was accepted the
+    /// request is never sent again: a failure then is the caller's error.
+    fn exchange(
+        &self,
+        mut c: Conn,
+        request: &[u8],
+        method: &str,
+        deadline: Instant,
+    ) -> std::result::Result<RawReply, Failure> {
+        let mut data = request;
+        let mut first = true;
+        while !data.is_empty() {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Failure::Failed(Error::Timeout(format!(
+                    "{method}: sending took too long"
+                ))));
+            }
+            if !http1::timeout_fits(c.write_timeout, remaining) {
+                let t = http1::timeout_for(remaining);
+                c.write_timeout = None;
+                c.stream
+                    .set_write_timeout(Some(t))
+                    .map_err(|e| Failure::Failed(Error::Io(format!("{method}: {e}"))))?;
+                c.write_timeout = Some(t);
+            }
+            match c.stream.write(data) {
+                Ok(0) => {
+                    let e = Error::Io(format!("{method}: the connection closed"));
+                    return Err(if first {
+                        Failure::Unsent(e)
+                    } else {
+                        Failure::Failed(e)
+                    });
+                }
+                Ok(n) => {
+                    data = &data[n..];
+                    first = false;
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    // Early or on time: the loop checks the deadline.
+                }
+                Err(e) => {
+                    let e = Error::Io(format!("{method}: {e}"));
+                    return Err(if first {
+                        Failure::Unsent(e)
+                    } else {
+                        Failure::Failed(e)
+                    });
+                }
+            }
+        }
+        let reply = self.read_reply(&mut c, method, deadline);
+        match reply {
+            Ok((r, reuse)) => {
+                if reuse {
+                    self.put_idle(c);
+                }
+                Ok(r)
+            }
+            Err(e) => Err(Failure::Failed(e)),
+        }
+    }
+
+    /// The reply on `c`, and whether `c` may carry another request.
+    fn read_reply(
+        &self,
+        c: &mut Conn,
+        method: &str,
+        deadline: Instant,
+    ) -> Result<(RawReply, bool)> {
+        let mut reader = http1::ReplyReader {
+            stream: &mut c.stream,
+            buf: Vec::new(),
+            deadline,
+            method,
+            read_timeout: c.read_timeout,
+            spent: false,
+        };
+        let result = read_with(&mut reader, method, self.max_reply, &self.addrs.authority);
+        c.read_timeout = reader.read_timeout;
+        let (head, body) = result?;
+        let reuse = !head.close && !reader.spent;
         let body = String::from_utf8(body).map_err(|_| Error::BadReply {
             method: method.to_string(),
             detail: "the body is not UTF-8".into(),
         })?;
-        Ok(RawReply {
-            status,
-            set_cookie_sid,
-            body,
-        })
+        Ok((
+            RawReply {
+                status: head.status,
+                set_cookie_sid: head.sid,
+                body,
+            },
+            reuse,
+        ))
     }
+}
+
+/// Read the final head (interim 1xx heads skipped, a few at most) and the
+/// body. A 3xx is an error: its body is never read and nothing is followed.
+fn read_with(
+    reader: &mut http1::ReplyReader<'_>,
+    method: &str,
+    max_reply: usize,
+    own: &str,
+) -> Result<(http1::Head, Vec<u8>)> {
+    let mut interim = 0;
+    let head = loop {
+        let head = match http1::parse_head_max(&reader.buf, method, MAX_REPLY_HEAD)? {
+            Some(h) => h,
+            None => {
+                if reader.fill()? == 0 {
+                    return Err(Error::Io(format!(
+                        "{method}: the device closed the connection before answering"
+                    )));
+                }
+                continue;
+            }
+        };
+        if (100..200).contains(&head.status) {
+            if head.status == 101 || interim == MAX_INTERIM {
+                return Err(Error::BadReply {
+                    method: method.to_string(),
+                    detail: format!("HTTP protocol error: unexpected status {}", head.status),
+                });
+            }
+            interim += 1;
+            reader.buf.drain(..head.len);
+            continue;
+        }
+        break head;
+    };
+    reader.buf.drain(..head.len);
+    if (300..400).contains(&head.status) {
+        return Err(Error::Redirect {
+            method: method.to_string(),
+            status: head.status,
+            location_host: location_host(head.location.as_deref(), own),
+        });
+    }
+    if let Some(n) = head.content_length {
+        // One allocation of the announced size (within the cap).
+        let n = n.min(max_reply as u64) as usize;
+        reader.buf.reserve(n.saturating_sub(reader.buf.len()));
+    }
+    let body = reader.body(&head, max_reply)?;
+    Ok((head, body))
 }
 
 /// The host a redirect's `Location` names, for the error message only:
@@ -372,69 +584,9 @@ pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
     Some(value.to_string())
 }
 
-fn map_error(e: ureq::Error, method: &str) -> Error {
-    match e {
-        ureq::Error::Timeout(t) => Error::Timeout(format!("{method}: no answer ({t})")),
-        ureq::Error::HostNotFound => Error::Connect("host not found".into()),
-        ureq::Error::ConnectionFailed => Error::Connect("connection failed".into()),
-        ureq::Error::BodyExceedsLimit(n) => Error::TooLarge {
-            method: method.to_string(),
-            limit: n as usize,
-        },
-        ureq::Error::Io(io) => match io.kind() {
-            ErrorKind::ConnectionRefused => Error::Connect(format!("connection refused ({io})")),
-            ErrorKind::TimedOut | ErrorKind::WouldBlock => {
-                Error::Timeout(format!("{method}: {io}"))
-            }
-            ErrorKind::AddrNotAvailable
-            | ErrorKind::NetworkUnreachable
-            | ErrorKind::HostUnreachable => Error::Connect(io.to_string()),
-            _ => Error::Io(format!("{method}: {io}")),
-        },
-        ureq::Error::Protocol(p) => Error::BadReply {
-            method: method.to_string(),
-            detail: format!("HTTP protocol error: {p}"),
-        },
-        ureq::Error::LargeResponseHeader(_, limit) => Error::TooLarge {
-            method: method.to_string(),
-            limit,
-        },
-        ureq::Error::BodyStalled => Error::Timeout(format!("{method}: the reply stalled")),
-        // Other errors may quote the request URI, whose query can carry a
-        // password hash, a stream key or a token: never pass it on.
-        other => Error::Io(format!("{method}: {}", redact_query(&other.to_string()))),
-    }
-}
-
-/// Replace every URI query (`?...` up to white space) in `text`.
-pub(crate) fn redact_query(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_query = false;
-    for c in text.chars() {
-        if c == '?' && !in_query {
-            in_query = true;
-            out.push_str("?<query redacted>");
-        } else if in_query && (c.is_whitespace() || c == '"' || c == '\'') {
-            in_query = false;
-            out.push(c);
-        } else if !in_query {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn queries_are_redacted_from_messages() {
-        let m = redact_query("bad uri http://h/usapi?method=login&id=A&pass=0123abcd: oops");
-        assert_eq!(m, "bad uri http://h/usapi?<query redacted> oops");
-        assert!(!m.contains("0123abcd"));
-        assert_eq!(redact_query("no query here"), "no query here");
-    }
 
     #[test]
     fn encodes_everything_reserved() {

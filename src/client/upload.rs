@@ -142,6 +142,8 @@ pub(crate) fn upload(
         buf: Vec::new(),
         deadline: req.deadline,
         method: METHOD,
+        read_timeout: None,
+        spent: false,
     };
     // 1. Wait briefly for 100 Continue, or for a refusal before the body.
     let wait_until = (Instant::now() + AWAIT_100).min(req.deadline);
