@@ -1,6 +1,7 @@
 //! The safe Rust client: `Device`, its session, and the one request path
 //! every API method goes through.
 
+pub(crate) mod fetch;
 mod http1;
 mod transport;
 mod upload;

@@ -14,12 +14,11 @@ use crate::client::{Device, percent_encode};
 use crate::error::{Error, Result};
 use crate::model::MediaFile;
 use crate::model::codes::{RET_RUNNING, RET_SUCCEED};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PAGE: i64 = 100;
-const CHUNK: usize = 64 * 1024;
 /// Report at most every this many bytes (and at every percent step).
 const REPORT_EVERY: u64 = 1 << 20;
 
@@ -96,19 +95,6 @@ fn find(dev: &Device, disk_type: i32, name: &str) -> Result<Target> {
     }
 }
 
-fn http_error(e: ureq::Error, what: &str) -> Error {
-    match e {
-        ureq::Error::Timeout(t) => Error::Timeout(format!("{what}: no data ({t})")),
-        ureq::Error::HostNotFound => Error::Connect("host not found".into()),
-        ureq::Error::ConnectionFailed => Error::Connect("connection failed".into()),
-        ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
-            Error::Connect(format!("connection refused ({io})"))
-        }
-        ureq::Error::Io(io) => Error::Io(format!("{what}: {io}")),
-        other => Error::Io(format!("{what}: {other}")),
-    }
-}
-
 impl Device {
     /// Download the recorded file `name` (or, given a thumbnail name, that
     /// thumbnail) from disk `disk_type` (0 USB, 1 SD) to `dest`. A `dest`
@@ -165,23 +151,19 @@ impl Device {
         } else {
             format!("{authority}:8080")
         };
-        let url = format!("http://{host}{}", t.path);
         let o = self.options();
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_connect(Some(o.connect_timeout))
-            .timeout_recv_response(Some(o.request_timeout))
-            .timeout_global(opts.timeout.or(Some(Duration::from_secs(7200))))
-            .http_status_as_error(false)
-            .proxy(None)
-            .build()
-            .into();
         let what = format!("download of {}", t.name);
-        let mut req = agent.get(&url);
-        if have > 0 {
-            req = req.header("Range", format!("bytes={have}-"));
-        }
-        let resp = req.call().map_err(|e| http_error(e, &what))?;
-        let status = resp.status().as_u16();
+        let deadline = Instant::now() + opts.timeout.unwrap_or(Duration::from_secs(7200));
+        let mut resp = crate::client::fetch::get(
+            &host,
+            &t.path,
+            (have > 0).then_some(have),
+            o.connect_timeout,
+            o.request_timeout,
+            deadline,
+            &what,
+        )?;
+        let status = resp.head.status;
         let append = match status {
             206 if have > 0 => true,
             200 => {
@@ -206,14 +188,9 @@ impl Device {
                 });
             }
         };
-        let total = t.size.unwrap_or_else(|| {
-            have + resp
-                .headers()
-                .get("content-length")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .unwrap_or(0)
-        });
+        let total = t
+            .size
+            .unwrap_or_else(|| have + resp.head.content_length.unwrap_or(0));
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .write(true)
@@ -221,8 +198,6 @@ impl Device {
             .truncate(!append)
             .open(dest)
             .map_err(|e| Error::File(format!("cannot write {}: {e}", dest.display())))?;
-        let mut reader = resp.into_body().into_reader();
-        let mut buf = vec![0u8; CHUNK];
         let mut done = have;
         let mut last_report = done;
         let mut last_pct = -1;
@@ -237,19 +212,11 @@ impl Device {
         ) {
             return Err(cancelled(done, dest));
         }
-        loop {
-            let n = reader.read(&mut buf).map_err(|e| {
-                Error::Io(format!(
-                    "{what}: {e}; {done} bytes are in {}, run the download again to resume",
-                    dest.display()
-                ))
-            })?;
-            if n == 0 {
-                break;
-            }
-            file.write_all(&buf[..n])
+        // A read waits at most the request timeout for data.
+        let r = resp.body(o.request_timeout, deadline, &mut |piece| {
+            file.write_all(piece)
                 .map_err(|e| Error::File(format!("cannot write {}: {e}", dest.display())))?;
-            done += n as u64;
+            done += piece.len() as u64;
             let pct = super::percent_of(done, total);
             if done - last_report >= REPORT_EVERY || pct != last_pct {
                 last_report = done;
@@ -259,6 +226,20 @@ impl Device {
                     return Err(cancelled(done, dest));
                 }
             }
+            Ok(())
+        });
+        // File and Cancelled come from the sink; the rest from the reply.
+        let resume = |d: String| {
+            format!(
+                "{d}; {done} bytes are in {}, run the download again to resume",
+                dest.display()
+            )
+        };
+        match r {
+            Ok(()) => {}
+            Err(Error::Io(d)) => return Err(Error::Io(resume(d))),
+            Err(Error::Timeout(d)) => return Err(Error::Timeout(resume(d))),
+            Err(e) => return Err(e),
         }
         file.flush()
             .map_err(|e| Error::File(format!("cannot write {}: {e}", dest.display())))?;
