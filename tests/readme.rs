@@ -4,12 +4,12 @@
 //! cargo builds with the tests); nothing in the README's snippets or the
 //! examples defaults to an address off this machine.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[path = "common/harness.rs"]
+mod harness;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use harness::{built_lib_dir, require_tool, root};
+use std::path::Path;
+use std::process::Command;
 
 fn readme() -> String {
     std::fs::read_to_string(root().join("README.md")).expect("README.md")
@@ -30,40 +30,9 @@ fn block_after(text: &str, heading: &str, lang: &str) -> String {
     rest[b..e].to_string()
 }
 
-/// target/<profile> of this run, with the library built there (cargo test
-/// builds the library for the tests, not libultrastream.so in that folder).
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .ancestors()
-        .nth(2)
-        .expect("target/<profile>")
-        .to_path_buf();
-    let target = dir.parent().expect("target folder");
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .args(["build", "--lib"])
-        .current_dir(root())
-        .env("CARGO_TARGET_DIR", target);
-    if dir.file_name().is_some_and(|n| n == "release") {
-        cargo.arg("--release");
-    }
-    let st = cargo.status().expect("run cargo");
-    assert!(st.success(), "cargo build --lib failed");
-    dir
-}
-
 #[test]
 fn the_c_snippet_builds_and_runs_in_the_checkout_as_written() {
-    let ok = Command::new("cc")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "cc is required: apt-get install gcc (.ci/run installs it)"
-    );
+    require_tool("cc", &["--version"], "apt-get install gcc");
     let text = readme();
     let app_c = block_after(&text, "## C", "c");
     assert!(
@@ -87,7 +56,7 @@ fn the_c_snippet_builds_and_runs_in_the_checkout_as_written() {
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("readme-c-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
-    let lib = lib_dir();
+    let lib = built_lib_dir();
     let target = lib.parent().expect("target folder");
     std::os::unix::fs::symlink(root().join("include"), dir.join("include")).expect("link include");
     std::fs::create_dir_all(dir.join("target")).expect("target folder");
