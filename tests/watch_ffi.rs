@@ -61,6 +61,23 @@ fn open(sim: &Simulator) -> usapi_device {
     dev
 }
 
+/// Start a watcher of `devs` that records into `seen`; it must start.
+fn start_watch(devs: &[usapi_device], opts: &usapi_watch_options, seen: &Seen) -> usapi_watch {
+    let mut w = 0;
+    let rc = unsafe {
+        usapi_watch_start(
+            devs.as_ptr(),
+            devs.len(),
+            opts,
+            Some(on_event),
+            seen as *const Seen as *mut c_void,
+            &mut w,
+        )
+    };
+    assert_eq!(rc, 0, "usapi_watch_start: {}", last_error());
+    w
+}
+
 fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
@@ -137,18 +154,7 @@ fn three_devices_offline_back_changed_and_quiet_session_expiry() {
         timeout_ms: 100,
         ..Default::default()
     };
-    let mut w: usapi_watch = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            devs.as_ptr(),
-            devs.len(),
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0, "{}", last_error());
+    let w = start_watch(&devs, &opts, &seen);
 
     // Every device comes online, each event naming its handle and host.
     wait_for("3 online events", || {
@@ -275,18 +281,7 @@ fn a_device_that_stops_answering_costs_the_others_no_poll() {
         workers: 2,
         ..Default::default()
     };
-    let mut w = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            devs.as_ptr(),
-            devs.len(),
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0, "{}", last_error());
+    let w = start_watch(&devs, &opts, &seen);
     wait_for("4 online", || {
         devs.iter()
             .all(|&d| events_of(&seen, d, "online").len() == 1)
@@ -344,19 +339,8 @@ fn callbacks_may_not_stop_their_own_watcher_but_may_end_it() {
         interval_ms: 50,
         ..Default::default()
     };
-    let mut w = 0;
     *seen.ret.lock().unwrap() = 1; // the first event ends the watch
-    let rc = unsafe {
-        usapi_watch_start(
-            &dev,
-            1,
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0);
+    let w = start_watch(&[dev], &opts, &seen);
     *seen.self_stop.lock().unwrap() = Some(w);
     wait_for("the online event", || {
         !seen.events.lock().unwrap().is_empty()
@@ -428,18 +412,7 @@ fn watch_one(sim: &Simulator) -> (usapi_device, usapi_watch, Box<Seen>) {
         max_backoff_ms: 200,
         ..Default::default()
     };
-    let mut w = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            &dev,
-            1,
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0, "{}", last_error());
+    let w = start_watch(&[dev], &opts, &seen);
     wait_for("online", || events_of(&seen, dev, "online").len() == 1);
     (dev, w, seen)
 }
@@ -552,18 +525,7 @@ fn a_handle_without_login_is_watched_with_ping() {
         interval_ms: 100,
         ..Default::default()
     };
-    let mut w = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            &dev,
-            1,
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0);
+    let w = start_watch(&[dev], &opts, &seen);
     wait_for("online", || events_of(&seen, dev, "online").len() == 1);
     let state = events_of(&seen, dev, "online")[0]["state"].clone();
     let keys: Vec<&str> = state
