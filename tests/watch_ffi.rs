@@ -4,6 +4,10 @@
 //! device that stops answering costs the others no poll. Waits poll a
 //! condition with generous bounds; nothing here depends on machine speed.
 
+#[path = "common/ffi.rs"]
+mod ffi_common;
+
+use ffi_common::{last_error, open_logged_in};
 use serde_json::Value;
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::ptr::{null, null_mut};
@@ -40,25 +44,8 @@ unsafe extern "C" fn on_event(json: *const c_char, user_data: *mut c_void) -> i3
     *seen.ret.lock().unwrap()
 }
 
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(usapi_last_error()) }
-        .to_string_lossy()
-        .into_owned()
-}
-
 fn open(sim: &Simulator) -> usapi_device {
-    let host = CString::new(sim.host()).unwrap();
-    let mut dev = 0;
-    unsafe {
-        assert_eq!(usapi_device_open(host.as_ptr(), null(), &mut dev), 0);
-        assert_eq!(
-            usapi_login(dev, c"Admin".as_ptr(), c"Admin".as_ptr()),
-            0,
-            "{}",
-            last_error()
-        );
-    }
-    dev
+    open_logged_in(&sim.host())
 }
 
 /// Start a watcher of `devs` that records into `seen`; it must start.
