@@ -45,6 +45,29 @@ fn make_example(dir: &str, target: &str, out: &Path) -> PathBuf {
     exe
 }
 
+/// What the C demo and the C++ example print when they stream to a new
+/// server by name on the simulator.
+const STREAMED: &[&str] = &[
+    "added server id 1\n",
+    "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
+    "live state: 22 retLivingConnected\n",
+    "live stopped\n",
+];
+
+/// `exe ARGS` twice on one device: the first run adds the server, the
+/// second finds it by name (no errSameName) and streams. Both outputs.
+fn adds_then_finds(exe: &Path, args: &[&str]) -> (String, String) {
+    let first = run_ok(Command::new(exe).args(args), RUN);
+    assert!(first.contains("added server id 1\n"), "{first}");
+    let second = run_ok(Command::new(exe).args(args), RUN);
+    assert!(!second.contains("added server"), "{second}");
+    assert!(
+        second.contains("live state: 22 retLivingConnected"),
+        "{second}"
+    );
+    (first, second)
+}
+
 /// The vendor demo's sections, in order, each followed by JSON.
 fn assert_demo_sections(stdout: &str) {
     let mut at = 0;
@@ -228,11 +251,10 @@ fn c_demo_streams_to_a_server_named_x_with_structs_only() {
     for want in [
         "***** 1. login *****",
         "***** 4. start streaming to the server named \"Studio A\" *****",
-        "added server id 1\n",
-        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
-        "live state: 22 retLivingConnected\n",
-        "live stopped\n",
-    ] {
+    ]
+    .iter()
+    .chain(STREAMED)
+    {
         assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
     }
 
@@ -246,20 +268,13 @@ fn c_demo_streams_to_a_server_named_x_with_structs_only() {
         "rtmp://127.0.0.1/venue",
         host.as_str(),
     ];
-    let first = run_ok(Command::new(&demo).args(args), RUN);
-    assert!(first.contains("added server id 1\n"), "{first}");
+    let (first, second) = adds_then_finds(&demo, &args);
     assert!(
         first.contains("live state: 22 retLivingConnected"),
         "{first}"
     );
-    let second = run_ok(Command::new(&demo).args(args), RUN);
-    assert!(!second.contains("added server"), "{second}");
     assert!(
         second.contains("server id 1, url rtmp://127.0.0.1/venue, enabled 1\n"),
-        "{second}"
-    );
-    assert!(
-        second.contains("live state: 22 retLivingConnected"),
         "{second}"
     );
 
@@ -288,25 +303,13 @@ fn cpp_example_and_tests_run() {
     // Streaming to a server by name with typed values only.
     let stream = make_example("examples/cpp", "stream_to_server", out.path());
     let stdout = run_ok(Command::new(&stream).arg("Studio B"), RUN);
-    for want in [
-        "added server id 1\n",
-        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
-        "live state: 22 retLivingConnected\n",
-        "live stopped\n",
-    ] {
+    for want in STREAMED {
         assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
     }
     let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
     let host = sim.host();
     let args = ["Venue C", "rtmp://127.0.0.1/c", host.as_str()];
-    let first = run_ok(Command::new(&stream).args(args), RUN);
-    assert!(first.contains("added server id 1\n"), "{first}");
-    let second = run_ok(Command::new(&stream).args(args), RUN);
-    assert!(!second.contains("added server"), "{second}");
-    assert!(
-        second.contains("live state: 22 retLivingConnected"),
-        "{second}"
-    );
+    adds_then_finds(&stream, &args);
     drop(sim);
 
     let test = make_example("tests/cpp", "test_ultrastream", out.path());
