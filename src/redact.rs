@@ -36,20 +36,10 @@ pub const SECRET_PARAMS: &[&str] = &[
     "softap-passwd",
 ];
 
-/// Names that carry secrets in text the library did not build itself
-/// (`sid` of the session cookie, `password` of a JSON object).
-const SECRET_NAMES: &[&str] = &[
-    "pass",
-    "new-pass",
-    "passwd",
-    "key",
-    "token",
-    "softap-passwd",
-    "sid",
-    "password",
-    "cookie",
-    "set-cookie",
-];
+/// Names that carry secrets in text the library did not build itself,
+/// besides SECRET_PARAMS: `sid` of the session cookie, `password` of a JSON
+/// object, the cookie headers.
+const OTHER_SECRET_NAMES: &[&str] = &["sid", "password", "cookie", "set-cookie"];
 
 /// True when a request parameter's value is secret.
 pub fn is_secret_param(name: &str) -> bool {
@@ -340,7 +330,7 @@ pub fn scrub_patterns(text: &str) -> String {
             i += 1;
         }
         let name = text[start..i].to_ascii_lowercase();
-        if !SECRET_NAMES.contains(&name.as_str()) {
+        if !SECRET_PARAMS.contains(&name.as_str()) && !OTHER_SECRET_NAMES.contains(&name.as_str()) {
             continue;
         }
         // The separator: '=', '":' (JSON, optional spaces), or ': '.

@@ -13,161 +13,15 @@
 //! A missing tool fails the test that needs it and says what to install:
 //! nothing is skipped.
 
-use std::io::Read;
+#[path = "common/harness.rs"]
+mod harness;
+
+use harness::{
+    Scratch, assert_valgrind_clean, built_lib_dir as lib_dir, require_tool, root, run, run_ok,
+};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// target/<profile> of this test run (tests run from
-/// target/<profile>/deps/<test>-<hash>), after `cargo build --lib` there:
-/// `cargo test` compiles the library for the tests but does not put
-/// libultrastream.so in target/<profile>, where the examples link it.
-/// Built once per test process; cargo holds its build lock only while
-/// compiling, not while tests run, so this cannot deadlock.
-fn lib_dir() -> PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test executable path");
-        let dir = exe
-            .parent()
-            .and_then(|p| p.parent())
-            .expect("target/<profile>")
-            .to_path_buf();
-        let target = dir.parent().expect("target folder");
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "--lib"])
-            .current_dir(root())
-            .env("CARGO_TARGET_DIR", target);
-        if dir.file_name().is_some_and(|n| n == "release") {
-            cargo.arg("--release");
-        }
-        run_ok(&mut cargo, Duration::from_secs(900));
-        assert!(
-            dir.join("libultrastream.so").exists(),
-            "`cargo build --lib` did not produce {}",
-            dir.join("libultrastream.so").display()
-        );
-        dir
-    })
-    .clone()
-}
-
-/// A scratch folder under cargo's target/tmp, removed on drop (kept when
-/// ULTRASTREAM_KEEP_TMP=1, for debugging).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "bindings-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create scratch folder");
-        Scratch(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::env::var_os("ULTRASTREAM_KEEP_TMP").is_none() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-/// Fail unless `tool` runs; say what to install.
-fn require_tool(tool: &str, args: &[&str], install: &str) {
-    let ok = Command::new(tool)
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "`{tool}` is required by this test and was not found: install it ({install}); .ci/run installs it"
-    );
-}
-
-/// Run `cmd` with a deadline, capturing its output.
-fn run(cmd: &mut Command, timeout: Duration) -> Output {
-    // cargo runs tests with LD_LIBRARY_PATH pointing into target/<profile>/deps;
-    // programs under test must find the library through their own rpath,
-    // pkg-config or an LD_LIBRARY_PATH the test sets itself.
-    if !cmd.get_envs().any(|(k, _)| k == "LD_LIBRARY_PATH") {
-        cmd.env_remove("LD_LIBRARY_PATH");
-    }
-    let desc = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("could not start {desc}: {e}"));
-    let mut out_pipe = child.stdout.take().expect("stdout pipe");
-    let mut err_pipe = child.stderr.take().expect("stderr pipe");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for child") {
-            break status;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            let stdout = out_reader.join().unwrap_or_default();
-            let stderr = err_reader.join().unwrap_or_default();
-            panic!(
-                "{desc} did not finish within {timeout:?}\n--- stdout\n{}\n--- stderr\n{}",
-                String::from_utf8_lossy(&stdout),
-                String::from_utf8_lossy(&stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
-    }
-}
-
-/// Run `cmd`, require exit status 0, return its stdout.
-fn run_ok(cmd: &mut Command, timeout: Duration) -> String {
-    let desc = format!("{cmd:?}");
-    let out = run(cmd, timeout);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{desc} failed ({})\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
-        out.status
-    );
-    stdout
-}
+use std::process::{Command, Output};
+use std::time::Duration;
 
 const BUILD: Duration = Duration::from_secs(300);
 const RUN: Duration = Duration::from_secs(120);
@@ -189,6 +43,29 @@ fn make_example(dir: &str, target: &str, out: &Path) -> PathBuf {
     let exe = out.join(target);
     assert!(exe.exists(), "make did not produce {}", exe.display());
     exe
+}
+
+/// What the C demo and the C++ example print when they stream to a new
+/// server by name on the simulator.
+const STREAMED: &[&str] = &[
+    "added server id 1\n",
+    "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
+    "live state: 22 retLivingConnected\n",
+    "live stopped\n",
+];
+
+/// `exe ARGS` twice on one device: the first run adds the server, the
+/// second finds it by name (no errSameName) and streams. Both outputs.
+fn adds_then_finds(exe: &Path, args: &[&str]) -> (String, String) {
+    let first = run_ok(Command::new(exe).args(args), RUN);
+    assert!(first.contains("added server id 1\n"), "{first}");
+    let second = run_ok(Command::new(exe).args(args), RUN);
+    assert!(!second.contains("added server"), "{second}");
+    assert!(
+        second.contains("live state: 22 retLivingConnected"),
+        "{second}"
+    );
+    (first, second)
 }
 
 /// The vendor demo's sections, in order, each followed by JSON.
@@ -374,11 +251,10 @@ fn c_demo_streams_to_a_server_named_x_with_structs_only() {
     for want in [
         "***** 1. login *****",
         "***** 4. start streaming to the server named \"Studio A\" *****",
-        "added server id 1\n",
-        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
-        "live state: 22 retLivingConnected\n",
-        "live stopped\n",
-    ] {
+    ]
+    .iter()
+    .chain(STREAMED)
+    {
         assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
     }
 
@@ -392,20 +268,13 @@ fn c_demo_streams_to_a_server_named_x_with_structs_only() {
         "rtmp://127.0.0.1/venue",
         host.as_str(),
     ];
-    let first = run_ok(Command::new(&demo).args(args), RUN);
-    assert!(first.contains("added server id 1\n"), "{first}");
+    let (first, second) = adds_then_finds(&demo, &args);
     assert!(
         first.contains("live state: 22 retLivingConnected"),
         "{first}"
     );
-    let second = run_ok(Command::new(&demo).args(args), RUN);
-    assert!(!second.contains("added server"), "{second}");
     assert!(
         second.contains("server id 1, url rtmp://127.0.0.1/venue, enabled 1\n"),
-        "{second}"
-    );
-    assert!(
-        second.contains("live state: 22 retLivingConnected"),
         "{second}"
     );
 
@@ -434,25 +303,13 @@ fn cpp_example_and_tests_run() {
     // Streaming to a server by name with typed values only.
     let stream = make_example("examples/cpp", "stream_to_server", out.path());
     let stdout = run_ok(Command::new(&stream).arg("Studio B"), RUN);
-    for want in [
-        "added server id 1\n",
-        "server id 1, url rtmp://127.0.0.1:1935/live, enabled 0\n",
-        "live state: 22 retLivingConnected\n",
-        "live stopped\n",
-    ] {
+    for want in STREAMED {
         assert!(stdout.contains(want), "`{want}` missing in:\n{stdout}");
     }
     let sim = ultrastream::sim::Simulator::start(Default::default()).expect("start simulator");
     let host = sim.host();
     let args = ["Venue C", "rtmp://127.0.0.1/c", host.as_str()];
-    let first = run_ok(Command::new(&stream).args(args), RUN);
-    assert!(first.contains("added server id 1\n"), "{first}");
-    let second = run_ok(Command::new(&stream).args(args), RUN);
-    assert!(!second.contains("added server"), "{second}");
-    assert!(
-        second.contains("live state: 22 retLivingConnected"),
-        "{second}"
-    );
+    adds_then_finds(&stream, &args);
     drop(sim);
 
     let test = make_example("tests/cpp", "test_ultrastream", out.path());
@@ -501,18 +358,9 @@ struct Venv {
 }
 
 fn venv_with_package() -> Venv {
-    require_tool(
-        "python3",
-        &["-c", "import venv, ensurepip"],
-        "apt-get install python3-venv",
-    );
     let dir = Scratch::new("venv");
+    let python = harness::venv(dir.path(), BUILD);
     let venv = dir.path().join("venv");
-    run_ok(
-        Command::new("python3").arg("-m").arg("venv").arg(&venv),
-        BUILD,
-    );
-    let python = venv.join("bin/python");
     // Install from a copy, so pip's build folders never land in the source
     // tree; ULTRASTREAM_SOURCE_ROOT tells the build backend where the crate
     // is. The backend needs nothing from PyPI; cargo builds the release
@@ -1044,43 +892,14 @@ fn make_install_gives_pkg_config_and_cmake_packages() {
     }
 }
 
-/// valgrind --leak-check=full --error-exitcode=1 with our suppressions
-/// (scripts/valgrind.supp: one Rust-std entry, explained there).
+/// The program under valgrind (leaks definite or possible fail it).
 fn valgrind(exe: &Path, tmp: &Path) -> Output {
-    require_tool("valgrind", &["--version"], "apt-get install valgrind");
     run(
-        Command::new("valgrind")
-            .args([
-                "--leak-check=full",
-                "--error-exitcode=1",
-                "--errors-for-leak-kinds=definite,possible",
-            ])
-            .arg(format!(
-                "--suppressions={}",
-                root().join("scripts/valgrind.supp").display()
-            ))
+        harness::valgrind(1, "definite,possible")
             .arg(exe)
             .env("TMPDIR", tmp),
         Duration::from_secs(300),
     )
-}
-
-fn assert_valgrind_clean(out: &Output, what: &str) {
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "{what} under valgrind failed ({}):\n{stderr}",
-        out.status
-    );
-    assert!(
-        stderr.contains("ERROR SUMMARY: 0 errors"),
-        "{what}:\n{stderr}"
-    );
-    assert!(
-        stderr.contains("definitely lost: 0 bytes")
-            || stderr.contains("All heap blocks were freed"),
-        "{what}:\n{stderr}"
-    );
 }
 
 #[test]

@@ -2,6 +2,9 @@
 //! global options anywhere, exit status and messages, long operations,
 //! discovery of a simulated fleet on loopback (never the real network).
 
+#[path = "common/harness.rs"]
+mod harness;
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -34,24 +37,9 @@ fn cmd(args: &[&str]) -> Command {
     c
 }
 
+/// Generous: a loaded machine must not fail the test.
 fn run(c: &mut Command) -> Output {
-    let desc = format!("{c:?}");
-    let mut child = c
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{desc}: {e}"));
-    // Generous: a loaded machine must not fail the test.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{desc} did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child.wait_with_output().expect("output")
+    harness::run(c, Duration::from_secs(120))
 }
 
 /// Run against `sim` with the password from the environment; require exit 0.

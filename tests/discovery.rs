@@ -3,7 +3,9 @@
 //! (IP_MULTICAST_IF 127.0.0.1, TTL 0). Nothing is ever sent to
 //! 239.255.255.250 on a real interface.
 
-use std::io::{Read, Write};
+#[path = "common/ssdp.rs"]
+mod ssdp;
+
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -598,22 +600,7 @@ fn upnp_device(
                 Ok((mut s, _)) => {
                     let _ = s.set_nonblocking(false);
                     let _ = s.set_read_timeout(Some(Duration::from_millis(500)));
-                    // The whole request head (it may come in several
-                    // writes): closing with unread bytes resets the
-                    // connection and can lose the answer.
-                    let mut req = Vec::new();
-                    let mut buf = [0u8; 1024];
-                    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                        match s.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => req.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    let _ = write!(
-                        s,
-                        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{xml}",
-                        xml.len()
-                    );
+                    ssdp::serve_xml(&mut s, xml);
                     return;
                 }
                 Err(_) => thread::sleep(Duration::from_millis(5)),
@@ -629,20 +616,15 @@ fn upnp_device(
         .unwrap_or_else(|| http_addr.ip().to_string());
     let location = format!("http://{host}:{}/description.xml", http_addr.port());
     let responder = thread::spawn(move || {
-        let until = Instant::now() + Duration::from_secs(2);
-        let mut buf = [0u8; 2048];
-        while Instant::now() < until {
-            if let Ok((n, peer)) = udp.recv_from(&mut buf)
-                && buf[..n].starts_with(b"M-SEARCH")
-            {
-                let msg = format!(
-                    "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=100\r\nEXT:\r\nLOCATION: {location}\r\nSERVER: Linux/3.10 UPnP/1.0 libupnp/1.6\r\nST: upnp:rootdevice\r\nUSN: uuid:{}::upnp:rootdevice\r\n\r\n",
-                    udp_addr.port()
-                );
-                let _ = udp.send_to(msg.as_bytes(), peer);
-                return;
-            }
-        }
+        // One answer, then stop.
+        ssdp::on_msearch(&udp, Duration::from_secs(2), |peer| {
+            let msg = format!(
+                "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=100\r\nEXT:\r\nLOCATION: {location}\r\nSERVER: Linux/3.10 UPnP/1.0 libupnp/1.6\r\nST: upnp:rootdevice\r\nUSN: uuid:{}::upnp:rootdevice\r\n\r\n",
+                udp_addr.port()
+            );
+            let _ = udp.send_to(msg.as_bytes(), peer);
+            false
+        });
     });
     (udp_addr, responder, server)
 }

@@ -2,11 +2,13 @@
 //! take every description-fetch slot: another SSDP-only device answering
 //! after it is still identified in the same search. Loopback only.
 
-use std::io::{Read, Write};
+#[path = "common/ssdp.rs"]
+mod ssdp;
+
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
 use std::sync::mpsc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use ultrastream::discovery::{self, DiscoverOptions, Protocols};
 
 const LO: Ipv4Addr = Ipv4Addr::LOCALHOST;
@@ -33,23 +35,15 @@ fn staller(done: mpsc::Sender<()>) -> SocketAddr {
         .unwrap();
     let addr = udp.local_addr().unwrap();
     thread::spawn(move || {
-        let until = Instant::now() + Duration::from_secs(20);
-        let mut buf = [0u8; 2048];
-        while Instant::now() < until {
-            if let Ok((n, peer)) = udp.recv_from(&mut buf)
-                && buf[..n].starts_with(b"M-SEARCH")
-            {
-                for i in 0..40 {
-                    let msg = format!(
-                        "HTTP/1.1 200 OK\r\nLOCATION: http://127.0.0.1:{http_port}/stall{i}.xml\r\nST: upnp:rootdevice\r\nUSN: uuid:stall-{i}::upnp:rootdevice\r\n\r\n"
-                    );
-                    let _ = udp.send_to(msg.as_bytes(), peer);
-                }
-                if done.send(()).is_err() {
-                    return;
-                }
+        ssdp::on_msearch(&udp, Duration::from_secs(20), |peer| {
+            for i in 0..40 {
+                let msg = format!(
+                    "HTTP/1.1 200 OK\r\nLOCATION: http://127.0.0.1:{http_port}/stall{i}.xml\r\nST: upnp:rootdevice\r\nUSN: uuid:stall-{i}::upnp:rootdevice\r\n\r\n"
+                );
+                let _ = udp.send_to(msg.as_bytes(), peer);
             }
-        }
+            done.send(()).is_ok()
+        });
     });
     addr
 }
@@ -64,21 +58,7 @@ fn good_device(after: mpsc::Receiver<()>) -> SocketAddr {
     thread::spawn(move || {
         for mut s in http.incoming().flatten() {
             let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-            // Read the whole request head (it may come in several writes):
-            // closing with unread bytes would reset the connection.
-            let mut req = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
-                match s.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => req.extend_from_slice(&buf[..n]),
-                }
-            }
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{xml}",
-                xml.len()
-            );
+            ssdp::serve_xml(&mut s, xml);
         }
     });
     let udp = UdpSocket::bind((LO3, 0)).unwrap();
@@ -86,22 +66,17 @@ fn good_device(after: mpsc::Receiver<()>) -> SocketAddr {
         .unwrap();
     let addr = udp.local_addr().unwrap();
     thread::spawn(move || {
-        let until = Instant::now() + Duration::from_secs(20);
-        let mut buf = [0u8; 2048];
-        while Instant::now() < until {
-            if let Ok((n, peer)) = udp.recv_from(&mut buf)
-                && buf[..n].starts_with(b"M-SEARCH")
-            {
-                // Strictly after the hostile burst reached the same socket.
-                if after.recv_timeout(Duration::from_secs(10)).is_err() {
-                    return;
-                }
-                let msg = format!(
-                    "HTTP/1.1 200 OK\r\nLOCATION: http://127.0.0.3:{http_port}/desc.xml\r\nST: upnp:rootdevice\r\nUSN: uuid:good::upnp:rootdevice\r\n\r\n"
-                );
-                let _ = udp.send_to(msg.as_bytes(), peer);
+        ssdp::on_msearch(&udp, Duration::from_secs(20), |peer| {
+            // Strictly after the hostile burst reached the same socket.
+            if after.recv_timeout(Duration::from_secs(10)).is_err() {
+                return false;
             }
-        }
+            let msg = format!(
+                "HTTP/1.1 200 OK\r\nLOCATION: http://127.0.0.3:{http_port}/desc.xml\r\nST: upnp:rootdevice\r\nUSN: uuid:good::upnp:rootdevice\r\n\r\n"
+            );
+            let _ = udp.send_to(msg.as_bytes(), peer);
+            true
+        });
     });
     addr
 }

@@ -16,20 +16,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+#[path = "common/harness.rs"]
+mod harness;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The library built for this test run (see tests/c_abi.rs).
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().expect("target/<profile>/deps").to_path_buf()
-}
+use harness::{deps_lib_dir, require_tool, root};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 #[derive(Debug, Clone)]
 struct Arg {
@@ -608,61 +601,25 @@ static void check_str(const char *what, const char *s) {
     Ok((c, cases))
 }
 
-fn require_tool(tool: &str, arg: &str, install: &str) {
-    let ok = Command::new(tool)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "`{tool}` is required by this test: install it ({install}); .ci/run installs it"
-    );
-}
-
 /// Run with a deadline; the last "call ..." line names a hang.
 fn run_bounded(cmd: &mut Command, limit: Duration) -> (bool, String, String) {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let t_out = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    let t_err = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = err.read_to_string(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(st) = child.try_wait().expect("wait") {
-            break Some(st);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let (o, e) = (t_out.join().unwrap(), t_err.join().unwrap());
-    match status {
-        Some(st) => (st.success(), o, e),
-        None => {
+    match harness::run_bounded(cmd, limit) {
+        Ok(out) => (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ),
+        Err(out) => {
+            let o = String::from_utf8_lossy(&out.stdout);
             let last = o
                 .lines()
                 .rev()
                 .find(|l| l.starts_with("call "))
                 .unwrap_or("");
-            panic!("the matrix did not finish in {limit:?}; last: {last}\n{e}");
+            panic!(
+                "the matrix did not finish in {limit:?}; last: {last}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
     }
 }
@@ -710,8 +667,8 @@ fn header_is_parsed_completely() {
 
 #[test]
 fn every_export_survives_every_misuse_under_valgrind() {
-    require_tool("cc", "--version", "apt-get install gcc");
-    require_tool("valgrind", "--version", "apt-get install valgrind");
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    require_tool("valgrind", &["--version"], "apt-get install valgrind");
     let header = std::fs::read_to_string(root().join("include/ultrastream.h")).unwrap();
     let h = parse_header(&header);
     // A loopback port with nothing listening: connects fail at once.
@@ -725,41 +682,10 @@ fn every_export_survives_every_misuse_under_valgrind() {
     let c_file = dir.join("matrix.c");
     std::fs::write(&c_file, &src).unwrap();
     let exe = dir.join("matrix");
-    let lib = lib_dir();
-    assert!(
-        lib.join("libultrastream.so").exists(),
-        "libultrastream.so not in {}",
-        lib.display()
-    );
-    let cc = Command::new("cc")
-        .args(["-std=c11", "-O0", "-g", "-w"])
-        .arg("-I")
-        .arg(root().join("include"))
-        .arg(&c_file)
-        .arg("-o")
-        .arg(&exe)
-        .arg(format!("-L{}", lib.display()))
-        .arg(format!("-Wl,-rpath,{}", lib.display()))
-        .arg("-lultrastream")
-        .output()
-        .expect("run cc");
-    assert!(
-        cc.status.success(),
-        "cc failed on the generated matrix ({}):\n{}",
-        c_file.display(),
-        String::from_utf8_lossy(&cc.stderr)
-    );
+    let lib = deps_lib_dir();
+    harness::cc_against_lib(&["-std=c11", "-O0", "-g", "-w"], &c_file, &exe, &lib);
     let (ok, out, err) = run_bounded(
-        Command::new("valgrind")
-            .args([
-                "--leak-check=full",
-                "--error-exitcode=99",
-                "--errors-for-leak-kinds=definite",
-            ])
-            .arg(format!(
-                "--suppressions={}",
-                root().join("scripts/valgrind.supp").display()
-            ))
+        harness::valgrind(99, "definite")
             .arg(&exe)
             .env_remove("LD_LIBRARY_PATH")
             .env("TMPDIR", &dir),

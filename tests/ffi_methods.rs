@@ -1,6 +1,10 @@
 //! Every one of the 56 API methods through the C ABI against the
 //! simulator, each asserting the device state it changed or the reply.
 
+#[path = "common/ffi.rs"]
+mod ffi_common;
+
+use ffi_common::{last_error, open_logged_in};
 use serde_json::Value;
 use std::ffi::{CStr, CString, c_char};
 use std::ptr::{null, null_mut};
@@ -17,17 +21,7 @@ struct Fixture {
 impl Fixture {
     fn new() -> Fixture {
         let sim = Simulator::start(SimOptions::default()).expect("simulator starts");
-        let host = CString::new(sim.host()).unwrap();
-        let mut dev = 0;
-        unsafe {
-            assert_eq!(usapi_device_open(host.as_ptr(), null(), &mut dev), 0);
-            assert_eq!(
-                usapi_login(dev, c"Admin".as_ptr(), c"Admin".as_ptr()),
-                0,
-                "{}",
-                last_error()
-            );
-        }
+        let dev = open_logged_in(&sim.host());
         Fixture { sim, dev }
     }
 
@@ -87,12 +81,6 @@ fn take(out: *mut c_char) -> Value {
     let s = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_string();
     unsafe { usapi_string_free(out) };
     serde_json::from_str(&s).expect("reply is JSON")
-}
-
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(usapi_last_error()) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 fn c(s: &str) -> CString {

@@ -4,12 +4,13 @@
 //! cargo builds with the tests); nothing in the README's snippets or the
 //! examples defaults to an address off this machine.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+#[path = "common/harness.rs"]
+mod harness;
 
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use harness::{Scratch, built_lib_dir, deps_lib_dir, require_tool, root};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 fn readme() -> String {
     std::fs::read_to_string(root().join("README.md")).expect("README.md")
@@ -30,40 +31,9 @@ fn block_after(text: &str, heading: &str, lang: &str) -> String {
     rest[b..e].to_string()
 }
 
-/// target/<profile> of this run, with the library built there (cargo test
-/// builds the library for the tests, not libultrastream.so in that folder).
-fn lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let dir = exe
-        .ancestors()
-        .nth(2)
-        .expect("target/<profile>")
-        .to_path_buf();
-    let target = dir.parent().expect("target folder");
-    let mut cargo = Command::new(env!("CARGO"));
-    cargo
-        .args(["build", "--lib"])
-        .current_dir(root())
-        .env("CARGO_TARGET_DIR", target);
-    if dir.file_name().is_some_and(|n| n == "release") {
-        cargo.arg("--release");
-    }
-    let st = cargo.status().expect("run cargo");
-    assert!(st.success(), "cargo build --lib failed");
-    dir
-}
-
 #[test]
 fn the_c_snippet_builds_and_runs_in_the_checkout_as_written() {
-    let ok = Command::new("cc")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        ok,
-        "cc is required: apt-get install gcc (.ci/run installs it)"
-    );
+    require_tool("cc", &["--version"], "apt-get install gcc");
     let text = readme();
     let app_c = block_after(&text, "## C", "c");
     assert!(
@@ -87,7 +57,7 @@ fn the_c_snippet_builds_and_runs_in_the_checkout_as_written() {
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("readme-c-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
-    let lib = lib_dir();
+    let lib = built_lib_dir();
     let target = lib.parent().expect("target folder");
     std::os::unix::fs::symlink(root().join("include"), dir.join("include")).expect("link include");
     std::fs::create_dir_all(dir.join("target")).expect("target folder");
@@ -162,4 +132,89 @@ fn no_snippet_or_example_defaults_to_a_made_up_address() {
             );
         }
     }
+}
+
+const LONG_OPS: &str = "## Long operations and the fleet watcher";
+
+/// Run a snippet's program in `dir` with a bound; require exit 0 and the
+/// new firmware version in what it printed.
+fn assert_updates_the_simulator(cmd: &mut Command, what: &str) -> String {
+    let out = harness::run(cmd, Duration::from_secs(300));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("1.2.200"),
+        "{what}: no new version in\n{stdout}"
+    );
+    stdout
+}
+
+#[test]
+fn the_long_operation_snippets_build_and_update_the_simulator() {
+    let text = readme();
+    let dir = Scratch::new("longops");
+    let lib = deps_lib_dir();
+    let link = |cmd: &mut Command| {
+        cmd.arg("-I")
+            .arg(root().join("include"))
+            .arg(format!("-L{}", lib.display()))
+            .arg(format!("-Wl,-rpath,{}", lib.display()))
+            .arg("-lultrastream")
+            .current_dir(dir.path());
+    };
+
+    require_tool("cc", &["--version"], "apt-get install gcc");
+    std::fs::write(
+        dir.path().join("longops.c"),
+        block_after(&text, LONG_OPS, "c"),
+    )
+    .unwrap();
+    let mut cc = Command::new("cc");
+    cc.args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"])
+        .args(["longops.c", "-o", "longops_c"]);
+    link(&mut cc);
+    harness::run_ok(&mut cc, Duration::from_secs(300));
+    let out = assert_updates_the_simulator(
+        Command::new(dir.path().join("longops_c")).current_dir(dir.path()),
+        "the C snippet",
+    );
+    assert!(out.contains("upload uploading"), "{out}");
+
+    require_tool("c++", &["--version"], "apt-get install g++");
+    std::fs::write(
+        dir.path().join("longops.cpp"),
+        block_after(&text, LONG_OPS, "cpp"),
+    )
+    .unwrap();
+    let mut cxx = Command::new("c++");
+    cxx.args(["-std=c++17", "-Wall", "-Wextra", "-Werror"])
+        .arg("-I")
+        .arg(root().join("bindings/cpp"))
+        .args(["longops.cpp", "-o", "longops_cpp"]);
+    link(&mut cxx);
+    harness::run_ok(&mut cxx, Duration::from_secs(300));
+    assert_updates_the_simulator(
+        Command::new(dir.path().join("longops_cpp")).current_dir(dir.path()),
+        "the C++ snippet",
+    );
+
+    require_tool("python3", &["--version"], "apt-get install python3");
+    std::fs::write(
+        dir.path().join("longops.py"),
+        block_after(&text, LONG_OPS, "python"),
+    )
+    .unwrap();
+    assert_updates_the_simulator(
+        Command::new("python3")
+            .arg("longops.py")
+            .current_dir(dir.path())
+            .env("PYTHONPATH", root().join("bindings/python/src"))
+            .env("ULTRASTREAM_LIB", lib.join("libultrastream.so")),
+        "the Python snippet",
+    );
 }

@@ -4,6 +4,10 @@
 //! device that stops answering costs the others no poll. Waits poll a
 //! condition with generous bounds; nothing here depends on machine speed.
 
+#[path = "common/ffi.rs"]
+mod ffi_common;
+
+use ffi_common::{last_error, open_logged_in};
 use serde_json::Value;
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::ptr::{null, null_mut};
@@ -40,25 +44,25 @@ unsafe extern "C" fn on_event(json: *const c_char, user_data: *mut c_void) -> i3
     *seen.ret.lock().unwrap()
 }
 
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(usapi_last_error()) }
-        .to_string_lossy()
-        .into_owned()
+fn open(sim: &Simulator) -> usapi_device {
+    open_logged_in(&sim.host())
 }
 
-fn open(sim: &Simulator) -> usapi_device {
-    let host = CString::new(sim.host()).unwrap();
-    let mut dev = 0;
-    unsafe {
-        assert_eq!(usapi_device_open(host.as_ptr(), null(), &mut dev), 0);
-        assert_eq!(
-            usapi_login(dev, c"Admin".as_ptr(), c"Admin".as_ptr()),
-            0,
-            "{}",
-            last_error()
-        );
-    }
-    dev
+/// Start a watcher of `devs` that records into `seen`; it must start.
+fn start_watch(devs: &[usapi_device], opts: &usapi_watch_options, seen: &Seen) -> usapi_watch {
+    let mut w = 0;
+    let rc = unsafe {
+        usapi_watch_start(
+            devs.as_ptr(),
+            devs.len(),
+            opts,
+            Some(on_event),
+            seen as *const Seen as *mut c_void,
+            &mut w,
+        )
+    };
+    assert_eq!(rc, 0, "usapi_watch_start: {}", last_error());
+    w
 }
 
 fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
@@ -137,18 +141,7 @@ fn three_devices_offline_back_changed_and_quiet_session_expiry() {
         timeout_ms: 100,
         ..Default::default()
     };
-    let mut w: usapi_watch = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            devs.as_ptr(),
-            devs.len(),
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0, "{}", last_error());
+    let w = start_watch(&devs, &opts, &seen);
 
     // Every device comes online, each event naming its handle and host.
     wait_for("3 online events", || {
@@ -275,18 +268,7 @@ fn a_device_that_stops_answering_costs_the_others_no_poll() {
         workers: 2,
         ..Default::default()
     };
-    let mut w = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            devs.as_ptr(),
-            devs.len(),
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0, "{}", last_error());
+    let w = start_watch(&devs, &opts, &seen);
     wait_for("4 online", || {
         devs.iter()
             .all(|&d| events_of(&seen, d, "online").len() == 1)
@@ -344,19 +326,8 @@ fn callbacks_may_not_stop_their_own_watcher_but_may_end_it() {
         interval_ms: 50,
         ..Default::default()
     };
-    let mut w = 0;
     *seen.ret.lock().unwrap() = 1; // the first event ends the watch
-    let rc = unsafe {
-        usapi_watch_start(
-            &dev,
-            1,
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0);
+    let w = start_watch(&[dev], &opts, &seen);
     *seen.self_stop.lock().unwrap() = Some(w);
     wait_for("the online event", || {
         !seen.events.lock().unwrap().is_empty()
@@ -428,18 +399,7 @@ fn watch_one(sim: &Simulator) -> (usapi_device, usapi_watch, Box<Seen>) {
         max_backoff_ms: 200,
         ..Default::default()
     };
-    let mut w = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            &dev,
-            1,
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0, "{}", last_error());
+    let w = start_watch(&[dev], &opts, &seen);
     wait_for("online", || events_of(&seen, dev, "online").len() == 1);
     (dev, w, seen)
 }
@@ -552,18 +512,7 @@ fn a_handle_without_login_is_watched_with_ping() {
         interval_ms: 100,
         ..Default::default()
     };
-    let mut w = 0;
-    let rc = unsafe {
-        usapi_watch_start(
-            &dev,
-            1,
-            &opts,
-            Some(on_event),
-            &*seen as *const Seen as *mut c_void,
-            &mut w,
-        )
-    };
-    assert_eq!(rc, 0);
+    let w = start_watch(&[dev], &opts, &seen);
     wait_for("online", || events_of(&seen, dev, "online").len() == 1);
     let state = events_of(&seen, dev, "online")[0]["state"].clone();
     let keys: Vec<&str> = state

@@ -9,127 +9,16 @@
 //! build backend needs only the standard library (`requires = []`).
 //! Needs python3 with venv; a missing tool fails with what to install.
 
-use std::io::Read;
+#[path = "common/harness.rs"]
+mod harness;
+
+use harness::{Scratch, root, run_ok, target_dir};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const BUILD: Duration = Duration::from_secs(900);
 const RUN: Duration = Duration::from_secs(120);
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// cargo's target folder of this run (tests run from target/<profile>/deps).
-fn target_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    exe.ancestors()
-        .nth(3)
-        .expect("target folder above target/<profile>/deps")
-        .to_path_buf()
-}
-
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-            "wheel-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create scratch folder");
-        Scratch(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        if std::env::var_os("ULTRASTREAM_KEEP_TMP").is_none() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn run(cmd: &mut Command, timeout: Duration) -> Output {
-    let desc = format!("{cmd:?}");
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("could not start {desc}: {e}"));
-    let mut out_pipe = child.stdout.take().expect("stdout pipe");
-    let mut err_pipe = child.stderr.take().expect("stderr pipe");
-    let out_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = out_pipe.read_to_end(&mut v);
-        v
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut v = Vec::new();
-        let _ = err_pipe.read_to_end(&mut v);
-        v
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for child") {
-            break status;
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{desc} did not finish within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Output {
-        status,
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
-    }
-}
-
-fn run_ok(cmd: &mut Command, timeout: Duration) -> String {
-    let desc = format!("{cmd:?}");
-    let out = run(cmd, timeout);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{desc} failed ({})\n--- stdout\n{stdout}\n--- stderr\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-/// A fresh venv (python3 -m venv: pip only, nothing from the network).
-fn venv(dir: &Path) -> PathBuf {
-    let ok = Command::new("python3")
-        .args(["-c", "import venv, ensurepip"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "python3 with venv and ensurepip is required: apt-get install python3-venv (.ci/run installs it)"
-    );
-    let venv = dir.join("venv");
-    run_ok(
-        Command::new("python3").arg("-m").arg("venv").arg(&venv),
-        RUN,
-    );
-    venv.join("bin/python")
-}
 
 /// `pip wheel` with no index (the backend needs nothing from PyPI) and this
 /// run's cargo target folder.
@@ -203,7 +92,7 @@ fn the_wheel_carries_the_library_and_runs_without_the_checkout() {
         panic!("this test needs Linux and the simulator feature");
     }
     let dir = Scratch::new("install");
-    let python = venv(dir.path());
+    let python = harness::venv(dir.path(), RUN);
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).expect("create dist folder");
     let wheel = pip_wheel(&python, &root().join("bindings/python"), &dist);
@@ -293,7 +182,7 @@ fn the_wheel_carries_the_library_and_runs_without_the_checkout() {
 #[test]
 fn the_sdist_carries_the_rust_sources_and_builds_a_wheel() {
     let dir = Scratch::new("sdist");
-    let python = venv(dir.path());
+    let python = harness::venv(dir.path(), RUN);
     let sdist_dir = dir.path().join("sdist");
     std::fs::create_dir_all(&sdist_dir).expect("create sdist folder");
     // The PEP 517 hook, as `python -m build --sdist` calls it.

@@ -306,6 +306,21 @@ template <size_t N> std::string str(const char (&a)[N]) {
     }
     return std::string(a, n);
 }
+
+/** The whole list of a `usapi_*_struct`-style call `fill(out, capacity, &count)`:
+ *  16 entries first, then as many as it says it needs. */
+template <typename T, typename F> std::vector<T> fetch_list(F &&fill) {
+    std::vector<T> c(16);
+    size_t n = 0;
+    int32_t rc = fill(c.data(), c.size(), &n);
+    if (rc == USAPI_E_BUFFER_TOO_SMALL) {
+        c.resize(n);
+        rc = fill(c.data(), c.size(), &n);
+    }
+    check(rc);
+    c.resize(n < c.size() ? n : c.size());
+    return c;
+}
 } // namespace detail
 
 /** get-info `product`. */
@@ -642,17 +657,11 @@ public:
     }
     /** The stream servers with their live state (usapi_get_servers). */
     std::vector<ServerInfo> servers() const {
-        std::vector<usapi_server_info> c(16);
-        size_t n = 0;
-        int32_t rc = usapi_get_servers(dev_, c.data(), c.size(), &n);
-        if (rc == USAPI_E_BUFFER_TOO_SMALL) {
-            c.resize(n);
-            rc = usapi_get_servers(dev_, c.data(), c.size(), &n);
-        }
-        detail::check(rc);
+        auto c = detail::fetch_list<usapi_server_info>(
+            [this](usapi_server_info *p, size_t cap, size_t *n) { return usapi_get_servers(dev_, p, cap, n); });
         std::vector<ServerInfo> out;
-        for (size_t i = 0; i < n && i < c.size(); i++) {
-            out.push_back(ServerInfo::from(c[i]));
+        for (const auto &s : c) {
+            out.push_back(ServerInfo::from(s));
         }
         return out;
     }
@@ -690,17 +699,11 @@ public:
     }
     /** get-users as values (usapi_get_users_struct). */
     std::vector<User> users() const {
-        std::vector<usapi_user> c(16);
-        size_t n = 0;
-        int32_t rc = usapi_get_users_struct(dev_, c.data(), c.size(), &n);
-        if (rc == USAPI_E_BUFFER_TOO_SMALL) {
-            c.resize(n);
-            rc = usapi_get_users_struct(dev_, c.data(), c.size(), &n);
-        }
-        detail::check(rc);
+        auto c = detail::fetch_list<usapi_user>(
+            [this](usapi_user *p, size_t cap, size_t *n) { return usapi_get_users_struct(dev_, p, cap, n); });
         std::vector<User> out;
-        for (size_t i = 0; i < n && i < c.size(); i++) {
-            out.push_back(User{detail::str(c[i].id), c[i].user_type});
+        for (const auto &u : c) {
+            out.push_back(User{detail::str(u.id), u.user_type});
         }
         return out;
     }

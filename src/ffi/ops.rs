@@ -3,11 +3,13 @@
 //! thread; a non-zero return cancels (see each function for what that
 //! stops). `opts` may be NULL: all defaults.
 
+use super::FfiResult;
 use super::device::{DEVICES, usapi_device, with_device};
 use super::methods::{server_args, usapi_server};
 use super::progress::{rust_callback, usapi_progress_callback, usapi_run_options};
 use super::{guard, ref_arg, str_arg};
-use crate::ops::{Flow, Progress, RunOptions};
+use crate::client::{Device, Reply};
+use crate::ops::{Flow, Progress, ProgressFn, RunOptions};
 use std::ffi::{c_char, c_void};
 use std::path::Path;
 use std::time::Duration;
@@ -31,6 +33,35 @@ fn run_args(opts: *const usapi_run_options) -> (RunOptions, impl FnMut(&Progress
     (ro, rust_callback(cb, ud))
 }
 
+/// The common body of the `usapi_run_*` exports that answer JSON: the
+/// handle, the options and callback, `op`, then the reply into `*out_json`.
+fn run_json(
+    dev: usapi_device,
+    opts: *const usapi_run_options,
+    out_json: *mut *mut c_char,
+    op: impl FnOnce(&Device, &RunOptions, &mut ProgressFn<'_>) -> FfiResult<Reply>,
+) -> i32 {
+    with_device(dev, out_json, |d| {
+        let (o, mut cb) = run_args(opts);
+        op(d, &o, &mut cb)
+    })
+}
+
+/// The common body of the exports that answer only a code: the handle,
+/// the options and callback, then `op`.
+fn run_code(
+    dev: usapi_device,
+    opts: *const usapi_run_options,
+    op: impl FnOnce(&Device, &RunOptions, &mut ProgressFn<'_>) -> FfiResult<()>,
+) -> i32 {
+    guard(|| {
+        let d = DEVICES.get(dev)?;
+        let (o, mut cb) = run_args(opts);
+        op(&d, &o, &mut cb)?;
+        Ok(0)
+    })
+}
+
 /// USB format to the end: start-format-usb, poll get-status
 /// `format-status`, clear-format-usb. `*out_json` receives
 /// `{"result":0,"operation":"format-usb","format-status":{...}}`. A format
@@ -43,10 +74,7 @@ pub unsafe extern "C" fn usapi_run_format_usb(
     opts: *const usapi_run_options,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        let (o, mut cb) = run_args(opts);
-        Ok(d.run_format_usb(&o, &mut cb)?)
-    })
+    run_json(dev, opts, out_json, |d, o, cb| Ok(d.run_format_usb(o, cb)?))
 }
 
 /// SD card format to the end (like usapi_run_format_usb).
@@ -56,10 +84,7 @@ pub unsafe extern "C" fn usapi_run_format_sd(
     opts: *const usapi_run_options,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        let (o, mut cb) = run_args(opts);
-        Ok(d.run_format_sd(&o, &mut cb)?)
-    })
+    run_json(dev, opts, out_json, |d, o, cb| Ok(d.run_format_sd(o, cb)?))
 }
 
 /// USB speed test to the end, with the verdict against the document's
@@ -73,10 +98,7 @@ pub unsafe extern "C" fn usapi_run_test_usb(
     opts: *const usapi_run_options,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        let (o, mut cb) = run_args(opts);
-        Ok(d.run_test_usb(&o, &mut cb)?)
-    })
+    run_json(dev, opts, out_json, |d, o, cb| Ok(d.run_test_usb(o, cb)?))
 }
 
 /// Stream server test to the end (the device stops it at 20 s); cancelling
@@ -88,10 +110,9 @@ pub unsafe extern "C" fn usapi_run_test_server(
     opts: *const usapi_run_options,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
+    run_json(dev, opts, out_json, |d, o, cb| {
         let s = server_args(ref_arg(server, "server")?)?;
-        let (o, mut cb) = run_args(opts);
-        Ok(d.run_test_server(&s, &o, &mut cb)?)
+        Ok(d.run_test_server(&s, o, cb)?)
     })
 }
 
@@ -103,9 +124,8 @@ pub unsafe extern "C" fn usapi_run_update_check(
     opts: *const usapi_run_options,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
-        let (o, mut cb) = run_args(opts);
-        Ok(d.run_update_check(&o, &mut cb)?)
+    run_json(dev, opts, out_json, |d, o, cb| {
+        Ok(d.run_update_check(o, cb)?)
     })
 }
 
@@ -124,10 +144,9 @@ pub unsafe extern "C" fn usapi_run_firmware_update(
     opts: *const usapi_run_options,
     out_json: *mut *mut c_char,
 ) -> i32 {
-    with_device(dev, out_json, |d| {
+    run_json(dev, opts, out_json, |d, o, cb| {
         let path = super::opt_str_arg(mwf_path, "mwf_path")?;
-        let (o, mut cb) = run_args(opts);
-        Ok(d.run_firmware_update(path.map(Path::new), &o, &mut cb)?)
+        Ok(d.run_firmware_update(path.map(Path::new), o, cb)?)
     })
 }
 
@@ -138,12 +157,7 @@ pub unsafe extern "C" fn usapi_run_reboot(
     dev: usapi_device,
     opts: *const usapi_run_options,
 ) -> i32 {
-    guard(|| {
-        let d = DEVICES.get(dev)?;
-        let (o, mut cb) = run_args(opts);
-        d.run_reboot(&o, &mut cb)?;
-        Ok(0)
-    })
+    run_code(dev, opts, |d, o, cb| Ok(d.run_reboot(o, cb)?))
 }
 
 /// reset-all-settings, then wait until the device answers again and log
@@ -153,12 +167,7 @@ pub unsafe extern "C" fn usapi_run_reset_all_settings(
     dev: usapi_device,
     opts: *const usapi_run_options,
 ) -> i32 {
-    guard(|| {
-        let d = DEVICES.get(dev)?;
-        let (o, mut cb) = run_args(opts);
-        d.run_reset_all_settings(&o, &mut cb)?;
-        Ok(0)
-    })
+    run_code(dev, opts, |d, o, cb| Ok(d.run_reset_all_settings(o, cb)?))
 }
 
 /// Wait until the device answers, is not rebooting, resetting or updating,
@@ -188,6 +197,8 @@ pub unsafe extern "C" fn usapi_download_media(
     opts: *const usapi_run_options,
 ) -> i32 {
     guard(|| {
+        // Not run_code: the arguments are checked before the handle, so a
+        // NULL name is reported whatever the handle.
         let name = str_arg(name, "name")?;
         let dest = str_arg(dest_path, "dest_path")?;
         let d = DEVICES.get(dev)?;

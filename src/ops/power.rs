@@ -151,11 +151,7 @@ impl Device {
                 let mut ctx = Ctx::new(self, "update", opts, timeout, progress);
                 let r = upload(&mut ctx, path)?;
                 let v: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
-                let version = v
-                    .get("version")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let version = str_of(&v, "version");
                 if version.is_empty() {
                     return Err(Error::BadReply {
                         method: "upload-update-file".into(),
@@ -166,11 +162,7 @@ impl Device {
             }
             None => {
                 let (_, upgrade) = self.update_check(opts, progress)?;
-                let ver = upgrade
-                    .get("ver")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
+                let ver = str_of(&upgrade, "ver");
                 if ver.is_empty() {
                     let v = json!({"result": 0, "operation": "update", "mode": "online",
                                    "up-to-date": true, "previous-version": previous, "version": previous});
@@ -355,4 +347,12 @@ fn wait_back(
         return Err(wait_cancelled(ctx.operation));
     }
     Ok(())
+}
+
+/// The string `key` of a reply object; empty when absent or not a string.
+fn str_of(v: &Value, key: &str) -> String {
+    v.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }

@@ -318,6 +318,11 @@ fn final_reply(method: &str, operation: &str, key: &str, o: &Outcome, extra: Val
     make_reply(method, o.result, v)
 }
 
+/// The final reply of a run of `spec`.
+fn spec_reply(spec: &Spec<'_>, o: &Outcome, extra: Value) -> Reply {
+    final_reply(spec.method, spec.operation, spec.key, o, extra)
+}
+
 impl Device {
     /// USB format to the end: start-format-usb, poll `format-status`,
     /// clear-format-usb. Cannot be stopped on the device: cancelling stops
@@ -327,51 +332,50 @@ impl Device {
         opts: &RunOptions,
         progress: &mut ProgressFn<'_>,
     ) -> Result<Reply> {
-        let spec = Spec {
-            operation: "format-usb",
-            method: "start-format-usb",
-            what: "a disk format",
-            key: "format-status",
-            phase: "formatting",
-            pick: |s| &s.format_status,
-            start: &|d| d.start_format_usb(),
-            clear: ("clear-format-usb", |d| d.clear_format_usb()),
-            stop: None,
-            default_timeout: Duration::from_secs(600),
-        };
-        let o = run_block(self, &spec, opts, progress)?;
-        Ok(final_reply(
-            spec.method,
-            spec.operation,
-            spec.key,
-            &o,
-            Value::Null,
-        ))
+        self.run_format(
+            "format-usb",
+            "start-format-usb",
+            &|d| d.start_format_usb(),
+            opts,
+            progress,
+        )
     }
 
     /// SD card format to the end (cleared with clear-format-usb, as the
     /// document says). Cannot be stopped on the device.
     pub fn run_format_sd(&self, opts: &RunOptions, progress: &mut ProgressFn<'_>) -> Result<Reply> {
+        self.run_format(
+            "format-sd",
+            "start-format-sd",
+            &|d| d.start_format_sd(),
+            opts,
+            progress,
+        )
+    }
+
+    /// A disk format (USB or SD: only the start differs) to the end.
+    fn run_format(
+        &self,
+        operation: &'static str,
+        method: &'static str,
+        start: &dyn Fn(&Device) -> Result<Reply>,
+        opts: &RunOptions,
+        progress: &mut ProgressFn<'_>,
+    ) -> Result<Reply> {
         let spec = Spec {
-            operation: "format-sd",
-            method: "start-format-sd",
+            operation,
+            method,
             what: "a disk format",
             key: "format-status",
             phase: "formatting",
             pick: |s| &s.format_status,
-            start: &|d| d.start_format_sd(),
+            start,
             clear: ("clear-format-usb", |d| d.clear_format_usb()),
             stop: None,
             default_timeout: Duration::from_secs(600),
         };
         let o = run_block(self, &spec, opts, progress)?;
-        Ok(final_reply(
-            spec.method,
-            spec.operation,
-            spec.key,
-            &o,
-            Value::Null,
-        ))
+        Ok(spec_reply(&spec, &o, Value::Null))
     }
 
     /// USB speed test to the end, with the verdict against the document's
@@ -405,13 +409,7 @@ impl Device {
             o.result = RET_LOW_SPEED;
         }
         let extra = json!({"required-bps": required, "write-bps": write, "fast-enough": fast});
-        Ok(final_reply(
-            spec.method,
-            spec.operation,
-            spec.key,
-            &o,
-            extra,
-        ))
+        Ok(spec_reply(&spec, &o, extra))
     }
 
     /// Stream server test to the end (the device stops it at 20 s).
@@ -438,13 +436,7 @@ impl Device {
         };
         let o = run_block(self, &spec, opts, progress)?;
         let extra = json!({"upload-bps": o.last_running.upload_bps});
-        Ok(final_reply(
-            spec.method,
-            spec.operation,
-            spec.key,
-            &o,
-            extra,
-        ))
+        Ok(spec_reply(&spec, &o, extra))
     }
 
     /// Online update check to the end; the reply adds get-status `upgrade`
