@@ -33,34 +33,7 @@ pub(crate) fn get(
     what: &str,
 ) -> Result<Fetch> {
     let addrs = HostAddrs::new(authority).get()?;
-    let mut last = None;
-    let mut stream = None;
-    for a in &addrs {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            break;
-        }
-        match TcpStream::connect_timeout(a, connect_timeout.min(remaining)) {
-            Ok(s) => {
-                stream = Some(s);
-                break;
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    let Some(mut stream) = stream else {
-        return Err(match last {
-            Some(e) if e.kind() == ErrorKind::TimedOut => {
-                Error::Timeout(format!("{what}: no answer (connect)"))
-            }
-            Some(e) if e.kind() == ErrorKind::ConnectionRefused => {
-                Error::Connect(format!("connection refused ({e})"))
-            }
-            Some(e) => Error::Connect(e.to_string()),
-            None => Error::Timeout(format!("{what}: no time left to connect")),
-        });
-    };
-    let _ = stream.set_nodelay(true);
+    let mut stream = super::transport::connect_first(&addrs, what, connect_timeout, deadline)?;
     let mut req = format!(
         concat!(
             "GET {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: ultrastream/",

@@ -270,38 +270,13 @@ impl Transport {
 
     /// A new connection to the first address that answers.
     fn connect(&self, method: &str, connect_timeout: Duration, deadline: Instant) -> Result<Conn> {
-        let r = self.addrs.with(|addrs| {
-            let mut last = None;
-            for a in addrs {
-                let remaining = deadline.saturating_duration_since(Instant::now());
-                if remaining.is_zero() {
-                    break;
-                }
-                match TcpStream::connect_timeout(a, connect_timeout.min(remaining)) {
-                    Ok(s) => return Ok(s),
-                    Err(e) => last = Some(e),
-                }
-            }
-            Err(last)
+        let r = self
+            .addrs
+            .with(|addrs| connect_first(addrs, method, connect_timeout, deadline))?;
+        let stream = r.inspect_err(|_| {
+            // The name may have moved: look it up again next time.
+            self.addrs.forget();
         })?;
-        let stream = match r {
-            Ok(s) => s,
-            Err(e) => {
-                // The name may have moved: look it up again next time.
-                self.addrs.forget();
-                return Err(match e {
-                    Some(e) if e.kind() == ErrorKind::TimedOut => {
-                        Error::Timeout(format!("{method}: no answer (connect)"))
-                    }
-                    Some(e) if e.kind() == ErrorKind::ConnectionRefused => {
-                        Error::Connect(format!("connection refused ({e})"))
-                    }
-                    Some(e) => Error::Connect(e.to_string()),
-                    None => Error::Timeout(format!("{method}: no time left to connect")),
-                });
-            }
-        };
-        let _ = stream.set_nodelay(true);
         Ok(Conn {
             stream,
             read_timeout: None,
@@ -582,6 +557,41 @@ pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
         return None;
     }
     Some(value.to_string())
+}
+
+/// Connect to the first of `addrs` that answers within the connect timeout
+/// and the deadline, with TCP_NODELAY set. Shared by API calls, the
+/// streamed upload and downloads; `method` names the call in errors.
+pub(crate) fn connect_first(
+    addrs: &[SocketAddr],
+    method: &str,
+    connect_timeout: Duration,
+    deadline: Instant,
+) -> Result<TcpStream> {
+    let mut last = None;
+    for a in addrs {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(a, connect_timeout.min(remaining)) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(match last {
+        Some(e) if e.kind() == ErrorKind::TimedOut => {
+            Error::Timeout(format!("{method}: no answer (connect)"))
+        }
+        Some(e) if e.kind() == ErrorKind::ConnectionRefused => {
+            Error::Connect(format!("connection refused ({e})"))
+        }
+        Some(e) => Error::Connect(e.to_string()),
+        None => Error::Timeout(format!("{method}: no time left to connect")),
+    })
 }
 
 #[cfg(test)]

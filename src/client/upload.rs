@@ -58,32 +58,6 @@ fn io_err(e: std::io::Error) -> Error {
     }
 }
 
-/// Connect to the first address that answers.
-pub(crate) fn connect(
-    addrs: &[SocketAddr],
-    connect_timeout: Duration,
-    deadline: Instant,
-) -> Result<TcpStream> {
-    let mut last = None;
-    for a in addrs {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            break;
-        }
-        match TcpStream::connect_timeout(a, connect_timeout.min(remaining)) {
-            Ok(s) => return Ok(s),
-            Err(e) => last = Some(e),
-        }
-    }
-    Err(match last {
-        Some(e) if e.kind() == ErrorKind::TimedOut => {
-            Error::Timeout(format!("{METHOD}: connect: {e}"))
-        }
-        Some(e) => Error::Connect(e.to_string()),
-        None => Error::Timeout(format!("{METHOD}: no time left to connect")),
-    })
-}
-
 /// True when the device has sent something (or closed) and we have not read it.
 fn readable_now(stream: &TcpStream) -> bool {
     #[cfg(unix)]
@@ -112,8 +86,8 @@ pub(crate) fn upload(
     source: &mut dyn Read,
     progress: &mut ProgressFn<'_>,
 ) -> Result<UploadReply> {
-    let mut stream = connect(req.addrs, req.connect_timeout, req.deadline)?;
-    let _ = stream.set_nodelay(true);
+    let mut stream =
+        super::transport::connect_first(req.addrs, METHOD, req.connect_timeout, req.deadline)?;
     let body_len = req.preamble.len() as u64 + req.file_len + req.epilogue.len() as u64;
     let mut head = String::with_capacity(384);
     head.push_str("POST ");
