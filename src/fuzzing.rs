@@ -55,3 +55,68 @@ pub fn datagram(data: &[u8]) {
 pub fn sim_request(data: &[u8]) -> usize {
     crate::sim::fuzz_request_reader(data)
 }
+
+/// A device's answer as the client reads it off the wire: `data[0]`
+/// picks the size of the pieces it arrives in (0: all at once), the rest
+/// is the bytes. Each piece goes through the reply reader the way a read
+/// from the socket does (the head parser on everything buffered so far),
+/// then the body it frames through the reply checks (`reply`). Panics
+/// (a fuzzing failure) when the reader breaks its promises: a head is
+/// found only once complete, never past its cap, and the buffered bytes
+/// never exceed the head cap plus one piece before the head is decided.
+pub fn reply_exchange(data: &[u8]) {
+    use crate::client::http1;
+    let Some((&first, wire)) = data.split_first() else {
+        return;
+    };
+    let step = if first == 0 {
+        usize::MAX
+    } else {
+        1 + first as usize % 64
+    };
+    // A small cap, so fuzzing reaches the limit often.
+    const CAP: usize = 2048;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut rest = wire;
+    let head = loop {
+        let n = rest.len().min(step);
+        if n == 0 {
+            return; // the connection ended before a head: an error upstream
+        }
+        buf.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        assert!(
+            buf.len() <= CAP.saturating_add(step),
+            "the reader kept more than its cap"
+        );
+        match http1::parse_head_max(&buf, "get-status", CAP) {
+            Ok(Some(h)) => break h,
+            Ok(None) => {}
+            Err(e) => {
+                let _ = e.scrubbed(&Secrets::new()).to_string();
+                return;
+            }
+        }
+    };
+    assert!(
+        head.len <= buf.len() && head.len <= CAP + 4,
+        "head past the bytes"
+    );
+    assert!(
+        buf[..head.len].ends_with(b"\r\n\r\n"),
+        "head not at its end"
+    );
+    let mut body = buf.split_off(head.len);
+    body.extend_from_slice(rest);
+    if let Some(n) = head.content_length {
+        body.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    match String::from_utf8(body) {
+        Ok(b) => {
+            if let Err(e) = crate::client::into_reply("get-status", head.status, b) {
+                let _ = e.to_string();
+            }
+        }
+        Err(_) => {}
+    }
+}

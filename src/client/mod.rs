@@ -2,7 +2,7 @@
 //! every API method goes through.
 
 pub(crate) mod fetch;
-mod http1;
+pub(crate) mod http1;
 mod transport;
 mod upload;
 
