@@ -111,12 +111,9 @@ pub fn reply_exchange(data: &[u8]) {
     if let Some(n) = head.content_length {
         body.truncate(usize::try_from(n).unwrap_or(usize::MAX));
     }
-    match String::from_utf8(body) {
-        Ok(b) => {
-            if let Err(e) = crate::client::into_reply("get-status", head.status, b) {
-                let _ = e.to_string();
-            }
+    if let Ok(b) = String::from_utf8(body) {
+        if let Err(e) = crate::client::into_reply("get-status", head.status, b) {
+            let _ = e.to_string();
         }
-        Err(_) => {}
     }
 }
