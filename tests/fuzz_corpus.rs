@@ -11,8 +11,11 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A libFuzzer target: its name, the call it wraps, that entry point.
+type Target = (&'static str, &'static str, fn(&[u8]));
+
 /// Each libFuzzer target and the entry point it wraps.
-const TARGETS: &[(&str, &str, fn(&[u8]))] = &[
+const TARGETS: &[Target] = &[
     (
         "reply_exchange",
         "ultrastream::fuzzing::reply_exchange(data)",
