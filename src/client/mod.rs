@@ -307,6 +307,69 @@ impl Device {
         Ok(into_reply("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
     }
 
+    /// One ping, read as a restart poll (`ops::restart`): its result and
+    /// `cur-status` whatever the result (a -9 is not explained with a
+    /// get-status: during a restart only ping is sent), and any failure to
+    /// get a reply as `Seen::NoAnswer`.
+    pub(crate) fn ping_seen(&self) -> crate::ops::restart::Seen {
+        use crate::ops::restart::Seen;
+        let url = self.url(Method::Ping.name(), &[]);
+        let Ok(raw) = self.transport.send(&url, "ping", None, Body::None, None) else {
+            return Seen::NoAnswer;
+        };
+        let Ok(reply) = into_reply("ping", raw.status, raw.body) else {
+            return Seen::NoAnswer;
+        };
+        let mask = serde_json::from_str::<Value>(&reply.body)
+            .ok()
+            .and_then(|v| {
+                let m = v.get("cur-status")?;
+                m.as_i64()
+                    .or_else(|| m.as_str().and_then(|s| s.trim().parse().ok()))
+            })
+            .map(|m| m as u32);
+        Seen::Answer {
+            result: reply.result,
+            mask,
+        }
+    }
+
+    /// After a restart: log in again with the stored credentials, nothing
+    /// else first (the old session is gone with the restart; it is sent
+    /// along so a device that still holds it keeps its slot). Ok(false):
+    /// no credentials stored, nothing sent.
+    pub(crate) fn relogin_after_restart(&self) -> Result<bool> {
+        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (user, pass, sid) = {
+            let s = self.session();
+            match (s.user.clone(), s.pass_md5.clone()) {
+                (Some(u), Some(p)) => (u, p, s.sid.clone()),
+                _ => return Ok(false),
+            }
+        };
+        let secrets = self.secrets_of(&[("pass", &pass)]);
+        let url = self.url(Method::Login.name(), &[("id", &user), ("pass", &pass)]);
+        let cookie = sid.map(|v| format!("sid={v}"));
+        let result = (|| {
+            let raw = self
+                .transport
+                .send(&url, "login", cookie.as_deref(), Body::None, None)?;
+            let sid = raw.set_cookie_sid.clone();
+            let reply = into_reply("login", raw.status, raw.body)?;
+            if reply.result != 0 {
+                return Err(Error::Device {
+                    method: "login".into(),
+                    code: reply.result,
+                });
+            }
+            let mut s = self.session();
+            s.sid = sid.or(s.sid.take());
+            s.generation += 1;
+            Ok(true)
+        })();
+        result.map_err(|e| e.scrubbed(&secrets))
+    }
+
     /// Bumped by every login (explicit or transparent): a change means the
     /// session was renewed, e.g. because the device restarted.
     pub(crate) fn login_generation(&self) -> u64 {
