@@ -307,19 +307,13 @@ impl Device {
         Ok(into_reply("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
     }
 
-    /// One ping, read as a restart poll (`ops::restart`): its result and
-    /// `cur-status` whatever the result (a -9 is not explained with a
-    /// get-status: during a restart only ping is sent), and any failure to
-    /// get a reply as `Seen::NoAnswer`.
-    pub(crate) fn ping_seen(&self) -> crate::ops::restart::Seen {
-        use crate::ops::restart::Seen;
+    /// One ping: its result and `cur-status` whatever the result (a -9 is
+    /// not explained with a get-status: during a restart only ping is
+    /// sent). Err only when no reply came (or not the API's).
+    pub(crate) fn ping_reply(&self) -> Result<(i32, Option<u32>)> {
         let url = self.url(Method::Ping.name(), &[]);
-        let Ok(raw) = self.transport.send(&url, "ping", None, Body::None, None) else {
-            return Seen::NoAnswer;
-        };
-        let Ok(reply) = into_reply("ping", raw.status, raw.body) else {
-            return Seen::NoAnswer;
-        };
+        let raw = self.transport.send(&url, "ping", None, Body::None, None)?;
+        let reply = into_reply("ping", raw.status, raw.body)?;
         let mask = serde_json::from_str::<Value>(&reply.body)
             .ok()
             .and_then(|v| {
@@ -328,9 +322,16 @@ impl Device {
                     .or_else(|| m.as_str().and_then(|s| s.trim().parse().ok()))
             })
             .map(|m| m as u32);
-        Seen::Answer {
-            result: reply.result,
-            mask,
+        Ok((reply.result, mask))
+    }
+
+    /// One ping, read as a restart poll (`ops::restart`): no reply of any
+    /// kind is `Seen::NoAnswer`.
+    pub(crate) fn ping_seen(&self) -> crate::ops::restart::Seen {
+        use crate::ops::restart::Seen;
+        match self.ping_reply() {
+            Ok((result, mask)) => Seen::Answer { result, mask },
+            Err(_) => Seen::NoAnswer,
         }
     }
 
