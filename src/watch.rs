@@ -511,11 +511,12 @@ fn ops_bits(mask: u32) -> u32 {
 }
 
 /// Running operations named from the status mask (and format-status for
-/// the SD card, which has no bit of its own).
+/// the SD card: the document's flag names only a USB format, though a
+/// device may set it for either disk; see `snapshot`).
 fn operations(mask: u32, format_sd: bool) -> Vec<Value> {
     let mut out: Vec<Value> = OPS
         .iter()
-        .filter(|(bit, _)| mask & bit != 0)
+        .filter(|(bit, _)| mask & bit != 0 && !(format_sd && *bit == STATUS_FORMAT_DISK))
         .map(|(_, n)| Value::from(*n))
         .collect();
     if format_sd {
@@ -621,10 +622,15 @@ fn snapshot(body: &str) -> std::result::Result<Snap, String> {
         ],
     };
     let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
+    // A format runs on the SD card when the flag is clear (it names a USB
+    // format), or when it is set but no USB drive is present. Otherwise
+    // the blocks cannot tell which disk: it is reported as "format-usb".
+    let no_usb = as_i64(&v.usb.disk_status) == Some(0);
+    let format_sd = format_running && (mask & STATUS_FORMAT_DISK == 0 || no_usb);
     Ok(Snap {
         full: true,
         mask,
-        format_sd: format_running && mask & STATUS_FORMAT_DISK == 0,
+        format_sd,
         servers,
         signal: v.input_signal,
         usb: v.usb,
@@ -1184,6 +1190,18 @@ mod tests {
     #[test]
     fn sd_format_has_no_bit_but_is_named() {
         assert_eq!(operations(0, true), vec![Value::from("format-sd")]);
+        // A device that sets the flag for SD formats too: named from the
+        // blocks when they tell (no USB drive), else the flag's meaning.
+        let snap = |usb: i64| {
+            snapshot(&format!(
+                r#"{{"cur-status":1048592,"format-status":{{"result":2}},"usb":{{"disk-status":{usb}}}}}"#
+            ))
+            .unwrap()
+            .to_map()["operations"]
+                .clone()
+        };
+        assert_eq!(snap(0), json!(["format-sd"]));
+        assert_eq!(snap(1), json!(["format-usb"]));
         assert_eq!(
             operations(STATUS_REBOOT | STATUS_DISK_TEST, false),
             vec![Value::from("test-usb"), Value::from("reboot")]
