@@ -66,18 +66,18 @@ class StatusSummary:
     living: bool
     rec_result: int
     rec_run_ms: int
-    #: bits per second as the simulator and a real Ultra Encode report it
+    #: bytes per second, as the Bitfocus module reads it on real Ultra Streams
     #: (the document states no unit; see ``replies.BPS_UNITS``)
     rec_cur_bps: int
-    #: bits per second, like ``rec_cur_bps``
+    #: bytes per second, like ``rec_cur_bps``
     rec_avg_bps: int
     #: live-status result (22 connected, 23 connecting, ...).
     live_result: int
     live_run_ms: int
-    #: bits per second as the simulator and a real Ultra Encode report it
+    #: bytes per second, as the Bitfocus module reads it on real Ultra Streams
     #: (no unit in the document; see ``replies.BPS_UNITS``)
     live_cur_bps: int
-    #: bits per second, like ``live_cur_bps``
+    #: bytes per second, like ``live_cur_bps``
     live_avg_bps: int
     signal_present: bool
     signal_cx: int
