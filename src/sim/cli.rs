@@ -327,3 +327,47 @@ pub fn main(prog: &str, argv: &[String]) -> ExitCode {
     eprintln!("{prog}: stopped");
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Result<SimOptions, String> {
+        let argv: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        match parse(&argv)? {
+            Parsed::Run(a) => Ok(a.opts),
+            _ => Err("not a run".into()),
+        }
+    }
+
+    #[test]
+    fn the_readings_have_flags() {
+        let o = args(&[
+            "--restart",
+            "busy",
+            "--no-update-restart",
+            "--op-ms=50",
+            "--sd-format-flag",
+            "--bps-unit",
+            "bits",
+        ])
+        .unwrap();
+        let r = o.readings;
+        assert_eq!(r.restart, super::super::RestartStyle::Busy);
+        assert!(!r.update_restarts && r.sd_format_flag);
+        assert_eq!(r.op_ms, Some(50));
+        assert_eq!(r.bps_unit, super::super::BpsUnit::Bits);
+        assert_eq!(
+            args(&[]).unwrap().readings,
+            super::super::Readings::default()
+        );
+        for bad in [
+            &["--restart", "later"][..],
+            &["--op-ms", "0"],
+            &["--bps-unit", "kbps"],
+        ] {
+            let e = args(bad).unwrap_err();
+            assert!(e.starts_with(bad[0]), "{e}");
+        }
+    }
+}

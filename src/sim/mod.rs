@@ -719,3 +719,39 @@ impl Drop for Simulator {
         self.shutdown();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readings_from_json() {
+        let o = SimOptions::from_json(
+            r#"{"restart":"busy","update_restarts":false,"op_ms":7,"sd_format_flag":true,"bps_unit":"bits"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            o.readings,
+            Readings {
+                restart: RestartStyle::Busy,
+                update_restarts: false,
+                op_ms: Some(7),
+                sd_format_flag: true,
+                bps_unit: BpsUnit::Bits,
+            }
+        );
+        assert_eq!(
+            SimOptions::from_json("{}").unwrap().readings,
+            Readings::default()
+        );
+        for (bad, says) in [
+            (r#"{"restart":"soon"}"#, "'restart'"),
+            (r#"{"op_ms":0}"#, "'op_ms'"),
+            (r#"{"update_restarts":"no"}"#, "'update_restarts'"),
+            (r#"{"bps_unit":"kbps"}"#, "'bps_unit'"),
+        ] {
+            let e = SimOptions::from_json(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
+    }
+}
