@@ -676,13 +676,6 @@ enum Outcome {
 /// A device restarting for this long without a word is reported offline.
 const RESTART_SILENCE: Duration = Duration::from_secs(600);
 
-/// The restart a status mask announces: its flag, or an update in progress
-/// (which ends with a restart on most devices).
-fn hint_of(mask: u32) -> Option<Restart> {
-    restart::restart_in_mask(mask, None)
-        .or_else(|| restart::update_in_mask(mask).then_some(Restart::Update))
-}
-
 impl Shared {
     fn halt(&self) {
         self.stop.store(true, Ordering::SeqCst);
@@ -820,7 +813,7 @@ impl Shared {
                 s.refusals = 0;
                 let rebooting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
                 let announced = restart::restart_in_mask(mask, s.hint);
-                s.hint = hint_of(mask);
+                s.hint = restart::announced(mask);
                 match s.phase {
                     Phase::Unknown => {
                         self.emit(e, "online", state_fields(&snap));

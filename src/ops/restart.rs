@@ -83,6 +83,13 @@ pub fn restart_in_mask(mask: u32, expected: Option<Restart>) -> Option<Restart> 
     }
 }
 
+/// The restart a status mask announces: its flag, or a firmware update in
+/// progress (which ends with a restart on most devices). A watcher that
+/// loses the device right after such a mask reads it as that restart.
+pub fn announced(mask: u32) -> Option<Restart> {
+    restart_in_mask(mask, None).or_else(|| update_in_mask(mask).then_some(Restart::Update))
+}
+
 /// True when the mask shows a firmware update in progress (statusUpgrade).
 pub fn update_in_mask(mask: u32) -> bool {
     mask & STATUS_UPGRADE != 0
@@ -214,5 +221,8 @@ mod tests {
         assert_eq!(judge(None, Seen::SessionLost), Verdict::Other);
         assert_eq!(judge(Some(Reboot), answer(-18, 0)), Verdict::Other);
         assert_eq!(Update.name(), "update");
+        assert_eq!(announced(STATUS_UPGRADE | STATUS_PASSWD), Some(Update));
+        assert_eq!(announced(STATUS_UPGRADE | STATUS_REBOOT), Some(Reboot));
+        assert_eq!(announced(STATUS_PASSWD), None);
     }
 }
