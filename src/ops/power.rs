@@ -319,8 +319,14 @@ fn poll_update(
             RET_INIT => {
                 // Not started yet, or finished and restarted between two
                 // polls (a restart forgets the status): judge by the device.
-                if dev.login_generation() != generation || firmware_of(dev)? == target {
+                if dev.login_generation() != generation {
                     return Ok(false);
+                }
+                match firmware_of(dev) {
+                    Ok(v) if v == target => return Ok(false),
+                    Ok(_) => {}
+                    Err(e) if restarting_error(&e) => return Ok(true),
+                    Err(e) => return Err(e),
                 }
                 if ctx.report("updating", 0, 0, result) {
                     return Err(wait_cancelled(ctx.operation));
@@ -394,11 +400,19 @@ fn wait_restart(
             if dev.session_lost().unwrap_or(false) {
                 break;
             }
-            if settled(dev)? {
-                let _ = ctx.report("waiting", 0, P_ANSWERS, RET_RUNNING);
-                return Ok(false);
+            match settled(dev) {
+                Ok(true) => {
+                    let _ = ctx.report("waiting", 0, P_ANSWERS, RET_RUNNING);
+                    return Ok(false);
+                }
+                Ok(false) => ("waiting", P_REQUESTED),
+                // It goes down just now.
+                Err(e) if restarting_error(&e) => {
+                    gone = true;
+                    ("rebooting", P_DOWN)
+                }
+                Err(e) => return Err(e),
             }
-            ("waiting", P_REQUESTED)
         } else {
             match restart::judge(Some(kind), seen) {
                 Verdict::Restarting(_) => {
