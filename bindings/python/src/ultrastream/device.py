@@ -804,7 +804,9 @@ class Device:
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         """Wait until the device answers, is not rebooting, resetting or updating, and
-        (when logged in) has a session again. Raises DeviceTimeoutError otherwise."""
+        (when logged in) has a session again. Only ping is sent meanwhile; no answer,
+        a non-zero ping result (-9 while restarting) or a restart flag in its mask
+        mean "not ready yet". Raises DeviceTimeoutError when not ready in time."""
         check(self._lib.usapi_wait_ready(self._handle, _ms(timeout)))
 
     def download_media(self, name: str, dest: PathLike, *, disk_type: int = 0,
