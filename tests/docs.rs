@@ -556,3 +556,104 @@ fn troubleshooting_has_a_row_for_every_code() {
         }
     }
 }
+
+// ---- API references build without a warning ----
+
+#[test]
+fn c_reference_builds_with_doxygen_without_warnings() {
+    require_tool(
+        "doxygen",
+        &["--version"],
+        "apt-get install doxygen (Debian's package)",
+    );
+    let out_dir = Scratch::new("doxygen");
+    // docs/Doxyfile as it is, with the output in the scratch folder.
+    let config = out_dir.path().join("Doxyfile");
+    std::fs::write(
+        &config,
+        format!(
+            "@INCLUDE = {}\nOUTPUT_DIRECTORY = {}\n",
+            root().join("docs/Doxyfile").display(),
+            out_dir.path().join("out").display()
+        ),
+    )
+    .expect("write Doxyfile");
+    let out = harness::run(
+        Command::new("doxygen").arg(&config).current_dir(root()),
+        BOUND,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "doxygen docs/Doxyfile: {} with warnings (WARN_AS_ERROR; fix the doc comments in src/ffi and regenerate the header):\n{stderr}",
+        out.status
+    );
+    let page = std::fs::read_to_string(out_dir.path().join("out/html/ultrastream_8h.html"))
+        .expect("doxygen wrote no page for ultrastream.h");
+    // Functions, the simulator's (under USAPI_HAS_SIMULATOR), structs, codes.
+    for name in [
+        "usapi_get_status",
+        "usapi_sim_start",
+        "usapi_status_summary",
+        "USAPI_ERR_BUSY",
+        "usapi_last_error",
+    ] {
+        assert!(page.contains(name), "the C reference lacks {name}");
+    }
+}
+
+/// pdoc: $ULTRASTREAM_PDOC, the venv `make pdoc-venv` makes, or on PATH.
+fn pdoc() -> PathBuf {
+    if let Some(p) = std::env::var_os("ULTRASTREAM_PDOC") {
+        return PathBuf::from(p);
+    }
+    let venv = harness::target_dir().join("pdoc-venv/bin/pdoc");
+    if venv.is_file() {
+        return venv;
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|d| d.join("pdoc"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "pdoc is required to build the Python reference and was not found: run `make pdoc-venv` \
+                 (a venv in target/pdoc-venv with pdoc from PyPI; .ci/run does it), or set ULTRASTREAM_PDOC"
+            )
+        })
+}
+
+#[test]
+fn python_reference_builds_with_pdoc_without_warnings() {
+    let pdoc = pdoc();
+    let lib = deps_lib_dir();
+    let out_dir = Scratch::new("pdoc");
+    let out = harness::run(
+        Command::new(&pdoc)
+            .args(["--docformat", "restructuredtext", "-o"])
+            .arg(out_dir.path())
+            .arg("ultrastream")
+            .current_dir(root())
+            .env("PYTHONPATH", root().join("bindings/python/src"))
+            .env("ULTRASTREAM_LIB", lib.join("libultrastream.so"))
+            .env("PYTHONWARNINGS", "always"),
+        BOUND,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stderr.trim().is_empty(),
+        "{} failed or warned ({}):\n{stderr}",
+        pdoc.display(),
+        out.status
+    );
+    let page = std::fs::read_to_string(out_dir.path().join("ultrastream.html"))
+        .expect("pdoc wrote no ultrastream.html");
+    for id in [
+        "id=\"Device\"",
+        "id=\"Device.get_status\"",
+        "id=\"Simulator\"",
+        "id=\"BusyError\"",
+    ] {
+        assert!(page.contains(id), "the Python reference lacks {id}");
+    }
+}

@@ -173,8 +173,8 @@ fn authority(host: &str) -> Result<String> {
 }
 
 impl Device {
-    /// Prepare a device at `host` ("10.0.0.5", "127.0.0.1:8080",
-    /// "[::1]:8080"). No traffic happens until the first call.
+    /// Prepare a device at `host` (`"10.0.0.5"`, `"127.0.0.1:8080"`,
+    /// `"[::1]:8080"`). No traffic happens until the first call.
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
         let authority = authority(host)?;
         let base = format!("http://{authority}/usapi?method=");
