@@ -3,7 +3,8 @@
 
 macro_rules! flags {
     ($table:ident; $( $konst:ident = $val:expr, $name:literal; )*) => {
-        $( pub const $konst: u32 = $val; )*
+        $( #[doc = concat!("`", $name, "` bit.")] pub const $konst: u32 = $val; )*
+        /// Every bit with its name, in ascending order.
         pub static $table: &[(u32, &str)] = &[ $( ($val, $name), )* ];
     };
 }
