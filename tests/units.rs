@@ -1,4 +1,4 @@
-//! The `*-bps` units the docs state (README, model::BPS_UNITS, the C
+//! The `*-bps` units the docs state (docs/units.md, model::BPS_UNITS, the C
 //! struct comments, Python's replies.BPS_UNITS) are the simulator's: rec
 //! and live cur-bps in bits per second, disk write-bps in bytes per second.
 
@@ -65,7 +65,7 @@ fn every_place_states_the_same_units() {
             "{field} must say the document states no unit: {doc}"
         );
     }
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    assert!(readme.contains("## Units of the `*-bps` fields"));
-    assert!(readme.contains("14.15 MB/S"));
+    let units = std::fs::read_to_string(root.join("docs/units.md")).unwrap();
+    assert!(units.contains("# Units of the `*-bps` fields"));
+    assert!(units.contains("14.15 MB/S"));
 }
