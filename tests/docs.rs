@@ -28,6 +28,14 @@ const MAY_SKIP: &[&str] = &["sh", "c"];
 
 const BOUND: Duration = Duration::from_secs(300);
 
+/// Guides whose snippets another test runs its own way (not twice here):
+/// the file, and the test that must read it.
+const RUN_ELSEWHERE: &[(&str, &str)] = &[("docs/cli.md", "tests/cli_ux.rs")];
+
+/// Said with every snippet failure: the ways out.
+const HOW: &str = "docs/testing.md says how snippets run; mark a block that must \
+    not run `sh no-run`, or list a guide another test runs in RUN_ELSEWHERE";
+
 /// One fenced block of a markdown file.
 #[derive(Debug)]
 struct Block {
@@ -107,12 +115,35 @@ fn all_blocks() -> Vec<Block> {
     doc_files().iter().flat_map(|f| blocks_of(f)).collect()
 }
 
-/// The blocks of `lang` that run.
+/// The file is run by another test (RUN_ELSEWHERE).
+fn run_elsewhere(file: &Path) -> bool {
+    RUN_ELSEWHERE
+        .iter()
+        .any(|(doc, _)| file == root().join(doc))
+}
+
+/// The blocks of `lang` that run here.
 fn runnable(lang: &str) -> Vec<Block> {
     all_blocks()
         .into_iter()
-        .filter(|b| b.lang == lang && !b.no_run)
+        .filter(|b| b.lang == lang && !b.no_run && !run_elsewhere(&b.file))
         .collect()
+}
+
+#[test]
+fn guides_run_elsewhere_are_read_by_their_test() {
+    for (doc, test) in RUN_ELSEWHERE {
+        if !root().join(doc).exists() {
+            continue; // not (yet) in this tree: nothing is skipped
+        }
+        let text = std::fs::read_to_string(root().join(test)).unwrap_or_else(|e| {
+            panic!("{doc} is said to run in {test}, which cannot be read: {e}")
+        });
+        assert!(
+            text.contains(doc),
+            "{doc} is said to run in {test}, which never reads it"
+        );
+    }
 }
 
 #[test]
@@ -163,7 +194,7 @@ fn run_snippet(b: &Block, cmd: &mut Command, dir: &Path) {
     let out = harness::run(cmd.current_dir(dir), BOUND);
     assert!(
         out.status.success(),
-        "{}: the {} snippet failed ({}):\n{}\n--- stdout\n{}\n--- stderr\n{}",
+        "{}: the {} snippet failed ({}; {HOW}):\n{}\n--- stdout\n{}\n--- stderr\n{}",
         b.at(),
         b.lang,
         out.status,
@@ -207,7 +238,7 @@ fn compile_and_run(lang: &str) {
             .expect("run the compiler");
         assert!(
             out.status.success(),
-            "{}: the {lang} snippet does not build:\n{}",
+            "{}: the {lang} snippet does not build ({HOW}):\n{}",
             b.at(),
             String::from_utf8_lossy(&out.stderr)
         );
