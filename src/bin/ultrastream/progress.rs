@@ -204,10 +204,7 @@ pub fn with_progress<T>(
     });
     bar.done();
     match r {
-        Err(e) if interrupted() => Err(CliError::Interrupted(format!(
-            "interrupted: {}",
-            crate::describe(&e)
-        ))),
+        Err(e) if interrupted() => Err(CliError::Interrupted(crate::describe(&e))),
         Err(e) => Err(crate::fail(&e)),
         Ok(_) if interrupted() => Err(CliError::Interrupted(
             "interrupted (the operation had ended)".into(),
