@@ -450,3 +450,76 @@ fn completions_for_bash_zsh_and_fish() {
     let o = run(Command::new("bash").arg("-n").arg(&f));
     assert!(o.status.success(), "{o:?}");
 }
+
+/// docs/cli.md's shell lines run as written against a simulator (the
+/// simulated device's address in place of 127.0.0.1:8080, a scratch
+/// folder for /tmp and the home folder; `| jq` and `&` dropped).
+#[test]
+fn the_cli_guide_commands_run() {
+    let sim = sim_fast();
+    let dir = Scratch::new("cli-ux-guide");
+    let bin_dir = dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("bin folder");
+    std::os::unix::fs::symlink(BIN, bin_dir.join("ultrastream")).expect("symlink");
+    let home = dir.path().join("home");
+    for sub in [
+        ".local/share/bash-completion/completions",
+        ".zfunc",
+        ".config/fish/completions",
+    ] {
+        std::fs::create_dir_all(home.join(sub)).expect("home folders");
+    }
+    let guide = std::fs::read_to_string(harness::root().join("docs/cli.md")).expect("docs/cli.md");
+    let mut in_block = false;
+    let mut ran = 0;
+    for line in guide.lines() {
+        if line.starts_with("```") {
+            in_block = line == "```sh";
+            continue;
+        }
+        if !in_block
+            || !line.starts_with("ultrastream ")
+            || line.starts_with("ultrastream sim --port")
+        {
+            continue;
+        }
+        // The comment, a pipe into jq.
+        let mut l = line
+            .split("  #")
+            .next()
+            .unwrap_or(line)
+            .trim_end()
+            .to_string();
+        if let Some(i) = l.find(" | ") {
+            l.truncate(i);
+        }
+        let l = l
+            .replace("127.0.0.1:8080", &sim.host())
+            .replace("/tmp/", &format!("{}/", dir.path().display()))
+            .replace("~/", "$HOME/");
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let o = run(Command::new("sh")
+            .args(["-c", &l])
+            .env("PATH", path)
+            .env("HOME", &home)
+            .env("ULTRASTREAM_HOST", sim.host())
+            .env("ULTRASTREAM_PASSWORD", "Admin")
+            .stdin(Stdio::null()));
+        assert!(
+            o.status.success(),
+            "docs/cli.md: `{line}` (ran `{l}`): {o:?}"
+        );
+        ran += 1;
+    }
+    assert!(ran >= 10, "only {ran} commands found in docs/cli.md");
+    let fish = home.join(".config/fish/completions/ultrastream.fish");
+    assert!(
+        std::fs::metadata(fish)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false)
+    );
+}

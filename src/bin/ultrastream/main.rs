@@ -27,7 +27,7 @@ Exit status:
   1    failure (the message names the code, e.g. \"connect failed (-1004)\")
   2    usage error (unknown command or option, missing or bad argument, no
        command at all, no device given, no password without a terminal)
-  130  interrupted by Ctrl-C (SIGINT)";
+  130  interrupted by Ctrl-C (SIGINT; 143 for SIGTERM)";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -147,7 +147,7 @@ pub enum CliError {
     Usage(String),
     /// Exit 1: the device or the connection failed.
     Fail(String),
-    /// Exit 130: Ctrl-C; the message says what was stopped.
+    /// Exit 130 (Ctrl-C; 143 for SIGTERM): the message says what was stopped.
     Interrupted(String),
 }
 
@@ -210,6 +210,14 @@ pub fn cli_hints(msg: &str) -> String {
         .replace(
             "wait for it to finish, then clear its status",
             "`ultrastream wait` follows it to its end and clears its status",
+        )
+        .replace(
+            "raise RunOptions.timeout / timeout_ms if the device is slow",
+            "give a longer --timeout SECS if the device is slow",
+        )
+        .replace(
+            "read it with usapi_get_servers",
+            "see `ultrastream server list`",
         );
     for spec in ultrastream::api::METHODS {
         let paren = format!("({})", spec.name);
@@ -296,7 +304,7 @@ pub fn report(e: CliError) -> ExitCode {
     let (msg, status) = match e {
         CliError::Usage(m) => (m, 2),
         CliError::Fail(m) => (m, 1),
-        CliError::Interrupted(m) => (m, 130),
+        CliError::Interrupted(m) => (m, progress::exit_status()),
     };
     eprintln!("ultrastream: {msg}");
     ExitCode::from(status)
