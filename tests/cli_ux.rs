@@ -281,6 +281,21 @@ fn ctrl_c_exits_130_and_wait_follows_the_operation_to_its_end() {
     let host = l.local_addr().expect("addr").to_string();
     let o = interrupted_after("2", &cmd(&["ping", "--host", &host]));
     assert_eq!(o.status.code(), Some(130), "{o:?}");
+    // SIGTERM: 143, as a shell reports it.
+    let mut t = Command::new("timeout");
+    t.args([
+        "--preserve-status",
+        "-s",
+        "TERM",
+        "2",
+        BIN,
+        "ping",
+        "--host",
+        &host,
+    ])
+    .stdin(Stdio::null());
+    let o = run(&mut t);
+    assert_eq!(o.status.code(), Some(143), "{o:?}");
     drop(l);
 }
 
