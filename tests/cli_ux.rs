@@ -276,6 +276,29 @@ fn ctrl_c_exits_130_and_wait_follows_the_operation_to_its_end() {
     let v = ok_json(&mut at(&sim, &["clear"]));
     assert_eq!(v["cleared"], serde_json::json!([]), "{v}");
 
+    // A restart (sent by its API name only): wait sees the device go away
+    // and come back.
+    ok_json(&mut at(&sim, &["call", "reboot"]));
+    let mut w = at(&sim, &["wait", "--interval", "0.05"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ultrastream wait");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while w.try_wait().expect("wait").is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "wait did not end after the reboot"
+        );
+        advance(&sim, 1_000);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = w.wait_with_output().expect("output");
+    assert!(o.status.success(), "{o:?}");
+    let v: Value = serde_json::from_str(stdout(&o).trim()).expect("JSON");
+    assert_eq!(v["operation"], "restart", "{v}");
+    assert_eq!(ok_json(&mut at(&sim, &["ping"]))["result"], 0);
+
     // Ctrl-C while a request hangs (a server that never answers): 130 at once.
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let host = l.local_addr().expect("addr").to_string();

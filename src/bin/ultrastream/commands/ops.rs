@@ -4,7 +4,7 @@
 use super::server::{server_args, server_by_id};
 use crate::output::{call, int, print_value};
 use crate::progress::{Bar, cooperative, interrupted, with_progress};
-use crate::session::connect;
+use crate::session::{connect, try_connect};
 use crate::{CliError, CliResult, Global, code_words, fail, usage};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
@@ -289,13 +289,31 @@ fn ended(key: &str, result: i64) -> bool {
 /// Follow the running operation (or the one that just ended) to its end,
 /// print its final state, clear it unless --keep.
 pub fn wait(g: &Global, a: WaitArgs) -> CliResult {
-    let s = connect(g, true)?;
     let timeout = a.run.timeout.unwrap_or(Duration::from_secs(1800));
     let poll = a.run.interval.unwrap_or(Duration::from_secs(1));
     let deadline = Instant::now() + timeout;
     let mut bar = Bar::new(g.quiet);
     let mut followed: Option<&'static str> = None;
     let mut restarting = false;
+    // A device in the middle of a restart does not answer the login yet.
+    let s = cooperative(|| {
+        loop {
+            match try_connect(g, true)? {
+                Ok(s) => return Ok(s),
+                Err(e) if unreachable(&e) && Instant::now() < deadline && !interrupted() => {
+                    restarting = true;
+                    bar.update(&phase("restart", "waiting", 50));
+                    std::thread::sleep(poll);
+                }
+                Err(_) if interrupted() => {
+                    return Err(CliError::Interrupted(
+                        "interrupted: only the waiting stopped".into(),
+                    ));
+                }
+                Err(e) => return Err(fail(&e)),
+            }
+        }
+    })?;
     let last = cooperative(|| -> CliResult<Value> {
         loop {
             if interrupted() {
