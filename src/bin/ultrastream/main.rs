@@ -119,7 +119,7 @@ pub enum Command {
     Reboot(commands::ops::RunArgs),
     /// Reset all settings (the device restarts) and wait for it.
     Reset(commands::ops::RunArgs),
-    /// Wait for the running operation (format, test, update) to end.
+    /// Wait for the running operation (format, test, update, restart) to end.
     Wait(commands::ops::WaitArgs),
     /// Clear a finished operation's result so the next one can start.
     Clear(commands::ops::ClearArgs),
