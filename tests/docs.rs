@@ -633,25 +633,39 @@ fn c_reference_builds_with_doxygen_without_warnings() {
     }
 }
 
-/// pdoc: $ULTRASTREAM_PDOC, the venv `make pdoc-venv` makes, or on PATH.
+/// pdoc: $ULTRASTREAM_PDOC, on PATH, or the venv `make pdoc-venv` makes,
+/// which this test makes itself when it is missing (pdoc from PyPI, as the
+/// Python tests' venvs), so `cargo test` works on a fresh machine.
 fn pdoc() -> PathBuf {
     if let Some(p) = std::env::var_os("ULTRASTREAM_PDOC") {
         return PathBuf::from(p);
     }
-    let venv = harness::target_dir().join("pdoc-venv/bin/pdoc");
-    if venv.is_file() {
-        return venv;
-    }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
+    if let Some(p) = std::env::split_paths(&path)
         .map(|d| d.join("pdoc"))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "pdoc is required to build the Python reference and was not found: run `make pdoc-venv` \
-                 (a venv in target/pdoc-venv with pdoc from PyPI; .ci/run does it), or set ULTRASTREAM_PDOC"
-            )
-        })
+    {
+        return p;
+    }
+    let venv = harness::target_dir().join("pdoc-venv/bin/pdoc");
+    if !venv.is_file() {
+        let out = harness::run(
+            Command::new("make")
+                .arg("-C")
+                .arg(harness::root())
+                .arg("pdoc-venv")
+                .arg(format!("TARGET_DIR={}", harness::target_dir().display())),
+            Duration::from_secs(600),
+        );
+        assert!(
+            out.status.success() && venv.is_file(),
+            "pdoc is required to build the Python reference and `make pdoc-venv` could not install it \
+             (python3 with venv and pip, and PyPI, are needed; or set ULTRASTREAM_PDOC):\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    venv
 }
 
 #[test]
