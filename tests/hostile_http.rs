@@ -166,8 +166,8 @@ fn vm_hwm_kib() -> u64 {
 
 /// In a child process (this test binary again, one test, one thread):
 /// the hostile call `case`, printing the growth of peak RSS. Returns
-/// (growth in KiB, what the call returned).
-fn rss_in_child(case: &str) -> (u64, String) {
+/// (growth in KiB, how long the call took, what it returned).
+fn rss_in_child(case: &str) -> (u64, Duration, String) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
             "trailer_flood_memory",
@@ -189,12 +189,18 @@ fn rss_in_child(case: &str) -> (u64, String) {
         .find_map(|l| l.strip_prefix("HWM_GROWTH_KIB="))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("child {case} printed no measurement: {text}"));
+    let took = text
+        .lines()
+        .find_map(|l| l.strip_prefix("TOOK_MS="))
+        .and_then(|v| v.trim().parse().ok())
+        .map(Duration::from_millis)
+        .unwrap_or_else(|| panic!("child {case} printed no time: {text}"));
     let result = text
         .lines()
         .find_map(|l| l.strip_prefix("RESULT="))
         .unwrap_or("")
         .to_string();
-    (grew, result)
+    (grew, took, result)
 }
 
 /// The child's part: the hostile call `case`, printing the growth of peak
@@ -206,14 +212,17 @@ fn child(case: &str) {
     let fw = temp("flood.mwf");
     std::fs::write(&fw.0, vec![0x5a; 64 * 1024]).unwrap();
     let base = vm_hwm_kib();
-    let r = timed(case, timeout, || match case {
+    let start = Instant::now();
+    let r = match case {
         "get-status" => d.call("get-status", &[]).map(|r| r.result),
         "upload" => d
             .upload_update_file_progress(&fw.0, &mut |_| ControlFlow::Continue(()))
             .map(|r| r.result),
         other => panic!("unknown case {other}"),
-    });
+    };
+    let took = start.elapsed();
     println!("\nHWM_GROWTH_KIB={}", vm_hwm_kib().saturating_sub(base));
+    println!("TOOK_MS={}", took.as_millis());
     println!(
         "RESULT={}",
         r.map_or_else(|e| format!("error {} {e}", e.code()), |c| format!("ok {c}"))
@@ -228,15 +237,24 @@ fn trailer_flood_memory() {
         child(&case);
         return;
     }
+    let timeout = Duration::from_secs(2);
+    let mut failed = Vec::new();
     for case in ["get-status", "upload"] {
-        let (grew, result) = rss_in_child(case);
-        println!("{case}: peak RSS grew {grew} KiB; {result}");
-        assert!(
-            grew <= 16 * 1024,
-            "{case}: peak RSS grew {grew} KiB (> 16 MiB) ({result})"
-        );
-        assert!(result.starts_with("error"), "{case}: {result}");
+        let (grew, took, result) = rss_in_child(case);
+        println!("{case}: peak RSS grew {grew} KiB in {took:?}; {result}");
+        if grew > 16 * 1024 {
+            failed.push(format!("{case}: peak RSS grew {grew} KiB (> 16 MiB)"));
+        }
+        if took > timeout + SLACK {
+            failed.push(format!(
+                "{case}: took {took:?}, more than {timeout:?} + {SLACK:?}"
+            ));
+        }
+        if !result.starts_with("error") {
+            failed.push(format!("{case}: {result}"));
+        }
     }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
 // ---- Finding 2: timeouts outrun -----------------------------------------
