@@ -14,6 +14,7 @@ const READ: usize = 8 * 1024;
 #[non_exhaustive]
 pub struct Limits {
     /// Longest head (status line and headers), in bytes. Default 16 KiB.
+    /// More than 64 header lines also count as a head too large.
     pub max_head: usize,
     /// Most body bytes, whatever the framing. Default 64 MiB.
     pub max_body: u64,
@@ -498,10 +499,14 @@ impl Response {
         let n = match httparse::ParserConfig::default().parse_response(&mut resp, avail) {
             Ok(httparse::Status::Complete(n)) => n,
             Ok(httparse::Status::Partial) => return self.head_partial(),
+            // More lines than accepted: a head too large, whether or not
+            // its bytes are already past `max_head` (which depends on how
+            // much of it one read brought).
             Err(httparse::Error::TooManyHeaders) => {
-                return Err(HttpError::Protocol(format!(
-                    "the reply head has more than {MAX_HEADERS} header lines"
-                )));
+                return Err(HttpError::TooLarge {
+                    what: "reply head",
+                    limit: self.limits.max_head as u64,
+                });
             }
             Err(e) => {
                 return Err(HttpError::Protocol(format!("bad reply head ({e})")));
