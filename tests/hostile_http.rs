@@ -655,3 +655,97 @@ fn linger_zero(s: &TcpStream) {
         )
     };
 }
+
+// ---- Every endless or slow stream ends within the timeout ---------------
+
+#[test]
+fn every_endless_stream_ends_within_the_timeout() {
+    // (name, what is sent first, what is repeated, the pause between repeats)
+    let cases: &[(&str, &[u8], &[u8], u64)] = &[
+        ("silence", b"", b"", 0),
+        (
+            "head byte by byte",
+            b"HTTP/1.1 200 OK\r\nX-Drip: ",
+            b"a",
+            20,
+        ),
+        (
+            "body byte by byte",
+            b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n{",
+            b" ",
+            20,
+        ),
+        (
+            "endless 1-byte chunks",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"1\r\n \r\n",
+            0,
+        ),
+        (
+            "slow 1-byte chunks",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+            b"1\r\n \r\n",
+            10,
+        ),
+        (
+            "endless interim replies",
+            b"",
+            b"HTTP/1.1 102 Processing\r\n\r\n",
+            5,
+        ),
+        (
+            "slow trailers",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\n{\r\n0\r\n",
+            b"X: y\r\n",
+            30,
+        ),
+        (
+            "endless chunk extension",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;",
+            b"a",
+            0,
+        ),
+        (
+            "body until close, slowly",
+            b"HTTP/1.1 200 OK\r\n\r\n{",
+            b" ",
+            10,
+        ),
+    ];
+    // One at a time: the floods compete for the CPU with the other calls.
+    let timeout = Duration::from_millis(500);
+    let runs = cases.iter().map(|&(name, first, unit, pause)| {
+        let addr = device(move |_, mut s| {
+            if request(&mut s).is_none() || s.write_all(first).is_err() {
+                return;
+            }
+            let end = Instant::now() + Duration::from_secs(30);
+            let block = if pause == 0 {
+                unit.repeat(4096)
+            } else {
+                unit.to_vec()
+            };
+            while Instant::now() < end && (block.is_empty() || s.write_all(&block).is_ok()) {
+                thread::sleep(Duration::from_millis(pause.max(1)));
+                if block.is_empty() && matches!(s.read(&mut [0u8; 1]), Ok(0)) {
+                    return;
+                }
+            }
+        });
+        let d = dev(&addr, timeout);
+        let start = Instant::now();
+        let r = d.call("get-status", &[]);
+        (name, start.elapsed(), r.map(|r| r.body))
+    });
+    let mut failed = Vec::new();
+    for (name, took, r) in runs {
+        println!("{name}: {took:?}, {:?}", r.as_ref().map_err(|e| e.code()));
+        if took > timeout + SLACK {
+            failed.push(format!("{name}: took {took:?}"));
+        }
+        if let Ok(body) = r {
+            failed.push(format!("{name}: a reply came back: {body}"));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
