@@ -170,7 +170,7 @@ fn vm_hwm_kib() -> u64 {
 fn rss_in_child(case: &str) -> (u64, Duration, String) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
-            "trailer_flood_memory",
+            "hostile_calls_memory",
             "--exact",
             "--nocapture",
             "--test-threads=1",
@@ -207,14 +207,17 @@ fn rss_in_child(case: &str) -> (u64, Duration, String) {
 /// RSS and what the call returned.
 fn child(case: &str) {
     let timeout = Duration::from_secs(2);
-    let addr = trailer_flood();
+    let addr = match case {
+        "tiny chunks" => tiny_chunks(),
+        _ => trailer_flood(),
+    };
     let d = dev(&addr, timeout);
     let fw = temp("flood.mwf");
     std::fs::write(&fw.0, vec![0x5a; 64 * 1024]).unwrap();
     let base = vm_hwm_kib();
     let start = Instant::now();
     let r = match case {
-        "get-status" => d.call("get-status", &[]).map(|r| r.result),
+        "get-status" | "tiny chunks" => d.call("get-status", &[]).map(|r| r.result),
         "upload" => d
             .upload_update_file_progress(&fw.0, &mut |_| ControlFlow::Continue(()))
             .map(|r| r.result),
@@ -230,16 +233,18 @@ fn child(case: &str) {
 }
 
 /// Run as a test, this starts itself again as a child process per case
-/// (`HOSTILE_HTTP_CHILD` set), where the call runs alone.
+/// (`HOSTILE_HTTP_CHILD` set), where the call runs alone: endless
+/// trailers after a get-status and after an upload, and a 3 MiB chunk
+/// followed by endless 1-byte chunks.
 #[test]
-fn trailer_flood_memory() {
+fn hostile_calls_memory() {
     if let Ok(case) = std::env::var("HOSTILE_HTTP_CHILD") {
         child(&case);
         return;
     }
     let timeout = Duration::from_secs(2);
     let mut failed = Vec::new();
-    for case in ["get-status", "upload"] {
+    for case in ["get-status", "upload", "tiny chunks"] {
         let (grew, took, result) = rss_in_child(case);
         println!("{case}: peak RSS grew {grew} KiB in {took:?}; {result}");
         if grew > 16 * 1024 {
@@ -259,9 +264,9 @@ fn trailer_flood_memory() {
 
 // ---- Finding 2: timeouts outrun -----------------------------------------
 
-#[test]
-fn tiny_chunks_after_a_large_one_end_within_the_timeout() {
-    let addr = device(|_, mut s| {
+/// A 3 MiB chunk, then 1-byte chunks without end.
+fn tiny_chunks() -> String {
+    device(|_, mut s| {
         if request(&mut s).is_none() {
             return;
         }
@@ -271,7 +276,12 @@ fn tiny_chunks_after_a_large_one_end_within_the_timeout() {
         if s.write_all(&out).is_ok() {
             flood(&mut s, &b"1\r\n \r\n".repeat(4096), usize::MAX);
         }
-    });
+    })
+}
+
+#[test]
+fn tiny_chunks_after_a_large_one_end_within_the_timeout() {
+    let addr = tiny_chunks();
     let timeout = Duration::from_secs(1);
     let d = dev(&addr, timeout);
     let r = timed("tiny chunks", timeout, || d.call("get-status", &[]));
