@@ -19,6 +19,7 @@ pub mod discovery;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod http;
 pub mod model;
 pub mod ops;
 pub mod redact;

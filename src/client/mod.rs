@@ -2,13 +2,13 @@
 //! every API method goes through.
 
 pub(crate) mod fetch;
-mod http1;
 mod transport;
 mod upload;
+mod wire;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
-pub(crate) use transport::with_bound;
+pub(crate) use transport::{CONNECT_PAUSE, with_bound};
 
 use crate::api::{Method, Transport as Wire};
 use crate::model::codes;
