@@ -4,6 +4,7 @@
 
 use crate::model::{Info, Ping, Settings, Status, UploadReply, Users};
 use crate::redact::Secrets;
+use std::time::Duration;
 
 /// A reply body as the client handles it: the top-level code, then every
 /// typed view a caller may ask for, and the error messages (with their
@@ -58,14 +59,15 @@ pub fn sim_request(data: &[u8]) -> usize {
 
 /// A device's answer as the client reads it off the wire: `data[0]`
 /// picks the size of the pieces it arrives in (0: all at once), the rest
-/// is the bytes. Each piece goes through the reply reader the way a read
-/// from the socket does (the head parser on everything buffered so far),
-/// then the body it frames through the reply checks (`reply`). Panics
-/// (a fuzzing failure) when the reader breaks its promises: a head is
-/// found only once complete, never past its cap, and the buffered bytes
-/// never exceed the head cap plus one piece before the head is decided.
+/// is the bytes, then the connection ends. The pieces go through the
+/// client's sans-IO reply reader (`crate::http::Response`) the way the
+/// transport feeds it, with small limits so fuzzing reaches them; the
+/// body it frames then goes through the reply checks. Panics (a fuzzing
+/// failure) when the reader breaks its promises: every call makes
+/// progress (no `NeedData` after the end, a bounded number of events per
+/// byte), the unread buffer stays bounded, the body never passes its cap.
 pub fn reply_exchange(data: &[u8]) {
-    use crate::client::http1;
+    use crate::http::{Event, Limits, Response};
     let Some((&first, wire)) = data.split_first() else {
         return;
     };
@@ -74,46 +76,68 @@ pub fn reply_exchange(data: &[u8]) {
     } else {
         1 + first as usize % 64
     };
-    // A small cap, so fuzzing reaches the limit often.
-    const CAP: usize = 2048;
-    let mut buf: Vec<u8> = Vec::new();
+    const MAX_HEAD: usize = 2048;
+    const MAX_BODY: u64 = 8192;
+    let mut limits = Limits::new(MAX_HEAD, MAX_BODY);
+    limits.max_interim = 3;
+    limits.max_trailer_lines = 4;
+    limits.max_trailer_bytes = 512;
+    let mut r = Response::new(limits);
     let mut rest = wire;
-    let head = loop {
-        let n = rest.len().min(step);
-        if n == 0 {
-            return; // the connection ended before a head: an error upstream
-        }
-        buf.extend_from_slice(&rest[..n]);
-        rest = &rest[n..];
+    let mut eof = false;
+    let mut status = 0;
+    let mut body = Vec::new();
+    let mut calls = 0usize;
+    loop {
+        calls += 1;
         assert!(
-            buf.len() <= CAP.saturating_add(step),
-            "the reader kept more than its cap"
+            calls <= 4 * wire.len() + 16,
+            "the reader stopped making progress"
         );
-        match http1::parse_head_max(&buf, "get-status", CAP) {
-            Ok(Some(h)) => break h,
-            Ok(None) => {}
+        match r.advance() {
             Err(e) => {
-                let _ = e.scrubbed(&Secrets::new()).to_string();
+                let _ = e
+                    .into_error("get-status")
+                    .scrubbed(&Secrets::new())
+                    .to_string();
                 return;
             }
+            Ok(Event::NeedData) => {
+                assert!(!eof, "the reader wants more after the connection ended");
+                let n = rest.len().min(step);
+                if n == 0 {
+                    r.eof();
+                    eof = true;
+                    continue;
+                }
+                r.feed(&rest[..n]);
+                rest = &rest[n..];
+                assert!(
+                    r.unread() <= MAX_HEAD + 1024 + n,
+                    "the reader kept {} unread bytes",
+                    r.unread()
+                );
+            }
+            Ok(Event::Interim(s)) => assert!((100..200).contains(&s)),
+            Ok(Event::Head(h)) => status = h.status(),
+            Ok(Event::Body(b)) => {
+                body.extend_from_slice(b);
+                assert!(body.len() as u64 <= MAX_BODY, "a body past its cap");
+            }
+            Ok(Event::Done { .. }) => break,
         }
-    };
-    assert!(
-        head.len <= buf.len() && head.len <= CAP + 4,
-        "head past the bytes"
-    );
-    assert!(
-        buf[..head.len].ends_with(b"\r\n\r\n"),
-        "head not at its end"
-    );
-    let mut body = buf.split_off(head.len);
-    body.extend_from_slice(rest);
-    if let Some(n) = head.content_length {
-        body.truncate(usize::try_from(n).unwrap_or(usize::MAX));
     }
     if let Ok(b) = String::from_utf8(body) {
-        if let Err(e) = crate::client::into_reply("get-status", head.status, b) {
+        if let Err(e) = crate::client::into_reply("get-status", status, b) {
             let _ = e.to_string();
         }
     }
+}
+
+/// Tests only: on this thread, pause `pause` between connecting and the
+/// peek that looks for bytes the device sent before the request (None: no
+/// pause). A hostile test device's early reply then deterministically
+/// arrives before the peek; without it the two race.
+pub fn pause_after_connect(pause: Option<Duration>) {
+    crate::client::CONNECT_PAUSE.with(|p| p.set(pause));
 }

@@ -91,7 +91,9 @@ impl Default for WatchOptions {
 /// Counters of one device, for monitoring and benchmarks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStats {
+    /// The device handle the watcher was given.
     pub id: u64,
+    /// The device's address.
     pub host: String,
     /// "unknown", "online", "offline", "rebooting", "auth-failed", "occupied".
     pub state: &'static str,

@@ -2,13 +2,13 @@
 //! every API method goes through.
 
 pub(crate) mod fetch;
-pub(crate) mod http1;
 mod transport;
 mod upload;
+mod wire;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
-pub(crate) use transport::with_bound;
+pub(crate) use transport::{CONNECT_PAUSE, with_bound};
 
 use crate::api::{Method, Transport as Wire};
 use crate::model::codes;
@@ -182,8 +182,8 @@ fn authority(host: &str) -> Result<String> {
 }
 
 impl Device {
-    /// Prepare a device at `host` ("10.0.0.5", "127.0.0.1:8080",
-    /// "[::1]:8080"). No traffic happens until the first call.
+    /// Prepare a device at `host` (`"10.0.0.5"`, `"127.0.0.1:8080"`,
+    /// `"[::1]:8080"`). No traffic happens until the first call.
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
         let authority = authority(host)?;
         let base = format!("http://{authority}/usapi?method=");
