@@ -71,7 +71,7 @@ SUBST = sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' -e 's|@INCLUDEDIR@|$(3
 
 all: release
 
-# build.rs gives release builds the soname and the $(SONAME) link beside the
+# capi/build.rs gives release builds the soname and the $(SONAME) link beside the
 # library (so programs linked in-tree against target/release load); the link
 # is made here too in case the build folder was copied without it.
 release:

@@ -17,12 +17,11 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// target/<profile>/deps, next to this test executable: `cargo test`
-/// compiles the crate's cdylib there (it is only copied up to
-/// target/<profile> by `cargo build`).
+/// target/<profile>/deps, next to this test executable, after
+/// `cargo build --lib` (see built_lib_dir): the C library comes from the
+/// capi/ workspace member, which a single test target does not build.
 pub fn deps_lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().expect("target/<profile>/deps").to_path_buf();
+    let dir = built_lib_dir().join("deps");
     assert!(
         dir.join("libultrastream.so").exists(),
         "libultrastream.so not built in {}",
@@ -40,9 +39,10 @@ pub fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// target/<profile> of this test run, after `cargo build --lib` there:
-/// `cargo test` compiles the library for the tests but does not put
-/// libultrastream.so in target/<profile>, where the examples link it.
+/// target/<profile> of this test run, after `cargo build --lib` there
+/// (the workspace's default members: the crate and capi/, which makes
+/// libultrastream.so / .a): `cargo test` does not put the C library in
+/// target/<profile>, where the examples link it.
 /// Built once per test process; cargo holds its build lock only while
 /// compiling, not while tests run, so this cannot deadlock.
 pub fn built_lib_dir() -> PathBuf {

@@ -60,7 +60,7 @@ PACKAGE = HERE / "src" / NAME
 CRATE_FILES = [
     "Cargo.toml",
     "Cargo.lock",
-    "build.rs",
+    "capi",
     "cbindgen.toml",
     "src",
     "include",
@@ -135,7 +135,7 @@ def _cargo() -> str:
 def _build_library() -> Path:
     """cargo builds the release library; returns the path of the shared library."""
     root = _crate_root()
-    # The same release build as `make` (build.rs gives it the soname), so
+    # The same release build as `make` (capi/build.rs gives it the soname), so
     # neither rebuilds the other's library.
     cmd = [_cargo(), "build", "--release", "--lib", "--message-format=json-render-diagnostics"]
     cmd += ["--manifest-path", str(root / "Cargo.toml")]
