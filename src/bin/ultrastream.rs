@@ -359,7 +359,15 @@ fn host_of(cli: &Cli) -> CliResult<String> {
         )
 }
 
+/// Read a line from the terminal without echo. (Not on Windows: there the
+/// password comes from --password or ULTRASTREAM_PASSWORD.)
+#[cfg(not(unix))]
+fn prompt_hidden(_prompt: &str) -> Option<String> {
+    None
+}
+
 /// Read a line from the terminal without echo.
+#[cfg(unix)]
 fn prompt_hidden(prompt: &str) -> Option<String> {
     use std::io::BufRead;
     let tty = std::fs::OpenOptions::new()

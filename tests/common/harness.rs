@@ -271,3 +271,56 @@ pub fn venv(dir: &Path, timeout: Duration) -> PathBuf {
     );
     venv.join("bin/python")
 }
+
+/// The vendor demo's sections, in order, each followed by JSON.
+pub fn assert_demo_sections(stdout: &str) {
+    let mut at = 0;
+    for heading in [
+        "***** 1. login *****",
+        "login response data:",
+        "***** 2. get info *****",
+        "get info response data:",
+        "***** 3. upload firmware *****",
+        "upload firmware response data:",
+    ] {
+        let pos = stdout[at..].find(heading).map(|p| p + at);
+        let pos =
+            pos.unwrap_or_else(|| panic!("`{heading}` missing (or out of order) in:\n{stdout}"));
+        at = pos + heading.len();
+    }
+    // JSON checks ignore layout (the C demo indents, the C++ one does not).
+    let squeezed: String = stdout.split_whitespace().collect();
+    for want in [
+        "\"result\":0",
+        "\"product-name\":\"UltraStream\"",
+        "\"up-to-date\":",
+        "\"version\":\"1.2.123\"",
+    ] {
+        assert!(squeezed.contains(want), "`{want}` missing in:\n{stdout}");
+    }
+}
+
+/// The functions a C header declares (`usapi_NAME(` on a declaration
+/// line, comments skipped), sorted and without repeats.
+pub fn header_functions(header: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in header.lines() {
+        let t = line.trim_start();
+        if t.starts_with('*') || t.starts_with("/*") || t.starts_with("//") || t.starts_with('#') {
+            continue;
+        }
+        let mut rest = t;
+        while let Some(i) = rest.find("usapi_") {
+            let name: String = rest[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            rest = &rest[i + name.len()..];
+            if rest.starts_with('(') && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out.sort();
+    out
+}
