@@ -9,12 +9,17 @@
 //! # Ok::<(), ultrastream::Error>(())
 //! ```
 
+// Every public item says what it is for (clippy's -D warnings makes this
+// an error): the reference users read is `cargo doc`.
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod client;
 pub mod discovery;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod http;
 pub mod model;
 pub mod ops;
 pub mod redact;

@@ -21,7 +21,14 @@
 //!   handle never logged in); "code", "error".
 //! - `occupied`: login refused with errOccupied (-2): two other clients
 //!   hold the device's sessions; "code", "error".
-//! - `rebooting`: the status mask shows a reboot or reset; "operation".
+//! - `rebooting`: the device restarts; "operation" ("reboot", "reset" or
+//!   "update"). However the device shows it (`ops::restart`, the same rules
+//!   the `run_*` operations use): statusReboot / statusReset in the mask,
+//!   errBusy (-9) on get-status with one of them in ping's mask, or
+//!   connections closing (or -9) right after a reboot, reset or update was
+//!   seen in the mask. While it restarts only ping is sent; `back` follows
+//!   once ping answers 0 without those flags and the login succeeds (no
+//!   `offline` in between unless it stays silent for 10 minutes).
 //! - `changed`: "changes" holds each watched field that changed, with its
 //!   new value, and "previous" the old values. Watched fields: "recording",
 //!   "live" (bools), "live-servers" (each server's live state, `[{"id","result"}]`),
@@ -38,6 +45,7 @@ use crate::client::{Device, Error, Result, with_bound};
 use crate::model::codes;
 use crate::model::status::*;
 use crate::ops::Flow;
+use crate::ops::restart::{self, Restart, Seen, Verdict as RVerdict};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::cmp::Reverse;
@@ -83,7 +91,9 @@ impl Default for WatchOptions {
 /// Counters of one device, for monitoring and benchmarks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStats {
+    /// The device handle the watcher was given.
     pub id: u64,
+    /// The device's address.
     pub host: String,
     /// "unknown", "online", "offline", "rebooting", "auth-failed", "occupied".
     pub state: &'static str,
@@ -134,6 +144,11 @@ struct DevState {
     /// Consecutive failed logins (auth-failed / occupied backoff).
     refusals: u32,
     snapshot: Option<Box<Snap>>,
+    /// A restart the last mask announced (its flag, or statusUpgrade):
+    /// connections closing next mean that restart.
+    hint: Option<Restart>,
+    /// The restart under way (phase Rebooting).
+    restarting: Restart,
     polls: u64,
     failed: u64,
     max_lag: Duration,
@@ -251,6 +266,8 @@ impl Watch {
                     probes: 0,
                     refusals: 0,
                     snapshot: None,
+                    hint: None,
+                    restarting: Restart::Reboot,
                     polls: 0,
                     failed: 0,
                     max_lag: Duration::ZERO,
@@ -496,11 +513,12 @@ fn ops_bits(mask: u32) -> u32 {
 }
 
 /// Running operations named from the status mask (and format-status for
-/// the SD card, which has no bit of its own).
+/// the SD card: the document's flag names only a USB format, though a
+/// device may set it for either disk; see `snapshot`).
 fn operations(mask: u32, format_sd: bool) -> Vec<Value> {
     let mut out: Vec<Value> = OPS
         .iter()
-        .filter(|(bit, _)| mask & bit != 0)
+        .filter(|(bit, _)| mask & bit != 0 && !(format_sd && *bit == STATUS_FORMAT_DISK))
         .map(|(_, n)| Value::from(*n))
         .collect();
     if format_sd {
@@ -606,10 +624,15 @@ fn snapshot(body: &str) -> std::result::Result<Snap, String> {
         ],
     };
     let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
+    // A format runs on the SD card when the flag is clear (it names a USB
+    // format), or when it is set but no USB drive is present. Otherwise
+    // the blocks cannot tell which disk: it is reported as "format-usb".
+    let no_usb = as_i64(&v.usb.disk_status) == Some(0);
+    let format_sd = format_running && (mask & STATUS_FORMAT_DISK == 0 || no_usb);
     Ok(Snap {
         full: true,
         mask,
-        format_sd: format_running && mask & STATUS_FORMAT_DISK == 0,
+        format_sd,
         servers,
         signal: v.input_signal,
         usb: v.usb,
@@ -647,8 +670,13 @@ fn classify(e: &Error) -> Verdict {
 /// What one poll found.
 enum Outcome {
     Status(u32, Box<Snap>),
+    /// The device restarts (`answered`: it replied, e.g. -9 with the flag).
+    Restarting(Restart, bool),
     Fail(Error),
 }
+
+/// A device restarting for this long without a word is reported offline.
+const RESTART_SILENCE: Duration = Duration::from_secs(600);
 
 impl Shared {
     fn halt(&self) {
@@ -758,11 +786,16 @@ impl Shared {
     /// Poll one device; returns its next deadline and whether it is suspect.
     fn poll(&self, index: usize, due: Instant, started: Instant) -> (Instant, bool) {
         let e = &self.entries[index];
-        let phase = {
+        let (phase, expected) = {
             let mut s = lock(&e.state);
             s.polls += 1;
             s.max_lag = s.max_lag.max(started.saturating_duration_since(due));
-            s.phase
+            let expected = if s.phase == Phase::Rebooting {
+                Some(s.restarting)
+            } else {
+                s.hint
+            };
+            (s.phase, expected)
         };
         self.polls.fetch_add(1, Ordering::Relaxed);
         let connect = if phase == Phase::Offline {
@@ -770,7 +803,9 @@ impl Shared {
         } else {
             self.timeout
         };
-        let outcome = with_bound(connect, self.timeout, || self.fetch(&e.dev, phase));
+        let outcome = with_bound(connect, self.timeout, || {
+            self.fetch(&e.dev, phase, expected)
+        });
         let now = Instant::now();
         let mut s = lock(&e.state);
         match outcome {
@@ -779,6 +814,8 @@ impl Shared {
                 s.probes = 0;
                 s.refusals = 0;
                 let rebooting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
+                let announced = restart::restart_in_mask(mask, s.hint);
+                s.hint = restart::announced(mask);
                 match s.phase {
                     Phase::Unknown => {
                         self.emit(e, "online", state_fields(&snap));
@@ -798,19 +835,42 @@ impl Shared {
                         }
                     }
                 }
-                if rebooting && s.phase == Phase::Online {
-                    let op = if mask & STATUS_RESET != 0 {
-                        "reset"
-                    } else {
-                        "reboot"
-                    };
-                    let mut f = Map::new();
-                    f.insert("operation".into(), op.into());
-                    self.emit(e, "rebooting", f);
-                    s.phase = Phase::Rebooting;
+                if let (Some(k), Phase::Online) = (announced, s.phase) {
+                    self.restarting(e, &mut s, k);
                 }
                 s.snapshot = Some(snap);
                 (due_after(due, self.interval, now), false)
+            }
+            Outcome::Restarting(k, answered) => {
+                s.failed += 1;
+                if answered {
+                    s.last_answer = now;
+                }
+                match s.phase {
+                    Phase::Unknown | Phase::Online => self.restarting(e, &mut s, k),
+                    Phase::Rebooting => {
+                        let silent = now.saturating_duration_since(s.last_answer);
+                        if silent >= RESTART_SILENCE.max(self.offline_after) {
+                            let mut f = Map::new();
+                            f.insert("silent_ms".into(), ms(silent).into());
+                            f.insert("code".into(), crate::model::codes::E_TIMEOUT.into());
+                            f.insert(
+                                "error".into(),
+                                format!(
+                                    "no answer for {} s since it began to restart",
+                                    silent.as_secs()
+                                )
+                                .into(),
+                            );
+                            self.emit(e, "offline", f);
+                            s.phase = Phase::Offline;
+                            s.probes = 0;
+                        }
+                    }
+                    _ => {}
+                }
+                // The interval's cadence, as a suspect (it may not answer).
+                (due_after(due, self.interval, now), true)
             }
             Outcome::Fail(err) => {
                 s.failed += 1;
@@ -863,8 +923,80 @@ impl Shared {
         }
     }
 
-    /// The requests of one poll, by phase.
-    fn fetch(&self, dev: &Device, phase: Phase) -> Outcome {
+    /// Enter the Rebooting phase with its event.
+    fn restarting(&self, e: &Entry, s: &mut DevState, k: Restart) {
+        let mut f = Map::new();
+        f.insert("operation".into(), k.name().into());
+        self.emit(e, "rebooting", f);
+        s.phase = Phase::Rebooting;
+        s.restarting = k;
+    }
+
+    /// The requests of one poll, by phase. `expected`: the restart under
+    /// way (phase Rebooting) or announced by the last mask.
+    fn fetch(&self, dev: &Device, phase: Phase, expected: Option<Restart>) -> Outcome {
+        if phase == Phase::Rebooting {
+            // Only ping while it restarts; the login once it is ready.
+            let seen = match dev.ping_reply() {
+                Ok((result, mask)) => Seen::Answer { result, mask },
+                Err(_) => Seen::NoAnswer,
+            };
+            let k = expected.unwrap_or(Restart::Reboot);
+            if !restart::ping_ready(seen) {
+                return Outcome::Restarting(k, seen != Seen::NoAnswer);
+            }
+            if !dev.has_credentials() {
+                let mask = match seen {
+                    Seen::Answer { mask, .. } => mask.unwrap_or(0),
+                    _ => 0,
+                };
+                return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
+            }
+            if let Err(e) = dev.relogin_after_restart() {
+                return Outcome::Fail(e);
+            }
+            return self.get_status(dev);
+        }
+        let outcome = self.fetch_steady(dev, phase);
+        // A failure right after a restart was announced, or a refusal whose
+        // ping shows a restart flag, is that restart.
+        match outcome {
+            Outcome::Fail(ref err) if matches!(phase, Phase::Unknown | Phase::Online) => {
+                let seen = match err {
+                    Error::Device { code, .. } if *code == codes::ERR_BUSY => {
+                        match dev.ping_reply() {
+                            Ok((result, mask)) => Seen::Answer { result, mask },
+                            Err(_) => Seen::NoAnswer,
+                        }
+                    }
+                    _ if matches!(classify(err), Verdict::NoAnswer) => Seen::NoAnswer,
+                    _ => return outcome,
+                };
+                match restart::judge(expected, seen) {
+                    RVerdict::Restarting(k) => Outcome::Restarting(k, seen != Seen::NoAnswer),
+                    _ => outcome,
+                }
+            }
+            other => other,
+        }
+    }
+
+    /// get-status, as the watched fields.
+    fn get_status(&self, dev: &Device) -> Outcome {
+        match dev.send(crate::api::Method::GetStatus, &[], None) {
+            Ok(reply) => match snapshot(&reply.body) {
+                Ok(snap) => Outcome::Status(snap.mask, Box::new(snap)),
+                Err(detail) => Outcome::Fail(Error::BadReply {
+                    method: "get-status".into(),
+                    detail,
+                }),
+            },
+            Err(e) => Outcome::Fail(e),
+        }
+    }
+
+    /// The requests of one poll outside a restart.
+    fn fetch_steady(&self, dev: &Device, phase: Phase) -> Outcome {
         let steady = matches!(phase, Phase::Unknown | Phase::Online);
         // The credentials are copied only when a login is due.
         let creds = if steady {
@@ -874,11 +1006,15 @@ impl Shared {
             dev.credentials()
         };
         let Some((user, pass)) = creds.as_ref() else {
-            return match dev.ping() {
-                Ok(p) => {
-                    let mask = p.cur_status as u32;
+            return match dev.ping_reply() {
+                Ok((0, mask)) => {
+                    let mask = mask.unwrap_or(0);
                     Outcome::Status(mask, Box::new(Snap::from_ping(mask)))
                 }
+                Ok((code, _)) => Outcome::Fail(Error::Device {
+                    method: "ping".into(),
+                    code,
+                }),
                 Err(e) => Outcome::Fail(e),
             };
         };
@@ -887,12 +1023,17 @@ impl Shared {
             Phase::Offline | Phase::Rebooting => {
                 // A cheap probe first: a device still down costs one
                 // connect attempt, and one still rebooting no login.
-                match dev.ping() {
-                    Ok(p) if p.cur_status as u32 & (STATUS_REBOOT | STATUS_RESET) != 0 => {
-                        let mask = p.cur_status as u32;
+                match dev.ping_reply() {
+                    Ok((_, Some(mask))) if restart::restart_in_mask(mask, None).is_some() => {
                         return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
                     }
-                    Ok(_) => {}
+                    Ok((0, _)) => {}
+                    Ok((code, _)) => {
+                        return Outcome::Fail(Error::Device {
+                            method: "ping".into(),
+                            code,
+                        });
+                    }
                     Err(e) => return Outcome::Fail(e),
                 }
                 if let Err(e) = dev.login_md5(user, pass) {
@@ -905,16 +1046,7 @@ impl Shared {
                 }
             }
         }
-        match dev.send(crate::api::Method::GetStatus, &[], None) {
-            Ok(reply) => match snapshot(&reply.body) {
-                Ok(snap) => Outcome::Status(snap.mask, Box::new(snap)),
-                Err(detail) => Outcome::Fail(Error::BadReply {
-                    method: "get-status".into(),
-                    detail,
-                }),
-            },
-            Err(e) => Outcome::Fail(e),
-        }
+        self.get_status(dev)
     }
 
     /// interval × 2^k up to max_backoff, with a per-device spread of up to
@@ -1053,6 +1185,18 @@ mod tests {
     #[test]
     fn sd_format_has_no_bit_but_is_named() {
         assert_eq!(operations(0, true), vec![Value::from("format-sd")]);
+        // A device that sets the flag for SD formats too: named from the
+        // blocks when they tell (no USB drive), else the flag's meaning.
+        let snap = |usb: i64| {
+            snapshot(&format!(
+                r#"{{"cur-status":1048592,"format-status":{{"result":2}},"usb":{{"disk-status":{usb}}}}}"#
+            ))
+            .unwrap()
+            .to_map()["operations"]
+                .clone()
+        };
+        assert_eq!(snap(0), json!(["format-sd"]));
+        assert_eq!(snap(1), json!(["format-usb"]));
         assert_eq!(
             operations(STATUS_REBOOT | STATUS_DISK_TEST, false),
             vec![Value::from("test-usb"), Value::from("reboot")]

@@ -2,13 +2,13 @@
 //! every API method goes through.
 
 pub(crate) mod fetch;
-mod http1;
 mod transport;
 mod upload;
+mod wire;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
-pub(crate) use transport::with_bound;
+pub(crate) use transport::{CONNECT_PAUSE, with_bound};
 
 use crate::api::{Method, Transport as Wire};
 use crate::model::codes;
@@ -173,8 +173,8 @@ fn authority(host: &str) -> Result<String> {
 }
 
 impl Device {
-    /// Prepare a device at `host` ("10.0.0.5", "127.0.0.1:8080",
-    /// "[::1]:8080"). No traffic happens until the first call.
+    /// Prepare a device at `host` (`"10.0.0.5"`, `"127.0.0.1:8080"`,
+    /// `"[::1]:8080"`). No traffic happens until the first call.
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
         let authority = authority(host)?;
         let base = format!("http://{authority}/usapi?method=");
@@ -305,6 +305,70 @@ impl Device {
             .transport
             .send(&url, "get-status", Some(&cookie), Body::None, None)?;
         Ok(into_reply("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
+    }
+
+    /// One ping: its result and `cur-status` whatever the result (a -9 is
+    /// not explained with a get-status: during a restart only ping is
+    /// sent). Err only when no reply came (or not the API's).
+    pub(crate) fn ping_reply(&self) -> Result<(i32, Option<u32>)> {
+        let url = self.url(Method::Ping.name(), &[]);
+        let raw = self.transport.send(&url, "ping", None, Body::None, None)?;
+        let reply = into_reply("ping", raw.status, raw.body)?;
+        let mask = serde_json::from_str::<Value>(&reply.body)
+            .ok()
+            .and_then(|v| {
+                let m = v.get("cur-status")?;
+                m.as_i64()
+                    .or_else(|| m.as_str().and_then(|s| s.trim().parse().ok()))
+            })
+            .map(|m| m as u32);
+        Ok((reply.result, mask))
+    }
+
+    /// One ping, read as a restart poll (`ops::restart`): no reply of any
+    /// kind is `Seen::NoAnswer`.
+    pub(crate) fn ping_seen(&self) -> crate::ops::restart::Seen {
+        use crate::ops::restart::Seen;
+        match self.ping_reply() {
+            Ok((result, mask)) => Seen::Answer { result, mask },
+            Err(_) => Seen::NoAnswer,
+        }
+    }
+
+    /// After a restart: log in again with the stored credentials, nothing
+    /// else first (the old session is gone with the restart; it is sent
+    /// along so a device that still holds it keeps its slot). Ok(false):
+    /// no credentials stored, nothing sent.
+    pub(crate) fn relogin_after_restart(&self) -> Result<bool> {
+        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let (user, pass, sid) = {
+            let s = self.session();
+            match (s.user.clone(), s.pass_md5.clone()) {
+                (Some(u), Some(p)) => (u, p, s.sid.clone()),
+                _ => return Ok(false),
+            }
+        };
+        let secrets = self.secrets_of(&[("pass", &pass)]);
+        let url = self.url(Method::Login.name(), &[("id", &user), ("pass", &pass)]);
+        let cookie = sid.map(|v| format!("sid={v}"));
+        let result = (|| {
+            let raw = self
+                .transport
+                .send(&url, "login", cookie.as_deref(), Body::None, None)?;
+            let sid = raw.set_cookie_sid.clone();
+            let reply = into_reply("login", raw.status, raw.body)?;
+            if reply.result != 0 {
+                return Err(Error::Device {
+                    method: "login".into(),
+                    code: reply.result,
+                });
+            }
+            let mut s = self.session();
+            s.sid = sid.or(s.sid.take());
+            s.generation += 1;
+            Ok(true)
+        })();
+        result.map_err(|e| e.scrubbed(&secrets))
     }
 
     /// Bumped by every login (explicit or transparent): a change means the
@@ -459,6 +523,16 @@ impl Device {
                     logins += 1;
                 }
                 continue;
+            }
+            if reply.result == codes::ERR_BUSY && name == "ping" {
+                // Ping carries its own mask (a restarting device answers
+                // -9 with the restart flag): explain from it, sending
+                // nothing else to a device that may be restarting.
+                let mask = serde_json::from_str::<Value>(&reply.body)
+                    .ok()
+                    .and_then(|v| v.get("cur-status").and_then(Value::as_i64))
+                    .unwrap_or(0);
+                return Err(crate::ops::busy::explain_mask(name, mask as u32));
             }
             if reply.result == codes::ERR_BUSY && name != "get-status" {
                 // Name the operation that blocks it (one get-status).
