@@ -1,22 +1,16 @@
-//! The reply side of one HTTP/1.1 exchange, without I/O: bytes in, a
-//! finished reply out. The engine drives it through the [`Exchange`] trait
-//! so that the crate's one sans-IO exchange (`crate::http`, issue 16) can
-//! take its place without touching the reactor.
-//!
-//! Bounded like the blocking reader: the head to `MAX_REPLY_HEAD`, at most
-//! `MAX_INTERIM` interim heads, the body to the reply cap, chunk-size and
-//! trailer lines to 1 KiB and trailers to `MAX_TRAILERS` bytes in all;
-//! consumed bytes are released in bulk (never one move per chunk).
+//! The reply side of one HTTP/1.1 exchange for the engine: the crate's
+//! sans-IO reader (`crate::http::Response`, the same one the blocking
+//! client drives) behind the small [`Exchange`] trait the reactor uses.
+//! Bytes in (read straight into the reader's buffer), a finished reply
+//! out; interim heads skipped, a redirect ended at its head, every buffer
+//! bounded by the reader's limits.
 
-use crate::client::http1::{Head, find, parse_head_max};
+use crate::client::parse_sid;
 use crate::error::{Error, Result};
+use crate::http::{Event, Limits, Response};
 
 /// Longest reply head accepted (the device's are a few hundred bytes).
 const MAX_REPLY_HEAD: usize = 6 * 1024;
-/// At most this many interim (1xx) heads before the final one.
-const MAX_INTERIM: usize = 8;
-/// Trailer bytes accepted after a chunked body, in all.
-const MAX_TRAILERS: usize = 8 * 1024;
 
 /// A finished reply.
 #[derive(Debug)]
@@ -30,39 +24,25 @@ pub(crate) struct Answer {
     pub reuse: bool,
 }
 
-/// The reply reader the engine drives.
+/// The reply reader the reactor drives.
 pub(crate) trait Exchange {
-    /// Bytes received. `Ok(Some)`: the reply is complete.
-    fn feed(&mut self, data: &[u8]) -> Result<Option<Answer>>;
+    /// Room to read into.
+    fn read_buf(&mut self) -> &mut [u8];
+    /// `n` bytes were read into `read_buf`. `Ok(Some)`: the reply is
+    /// complete.
+    fn filled(&mut self, n: usize) -> Result<Option<Answer>>;
     /// The device closed the connection.
     fn eof(&mut self) -> Result<Answer>;
 }
 
-enum State {
-    Head {
-        interim: usize,
-    },
-    Body(Head),
-    /// Within a chunked body: `pos` is the next unread byte of `buf`.
-    Chunked {
-        head: Head,
-        out: Vec<u8>,
-    },
-    Trailers {
-        head: Head,
-        out: Vec<u8>,
-        seen: usize,
-    },
-    Done,
-}
-
-/// The reader used until the crate's shared exchange lands.
+/// One reply to a call of `method`, with bodies of at most `max` bytes.
 pub(crate) struct Reader {
     method: String,
-    max: usize,
-    buf: Vec<u8>,
-    pos: usize,
-    state: State,
+    resp: Response,
+    status: u16,
+    sid: Option<String>,
+    location: Option<String>,
+    body: Vec<u8>,
 }
 
 impl Reader {
@@ -71,206 +51,76 @@ impl Reader {
     pub fn new(method: String, max: usize) -> Reader {
         Reader {
             method,
-            max,
-            buf: Vec::new(),
-            pos: 0,
-            state: State::Head { interim: 0 },
+            resp: Response::new(Limits::new(MAX_REPLY_HEAD, max as u64)),
+            status: 0,
+            sid: None,
+            location: None,
+            body: Vec::new(),
         }
     }
 
-    fn bad(&self, d: &str) -> Error {
-        Error::BadReply {
-            method: self.method.to_string(),
-            detail: format!("HTTP protocol error: {d}"),
-        }
-    }
-
-    fn too_large(&self) -> Error {
-        Error::TooLarge {
-            method: self.method.to_string(),
-            limit: self.max,
-        }
-    }
-
-    /// Drop consumed bytes once they are at least half the buffer: each
-    /// byte moves at most once on average.
-    fn compact(&mut self) {
-        if self.pos > 0 && self.pos * 2 >= self.buf.len() {
-            self.buf.drain(..self.pos);
-            self.pos = 0;
-        }
-    }
-
-    fn answer(&self, head: &Head, body: Vec<u8>, framed: bool) -> Answer {
-        Answer {
-            status: head.status,
-            sid: head.sid.clone(),
-            location: head.location.clone(),
-            body,
-            reuse: framed && !head.close && self.pos == self.buf.len(),
-        }
-    }
-
-    /// Advance as far as the buffered bytes allow.
-    fn step(&mut self) -> Result<Option<Answer>> {
+    /// Take every event the buffered bytes give.
+    fn drive(&mut self) -> Result<Option<Answer>> {
         loop {
-            match std::mem::replace(&mut self.state, State::Done) {
-                State::Done => return Err(self.bad("bytes after the reply")),
-                State::Head { interim } => {
-                    let Some(head) =
-                        parse_head_max(&self.buf[self.pos..], &self.method, MAX_REPLY_HEAD)?
-                    else {
-                        self.state = State::Head { interim };
-                        return Ok(None);
-                    };
-                    self.pos += head.len;
-                    if (100..200).contains(&head.status) {
-                        if head.status == 101 || interim == MAX_INTERIM {
-                            return Err(self.bad(&format!("unexpected status {}", head.status)));
-                        }
-                        self.state = State::Head {
-                            interim: interim + 1,
-                        };
-                        continue;
+            let event = self
+                .resp
+                .advance()
+                .map_err(|e| e.into_error(&self.method))?;
+            match event {
+                Event::NeedData => return Ok(None),
+                Event::Interim(_) => {}
+                Event::Head(h) => {
+                    self.status = h.status();
+                    self.sid = h
+                        .headers("set-cookie")
+                        .filter_map(|v| std::str::from_utf8(v).ok())
+                        .find_map(parse_sid);
+                    self.location = h.header_str("location").map(str::to_string);
+                    if let Some(n) = h.content_length() {
+                        // One allocation of the announced size (bounded by
+                        // the reader's limit, checked at the head).
+                        self.body.reserve(n.min(64 * 1024) as usize);
                     }
-                    if (300..400).contains(&head.status) {
+                    if (300..400).contains(&self.status) {
                         // Never followed, and its body is never read.
-                        let a = self.answer(&head, Vec::new(), false);
-                        return Ok(Some(a));
-                    }
-                    if head.status == 204 || head.status == 304 {
-                        let a = self.answer(&head, Vec::new(), true);
-                        return Ok(Some(a));
-                    }
-                    if head.chunked {
-                        self.state = State::Chunked {
-                            head,
-                            out: Vec::new(),
-                        };
-                    } else {
-                        if let Some(n) = head.content_length {
-                            if n > self.max as u64 {
-                                return Err(self.too_large());
-                            }
-                        }
-                        self.state = State::Body(head);
+                        return Ok(Some(self.answer(false)));
                     }
                 }
-                State::Body(head) => {
-                    let have = self.buf.len() - self.pos;
-                    match head.content_length {
-                        Some(n) if have as u64 >= n => {
-                            let n = n as usize;
-                            let body = self.buf[self.pos..self.pos + n].to_vec();
-                            self.pos += n;
-                            return Ok(Some(self.answer(&head, body, true)));
-                        }
-                        Some(_) => {}
-                        None if have > self.max => return Err(self.too_large()),
-                        None => {}
-                    }
-                    self.state = State::Body(head);
-                    return Ok(None);
-                }
-                State::Chunked { head, mut out } => {
-                    let rest = &self.buf[self.pos..];
-                    let Some(i) = find(rest, b"\r\n") else {
-                        if rest.len() > 1024 {
-                            return Err(self.bad("a chunk-size line is too long"));
-                        }
-                        self.state = State::Chunked { head, out };
-                        return Ok(None);
-                    };
-                    let line =
-                        std::str::from_utf8(&rest[..i]).map_err(|_| self.bad("bad chunk size"))?;
-                    let text = line.split(';').next().unwrap_or("").trim();
-                    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-                        return Err(self.bad("bad chunk size"));
-                    }
-                    let size =
-                        usize::from_str_radix(text, 16).map_err(|_| self.bad("bad chunk size"))?;
-                    if size == 0 {
-                        self.pos += i + 2;
-                        self.state = State::Trailers { head, out, seen: 0 };
-                        continue;
-                    }
-                    if out.len().saturating_add(size) > self.max {
-                        return Err(self.too_large());
-                    }
-                    if rest.len() < i + 2 + size + 2 {
-                        self.state = State::Chunked { head, out };
-                        return Ok(None);
-                    }
-                    let data = &rest[i + 2..i + 2 + size];
-                    if &rest[i + 2 + size..i + 4 + size] != b"\r\n" {
-                        return Err(self.bad("a chunk does not end with CRLF"));
-                    }
-                    out.extend_from_slice(data);
-                    self.pos += i + 4 + size;
-                    self.compact();
-                    self.state = State::Chunked { head, out };
-                }
-                State::Trailers { head, out, seen } => {
-                    let rest = &self.buf[self.pos..];
-                    let Some(i) = find(rest, b"\r\n") else {
-                        if rest.len() > 1024 {
-                            return Err(self.bad("a trailer line is too long"));
-                        }
-                        self.state = State::Trailers { head, out, seen };
-                        return Ok(None);
-                    };
-                    self.pos += i + 2;
-                    if i == 0 {
-                        return Ok(Some(self.answer(&head, out, true)));
-                    }
-                    let seen = seen + i + 2;
-                    if seen > MAX_TRAILERS {
-                        return Err(self.bad("too many trailer bytes"));
-                    }
-                    self.compact();
-                    self.state = State::Trailers { head, out, seen };
-                }
+                Event::Body(b) => self.body.extend_from_slice(b),
+                Event::Done { reusable } => return Ok(Some(self.answer(reusable))),
             }
+        }
+    }
+
+    fn answer(&mut self, reuse: bool) -> Answer {
+        Answer {
+            status: self.status,
+            sid: self.sid.take(),
+            location: self.location.take(),
+            body: std::mem::take(&mut self.body),
+            reuse,
         }
     }
 }
 
 impl Exchange for Reader {
-    fn feed(&mut self, data: &[u8]) -> Result<Option<Answer>> {
-        if matches!(self.state, State::Done) {
-            return Err(self.bad("bytes after the reply"));
-        }
-        self.buf.extend_from_slice(data);
-        let r = self.step();
-        if matches!(r, Ok(Some(_))) {
-            self.state = State::Done;
-        }
-        r
+    fn read_buf(&mut self) -> &mut [u8] {
+        self.resp.read_buf()
+    }
+
+    fn filled(&mut self, n: usize) -> Result<Option<Answer>> {
+        self.resp.filled(n);
+        self.drive()
     }
 
     fn eof(&mut self) -> Result<Answer> {
-        match std::mem::replace(&mut self.state, State::Done) {
-            State::Head { .. } => Err(Error::Io(format!(
+        self.resp.eof();
+        match self.drive()? {
+            Some(a) => Ok(a),
+            None => Err(Error::Io(format!(
                 "{}: the device closed the connection before answering",
                 self.method
             ))),
-            State::Body(head) => match head.content_length {
-                None => {
-                    // No length: the body ends with the connection.
-                    let body = self.buf[self.pos..].to_vec();
-                    self.pos = self.buf.len();
-                    Ok(self.answer(&head, body, false))
-                }
-                Some(n) => Err(Error::Io(format!(
-                    "{}: the reply ended after {} of {n} bytes",
-                    self.method,
-                    self.buf.len() - self.pos
-                ))),
-            },
-            State::Chunked { .. } | State::Trailers { .. } => {
-                Err(self.bad("the chunked reply ended early"))
-            }
-            State::Done => Err(self.bad("bytes after the reply")),
         }
     }
 }
@@ -279,11 +129,16 @@ impl Exchange for Reader {
 mod tests {
     use super::*;
 
+    fn feed(r: &mut Reader, data: &[u8]) -> Result<Option<Answer>> {
+        r.read_buf()[..data.len()].copy_from_slice(data);
+        r.filled(data.len())
+    }
+
     /// Feed `wire` cut into pieces of `step` bytes.
     fn run(wire: &[u8], step: usize) -> Result<Option<Answer>> {
         let mut r = Reader::new("get-status".into(), 1000);
         for piece in wire.chunks(step) {
-            if let Some(a) = r.feed(piece)? {
+            if let Some(a) = feed(&mut r, piece)? {
                 return Ok(Some(a));
             }
         }
@@ -321,12 +176,11 @@ mod tests {
         ));
         // Endless trailers end with an error, not with memory.
         let mut r = Reader::new("m".into(), 1000);
-        r.feed(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n")
+        feed(&mut r, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n")
             .unwrap();
         let line = b"X-Trailer: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
-        let err = (0..1000).find_map(|_| r.feed(line).err());
+        let err = (0..1000).find_map(|_| feed(&mut r, line).err());
         assert!(err.is_some());
-        assert!(r.buf.len() < 16 * 1024, "{}", r.buf.len());
         // Bad chunk sizes.
         assert!(
             run(
@@ -345,7 +199,7 @@ mod tests {
         assert!(!a.reuse);
         // A close-delimited body ends at EOF.
         let mut r = Reader::new("m".into(), 1000);
-        assert!(r.feed(b"HTTP/1.0 200 OK\r\n\r\n{}").unwrap().is_none());
+        assert!(feed(&mut r, b"HTTP/1.0 200 OK\r\n\r\n{}").unwrap().is_none());
         let a = r.eof().unwrap();
         assert_eq!(a.body, b"{}");
         assert!(!a.reuse);

@@ -37,8 +37,6 @@ const WAKER: Token = Token(usize::MAX);
 const MAX_IDLE_AGE: Duration = Duration::from_secs(30);
 /// How soon a call waiting for another caller's login looks again.
 const LOGIN_WAIT: Duration = Duration::from_millis(5);
-/// Bytes read at once.
-const READ: usize = 16 * 1024;
 
 /// Bounds of each request of a call.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -302,7 +300,6 @@ pub(crate) struct Reactor {
     devs: HashMap<usize, DevSlot>,
     timers: BinaryHeap<Timer>,
     seq: u64,
-    scratch: Box<[u8]>,
 }
 
 fn key_of(dev: &Arc<Device>) -> usize {
@@ -318,7 +315,6 @@ impl Reactor {
             devs: HashMap::new(),
             timers: BinaryHeap::new(),
             seq: 0,
-            scratch: vec![0u8; READ].into_boxed_slice(),
         }
     }
 
@@ -675,14 +671,14 @@ impl Reactor {
             match then {
                 Some(t) => t,
                 None => loop {
-                    match c.stream.read(&mut self.scratch) {
+                    match c.stream.read(f.reader.read_buf()) {
                         Ok(0) => {
                             break match f.reader.eof() {
                                 Ok(a) => Then::Reply(a),
                                 Err(e) => Then::Fail(e),
                             };
                         }
-                        Ok(n) => match f.reader.feed(&self.scratch[..n]) {
+                        Ok(n) => match f.reader.filled(n) {
                             Ok(Some(a)) => break Then::Reply(a),
                             Ok(None) => {}
                             Err(e) => break Then::Fail(e),
