@@ -253,6 +253,8 @@ enum ConnState {
 
 struct Conn {
     stream: TcpStream,
+    /// An idle connection's reader, kept for its next request.
+    reader: Option<Reader>,
     key: usize,
     state: ConnState,
     /// Bumped whenever the connection starts or ends a request: timers of
@@ -268,7 +270,12 @@ struct Timer {
 }
 
 enum TimerWhat {
-    Conn { id: usize, generation: u64 },
+    Conn {
+        id: usize,
+        generation: u64,
+    },
+    /// Close idle connections older than `MAX_IDLE_AGE`.
+    Sweep,
     Run(TimerFn),
 }
 
@@ -295,12 +302,36 @@ impl Ord for Timer {
 /// set timers.
 pub(crate) struct Reactor {
     poll: Poll,
-    conns: HashMap<usize, Conn>,
+    conns: IdMap<Conn>,
     next_id: usize,
-    devs: HashMap<usize, DevSlot>,
+    devs: IdMap<DevSlot>,
     timers: BinaryHeap<Timer>,
     seq: u64,
+    /// A sweep of idle connections is scheduled.
+    sweeping: bool,
 }
+
+/// A hasher for the reactor's own keys (connection ids, handle
+/// addresses): one multiply. The keys are ours, never a device's or a
+/// caller's, so SipHash's protection buys nothing here.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 fn key_of(dev: &Arc<Device>) -> usize {
     Arc::as_ptr(dev) as usize
@@ -310,11 +341,12 @@ impl Reactor {
     fn new(poll: Poll) -> Reactor {
         Reactor {
             poll,
-            conns: HashMap::new(),
+            conns: IdMap::default(),
             next_id: 0,
-            devs: HashMap::new(),
+            devs: IdMap::default(),
             timers: BinaryHeap::new(),
             seq: 0,
+            sweeping: false,
         }
     }
 
@@ -470,7 +502,24 @@ impl Reactor {
         let now = Instant::now();
         let key = key_of(&op.call.dev);
         let limits = op.call.limits;
-        let reader = Reader::new(name, op.call.dev.options().max_reply_bytes);
+        let max = op.call.dev.options().max_reply_bytes;
+        let idle = self.devs.get_mut(&key).and_then(|s| s.idle.take());
+        let idle = idle.filter(|&id| {
+            let ok = self.usable(id, now);
+            if !ok {
+                self.close(id);
+            }
+            ok
+        });
+        // A kept-alive connection keeps its reader (and its buffer: no
+        // allocation, no zeroing per request).
+        let reader = match idle.and_then(|id| self.conns.get_mut(&id)?.reader.take()) {
+            Some(mut r) => {
+                r.reset(name, max);
+                r
+            }
+            None => Reader::new(name, max),
+        };
         let mut f = Box::new(InFlight {
             op,
             request: bytes,
@@ -480,20 +529,15 @@ impl Reactor {
             connecting: None,
             reused: false,
         });
-        let idle = self.devs.get_mut(&key).and_then(|s| s.idle.take());
         if let Some(id) = idle {
-            if self.usable(id, now) {
+            if let Some(c) = self.conns.get_mut(&id) {
                 f.reused = true;
-                if let Some(c) = self.conns.get_mut(&id) {
-                    c.generation += 1;
-                    let generation = c.generation;
-                    c.state = ConnState::Busy(f);
-                    self.push_timer(now + limits.total, TimerWhat::Conn { id, generation });
-                    self.pump(id);
-                    return;
-                }
-            } else {
-                self.close(id);
+                c.generation += 1;
+                let generation = c.generation;
+                c.state = ConnState::Busy(f);
+                self.push_timer(now + limits.total, TimerWhat::Conn { id, generation });
+                self.pump(id);
+                return;
             }
         }
         let addrs = match f.op.call.dev.addrs().get() {
@@ -558,6 +602,7 @@ impl Reactor {
                         id,
                         Conn {
                             stream,
+                            reader: None,
                             key,
                             state: ConnState::Busy(f),
                             generation: 1,
@@ -719,16 +764,22 @@ impl Reactor {
     /// device's idle one when `reuse`, else close it.
     fn end_request(&mut self, id: usize, reuse: bool) -> Option<Box<InFlight>> {
         let c = self.conns.get_mut(&id)?;
-        let ConnState::Busy(f) = std::mem::replace(&mut c.state, ConnState::Idle) else {
+        let ConnState::Busy(mut f) = std::mem::replace(&mut c.state, ConnState::Idle) else {
             return None;
         };
         c.generation += 1;
         let key = c.key;
         if reuse {
+            c.reader = f.reader.take_for_reuse();
             let now = Instant::now();
             c.idle_since = now;
-            let generation = c.generation;
-            self.push_timer(now + MAX_IDLE_AGE, TimerWhat::Conn { id, generation });
+            // One sweep closes idle connections that grew old, rather than
+            // a timer per request (a fleet polled each second would keep
+            // tens of thousands of them in the heap).
+            if !self.sweeping {
+                self.sweeping = true;
+                self.push_timer(now + MAX_IDLE_AGE, TimerWhat::Sweep);
+            }
             let old = self.devs.get_mut(&key).and_then(|s| s.idle.replace(id));
             if let Some(old) = old {
                 if old != id {
@@ -943,6 +994,38 @@ impl Reactor {
         release(dev);
     }
 
+    /// Close the idle connections that grew old; sweep again while any
+    /// idle one is left.
+    fn sweep(&mut self, now: Instant) {
+        self.sweeping = false;
+        let old: Vec<(usize, usize)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                matches!(c.state, ConnState::Idle)
+                    && now.saturating_duration_since(c.idle_since) >= MAX_IDLE_AGE
+            })
+            .map(|(id, c)| (*id, c.key))
+            .collect();
+        for (id, key) in old {
+            if let Some(slot) = self.devs.get_mut(&key) {
+                if slot.idle == Some(id) {
+                    slot.idle = None;
+                }
+            }
+            self.close(id);
+            self.tidy(key);
+        }
+        if self
+            .conns
+            .values()
+            .any(|c| matches!(c.state, ConnState::Idle))
+        {
+            self.sweeping = true;
+            self.push_timer(now + MAX_IDLE_AGE / 2, TimerWhat::Sweep);
+        }
+    }
+
     /// Forget a device slot with nothing left in it.
     fn tidy(&mut self, key: usize) {
         if let Some(s) = self.devs.get(&key) {
@@ -958,6 +1041,7 @@ impl Reactor {
             let Some(t) = self.timers.pop() else { break };
             match t.what {
                 TimerWhat::Conn { id, generation } => self.on_timer(id, generation, now),
+                TimerWhat::Sweep => self.sweep(now),
                 TimerWhat::Run(f) => f(self),
             }
         }
