@@ -715,6 +715,9 @@ impl Reactor {
             }
             match then {
                 Some(t) => t,
+                // Read at once, to WouldBlock: mio's readiness is edge
+                // triggered, and on some systems an edge is only re-armed
+                // by a read that found nothing.
                 None => loop {
                     match c.stream.read(f.reader.read_buf()) {
                         Ok(0) => {
