@@ -1,15 +1,16 @@
 //! One background poller for many devices (DESIGN.md "Long operations and
 //! watching"): events as JSON, the same text for Rust, C, C++ and Python.
 //!
-//! A small fixed pool of worker threads takes devices off two deadline
-//! queues: devices that answered their last poll, and "suspect" ones whose
-//! last poll failed. At most half the workers ever wait on suspect devices,
-//! so a rack of dead devices cannot take the workers the live ones need.
-//! Every request a worker sends is bounded by the poll timeout (shorter
-//! than the interval); a device that went offline is probed with `ping`
-//! and a short connect timeout, backing off up to `max_backoff`, forever.
-//! Callbacks run on one event thread of the watcher, in order, so a slow
-//! callback never delays a poll.
+//! Every device is polled on the fleet engine (`crate::engine`): one
+//! reactor thread with non-blocking sockets, each device's next poll a
+//! timer, each poll's requests deadlines on the same timer heap. A device
+//! that answers in 100 ms or never costs a timer and a socket, not a
+//! thread, so a rack of dead devices delays no live one. Every request of
+//! a poll is bounded by the poll timeout (shorter than the interval); a
+//! device that went offline is probed with `ping` and a short connect
+//! timeout, backing off up to `max_backoff`, forever. Callbacks run on one
+//! event thread of the watcher, in order, so a slow callback never delays
+//! a poll. A watcher has two threads, whatever the number of devices.
 //!
 //! Events (one JSON object each; every one has "event", "device" (the id
 //! the caller gave, the C handle), "host" and "time_ms" (Unix time)):
@@ -41,23 +42,23 @@
 //! A session that expires is renewed by the client's transparent re-login
 //! inside the poll: no event, no failed poll.
 
-use crate::client::{Device, Error, Result, with_bound};
+use crate::api::Method;
+use crate::client::{Device, Error, Result};
+use crate::engine::{Call, Engine, Limits, Reactor};
 use crate::model::codes;
 use crate::model::status::*;
 use crate::ops::Flow;
 use crate::ops::restart::{self, Restart, Seen, Verdict as RVerdict};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime};
 
 /// How to watch. `Default`: 1 s interval, offline after 3 s, the poll
-/// timeout half the interval, workers by fleet size, backoff up to 10 s.
+/// timeout half the interval, backoff up to 10 s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatchOptions {
     /// How often each device is polled (at least 10 ms).
@@ -68,8 +69,9 @@ pub struct WatchOptions {
     /// Bound of each request of a poll (connect included). `None`: half the
     /// interval, at most 5 s. Capped at the interval.
     pub timeout: Option<Duration>,
-    /// Worker threads; 0: 1 per 32 devices plus one, 2 to 8 (never more
-    /// than the devices).
+    /// Ignored: kept so existing code still compiles. Watchers had a pool
+    /// of blocking workers; every device is now polled on one reactor
+    /// thread, whatever this says.
     pub workers: usize,
     /// Longest pause between two probes of an offline device (default 10 s,
     /// never below the interval).
@@ -91,9 +93,9 @@ impl Default for WatchOptions {
 /// Counters of one device, for monitoring and benchmarks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStats {
-    /// The device handle the watcher was given.
+    /// The id the caller gave the device (the C handle).
     pub id: u64,
-    /// The device's address.
+    /// The device's host, as opened.
     pub host: String,
     /// "unknown", "online", "offline", "rebooting", "auth-failed", "occupied".
     pub state: &'static str,
@@ -109,7 +111,7 @@ pub struct DeviceStats {
 /// too).
 pub struct Watch {
     shared: Arc<Shared>,
-    workers: Vec<JoinHandle<()>>,
+    engine: Option<Engine>,
     events: Option<JoinHandle<()>>,
 }
 
@@ -144,6 +146,9 @@ struct DevState {
     /// Consecutive failed logins (auth-failed / occupied backoff).
     refusals: u32,
     snapshot: Option<Box<Snap>>,
+    /// The fingerprint of the get-status body `snapshot` was read from
+    /// (`body_key`), None when it came from a ping.
+    body_key: Option<u64>,
     /// A restart the last mask announced (its flag, or statusUpgrade):
     /// connections closing next mean that restart.
     hint: Option<Restart>,
@@ -161,30 +166,14 @@ struct Entry {
     state: Mutex<DevState>,
 }
 
-#[derive(Default)]
-struct Sched {
-    healthy: BinaryHeap<Reverse<(Instant, usize)>>,
-    suspect: BinaryHeap<Reverse<(Instant, usize)>>,
-    probing: usize,
-    /// A worker sleeps until `lead_until` (None: until woken).
-    leading: bool,
-    lead_until: Option<Instant>,
-    /// Workers sleeping until the leader hands on.
-    idle: usize,
-}
-
 struct Shared {
     entries: Vec<Entry>,
-    sched: Mutex<Sched>,
-    lead: Condvar,
-    idle: Condvar,
     stop: AtomicBool,
     interval: Duration,
     offline_after: Duration,
     timeout: Duration,
     probe_connect: Duration,
     max_backoff: Duration,
-    suspect_cap: usize,
     tx: Mutex<Option<mpsc::Sender<String>>>,
     event_thread: Mutex<Option<ThreadId>>,
     polls: AtomicU64,
@@ -247,12 +236,10 @@ impl Watch {
             .timeout
             .unwrap_or_else(|| (interval / 2).min(Duration::from_secs(5)))
             .clamp(Duration::from_millis(5), interval);
-        let n = devices.len();
-        let workers = if opts.workers == 0 {
-            (n / 32 + 1).clamp(2, 8).min(n)
-        } else {
-            opts.workers.min(n).max(1)
-        };
+        // Names are looked up here, once, not on the reactor thread.
+        for (_, d) in &devices {
+            let _ = d.addrs().get();
+        }
         let now = Instant::now();
         let entries: Vec<Entry> = devices
             .into_iter()
@@ -266,6 +253,7 @@ impl Watch {
                     probes: 0,
                     refusals: 0,
                     snapshot: None,
+                    body_key: None,
                     hint: None,
                     restarting: Restart::Reboot,
                     polls: 0,
@@ -274,32 +262,23 @@ impl Watch {
                 }),
             })
             .collect();
-        let mut sched = Sched::default();
-        // Spread the first polls over one interval: no burst every second.
-        for i in 0..n {
-            let due = now + interval.mul_f64(i as f64 / n as f64);
-            sched.healthy.push(Reverse((due, i)));
-        }
+        let n = entries.len();
         let (tx, rx) = mpsc::channel::<String>();
         let shared = Arc::new(Shared {
             entries,
-            sched: Mutex::new(sched),
-            lead: Condvar::new(),
-            idle: Condvar::new(),
             stop: AtomicBool::new(false),
             interval,
             offline_after,
             timeout,
             probe_connect: timeout.min(Duration::from_millis(250)),
             max_backoff: opts.max_backoff.max(interval),
-            suspect_cap: (workers / 2).max(1),
             tx: Mutex::new(Some(tx)),
             event_thread: Mutex::new(None),
             polls: AtomicU64::new(0),
         });
         let mut watch = Watch {
             shared: Arc::clone(&shared),
-            workers: Vec::with_capacity(workers),
+            engine: None,
             events: None,
         };
         let sh = Arc::clone(&shared);
@@ -322,18 +301,18 @@ impl Watch {
             .map_err(|e| Error::Watch(format!("cannot start the event thread: {e}")))?;
         *lock(&shared.event_thread) = Some(events.thread().id());
         watch.events = Some(events);
-        for w in 0..workers {
-            let sh = Arc::clone(&shared);
-            let spawned = std::thread::Builder::new()
-                .name(format!("usapi-watch-{w}"))
-                .stack_size(512 * 1024)
-                .spawn(move || sh.work());
-            match spawned {
-                Ok(h) => watch.workers.push(h),
-                // `watch` drops here and stops the threads already started.
-                Err(e) => return Err(Error::Watch(format!("cannot start a worker: {e}"))),
+        // `watch` drops on an error here and ends the event thread.
+        let engine = Engine::start("usapi-watch")
+            .map_err(|e| Error::Watch(format!("cannot start the watcher: {e}")))?;
+        let sh = Arc::clone(&shared);
+        engine.send(Box::new(move |r: &mut Reactor| {
+            // Spread the first polls over one interval: no burst every second.
+            for i in 0..n {
+                let due = now + interval.mul_f64(i as f64 / n as f64);
+                Shared::schedule(&sh, r, i, due);
             }
-        }
+        }))?;
+        watch.engine = Some(engine);
         Ok(watch)
     }
 
@@ -344,8 +323,11 @@ impl Watch {
     pub fn stop(mut self) -> Result<()> {
         if self.on_event_thread() {
             self.shared.halt();
+            if let Some(e) = self.engine.as_mut() {
+                e.halt();
+                e.detach();
+            }
             // Detach: joining our own thread would deadlock.
-            self.workers.clear();
             self.events = None;
             return Err(Error::Watch(
                 "stop called from the watcher's own callback: polling has stopped, and the threads end when the callback returns (return Break from the callback, or stop it from another thread)".into(),
@@ -397,10 +379,11 @@ impl Watch {
 
     fn join(&mut self) {
         self.shared.halt();
-        for w in self.workers.drain(..) {
-            let _ = w.join();
+        // The reactor ends first (its sockets close, its calls are
+        // dropped), then the channel closes so the event thread ends.
+        if let Some(mut e) = self.engine.take() {
+            e.stop();
         }
-        // Workers are gone: close the channel so the event thread ends.
         lock(&self.shared.tx).take();
         if let Some(e) = self.events.take() {
             let _ = e.join();
@@ -412,6 +395,10 @@ impl Drop for Watch {
     fn drop(&mut self) {
         if self.on_event_thread() {
             self.shared.halt();
+            if let Some(e) = self.engine.as_mut() {
+                e.halt();
+                e.detach();
+            }
             return;
         }
         self.join();
@@ -669,23 +656,91 @@ fn classify(e: &Error) -> Verdict {
 
 /// What one poll found.
 enum Outcome {
-    Status(u32, Box<Snap>),
+    /// The status mask, the watched fields, and the fingerprint of the
+    /// get-status body they were read from (None: from a ping).
+    Status(u32, Box<Snap>, Option<u64>),
+    /// A get-status body that differs from the last one only in its
+    /// clock: nothing watched changed, and nothing was parsed.
+    Same,
     /// The device restarts (`answered`: it replied, e.g. -9 with the flag).
     Restarting(Restart, bool),
     Fail(Error),
 }
 
+/// A fingerprint of a get-status body without its clock ("cur-time",
+/// which changes every second and is not watched). Two bodies with the
+/// same fingerprint give the same watched fields, so a poll of a device
+/// whose status did not change parses nothing: a multiply-rotate hash over
+/// 8-byte words (about 1,000 instructions for a 2 KB body, where reading
+/// the fields costs 35,000). It guards against accident, not against a
+/// device: a device can lie in its status anyway.
+fn body_key(body: &str) -> u64 {
+    const CLOCK: &str = "\"cur-time\":";
+    let b = body.as_bytes();
+    match body.find(CLOCK) {
+        Some(at) => {
+            let rest = &body[at + CLOCK.len()..];
+            // Skip the value: a string (no escapes in a clock) or a number.
+            let end = if let Some(r) = rest.strip_prefix('"') {
+                r.find('"').map(|i| i + 2)
+            } else {
+                rest.find([',', '}'])
+            }
+            .unwrap_or(0);
+            let tail = &rest.as_bytes()[end..];
+            fold(fold(0x51_7c_c1_b7_27_22_0a_95, &b[..at]), tail) ^ tail.len() as u64
+        }
+        None => fold(0x51_7c_c1_b7_27_22_0a_95, b) ^ b.len() as u64,
+    }
+}
+
+/// The hash step of `body_key`, over `bytes`.
+fn fold(mut h: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+    }
+    for &x in words.remainder() {
+        h = (h.rotate_left(23) ^ u64::from(x)).wrapping_mul(K);
+    }
+    (h.rotate_left(23) ^ bytes.len() as u64).wrapping_mul(K)
+}
+
 /// A device restarting for this long without a word is reported offline.
 const RESTART_SILENCE: Duration = Duration::from_secs(600);
+
+/// One poll in progress: its device, its deadline, the bounds of its
+/// requests, the phase it began in and the restart it expects.
+#[derive(Clone, Copy)]
+struct PollCtx {
+    index: usize,
+    due: Instant,
+    limits: Limits,
+    phase: Phase,
+    expected: Option<Restart>,
+}
+
+/// What a poll does with its ping.
+#[derive(Clone, Copy)]
+enum PingFor {
+    /// A handle without credentials: the ping is the poll.
+    Only,
+    /// A device that was offline: log in unless it restarts, then
+    /// get-status.
+    Probe,
+    /// A restarting device: ready (ping 0, no restart flag) means log in
+    /// again and get-status.
+    Restart,
+    /// After errBusy to this method: does the mask show a restart?
+    Busy(&'static str),
+}
 
 impl Shared {
     fn halt(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Take the lock so no worker misses the wake-up between its check
-        // and its wait.
-        let _g = lock(&self.sched);
-        self.lead.notify_all();
-        self.idle.notify_all();
     }
 
     fn emit(&self, e: &Entry, event: &str, mut fields: Map<String, Value>) {
@@ -700,92 +755,21 @@ impl Shared {
         }
     }
 
-    /// A worker. One idle worker at a time (the leader) sleeps until the
-    /// earliest deadline; the others sleep until the leader takes work and
-    /// hands the watch on, so a deadline wakes one thread, not all.
-    fn work(&self) {
-        let mut g = lock(&self.sched);
-        loop {
-            if self.stop.load(Ordering::SeqCst) {
-                return;
-            }
-            let now = Instant::now();
-            let healthy = g.healthy.peek().map(|r| r.0.0);
-            let suspect = if g.probing < self.suspect_cap {
-                g.suspect.peek().map(|r| r.0.0)
-            } else {
-                None
-            };
-            let next = match (healthy, suspect) {
-                (None, None) => None,
-                (Some(h), None) => Some((h, false)),
-                (None, Some(s)) => Some((s, true)),
-                (Some(h), Some(s)) => Some(if s < h { (s, true) } else { (h, false) }),
-            };
-            let (_, from_suspect) = match next {
-                Some((due, from_suspect)) if due <= now => (due, from_suspect),
-                later => {
-                    if g.leading {
-                        g.idle += 1;
-                        g = self.idle.wait(g).unwrap_or_else(|p| p.into_inner());
-                        g.idle -= 1;
-                    } else {
-                        g.leading = true;
-                        g.lead_until = later.map(|(t, _)| t);
-                        g = match later {
-                            Some((t, _)) => {
-                                self.lead
-                                    .wait_timeout(g, t - now)
-                                    .unwrap_or_else(|p| p.into_inner())
-                                    .0
-                            }
-                            None => self.lead.wait(g).unwrap_or_else(|p| p.into_inner()),
-                        };
-                        g.leading = false;
-                    }
-                    continue;
-                }
-            };
-            let queue = if from_suspect {
-                &mut g.suspect
-            } else {
-                &mut g.healthy
-            };
-            let Some(Reverse((due, index))) = queue.pop() else {
-                continue;
-            };
-            if from_suspect {
-                g.probing += 1;
-            }
-            // Someone must watch the next deadline while this one polls.
-            if !g.leading && g.idle > 0 {
-                self.idle.notify_one();
-            }
-            drop(g);
-            let (next, suspect_next) = self.poll(index, due, now);
-            g = lock(&self.sched);
-            if from_suspect {
-                g.probing -= 1;
-            }
-            if suspect_next {
-                g.suspect.push(Reverse((next, index)));
-            } else {
-                g.healthy.push(Reverse((next, index)));
-            }
-            // The leader sleeps too long if this deadline is earlier than
-            // its own, or if a probe slot it could not use is free again.
-            if g.leading
-                && (g.lead_until.is_none_or(|t| next < t)
-                    || (from_suspect && !g.suspect.is_empty()))
-            {
-                self.lead.notify_one();
-            }
-        }
+    /// Poll device `index` at `due` (a timer of the reactor).
+    fn schedule(sh: &Arc<Shared>, r: &mut Reactor, index: usize, due: Instant) {
+        let sh = Arc::clone(sh);
+        r.at(due, move |r| Shared::start_poll(&sh, r, index, due));
     }
 
-    /// Poll one device; returns its next deadline and whether it is suspect.
-    fn poll(&self, index: usize, due: Instant, started: Instant) -> (Instant, bool) {
-        let e = &self.entries[index];
+    /// The requests of one poll, by phase, each started when the one
+    /// before it ended (the same steps the blocking watcher took, on the
+    /// engine).
+    fn start_poll(sh: &Arc<Shared>, r: &mut Reactor, index: usize, due: Instant) {
+        if sh.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let started = Instant::now();
+        let e = &sh.entries[index];
         let (phase, expected) = {
             let mut s = lock(&e.state);
             s.polls += 1;
@@ -797,19 +781,223 @@ impl Shared {
             };
             (s.phase, expected)
         };
-        self.polls.fetch_add(1, Ordering::Relaxed);
+        sh.polls.fetch_add(1, Ordering::Relaxed);
         let connect = if phase == Phase::Offline {
-            self.probe_connect
+            sh.probe_connect
         } else {
-            self.timeout
+            sh.timeout
         };
-        let outcome = with_bound(connect, self.timeout, || {
-            self.fetch(&e.dev, phase, expected)
+        let ctx = PollCtx {
+            index,
+            due,
+            limits: Limits::at_most(&e.dev, connect, sh.timeout),
+            phase,
+            expected,
+        };
+        // Only ping while it restarts; the login once it is ready.
+        if phase == Phase::Rebooting {
+            return Shared::ping(sh, r, ctx, PingFor::Restart);
+        }
+        let steady = matches!(phase, Phase::Unknown | Phase::Online);
+        let creds = if steady {
+            e.dev.has_credentials()
+        } else {
+            e.dev.credentials().is_some()
+        };
+        if !creds {
+            return Shared::ping(sh, r, ctx, PingFor::Only);
+        }
+        match phase {
+            // The session logic renews an expired session inside the call.
+            Phase::Unknown | Phase::Online => Shared::status(sh, r, ctx),
+            // A cheap probe first: a device still down costs one connect
+            // attempt, and one still rebooting no login.
+            Phase::Offline | Phase::Rebooting => Shared::ping(sh, r, ctx, PingFor::Probe),
+            Phase::AuthFailed | Phase::Occupied => Shared::login(sh, r, ctx, false),
+        }
+    }
+
+    fn ping(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, what: PingFor) {
+        let dev = Arc::clone(&sh.entries[ctx.index].dev);
+        let sh2 = Arc::clone(sh);
+        let call = Call::raw_method(
+            dev,
+            Method::Ping,
+            ctx.limits,
+            Box::new(move |r, res| {
+                let fields = res.as_ref().ok().map(crate::client::ping_fields);
+                let seen = match fields {
+                    Some((result, mask)) => Seen::Answer { result, mask },
+                    None => Seen::NoAnswer,
+                };
+                match what {
+                    PingFor::Restart => {
+                        let k = ctx.expected.unwrap_or(Restart::Reboot);
+                        if !restart::ping_ready(seen) {
+                            let answered = seen != Seen::NoAnswer;
+                            return Shared::finish(&sh2, r, ctx, Outcome::Restarting(k, answered));
+                        }
+                        let mask = fields.and_then(|f| f.1).unwrap_or(0);
+                        if !sh2.entries[ctx.index].dev.has_credentials() {
+                            let snap = Box::new(Snap::from_ping(mask));
+                            return Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None));
+                        }
+                        Shared::login(&sh2, r, ctx, true)
+                    }
+                    PingFor::Busy(method) => {
+                        let outcome = match restart::judge(ctx.expected, seen) {
+                            RVerdict::Restarting(k) => {
+                                Outcome::Restarting(k, seen != Seen::NoAnswer)
+                            }
+                            _ => Outcome::Fail(Error::Device {
+                                method: method.into(),
+                                code: codes::ERR_BUSY,
+                            }),
+                        };
+                        Shared::finish(&sh2, r, ctx, outcome)
+                    }
+                    PingFor::Only | PingFor::Probe => {
+                        let (result, mask) = match res {
+                            Ok(ref reply) => crate::client::ping_fields(reply),
+                            Err(e) => return Shared::steady_failed(&sh2, r, ctx, e),
+                        };
+                        let restarting =
+                            mask.is_some_and(|m| restart::restart_in_mask(m, None).is_some());
+                        let mask = mask.unwrap_or(0);
+                        if matches!(what, PingFor::Probe) && restarting {
+                            let snap = Box::new(Snap::from_ping(mask));
+                            return Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None));
+                        }
+                        if result != 0 {
+                            let e = Error::Device {
+                                method: "ping".into(),
+                                code: result,
+                            };
+                            return Shared::steady_failed(&sh2, r, ctx, e);
+                        }
+                        match what {
+                            PingFor::Probe => Shared::login(&sh2, r, ctx, false),
+                            _ => {
+                                let snap = Box::new(Snap::from_ping(mask));
+                                Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None))
+                            }
+                        }
+                    }
+                }
+            }),
+        );
+        r.call(call);
+    }
+
+    /// Log in with the stored credentials (`after_restart`: the old
+    /// session sent along, nothing given back first), then get-status.
+    fn login(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, after_restart: bool) {
+        let dev = Arc::clone(&sh.entries[ctx.index].dev);
+        let sh2 = Arc::clone(sh);
+        let done: crate::engine::Done = Box::new(move |r, res| match res {
+            Ok(_) => Shared::status(&sh2, r, ctx),
+            Err(e) => Shared::steady_failed(&sh2, r, ctx, e),
         });
+        let call = if after_restart {
+            Call::login_after_restart(dev, ctx.limits, done)
+        } else {
+            dev.credentials()
+                .map(|(user, pass)| Call::login(dev, user, pass, ctx.limits, done))
+        };
+        match call {
+            Some(c) => r.call(c),
+            // The credentials went (a logout meanwhile): the ping is the poll.
+            None => Shared::ping(sh, r, ctx, PingFor::Only),
+        }
+    }
+
+    fn status(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx) {
+        let dev = Arc::clone(&sh.entries[ctx.index].dev);
+        let sh2 = Arc::clone(sh);
+        let call = Call::method(
+            dev,
+            Method::GetStatus,
+            ctx.limits,
+            Box::new(move |r, res| {
+                let reply = match res {
+                    Ok(reply) => reply,
+                    Err(e) => return Shared::steady_failed(&sh2, r, ctx, e),
+                };
+                let key = body_key(&reply.body);
+                if sh2.unchanged(ctx.index, key) {
+                    return Shared::finish(&sh2, r, ctx, Outcome::Same);
+                }
+                let outcome = match snapshot(&reply.body) {
+                    Ok(snap) => Outcome::Status(snap.mask, Box::new(snap), Some(key)),
+                    Err(detail) => Outcome::Fail(Error::BadReply {
+                        method: "get-status".into(),
+                        detail,
+                    }),
+                };
+                Shared::finish(&sh2, r, ctx, outcome)
+            }),
+        );
+        r.call(call);
+    }
+
+    /// A request of a poll outside a restart failed: right after a restart
+    /// was announced, or as errBusy whose ping shows a restart flag, it is
+    /// that restart (`ops::restart::judge`); else the failure stands.
+    fn steady_failed(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, err: Error) {
+        if !matches!(ctx.phase, Phase::Unknown | Phase::Online) {
+            return Shared::finish(sh, r, ctx, Outcome::Fail(err));
+        }
+        match &err {
+            Error::Device { code, method } if *code == codes::ERR_BUSY => {
+                let method = if method == "ping" {
+                    "ping"
+                } else {
+                    "get-status"
+                };
+                Shared::ping(sh, r, ctx, PingFor::Busy(method))
+            }
+            _ if matches!(classify(&err), Verdict::NoAnswer) => {
+                let outcome = match restart::judge(ctx.expected, Seen::NoAnswer) {
+                    RVerdict::Restarting(k) => Outcome::Restarting(k, false),
+                    _ => Outcome::Fail(err),
+                };
+                Shared::finish(sh, r, ctx, outcome)
+            }
+            _ => Shared::finish(sh, r, ctx, Outcome::Fail(err)),
+        }
+    }
+
+    /// A poll ended: judge it, emit its events, set the next one's timer.
+    fn finish(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, outcome: Outcome) {
+        if sh.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let next = sh.judge(ctx.index, ctx.due, outcome);
+        Shared::schedule(sh, r, ctx.index, next);
+    }
+
+    /// Whether device `index` is online and its last status came from a
+    /// body with fingerprint `key`.
+    fn unchanged(&self, index: usize, key: u64) -> bool {
+        let s = lock(&self.entries[index].state);
+        s.phase == Phase::Online && s.snapshot.is_some() && s.body_key == Some(key)
+    }
+
+    /// What a poll's outcome means for device `index`: its events, its new
+    /// phase, and the time of its next poll.
+    fn judge(&self, index: usize, due: Instant, outcome: Outcome) -> Instant {
+        let e = &self.entries[index];
         let now = Instant::now();
         let mut s = lock(&e.state);
         match outcome {
-            Outcome::Status(mask, mut snap) => {
+            Outcome::Same => {
+                s.last_answer = now;
+                s.probes = 0;
+                s.refusals = 0;
+                due_after(due, self.interval, now)
+            }
+            Outcome::Status(mask, mut snap, key) => {
+                s.body_key = key;
                 s.last_answer = now;
                 s.probes = 0;
                 s.refusals = 0;
@@ -839,7 +1027,7 @@ impl Shared {
                     self.restarting(e, &mut s, k);
                 }
                 s.snapshot = Some(snap);
-                (due_after(due, self.interval, now), false)
+                due_after(due, self.interval, now)
             }
             Outcome::Restarting(k, answered) => {
                 s.failed += 1;
@@ -869,8 +1057,8 @@ impl Shared {
                     }
                     _ => {}
                 }
-                // The interval's cadence, as a suspect (it may not answer).
-                (due_after(due, self.interval, now), true)
+                // The interval's cadence (it may not answer).
+                due_after(due, self.interval, now)
             }
             Outcome::Fail(err) => {
                 s.failed += 1;
@@ -889,10 +1077,10 @@ impl Shared {
                         if s.phase == Phase::Offline {
                             let wait = self.backoff(s.probes, index);
                             s.probes = s.probes.saturating_add(1);
-                            (now + wait, true)
+                            now + wait
                         } else {
                             // Keep the cadence until offline is decided.
-                            (due_after(due, self.interval, now), true)
+                            due_after(due, self.interval, now)
                         }
                     }
                     kind @ (Verdict::AuthFailed | Verdict::Occupied) => {
@@ -912,11 +1100,11 @@ impl Shared {
                         // Retry the login, backing off: the device answers.
                         let wait = self.backoff(s.refusals, index);
                         s.refusals = s.refusals.saturating_add(1);
-                        (now + wait, false)
+                        now + wait
                     }
                     Verdict::Refused => {
                         s.last_answer = now;
-                        (due_after(due, self.interval, now), false)
+                        due_after(due, self.interval, now)
                     }
                 }
             }
@@ -930,123 +1118,6 @@ impl Shared {
         self.emit(e, "rebooting", f);
         s.phase = Phase::Rebooting;
         s.restarting = k;
-    }
-
-    /// The requests of one poll, by phase. `expected`: the restart under
-    /// way (phase Rebooting) or announced by the last mask.
-    fn fetch(&self, dev: &Device, phase: Phase, expected: Option<Restart>) -> Outcome {
-        if phase == Phase::Rebooting {
-            // Only ping while it restarts; the login once it is ready.
-            let seen = match dev.ping_reply() {
-                Ok((result, mask)) => Seen::Answer { result, mask },
-                Err(_) => Seen::NoAnswer,
-            };
-            let k = expected.unwrap_or(Restart::Reboot);
-            if !restart::ping_ready(seen) {
-                return Outcome::Restarting(k, seen != Seen::NoAnswer);
-            }
-            if !dev.has_credentials() {
-                let mask = match seen {
-                    Seen::Answer { mask, .. } => mask.unwrap_or(0),
-                    _ => 0,
-                };
-                return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
-            }
-            if let Err(e) = dev.relogin_after_restart() {
-                return Outcome::Fail(e);
-            }
-            return self.get_status(dev);
-        }
-        let outcome = self.fetch_steady(dev, phase);
-        // A failure right after a restart was announced, or a refusal whose
-        // ping shows a restart flag, is that restart.
-        match outcome {
-            Outcome::Fail(ref err) if matches!(phase, Phase::Unknown | Phase::Online) => {
-                let seen = match err {
-                    Error::Device { code, .. } if *code == codes::ERR_BUSY => {
-                        match dev.ping_reply() {
-                            Ok((result, mask)) => Seen::Answer { result, mask },
-                            Err(_) => Seen::NoAnswer,
-                        }
-                    }
-                    _ if matches!(classify(err), Verdict::NoAnswer) => Seen::NoAnswer,
-                    _ => return outcome,
-                };
-                match restart::judge(expected, seen) {
-                    RVerdict::Restarting(k) => Outcome::Restarting(k, seen != Seen::NoAnswer),
-                    _ => outcome,
-                }
-            }
-            other => other,
-        }
-    }
-
-    /// get-status, as the watched fields.
-    fn get_status(&self, dev: &Device) -> Outcome {
-        match dev.send(crate::api::Method::GetStatus, &[], None) {
-            Ok(reply) => match snapshot(&reply.body) {
-                Ok(snap) => Outcome::Status(snap.mask, Box::new(snap)),
-                Err(detail) => Outcome::Fail(Error::BadReply {
-                    method: "get-status".into(),
-                    detail,
-                }),
-            },
-            Err(e) => Outcome::Fail(e),
-        }
-    }
-
-    /// The requests of one poll outside a restart.
-    fn fetch_steady(&self, dev: &Device, phase: Phase) -> Outcome {
-        let steady = matches!(phase, Phase::Unknown | Phase::Online);
-        // The credentials are copied only when a login is due.
-        let creds = if steady {
-            dev.has_credentials()
-                .then(|| (String::new(), String::new()))
-        } else {
-            dev.credentials()
-        };
-        let Some((user, pass)) = creds.as_ref() else {
-            return match dev.ping_reply() {
-                Ok((0, mask)) => {
-                    let mask = mask.unwrap_or(0);
-                    Outcome::Status(mask, Box::new(Snap::from_ping(mask)))
-                }
-                Ok((code, _)) => Outcome::Fail(Error::Device {
-                    method: "ping".into(),
-                    code,
-                }),
-                Err(e) => Outcome::Fail(e),
-            };
-        };
-        match phase {
-            Phase::Unknown | Phase::Online => {}
-            Phase::Offline | Phase::Rebooting => {
-                // A cheap probe first: a device still down costs one
-                // connect attempt, and one still rebooting no login.
-                match dev.ping_reply() {
-                    Ok((_, Some(mask))) if restart::restart_in_mask(mask, None).is_some() => {
-                        return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
-                    }
-                    Ok((0, _)) => {}
-                    Ok((code, _)) => {
-                        return Outcome::Fail(Error::Device {
-                            method: "ping".into(),
-                            code,
-                        });
-                    }
-                    Err(e) => return Outcome::Fail(e),
-                }
-                if let Err(e) = dev.login_md5(user, pass) {
-                    return Outcome::Fail(e);
-                }
-            }
-            Phase::AuthFailed | Phase::Occupied => {
-                if let Err(e) = dev.login_md5(user, pass) {
-                    return Outcome::Fail(e);
-                }
-            }
-        }
-        self.get_status(dev)
     }
 
     /// interval × 2^k up to max_backoff, with a per-device spread of up to
@@ -1201,6 +1272,23 @@ mod tests {
             operations(STATUS_REBOOT | STATUS_DISK_TEST, false),
             vec![Value::from("test-usb"), Value::from("reboot")]
         );
+    }
+
+    #[test]
+    fn body_keys_ignore_only_the_clock() {
+        let a = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:09","box-name":"a"}"#;
+        let b = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:10","box-name":"a"}"#;
+        let c = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:10","box-name":"b"}"#;
+        let d = r#"{"result":0,"cur-status":18,"cur-time":"2026-12-07 07:11:09","box-name":"a"}"#;
+        assert_eq!(body_key(a), body_key(b));
+        assert_ne!(body_key(b), body_key(c));
+        assert_ne!(body_key(a), body_key(d));
+        // A numeric clock, and a body without one.
+        assert_eq!(
+            body_key(r#"{"cur-time":5,"x":1}"#),
+            body_key(r#"{"cur-time":6,"x":1}"#)
+        );
+        assert_ne!(body_key(r#"{"x":1}"#), body_key(r#"{"x":2}"#));
     }
 
     #[test]

@@ -103,30 +103,10 @@ fn split_authority(authority: &str) -> (String, u16) {
 }
 
 thread_local! {
-    /// (connect, whole request) bounds for every request this thread sends,
-    /// set by the watcher so that no poll, re-login or logout outlasts its
-    /// interval whatever the device's own timeouts are.
-    static BOUND: Cell<Option<(Duration, Duration)>> = const { Cell::new(None) };
-}
-
-thread_local! {
     /// A pause between connecting and the first peek, for tests only (see
     /// `crate::fuzzing::pause_after_connect`): it lets a test device's
     /// early bytes arrive first, which otherwise races the request.
     pub(crate) static CONNECT_PAUSE: Cell<Option<Duration>> = const { Cell::new(None) };
-}
-
-/// Run `f` with every request sent on this thread bounded by `connect` and
-/// `total` (the shorter of these and the request's own timeouts wins).
-pub(crate) fn with_bound<T>(connect: Duration, total: Duration, f: impl FnOnce() -> T) -> T {
-    struct Restore(Option<(Duration, Duration)>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            BOUND.with(|b| b.set(self.0));
-        }
-    }
-    let _restore = Restore(BOUND.with(|b| b.replace(Some((connect, total)))));
-    f()
 }
 
 /// Characters left as they are in a query value (RFC 3986 unreserved).
@@ -301,12 +281,8 @@ impl Transport {
         body: Body<'_>,
         timeout: Option<Duration>,
     ) -> Result<RawReply> {
-        let mut timeout = timeout.unwrap_or(self.request_timeout);
-        let mut connect_timeout = self.connect_timeout;
-        if let Some((c, t)) = BOUND.with(|b| b.get()) {
-            timeout = timeout.min(t);
-            connect_timeout = connect_timeout.min(c);
-        }
+        let timeout = timeout.unwrap_or(self.request_timeout);
+        let connect_timeout = self.connect_timeout;
         let deadline = Instant::now() + timeout;
         let target = url
             .strip_prefix("http://")
@@ -337,26 +313,7 @@ impl Transport {
         body: &Body<'_>,
         method: &str,
     ) -> Result<Vec<u8>> {
-        let (content_type, data) = match body {
-            Body::None => (None, &[][..]),
-            Body::Bytes { content_type, data } => (Some(*content_type), *data),
-        };
-        let mut r = Vec::with_capacity(target.len() + 160 + data.len());
-        Request {
-            method: if content_type.is_some() {
-                "POST"
-            } else {
-                "GET"
-            },
-            content_type,
-            content_length: content_type.map(|_| data.len() as u64),
-            cookie,
-            ..Request::get(target, &self.addrs.authority)
-        }
-        .write_head(&mut r)
-        .map_err(|e| e.into_error(method))?;
-        r.extend_from_slice(data);
-        Ok(r)
+        request_bytes(&self.addrs.authority, target, cookie, body, method)
     }
 
     /// Write the request on `c` and read its reply; `c` goes back to the
@@ -452,6 +409,38 @@ pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
         return None;
     }
     Some(value.to_string())
+}
+
+/// The request bytes for `target` on `authority`: head (written by the
+/// crate's one request writer, `crate::http::Request`), then the body if
+/// any. Shared by the blocking transport and the fleet engine.
+pub(crate) fn request_bytes(
+    authority: &str,
+    target: &str,
+    cookie: Option<&str>,
+    body: &Body<'_>,
+    method: &str,
+) -> Result<Vec<u8>> {
+    let (content_type, data) = match body {
+        Body::None => (None, &[][..]),
+        Body::Bytes { content_type, data } => (Some(*content_type), *data),
+    };
+    let mut r = Vec::with_capacity(target.len() + 160 + data.len());
+    Request {
+        method: if content_type.is_some() {
+            "POST"
+        } else {
+            "GET"
+        },
+        content_type,
+        content_length: content_type.map(|_| data.len() as u64),
+        cookie,
+        ..Request::get(target, authority)
+    }
+    .write_head(&mut r)
+    .map_err(|e| e.into_error(method))?;
+    r.extend_from_slice(data);
+    Ok(r)
 }
 
 /// Connect to the first of `addrs` that answers within the connect timeout
