@@ -36,7 +36,13 @@ OPTIONS:
                            time (default 1800; 0: never).
     --serial SERIAL        Serial number (default derived from model and port).
                            With --devices N the device index is appended.
-    --devices N            Run N devices (default 1).
+    --devices N            Run N devices (default 1, at most 8192), each its
+                           own device on its own port. Alias: --count.
+    --base-port PORT       The same as --port (the first device's port).
+    --latency MS[:JITTER]  Answer every API request MS milliseconds late,
+                           plus or minus up to JITTER (uniform), as a device
+                           on a real network would (default 0). Only that
+                           request waits; other connections are served.
     --discovery            Answer device discovery: the multicast probe on
                            UDP 2538 and SSDP M-SEARCH on UDP 1900, on the
                            loopback interface (or --bind's IPv4 address).
@@ -60,6 +66,26 @@ Try it:
     curl -b jar 'http://127.0.0.1:PORT/usapi?method=get-status'
     curl -H 'Content-Type: application/json' -d '{\"cmd\":\"state\"}' 'http://127.0.0.1:PORT/__sim/control'
 ";
+
+/// Most devices one process serves (each costs two threads and a
+/// listening socket; see `--devices`).
+const MAX_DEVICES: u16 = 8192;
+
+/// `MS` or `MS:JITTER`, whole milliseconds, each at most 600000.
+fn parse_latency(v: &str) -> Result<(Duration, Duration), String> {
+    let num = |s: &str| -> Result<Duration, String> {
+        match s.trim().parse::<u64>() {
+            Ok(n) if n <= 600_000 => Ok(Duration::from_millis(n)),
+            _ => Err(format!(
+                "--latency: '{v}' is not MS or MS:JITTER (whole milliseconds, at most 600000)"
+            )),
+        }
+    };
+    match v.split_once(':') {
+        Some((a, b)) => Ok((num(a)?, num(b)?)),
+        None => Ok((num(v)?, Duration::ZERO)),
+    }
+}
 
 static STOP: AtomicBool = AtomicBool::new(false);
 
@@ -102,7 +128,7 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
         match flag {
             "-h" | "--help" => return Ok(Parsed::Help),
             "-V" | "--version" => return Ok(Parsed::Version),
-            "--port" => {
+            "--port" | "--base-port" => {
                 let v = val(&mut it)?;
                 opts.port = v
                     .parse()
@@ -155,14 +181,20 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
             }
             "--serial" => opts.serial = Some(val(&mut it)?),
             "--log" => opts.log = true,
-            "--devices" => {
+            "--devices" | "--count" => {
                 let v = val(&mut it)?;
                 devices = v
                     .parse()
-                    .map_err(|_| format!("--devices: '{v}' is not a number"))?;
-                if devices == 0 || devices > 1000 {
-                    return Err("--devices: give 1 to 1000".into());
+                    .map_err(|_| format!("{flag}: '{v}' is not a number"))?;
+                if devices == 0 || devices > MAX_DEVICES {
+                    return Err(format!("{flag}: give 1 to {MAX_DEVICES}"));
                 }
+            }
+            "--latency" => {
+                let v = val(&mut it)?;
+                let (ms, jitter) = parse_latency(&v)?;
+                opts.latency = ms;
+                opts.latency_jitter = jitter;
             }
             "--discovery" => {
                 opts.discovery.get_or_insert_with(ResponderOptions::default);
@@ -201,7 +233,7 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
 /// A server that many clients may hold connections to wants more than the
 /// usual 1024 descriptors: raise the soft limit to the hard one (the
 /// simulator sizes its connection cap from it).
-fn raise_open_file_limit() {
+fn raise_open_file_limit(devices: u16) {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -212,6 +244,17 @@ fn raise_open_file_limit() {
             lim.rlim_cur = lim.rlim_max.min(65536);
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         }
+    }
+    // A device holds four descriptors (its listener, a wake-up pair, a
+    // spare for refusing when out of descriptors) and one per client
+    // connection: say so before running out.
+    let want = u64::from(devices) * 5 + 64;
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+    let have = lim.rlim_cur as u64;
+    if have < want {
+        eprintln!(
+            "ultrastream-sim: warning: {devices} devices want about {want} open files and the limit is {have}: raise the hard limit (ulimit -Hn, or LimitNOFILE= for a service) or split the fleet across processes (--port P --devices N each)"
+        );
     }
 }
 
@@ -239,7 +282,7 @@ pub fn main(prog: &str, argv: &[String]) -> ExitCode {
         libc::signal(libc::SIGINT, handler);
         libc::signal(libc::SIGTERM, handler);
     }
-    raise_open_file_limit();
+    raise_open_file_limit(args.devices);
     let mut sims = Vec::new();
     let stdout = std::io::stdout();
     for i in 0..args.devices {

@@ -144,6 +144,14 @@ pub struct SimOptions {
     /// Log every request (secrets masked), fault and state change on
     /// stderr, one line each (default false; `ultrastream-sim --log`).
     pub log: bool,
+    /// Every API request is answered this much later (wall time; default
+    /// zero), as a device on a real network answers in tens to hundreds of
+    /// milliseconds. Only that request waits: other connections and other
+    /// devices are served meanwhile. Adds up with `latency` faults.
+    pub latency: Duration,
+    /// Each request's delay is `latency` plus or minus up to this much,
+    /// uniformly drawn (default zero; clamped at zero delay).
+    pub latency_jitter: Duration,
 }
 
 /// How the simulator's HTTP server defends itself against clients that
@@ -190,6 +198,8 @@ impl Default for SimOptions {
             control_token: None,
             server: ServerLimits::default(),
             log: false,
+            latency: Duration::ZERO,
+            latency_jitter: Duration::ZERO,
         }
     }
 }
@@ -198,7 +208,8 @@ impl SimOptions {
     /// Parse the JSON object `usapi_sim_start` takes:
     /// `{"port":0,"user":"Admin","password":"Admin","model":"hdmi"|"sdi",
     /// "time_scale":1.0,"clock":"real"|"manual","session_idle_timeout_ms":N,
-    /// "bind":"127.0.0.1","serial":"...","control_token":"..."}`.
+    /// "bind":"127.0.0.1","serial":"...","control_token":"...",
+    /// "latency_ms":N,"latency_jitter_ms":N}`.
     /// `"clock":"manual"` is `time_scale` 0: device time moves only on
     /// `advance` (what tests should use).
     /// Every key is optional (`null` means the default). Unknown keys and
@@ -273,6 +284,8 @@ impl SimOptions {
                     })
                 }
                 "control_token" => o.control_token = Some(want_str()?.to_string()),
+                "latency_ms" => o.latency = Duration::from_millis(want_u64()?),
+                "latency_jitter_ms" => o.latency_jitter = Duration::from_millis(want_u64()?),
                 "log" => {
                     o.log = val
                         .as_bool()
@@ -296,7 +309,7 @@ impl SimOptions {
                 }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, log, discovery, discovery_port, ssdp_port)"
+                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, log, discovery, discovery_port, ssdp_port, latency_ms, latency_jitter_ms)"
                     )));
                 }
             }
@@ -335,6 +348,41 @@ pub struct DiscoveryInfo {
     pub http_port: u16,
 }
 
+/// `base` plus or minus a uniform draw of at most `jitter` (never below 0).
+fn jittered(state: &AtomicU64, base: u64, jitter: u64) -> u64 {
+    if jitter == 0 {
+        return base;
+    }
+    // xorshift64*; a lost race between threads only repeats a draw.
+    let mut x = state.load(Ordering::Relaxed);
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    state.store(x, Ordering::Relaxed);
+    let span = jitter.saturating_mul(2).saturating_add(1);
+    let off = x.wrapping_mul(0x2545_F491_4F6C_DD1D) % span;
+    base.saturating_add(off).saturating_sub(jitter)
+}
+
+#[cfg(test)]
+mod jitter_tests {
+    use super::*;
+
+    #[test]
+    fn draws_cover_the_range_and_stay_in_it() {
+        let st = AtomicU64::new(0x1234_5678_9abc_def1);
+        let draws: Vec<u64> = (0..2000).map(|_| jittered(&st, 100, 50)).collect();
+        assert!(draws.iter().all(|d| (50..=150).contains(d)), "{draws:?}");
+        // Both ends of the range are reached, and the middle is about 100.
+        assert!(draws.iter().any(|d| *d < 60) && draws.iter().any(|d| *d > 140));
+        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+        assert!((90.0..110.0).contains(&mean), "mean {mean}");
+        // A jitter above the base clamps at zero, never wraps.
+        assert!((0..500).all(|_| jittered(&st, 10, 40) <= 50));
+        assert_eq!(jittered(&st, 7, 0), 7);
+    }
+}
+
 /// State shared by the server threads and the `Simulator` handle.
 pub(crate) struct Shared {
     pub device: Mutex<Device>,
@@ -354,11 +402,22 @@ pub(crate) struct Shared {
     /// fit the open-file limit).
     pub cap: usize,
     pub park: server::Park,
+    /// `SimOptions::latency` and `latency_jitter`, in milliseconds.
+    pub latency_ms: u64,
+    pub latency_jitter_ms: u64,
+    /// The jitter's random state (xorshift; no need for a crate).
+    pub jitter_state: AtomicU64,
     #[cfg(unix)]
     pub wake_rx: Mutex<Option<std::os::unix::net::UnixStream>>,
 }
 
 impl Shared {
+    /// This request's configured delay: the latency, plus or minus a
+    /// uniform draw within the jitter.
+    pub fn request_latency_ms(&self) -> u64 {
+        jittered(&self.jitter_state, self.latency_ms, self.latency_jitter_ms)
+    }
+
     /// Run `f` on the device, brought up to the current device time. If the
     /// device went down meanwhile, close every open connection but `keep`.
     pub fn with_device<T>(&self, keep: Option<u64>, f: impl FnOnce(&mut Device) -> T) -> T {
@@ -428,6 +487,13 @@ impl Simulator {
                 ));
             }
         }
+        const MAX_LATENCY: Duration = Duration::from_secs(600);
+        if opts.latency > MAX_LATENCY || opts.latency_jitter > MAX_LATENCY {
+            return Err(err(format!(
+                "latency and latency_jitter must be at most 600 s, not {:?} and {:?}",
+                opts.latency, opts.latency_jitter
+            )));
+        }
         if opts.server.max_connections == 0 {
             return Err(err("server.max_connections must be at least 1".into()));
         }
@@ -476,6 +542,9 @@ impl Simulator {
             cap: server::effective_cap(opts.server.max_connections),
             limits: opts.server.clone(),
             park,
+            latency_ms: u64::try_from(opts.latency.as_millis()).unwrap_or(u64::MAX),
+            latency_jitter_ms: u64::try_from(opts.latency_jitter.as_millis()).unwrap_or(u64::MAX),
+            jitter_state: AtomicU64::new(0x9E37_79B9_7F4A_7C15 ^ u64::from(addr.port())),
             #[cfg(unix)]
             wake_rx: Mutex::new(Some(wake_rx)),
         });

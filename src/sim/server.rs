@@ -1011,8 +1011,11 @@ fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
         let kind = hit.kind.map(|k| format!("{k:?}")).unwrap_or_default();
         log.fault(&method, &kind, hit.latency_ms);
     }
-    if hit.latency_ms > 0 {
-        sleep_interruptible(hit.latency_ms, shared);
+    // The configured latency and latency faults add up; the sleep holds
+    // this connection's thread only, never another connection or device.
+    let delay = hit.latency_ms.saturating_add(shared.request_latency_ms());
+    if delay > 0 {
+        sleep_interruptible(delay, shared);
     }
     match hit.kind {
         Some(FaultKind::NoAnswer) => return Action::NoAnswer,
