@@ -12,6 +12,7 @@
 pub mod api;
 pub mod client;
 pub mod discovery;
+pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
