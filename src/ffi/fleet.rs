@@ -218,7 +218,9 @@ pub unsafe extern "C" fn usapi_call_async(
                     .unwrap_or_else(|_| {
                         (
                             codes::E_PANIC,
-                            c_message("internal error: a panic was caught completing an async call"),
+                            c_message(
+                                "internal error: a panic was caught completing an async call",
+                            ),
                         )
                     });
                 done.call(out);
