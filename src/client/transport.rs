@@ -586,9 +586,7 @@ pub(crate) fn connect_first(
         Some(e) if e.kind() == ErrorKind::TimedOut => {
             Error::Timeout(format!("{method}: no answer (connect)"))
         }
-        Some(e) if e.kind() == ErrorKind::ConnectionRefused => {
-            Error::Connect(format!("connection refused ({e})"))
-        }
+        // The OS's own words, once ("Connection refused (os error 111)").
         Some(e) => Error::Connect(e.to_string()),
         None => Error::Timeout(format!("{method}: no time left to connect")),
     })
