@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod http;
 pub mod model;
 pub mod ops;
 pub mod redact;

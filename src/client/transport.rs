@@ -324,40 +324,7 @@ impl Transport {
 
     /// The request bytes: head, then the body if any.
     fn request(&self, target: &str, cookie: Option<&str>, body: &Body<'_>) -> Vec<u8> {
-        let data_len = match body {
-            Body::None => 0,
-            Body::Bytes { data, .. } => data.len(),
-        };
-        let mut r = Vec::with_capacity(target.len() + 160 + data_len);
-        let get = matches!(body, Body::None);
-        r.extend_from_slice(if get { b"GET " } else { b"POST " });
-        r.extend_from_slice(target.as_bytes());
-        r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
-        r.extend_from_slice(self.addrs.authority.as_bytes());
-        r.extend_from_slice(
-            concat!(
-                "\r\nUser-Agent: ultrastream/",
-                env!("CARGO_PKG_VERSION"),
-                "\r\nAccept: */*\r\n"
-            )
-            .as_bytes(),
-        );
-        if let Some(c) = cookie {
-            r.extend_from_slice(b"Cookie: ");
-            r.extend_from_slice(c.as_bytes());
-            r.extend_from_slice(b"\r\n");
-        }
-        if let Body::Bytes { content_type, data } = body {
-            r.extend_from_slice(b"Content-Type: ");
-            r.extend_from_slice(content_type.as_bytes());
-            r.extend_from_slice(b"\r\nContent-Length: ");
-            r.extend_from_slice(data.len().to_string().as_bytes());
-            r.extend_from_slice(b"\r\n\r\n");
-            r.extend_from_slice(data);
-        } else {
-            r.extend_from_slice(b"\r\n");
-        }
-        r
+        request_bytes(&self.addrs.authority, target, cookie, body)
     }
 
     /// Write the request on `c` and read its reply; `c` goes back to the
@@ -557,6 +524,50 @@ pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
         return None;
     }
     Some(value.to_string())
+}
+
+/// The request bytes for `target` on `authority`: head, then the body if
+/// any. Shared by the blocking transport and the fleet engine.
+pub(crate) fn request_bytes(
+    authority: &str,
+    target: &str,
+    cookie: Option<&str>,
+    body: &Body<'_>,
+) -> Vec<u8> {
+    let data_len = match body {
+        Body::None => 0,
+        Body::Bytes { data, .. } => data.len(),
+    };
+    let mut r = Vec::with_capacity(target.len() + 160 + data_len);
+    let get = matches!(body, Body::None);
+    r.extend_from_slice(if get { b"GET " } else { b"POST " });
+    r.extend_from_slice(target.as_bytes());
+    r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+    r.extend_from_slice(authority.as_bytes());
+    r.extend_from_slice(
+        concat!(
+            "\r\nUser-Agent: ultrastream/",
+            env!("CARGO_PKG_VERSION"),
+            "\r\nAccept: */*\r\n"
+        )
+        .as_bytes(),
+    );
+    if let Some(c) = cookie {
+        r.extend_from_slice(b"Cookie: ");
+        r.extend_from_slice(c.as_bytes());
+        r.extend_from_slice(b"\r\n");
+    }
+    if let Body::Bytes { content_type, data } = body {
+        r.extend_from_slice(b"Content-Type: ");
+        r.extend_from_slice(content_type.as_bytes());
+        r.extend_from_slice(b"\r\nContent-Length: ");
+        r.extend_from_slice(data.len().to_string().as_bytes());
+        r.extend_from_slice(b"\r\n\r\n");
+        r.extend_from_slice(data);
+    } else {
+        r.extend_from_slice(b"\r\n");
+    }
+    r
 }
 
 /// Connect to the first of `addrs` that answers within the connect timeout

@@ -1,16 +1,34 @@
-// stand-in until the engine lands: h17engine's mio reactor replaces this
-// whole file at merge (same public items, same behaviour as seen by callers).
-// It runs each call as a blocking `Device::call` on a small thread pool.
+//! The fleet engine: one reactor thread on `mio` with non-blocking
+//! sockets, many devices in flight, each device at most one request at a
+//! time, deadlines on a timer heap, and the blocking client's session
+//! logic (`client::session`) driven without blocking. The watcher
+//! (`crate::watch`) and the many-devices call below stand on it.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ultrastream::engine::{CallManyOptions, call_many};
+//! let devices: Vec<Arc<ultrastream::Device>> = ["10.0.0.5", "10.0.0.6"]
+//!     .iter()
+//!     .map(|h| Arc::new(ultrastream::Device::connect(h, Default::default()).unwrap()))
+//!     .collect();
+//! for d in &devices {
+//!     d.login("Admin", "Admin")?;
+//! }
+//! call_many(&devices, "set-box-name", &[("name", "Stage")], &CallManyOptions::default(), &mut |r| {
+//!     println!("{}: {:?}", devices[r.index].host(), r.result.map(|reply| reply.result));
+//! })?;
+//! # Ok::<(), ultrastream::Error>(())
+//! ```
 
-//! The fleet engine's many-devices call (`call_many`) and one-call
-//! completion (`submit`). Stand-in: a small thread pool over
-//! `Device::call`, with the public contract of the event-driven engine.
+mod exchange;
+mod reactor;
+
+pub(crate) use reactor::{Call, Engine, Limits, Reactor};
 
 use crate::client::{Device, Reply, Result};
 use once_cell::sync::OnceCell;
-use std::collections::VecDeque;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, mpsc};
+use std::sync::Arc;
+use std::sync::mpsc;
 use std::time::Duration;
 
 /// How `call_many` runs.
@@ -42,10 +60,36 @@ pub struct ManyResult {
     pub result: Result<Reply>,
 }
 
-/// Run `method` with `params` on every device, at most
-/// `opts.max_in_flight` at once, and hand each device's result to
-/// `on_result` (on the calling thread) as it finishes. Returns when every
-/// device has its result.
+/// The engine `submit` and `call_many` share: started on first use, it
+/// lives as long as the process.
+fn shared() -> Result<&'static Engine> {
+    static SHARED: OnceCell<Engine> = OnceCell::new();
+    SHARED.get_or_try_init(|| Engine::start("usapi-engine"))
+}
+
+fn limits(dev: &Device, timeout: Option<Duration>) -> Limits {
+    match timeout {
+        None => Limits::of(dev),
+        Some(t) => {
+            let t = t.max(Duration::from_millis(1));
+            Limits {
+                connect: dev.options().connect_timeout.min(t),
+                total: t,
+            }
+        }
+    }
+}
+
+/// Runs `method` with `params` on every device, at most `max_in_flight`
+/// at once; calls `on_result` once per device as each finishes (on the
+/// calling thread); returns when all are done.
+///
+/// The method and parameters are checked as `Device::call` checks them
+/// (the document's rules, for every device whose options validate) before
+/// any traffic: a bad argument is this function's error and nothing is
+/// sent. Each call runs with its device's session (cookie, re-login on
+/// -17, never sent twice). A device listed twice runs its calls one after
+/// the other.
 pub fn call_many(
     devices: &[Arc<Device>],
     method: &str,
@@ -56,103 +100,78 @@ pub fn call_many(
     if devices.is_empty() {
         return Ok(());
     }
-    let width = match opts.max_in_flight {
-        0 => 64,
-        n => n,
-    }
-    .min(devices.len());
-    let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<ManyResult>();
-    std::thread::scope(|s| {
-        for _ in 0..width {
-            let tx = tx.clone();
-            let next = &next;
-            s.spawn(move || {
-                loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(dev) = devices.get(index) else { break };
-                    let result = dev.call(method, params);
-                    if tx.send(ManyResult { index, result }).is_err() {
-                        break;
-                    }
-                }
-            });
+    let mut calls = Vec::with_capacity(devices.len());
+    for (index, dev) in devices.iter().enumerate() {
+        let tx = tx.clone();
+        let call = Call::prepare(
+            Arc::clone(dev),
+            method,
+            params,
+            limits(dev, opts.timeout),
+            Box::new(move |_r, result| {
+                let _ = tx.send(ManyResult { index, result });
+            }),
+        )?;
+        calls.push(call);
+    }
+    drop(tx);
+    // Names are looked up here, once per device, not on the reactor.
+    for d in devices {
+        let _ = d.addrs().get();
+    }
+    let engine = shared()?;
+    let limit = if opts.max_in_flight == 0 {
+        64
+    } else {
+        opts.max_in_flight
+    };
+    let mut pending = calls.into_iter();
+    let first: Vec<Call> = pending.by_ref().take(limit).collect();
+    let mut outstanding = first.len();
+    engine.send(Box::new(move |r| {
+        for c in first {
+            r.call(c);
         }
-        drop(tx);
-        for r in rx {
-            on_result(r);
+    }))?;
+    while outstanding > 0 {
+        let Ok(res) = rx.recv() else { break };
+        outstanding -= 1;
+        if let Some(next) = pending.next() {
+            outstanding += 1;
+            engine.send(Box::new(move |r| r.call(next)))?;
         }
-    });
+        on_result(res);
+    }
     Ok(())
 }
 
-type Job = (
-    Arc<Device>,
-    String,
-    Vec<(String, String)>,
-    Box<dyn FnOnce(Result<Reply>) + Send + 'static>,
-);
-
-struct Pool {
-    queue: Mutex<VecDeque<Job>>,
-    ready: Condvar,
-}
-
-/// Workers of the stand-in pool behind `submit`.
-const POOL_THREADS: usize = 64;
-
-fn pool() -> Result<&'static Arc<Pool>> {
-    static POOL: OnceCell<Arc<Pool>> = OnceCell::new();
-    POOL.get_or_try_init(|| {
-        let p = Arc::new(Pool {
-            queue: Mutex::new(VecDeque::new()),
-            ready: Condvar::new(),
-        });
-        for i in 0..POOL_THREADS {
-            let p = Arc::clone(&p);
-            std::thread::Builder::new()
-                .name(format!("usapi-engine-{i}"))
-                .stack_size(256 * 1024)
-                .spawn(move || {
-                    loop {
-                        let job = {
-                            let mut q = p.queue.lock().unwrap_or_else(|e| e.into_inner());
-                            loop {
-                                if let Some(j) = q.pop_front() {
-                                    break j;
-                                }
-                                q = p.ready.wait(q).unwrap_or_else(|e| e.into_inner());
-                            }
-                        };
-                        let (dev, method, params, done) = job;
-                        let borrowed: Vec<(&str, &str)> = params
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.as_str()))
-                            .collect();
-                        done(dev.call(&method, &borrowed));
-                    }
-                })
-                .map_err(|e| {
-                    crate::client::Error::Io(format!("cannot start the engine's threads: {e}"))
-                })?;
-        }
-        Ok(p)
-    })
-}
-
-/// Start `method` on `device` and return at once; `done` runs exactly
-/// once with the result, on the engine's thread (keep it short).
+/// Non-blocking: queue one call on the shared engine; `done` runs on the
+/// engine thread when it finishes (for C callbacks and Python asyncio's
+/// `call_soon_threadsafe`). It must return quickly: every device of the
+/// engine waits while it runs. A panic in `done` is caught.
+///
+/// The arguments are checked as `Device::call` checks them: an error is
+/// returned here, `done` is not called and nothing is sent.
 pub fn submit(
     device: Arc<Device>,
     method: &str,
     params: Vec<(String, String)>,
     done: Box<dyn FnOnce(Result<Reply>) + Send + 'static>,
 ) -> Result<()> {
-    let p = pool()?;
-    p.queue
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push_back((device, method.to_string(), params, done));
-    p.ready.notify_one();
-    Ok(())
+    let borrowed: Vec<(&str, &str)> = params
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let lim = limits(&device, None);
+    let call = Call::prepare(
+        device,
+        method,
+        &borrowed,
+        lim,
+        Box::new(move |_r, result| {
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| done(result)));
+        }),
+    )?;
+    shared()?.send(Box::new(move |r| r.call(call)))
 }

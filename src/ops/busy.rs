@@ -124,20 +124,25 @@ pub fn blocking(method: &str, mask: u32) -> Option<Error> {
 
 /// Explain an errBusy the device answered to `method`: one get-status.
 pub(crate) fn explain(dev: &Device, method: &str) -> Error {
-    match dev.get_status() {
-        Ok(s) => {
-            let mask = s.cur_status as u32;
-            blocking(method, mask).unwrap_or_else(|| {
-                busy(
-                    method,
-                    "",
-                    format!(
-                        "the device answered errBusy (-9) but its status (cur-status {mask:#x}) shows no \
-                         operation that excludes it; one may have just ended: retry"
-                    ),
-                )
-            })
-        }
+    explain_from(method, dev.get_status().map(|s| s.cur_status as u32))
+}
+
+/// The explanation of an errBusy to `method`, given the status mask a
+/// get-status read just after it (or why it could not be read). Shared by
+/// the blocking client and the fleet engine, which reads the mask its own
+/// way.
+pub(crate) fn explain_from(method: &str, mask: Result<u32, Error>) -> Error {
+    match mask {
+        Ok(mask) => blocking(method, mask).unwrap_or_else(|| {
+            busy(
+                method,
+                "",
+                format!(
+                    "the device answered errBusy (-9) but its status (cur-status {mask:#x}) shows no \
+                     operation that excludes it; one may have just ended: retry"
+                ),
+            )
+        }),
         Err(e) => busy(
             method,
             "",
