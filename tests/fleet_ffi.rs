@@ -288,7 +288,7 @@ fn call_async_calls_back_once_per_call() {
     drop(unsafe { Box::from_raw(user as *mut Done) });
     assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
 
-    // A failure comes through the callback with its message.
+    // A rule broken before sending: refused at once, no callback.
     let user = Box::into_raw(Box::new(tx.clone())) as *mut c_void;
     let rc = unsafe {
         usapi_call_async(
@@ -299,10 +299,26 @@ fn call_async_calls_back_once_per_call() {
             user,
         )
     };
+    assert_eq!(rc, USAPI_E_INVALID_ARGUMENT);
+    assert!(last_error().contains("name"), "{}", last_error());
+    drop(unsafe { Box::from_raw(user as *mut Done) });
+    // A device's refusal comes through the callback, with its message.
+    assert_eq!(usapi_logout(devs[3]), 0);
+    let user = Box::into_raw(Box::new(tx.clone())) as *mut c_void;
+    let rc = unsafe {
+        usapi_call_async(
+            devs[3],
+            c"get-status".as_ptr(),
+            null(),
+            Some(on_async),
+            user,
+        )
+    };
     assert_eq!(rc, 0);
     let (code, text) = rx.recv_timeout(Duration::from_secs(60)).unwrap();
-    assert!(code < 0, "{code} {text}");
-    assert!(text.contains("name"), "{text}");
+    assert_eq!(code, USAPI_ERR_NEED_AUTH, "{text}");
+    assert!(!text.is_empty());
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err());
     for d in devs {
         usapi_device_close(d);
     }

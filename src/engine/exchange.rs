@@ -176,8 +176,11 @@ mod tests {
         ));
         // Endless trailers end with an error, not with memory.
         let mut r = Reader::new("m".into(), 1000);
-        feed(&mut r, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n")
-            .unwrap();
+        feed(
+            &mut r,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+        )
+        .unwrap();
         let line = b"X-Trailer: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
         let err = (0..1000).find_map(|_| feed(&mut r, line).err());
         assert!(err.is_some());
@@ -199,7 +202,11 @@ mod tests {
         assert!(!a.reuse);
         // A close-delimited body ends at EOF.
         let mut r = Reader::new("m".into(), 1000);
-        assert!(feed(&mut r, b"HTTP/1.0 200 OK\r\n\r\n{}").unwrap().is_none());
+        assert!(
+            feed(&mut r, b"HTTP/1.0 200 OK\r\n\r\n{}")
+                .unwrap()
+                .is_none()
+        );
         let a = r.eof().unwrap();
         assert_eq!(a.body, b"{}");
         assert!(!a.reuse);
