@@ -98,7 +98,7 @@ fn bad_arguments_send_nothing() {
     let fake = FakeDevice::start(Duration::ZERO);
     let dev = Arc::new(Device::connect(&fake.host(), Options::default()).unwrap());
     let r = call_many(
-        &[dev.clone()],
+        std::slice::from_ref(&dev),
         "set-name",
         &[("name", " leading space")],
         &CallManyOptions::default(),

@@ -9,7 +9,7 @@ mod upload;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
-pub(crate) use transport::{HostAddrs, location_host, parse_sid, request_bytes, with_bound};
+pub(crate) use transport::{HostAddrs, location_host, parse_sid, request_bytes};
 
 use crate::api::{Method, Transport as Wire};
 use crate::model::codes;

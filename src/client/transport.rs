@@ -11,7 +11,6 @@
 
 use super::http1;
 use crate::error::{Error, Result};
-use std::cell::Cell;
 use std::io::{ErrorKind, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
@@ -97,26 +96,6 @@ fn split_authority(authority: &str) -> (String, u16) {
         Some((h, p)) => (h.to_string(), p.parse().unwrap_or(80)),
         None => (authority.to_string(), 80),
     }
-}
-
-thread_local! {
-    /// (connect, whole request) bounds for every request this thread sends,
-    /// set by the watcher so that no poll, re-login or logout outlasts its
-    /// interval whatever the device's own timeouts are.
-    static BOUND: Cell<Option<(Duration, Duration)>> = const { Cell::new(None) };
-}
-
-/// Run `f` with every request sent on this thread bounded by `connect` and
-/// `total` (the shorter of these and the request's own timeouts wins).
-pub(crate) fn with_bound<T>(connect: Duration, total: Duration, f: impl FnOnce() -> T) -> T {
-    struct Restore(Option<(Duration, Duration)>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            BOUND.with(|b| b.set(self.0));
-        }
-    }
-    let _restore = Restore(BOUND.with(|b| b.replace(Some((connect, total)))));
-    f()
 }
 
 /// Characters left as they are in a query value (RFC 3986 unreserved).
@@ -294,12 +273,8 @@ impl Transport {
         body: Body<'_>,
         timeout: Option<Duration>,
     ) -> Result<RawReply> {
-        let mut timeout = timeout.unwrap_or(self.request_timeout);
-        let mut connect_timeout = self.connect_timeout;
-        if let Some((c, t)) = BOUND.with(|b| b.get()) {
-            timeout = timeout.min(t);
-            connect_timeout = connect_timeout.min(c);
-        }
+        let timeout = timeout.unwrap_or(self.request_timeout);
+        let connect_timeout = self.connect_timeout;
         let deadline = Instant::now() + timeout;
         let target = url
             .strip_prefix("http://")

@@ -962,19 +962,6 @@ impl Reactor {
             }
         }
     }
-
-    /// Calls in progress or queued (for tests and stats).
-    pub fn in_flight(&self) -> usize {
-        self.devs
-            .values()
-            .map(|s| s.busy as usize + s.queue.len())
-            .sum()
-    }
-
-    /// Open connections (for tests: at most one per device).
-    pub fn connections(&self) -> usize {
-        self.conns.len()
-    }
 }
 
 impl InFlight {
@@ -1077,11 +1064,6 @@ impl Engine {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
-    }
-
-    /// The reactor thread's id.
-    pub fn thread_id(&self) -> Option<std::thread::ThreadId> {
-        self.thread.as_ref().map(|t| t.thread().id())
     }
 
     /// Let the thread run on without anyone joining it.
