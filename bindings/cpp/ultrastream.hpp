@@ -927,7 +927,8 @@ private:
  */
 class Simulator {
 public:
-    /** options_json: "" or "{}" for the defaults, or e.g. {"model":"sdi","password":"x"}. */
+    /** options_json: "" or "{}" for the defaults, or e.g. {"model":"sdi","password":"x"}
+     *  or {"latency_ms":100,"latency_jitter_ms":50} (every request answered that late). */
     explicit Simulator(const std::string &options_json = std::string()) {
         detail::check(usapi_sim_start(options_json.empty() ? nullptr : options_json.c_str(), &sim_));
         try {

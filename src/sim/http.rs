@@ -245,6 +245,11 @@ impl Reader {
         }
     }
 
+    /// Bytes read and not yet taken (a body, or a pipelined request).
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// No byte of a next request is buffered.
     pub fn is_empty(&self) -> bool {
         self.buf.is_empty()

@@ -69,6 +69,8 @@ pub mod cli;
 mod control;
 mod device;
 pub mod discovery;
+#[cfg(unix)]
+mod fleet;
 mod firmware;
 mod http;
 /// The API Limits table lives in `model` (the client explains errBusy with it).
@@ -85,6 +87,8 @@ pub(crate) fn fuzz_request_reader(data: &[u8]) -> usize {
 
 pub use discovery::{DiscoveryResponder, ResponderOptions};
 pub use firmware::fake_firmware;
+#[cfg(unix)]
+pub use fleet::Fleet;
 
 use crate::error::Error;
 use device::Device;
@@ -463,16 +467,10 @@ fn discovery_info_of(shared: &Shared, port: u16) -> DiscoveryInfo {
     })
 }
 
-fn derive_serial(model: Model, port: u16) -> String {
-    match model {
-        Model::Hdmi => format!("C3011812{port:05}"),
-        Model::Sdi => format!("A3021907{port:05}"),
-    }
-}
-
-impl Simulator {
-    /// Bind and start serving.
-    pub fn start(opts: SimOptions) -> Result<Simulator, Error> {
+impl SimOptions {
+    /// Refuse options no simulator can run with.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let opts = self;
         let err = |m: String| Error::Simulator(m);
         if !opts.time_scale.is_finite() || opts.time_scale < 0.0 || opts.time_scale > 1e6 {
             return Err(err(format!(
@@ -507,47 +505,73 @@ impl Simulator {
                 return Err(err("serial must be 1 to 32 letters and digits".into()));
             }
         }
+        Ok(())
+    }
+}
+
+/// The state of one device served at `addr`.
+pub(crate) fn new_shared(
+    opts: &SimOptions,
+    addr: SocketAddr,
+    park: server::Park,
+    #[allow(unused_variables)] wake_rx: Option<std::os::unix::net::UnixStream>,
+) -> Arc<Shared> {
+    let serial = opts
+        .serial
+        .clone()
+        .unwrap_or_else(|| derive_serial(opts.model, addr.port()));
+    let idle_ms = u64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(u64::MAX);
+    let device = Device::new(
+        opts.model,
+        serial,
+        &opts.user,
+        &methods::md5_hex(&opts.password),
+        opts.time_scale,
+        idle_ms,
+    );
+    Arc::new(Shared {
+        device: Mutex::new(device),
+        faults: Mutex::new(Vec::new()),
+        stopping: AtomicBool::new(false),
+        conns: Mutex::new(HashMap::new()),
+        next_conn: AtomicU64::new(1),
+        threads: Mutex::new(Vec::new()),
+        closed_epoch: AtomicU64::new(0),
+        model: opts.model,
+        control_token: opts.control_token.clone(),
+        log: opts.log.then(log::Logger::new),
+        cap: server::effective_cap(opts.server.max_connections),
+        limits: opts.server.clone(),
+        park,
+        latency_ms: u64::try_from(opts.latency.as_millis()).unwrap_or(u64::MAX),
+        latency_jitter_ms: u64::try_from(opts.latency_jitter.as_millis()).unwrap_or(u64::MAX),
+        jitter_state: AtomicU64::new(0x9E37_79B9_7F4A_7C15 ^ u64::from(addr.port())),
+        #[cfg(unix)]
+        wake_rx: Mutex::new(wake_rx),
+    })
+}
+
+fn derive_serial(model: Model, port: u16) -> String {
+    match model {
+        Model::Hdmi => format!("C3011812{port:05}"),
+        Model::Sdi => format!("A3021907{port:05}"),
+    }
+}
+
+impl Simulator {
+    /// Bind and start serving.
+    pub fn start(opts: SimOptions) -> Result<Simulator, Error> {
+        let err = |m: String| Error::Simulator(m);
+        opts.check()?;
         let listener = TcpListener::bind((opts.bind, opts.port))
             .map_err(|e| err(format!("cannot listen on {}:{}: {e}", opts.bind, opts.port)))?;
         let addr = listener
             .local_addr()
             .map_err(|e| err(format!("cannot read the bound address: {e}")))?;
-        let serial = opts
-            .serial
-            .clone()
-            .unwrap_or_else(|| derive_serial(opts.model, addr.port()));
-        let idle_ms = u64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(u64::MAX);
-        let device = Device::new(
-            opts.model,
-            serial,
-            &opts.user,
-            &methods::md5_hex(&opts.password),
-            opts.time_scale,
-            idle_ms,
-        );
         #[cfg(unix)]
         let (park, wake_rx) = server::Park::new()
             .map_err(|e| err(format!("cannot create the server's wake-up socket: {e}")))?;
-        let shared = Arc::new(Shared {
-            device: Mutex::new(device),
-            faults: Mutex::new(Vec::new()),
-            stopping: AtomicBool::new(false),
-            conns: Mutex::new(HashMap::new()),
-            next_conn: AtomicU64::new(1),
-            threads: Mutex::new(Vec::new()),
-            closed_epoch: AtomicU64::new(0),
-            model: opts.model,
-            control_token: opts.control_token.clone(),
-            log: opts.log.then(log::Logger::new),
-            cap: server::effective_cap(opts.server.max_connections),
-            limits: opts.server.clone(),
-            park,
-            latency_ms: u64::try_from(opts.latency.as_millis()).unwrap_or(u64::MAX),
-            latency_jitter_ms: u64::try_from(opts.latency_jitter.as_millis()).unwrap_or(u64::MAX),
-            jitter_state: AtomicU64::new(0x9E37_79B9_7F4A_7C15 ^ u64::from(addr.port())),
-            #[cfg(unix)]
-            wake_rx: Mutex::new(Some(wake_rx)),
-        });
+        let shared = new_shared(&opts, addr, park, Some(wake_rx));
         let acceptor = server::spawn(listener, Arc::clone(&shared))
             .map_err(|e| err(format!("cannot start the server threads: {e}")))?;
         let mut sim = Simulator {

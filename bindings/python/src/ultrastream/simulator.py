@@ -35,8 +35,10 @@ class Simulator:
     time then moves only on ``control({"cmd": "advance", "ms": N})``, what
     tests should use), ``session_idle_timeout_ms``, ``serial``,
     ``control_token`` (HTTP requests to ``/__sim/control`` must then send
-    ``Authorization: Bearer <token>``) and ``discovery`` / ``discovery_port`` / ``ssdp_port`` (answer discovery
-    on 127.0.0.1; see :attr:`discovery_ports`); the defaults are user
+    ``Authorization: Bearer <token>``), ``discovery`` / ``discovery_port`` / ``ssdp_port`` (answer discovery
+    on 127.0.0.1; see :attr:`discovery_ports`) and ``latency_ms`` /
+    ``latency_jitter_ms`` (answer every API request that late, plus or minus
+    up to the jitter, as a device on a real network); the defaults are user
     "Admin", password "Admin", model hdmi, no discovery::
 
         with ultrastream.Simulator() as sim, sim.device() as dev:
