@@ -249,7 +249,9 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
         ));
     }
     if fleet.is_some() && opts.discovery.is_some() {
-        return Err("--fleet devices do not answer discovery: leave out --fleet or --discovery".into());
+        return Err(
+            "--fleet devices do not answer discovery: leave out --fleet or --discovery".into(),
+        );
     }
     Ok(Parsed::Run(Box::new(Args {
         opts,
@@ -283,7 +285,11 @@ fn raise_open_file_limit(devices: u16, fleet: bool) {
     if have < want {
         eprintln!(
             "ultrastream-sim: warning: {devices} devices want about {want} open files and the limit is {have}: raise the hard limit (ulimit -Hn, or LimitNOFILE= for a service) or split the fleet across processes (--port P --devices N each){}",
-            if fleet { "" } else { ", or serve them with --fleet (one descriptor per device)" }
+            if fleet {
+                ""
+            } else {
+                ", or serve them with --fleet (one descriptor per device)"
+            }
         );
     }
 }

@@ -22,11 +22,11 @@ use super::http::{self, ReadError, Reader, Request, Response};
 use super::server::{self, Action};
 use super::{Shared, SimOptions};
 use crate::error::Error;
+use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use serde_json::json;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use mio::net::{TcpListener, TcpStream};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -105,7 +105,8 @@ impl Fleet {
             listeners.push(TcpListener::from_std(l));
         }
         let stop = Arc::new(AtomicBool::new(false));
-        let mut shares: Vec<Vec<(TcpListener, Arc<Shared>)>> = (0..threads).map(|_| Vec::new()).collect();
+        let mut shares: Vec<Vec<(TcpListener, Arc<Shared>)>> =
+            (0..threads).map(|_| Vec::new()).collect();
         for (i, (l, s)) in listeners.into_iter().zip(shared.iter()).enumerate() {
             shares[i % threads].push((l, Arc::clone(s)));
         }
@@ -444,9 +445,9 @@ impl Loop {
                     request: Duration::from_secs(30),
                     progress: &progress,
                 };
-                if let Err(e) =
-                    c.reader
-                        .read_body(&mut std::io::empty(), &mut req, &budget, false)
+                if let Err(e) = c
+                    .reader
+                    .read_body(&mut std::io::empty(), &mut req, &budget, false)
                 {
                     let why = match e {
                         ReadError::Bad(_, w) => w,

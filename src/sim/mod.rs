@@ -69,9 +69,9 @@ pub mod cli;
 mod control;
 mod device;
 pub mod discovery;
+mod firmware;
 #[cfg(unix)]
 mod fleet;
-mod firmware;
 mod http;
 /// The API Limits table lives in `model` (the client explains errBusy with it).
 pub use crate::model::limits;
