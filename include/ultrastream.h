@@ -2326,7 +2326,9 @@ int32_t usapi_download_media(usapi_device dev,
  * one line per request, fault and state change on stderr, secrets masked),
  * "discovery" (true: answer discovery on 127.0.0.1, UDP 2538 and 1900),
  * "discovery_port" / "ssdp_port" (imply discovery; 0 = ephemeral, see
- * `usapi_sim_discovery_ports`).
+ * `usapi_sim_discovery_ports`), "latency_ms" / "latency_jitter_ms" (every
+ * API request answered that many milliseconds late, plus or minus up to
+ * the jitter, as on a real network; only that request waits).
  * On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
  *
  * Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
