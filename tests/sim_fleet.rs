@@ -154,7 +154,7 @@ fn the_program_serves_a_fleet_on_few_threads() {
     let t = Instant::now();
     let r = raw(
         &hosts[199],
-        &format!("GET /usapi?method=ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        "GET /usapi?method=ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     let took = t.elapsed();
     let _ = child.kill();

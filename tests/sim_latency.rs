@@ -111,12 +111,10 @@ fn the_program_serves_a_fleet_with_latency_and_jitter() {
     let hosts: Vec<String> = (0..3)
         .map(|_| {
             let l = lines.next().unwrap().unwrap();
-            let h = l
-                .split_whitespace()
+            l.split_whitespace()
                 .find_map(|w| w.strip_prefix("http://"))
                 .unwrap_or_else(|| panic!("no address in {l}"))
-                .to_string();
-            h
+                .to_string()
         })
         .collect();
     let mut took = Vec::new();

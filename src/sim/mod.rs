@@ -368,25 +368,6 @@ fn jittered(state: &AtomicU64, base: u64, jitter: u64) -> u64 {
     base.saturating_add(off).saturating_sub(jitter)
 }
 
-#[cfg(test)]
-mod jitter_tests {
-    use super::*;
-
-    #[test]
-    fn draws_cover_the_range_and_stay_in_it() {
-        let st = AtomicU64::new(0x1234_5678_9abc_def1);
-        let draws: Vec<u64> = (0..2000).map(|_| jittered(&st, 100, 50)).collect();
-        assert!(draws.iter().all(|d| (50..=150).contains(d)), "{draws:?}");
-        // Both ends of the range are reached, and the middle is about 100.
-        assert!(draws.iter().any(|d| *d < 60) && draws.iter().any(|d| *d > 140));
-        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
-        assert!((90.0..110.0).contains(&mean), "mean {mean}");
-        // A jitter above the base clamps at zero, never wraps.
-        assert!((0..500).all(|_| jittered(&st, 10, 40) <= 50));
-        assert_eq!(jittered(&st, 7, 0), 7);
-    }
-}
-
 /// State shared by the server threads and the `Simulator` handle.
 pub(crate) struct Shared {
     pub device: Mutex<Device>,
@@ -680,5 +661,24 @@ impl Simulator {
 impl Drop for Simulator {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod jitter_tests {
+    use super::*;
+
+    #[test]
+    fn draws_cover_the_range_and_stay_in_it() {
+        let st = AtomicU64::new(0x1234_5678_9abc_def1);
+        let draws: Vec<u64> = (0..2000).map(|_| jittered(&st, 100, 50)).collect();
+        assert!(draws.iter().all(|d| (50..=150).contains(d)), "{draws:?}");
+        // Both ends of the range are reached, and the middle is about 100.
+        assert!(draws.iter().any(|d| *d < 60) && draws.iter().any(|d| *d > 140));
+        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+        assert!((90.0..110.0).contains(&mean), "mean {mean}");
+        // A jitter above the base clamps at zero, never wraps.
+        assert!((0..500).all(|_| jittered(&st, 10, 40) <= 50));
+        assert_eq!(jittered(&st, 7, 0), 7);
     }
 }
