@@ -1053,11 +1053,10 @@ typedef struct usapi_status_summary {
   int32_t rec_result;
   int64_t rec_run_ms;
   /**
-   * rec-status cur-bps: bits per second as the simulator and a real
-   * Ultra Encode report it. The document states no unit (its one worked
-   * *-bps example, disk-test write-bps, is bytes per second) and a real
-   * Ultra Stream may report bytes per second: check against a known
-   * bitrate before relying on it.
+   * rec-status cur-bps: bytes per second, as the Bitfocus module reads
+   * it on real Ultra Streams and the simulator reports it by default.
+   * The document states no unit (its one worked *-bps example,
+   * disk-test write-bps, is bytes per second); see docs/units.md.
    */
   int64_t rec_cur_bps;
   /**
@@ -1070,9 +1069,9 @@ typedef struct usapi_status_summary {
   int32_t live_result;
   int64_t live_run_ms;
   /**
-   * live-status cur-bps: bits per second as the simulator and a real
-   * Ultra Encode report it (no unit in the document; the Bitfocus
-   * module reads an Ultra Stream's as bytes per second).
+   * live-status cur-bps: bytes per second, as the Bitfocus module reads
+   * it on real Ultra Streams and the simulator reports it by default
+   * (the document states no unit; see docs/units.md).
    */
   int64_t live_cur_bps;
   /**
@@ -2294,8 +2293,13 @@ int32_t usapi_run_reset_all_settings(usapi_device dev, const struct usapi_run_op
 
 /**
  * Wait until the device answers, is not rebooting, resetting or updating,
- * and (when this handle logged in) is logged in again. `timeout_ms` 0:
- * 300000. USAPI_E_TIMEOUT when it is not ready in time.
+ * and (when this handle logged in) is logged in again. Only ping is sent
+ * while waiting: a refused or dropped connection, a timeout, any non-zero
+ * ping result (a restarting device may answer -9) or statusReboot /
+ * statusReset / statusUpgrade in ping's mask mean "not ready yet"; ready
+ * is ping 0 without them, then one login. `timeout_ms` 0: 300000.
+ * USAPI_E_TIMEOUT when it is not ready in time (the message says what the
+ * last ping showed).
  */
 int32_t usapi_wait_ready(usapi_device dev, uint32_t timeout_ms);
 
@@ -2326,9 +2330,17 @@ int32_t usapi_download_media(usapi_device dev,
  * one line per request, fault and state change on stderr, secrets masked),
  * "discovery" (true: answer discovery on 127.0.0.1, UDP 2538 and 1900),
  * "discovery_port" / "ssdp_port" (imply discovery; 0 = ephemeral, see
- * `usapi_sim_discovery_ports`), "latency_ms" / "latency_jitter_ms" (every
- * API request answered that many milliseconds late, plus or minus up to
- * the jitter, as on a real network; only that request waits).
+ * `usapi_sim_discovery_ports`). The readings of the document the device
+ * follows (docs/simulator-readings.md): "restart" ("close": connections
+ * closed during a restart, the default; "busy": every call, ping
+ * included, answers -9 with statusReboot / statusReset in cur-status),
+ * "update_restarts" (false: an update installs without a reboot),
+ * "op_ms" (every long operation takes this many device ms, e.g. shorter
+ * than a poll), "sd_format_flag" (true: statusFormatDisk for SD formats
+ * too), "bps_unit" ("bytes", the default, or "bits": rec / live cur-bps
+ * and avg-bps). "latency_ms" / "latency_jitter_ms": every API request
+ * answered that many milliseconds late, plus or minus up to the jitter, as
+ * on a real network; only that request waits.
  * On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
  *
  * Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
@@ -2370,12 +2382,15 @@ int32_t usapi_sim_discovery_ports(usapi_sim sim,
 /**
  * Run a control command, a JSON object with "cmd": "set-signal",
  * "set-disk", "expire-sessions", "fault", "clear-faults", "advance",
- * "state" (see the README's simulator section for their fields). The
+ * "state", "requests" (the API requests received, with the device's power
+ * state when each was handled; "clear": true forgets them) (see the README's simulator section for their fields). The
  * reply JSON goes to `*out_json` (may be NULL).
  *
  * Returns 0, or USAPI_E_SIMULATOR with the reason in usapi_last_error().
  */
-int32_t usapi_sim_control(usapi_sim sim, const char *command_json, char **out_json);
+int32_t usapi_sim_control(usapi_sim sim,
+                          const char *command_json,
+                          char **out_json);
 #endif
 
 #if defined(USAPI_HAS_SIMULATOR)

@@ -1,10 +1,61 @@
-//! The `*-bps` units the docs state (README, model::BPS_UNITS, the C
-//! struct comments, Python's replies.BPS_UNITS) are the simulator's: rec
-//! and live cur-bps in bits per second, disk write-bps in bytes per second.
+//! The `*-bps` units the docs state (docs/units.md, model::BPS_UNITS, the
+//! C struct comments, Python's replies.BPS_UNITS) are the simulator's: rec
+//! and live cur-bps in bytes per second by default (bits per second as an
+//! option), disk write-bps in bytes per second.
 
 use ultrastream::model::BPS_UNITS;
-use ultrastream::sim::{SimOptions, Simulator};
+use ultrastream::sim::{BpsUnit, Readings, SimOptions, Simulator};
 use ultrastream::{Device, Options};
+
+/// Record for 5 s and return (rec cur-bps, avg-bps, the recording's bits/s).
+fn rec_rates(sim: &Simulator) -> (i64, i64, i64) {
+    let dev = Device::connect(&sim.host(), Options::default()).unwrap();
+    dev.login("Admin", "Admin").unwrap();
+    let s = dev.get_settings().unwrap();
+    let stream = if s.rec_stream == 0 {
+        &s.main_stream
+    } else {
+        &s.sub_stream
+    };
+    let bits = (stream.kbps + s.audio.kbps) * 1024;
+    dev.call("start-rec", &[]).unwrap();
+    sim.control(r#"{"cmd":"advance","ms":5000}"#).unwrap();
+    let st = dev.get_status().unwrap();
+    dev.call("stop-rec", &[]).unwrap();
+    (st.rec_status.cur_bps, st.rec_status.avg_bps, bits)
+}
+
+#[test]
+fn bits_per_second_is_an_option() {
+    let sim = Simulator::start(SimOptions {
+        time_scale: 0.0,
+        readings: Readings {
+            bps_unit: BpsUnit::Bits,
+            ..Readings::default()
+        },
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let (cur, avg, bits) = rec_rates(&sim);
+    assert!(
+        (cur - bits).abs() * 20 < bits,
+        "cur-bps {cur} vs {bits} bits/s"
+    );
+    assert!(
+        (avg - bits).abs() * 20 < bits,
+        "avg-bps {avg} vs {bits} bits/s"
+    );
+    let manual = Simulator::start(SimOptions {
+        time_scale: 0.0,
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let (cur_bytes, _, _) = rec_rates(&manual);
+    assert!(
+        (cur_bytes * 8 - cur).abs() * 20 < cur,
+        "{cur_bytes} B/s vs {cur} bit/s"
+    );
+}
 
 #[test]
 fn simulator_reports_the_documented_units() {
@@ -18,20 +69,20 @@ fn simulator_reports_the_documented_units() {
     } else {
         &s.sub_stream
     };
-    let bits = (stream.kbps + s.audio.kbps) * 1024;
+    let bytes = (stream.kbps + s.audio.kbps) * 1024 / 8;
     dev.call("start-rec", &[]).unwrap();
     sim.control(r#"{"cmd":"advance","ms":5000}"#).unwrap();
     let st = dev.get_status().unwrap();
     let cur = st.rec_status.cur_bps;
     assert!(
-        (cur - bits).abs() * 20 < bits,
-        "rec cur-bps {cur} is not ~{bits} bits/s (bytes/s would be ~{})",
-        bits / 8
+        (cur - bytes).abs() * 20 < bytes,
+        "rec cur-bps {cur} is not ~{bytes} bytes/s (bits/s would be ~{})",
+        bytes * 8
     );
     let avg = st.rec_status.avg_bps;
     assert!(
-        (avg - bits).abs() * 20 < bits,
-        "rec avg-bps {avg} vs {bits}"
+        (avg - bytes).abs() * 20 < bytes,
+        "rec avg-bps {avg} vs {bytes}"
     );
     dev.call("stop-rec", &[]).unwrap();
     // The disk's write speed, as set, comes back as bytes per second in
@@ -59,13 +110,15 @@ fn every_place_states_the_same_units() {
     for field in ["rec_cur_bps", "live_cur_bps"] {
         let at = header.find(&format!("int64_t {field};")).unwrap();
         let doc = &header[at.saturating_sub(600)..at];
-        assert!(doc.contains("bits per second"), "{field}: {doc}");
+        assert!(doc.contains("bytes per second"), "{field}: {doc}");
         assert!(
             doc.contains("no unit"),
             "{field} must say the document states no unit: {doc}"
         );
     }
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    assert!(readme.contains("## Units of the `*-bps` fields"));
-    assert!(readme.contains("14.15 MB/S"));
+    let units = std::fs::read_to_string(root.join("docs/units.md")).unwrap();
+    assert!(units.contains("# Units of the `*-bps` fields"));
+    assert!(units.contains("14.15 MB/S"));
+    assert!(units.contains("125,000"), "the Bitfocus evidence");
+    assert!(units.contains("bps_unit"), "the simulator option");
 }

@@ -927,8 +927,11 @@ private:
  */
 class Simulator {
 public:
-    /** options_json: "" or "{}" for the defaults, or e.g. {"model":"sdi","password":"x"}
-     *  or {"latency_ms":100,"latency_jitter_ms":50} (every request answered that late). */
+    /** options_json: "" or "{}" for the defaults, or e.g. {"model":"sdi","password":"x"};
+     *  the keys of usapi_sim_start, including the readings of the document the device
+     *  follows (docs/simulator-readings.md), e.g. {"clock":"manual","restart":"busy",
+     *  "update_restarts":false,"op_ms":100,"sd_format_flag":true,"bps_unit":"bits"}, or {"latency_ms":100,"latency_jitter_ms":50}
+     *  (every request answered that late). */
     explicit Simulator(const std::string &options_json = std::string()) {
         detail::check(usapi_sim_start(options_json.empty() ? nullptr : options_json.c_str(), &sim_));
         try {

@@ -301,6 +301,48 @@ impl Device {
         Ok(into_reply("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
     }
 
+    /// One ping: its result and `cur-status` whatever the result (a -9 is
+    /// not explained with a get-status: during a restart only ping is
+    /// sent). Err only when no reply came (or not the API's).
+    pub(crate) fn ping_reply(&self) -> Result<(i32, Option<u32>)> {
+        let url = self.url(Method::Ping.name(), &[]);
+        let raw = self.transport.send(&url, "ping", None, Body::None, None)?;
+        let reply = into_reply("ping", raw.status, raw.body)?;
+        Ok(ping_fields(&reply))
+    }
+
+    /// One ping, read as a restart poll (`ops::restart`): no reply of any
+    /// kind is `Seen::NoAnswer`.
+    pub(crate) fn ping_seen(&self) -> crate::ops::restart::Seen {
+        use crate::ops::restart::Seen;
+        match self.ping_reply() {
+            Ok((result, mask)) => Seen::Answer { result, mask },
+            Err(_) => Seen::NoAnswer,
+        }
+    }
+
+    /// After a restart: log in again with the stored credentials, nothing
+    /// else first (the old session is gone with the restart; it is sent
+    /// along so a device that still holds it keeps its slot). Ok(false):
+    /// no credentials stored, nothing sent.
+    pub(crate) fn relogin_after_restart(&self) -> Result<bool> {
+        let _token = self.login_token();
+        let Some((user, pass)) = self.credentials() else {
+            return Ok(false);
+        };
+        let secrets = self.secrets_of(&[("pass", &pass)]);
+        let url = self.login_url(&user, &pass);
+        let cookie = self.session().sid.as_ref().map(|v| format!("sid={v}"));
+        let result = (|| {
+            let raw = self
+                .transport
+                .send(&url, "login", cookie.as_deref(), Body::None, None)?;
+            self.finish_login(&user, &pass, raw.status, raw.set_cookie_sid, raw.body)
+                .map(|_| true)
+        })();
+        result.map_err(|e| e.scrubbed(&secrets))
+    }
+
     /// Bumped by every login (explicit or transparent): a change means the
     /// session was renewed, e.g. because the device restarted.
     pub(crate) fn login_generation(&self) -> u64 {
@@ -691,6 +733,21 @@ impl Drop for Device {
             );
         }
     }
+}
+
+/// A ping reply's `result` and `cur-status` (a number or a numeric
+/// string; None when absent), for the restart rules (`ops::restart`).
+/// Shared by the blocking client and the fleet engine.
+pub(crate) fn ping_fields(reply: &Reply) -> (i32, Option<u32>) {
+    let mask = serde_json::from_str::<Value>(&reply.body)
+        .ok()
+        .and_then(|v| {
+            let m = v.get("cur-status")?;
+            m.as_i64()
+                .or_else(|| m.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+        .map(|m| m as u32);
+    (reply.result, mask)
 }
 
 /// Turn an HTTP reply into a `Reply`, or the error that describes it.

@@ -59,6 +59,33 @@ impl Reader {
         }
     }
 
+    /// Ready the reader for the next reply on the same connection (its
+    /// buffer kept).
+    pub fn reset(&mut self, method: String, max: usize) {
+        self.method = method;
+        self.resp.reset();
+        self.resp
+            .set_limits(Limits::new(MAX_REPLY_HEAD, max as u64));
+        self.status = 0;
+        self.sid = None;
+        self.location = None;
+        self.body = Vec::new();
+    }
+
+    /// Move the reader out for the connection's next request, leaving an
+    /// empty one behind (no buffer).
+    pub fn take_for_reuse(&mut self) -> Option<Reader> {
+        let empty = Reader {
+            method: String::new(),
+            resp: Response::new(Limits::default()),
+            status: 0,
+            sid: None,
+            location: None,
+            body: Vec::new(),
+        };
+        Some(std::mem::replace(self, empty))
+    }
+
     /// Take every event the buffered bytes give.
     fn drive(&mut self) -> Result<Option<Answer>> {
         loop {

@@ -74,10 +74,16 @@ enum What {
         url: String,
         /// logout: forget the session and credentials when it ends.
         forget_after: bool,
+        /// Hand out the device's reply as it came (its code unjudged, no
+        /// re-login): the restart rules read a ping's -9 themselves.
+        raw: bool,
     },
     Login {
         user: String,
         pass_md5: String,
+        /// After a restart: the old session is sent along instead of
+        /// being given back first (`Device::relogin_after_restart`).
+        after_restart: bool,
     },
 }
 
@@ -104,18 +110,24 @@ impl Call {
         done: Done,
     ) -> Result<Call> {
         let what = match dev.prepare_call(method, params)? {
-            Prepared::Login { user, pass_md5 } => What::Login { user, pass_md5 },
+            Prepared::Login { user, pass_md5 } => What::Login {
+                user,
+                pass_md5,
+                after_restart: false,
+            },
             Prepared::Logout => What::Send {
                 name: "logout".into(),
                 needs_login: Method::Logout.spec().needs_login,
                 url: dev.call_url("logout", &[])?,
                 forget_after: true,
+                raw: false,
             },
             Prepared::Send { name, needs_login } => What::Send {
                 name: name.into(),
                 needs_login,
                 url: dev.call_url(name, params)?,
                 forget_after: false,
+                raw: false,
             },
         };
         let secret_params = params
@@ -134,13 +146,24 @@ impl Call {
 
     /// A method without parameters (the watcher's get-status and ping).
     pub fn method(dev: Arc<Device>, method: Method, limits: Limits, done: Done) -> Call {
+        Call::method_as(dev, method, limits, done, false)
+    }
+
+    /// `method`, its reply handed out as it came: any `result`, no
+    /// re-login (the watcher's ping, read by the restart rules).
+    pub fn raw_method(dev: Arc<Device>, method: Method, limits: Limits, done: Done) -> Call {
+        Call::method_as(dev, method, limits, done, true)
+    }
+
+    fn method_as(dev: Arc<Device>, method: Method, limits: Limits, done: Done, raw: bool) -> Call {
         let url = dev.call_url(method.name(), &[]).unwrap_or_default();
         Call {
             what: What::Send {
                 name: method.name().into(),
-                needs_login: method.spec().needs_login,
+                needs_login: method.spec().needs_login && !raw,
                 url,
                 forget_after: false,
+                raw,
             },
             dev,
             secret_params: Vec::new(),
@@ -160,11 +183,33 @@ impl Call {
     ) -> Call {
         Call {
             dev,
-            what: What::Login { user, pass_md5 },
+            what: What::Login {
+                user,
+                pass_md5,
+                after_restart: false,
+            },
             secret_params: Vec::new(),
             limits,
             done,
         }
+    }
+
+    /// The login after a restart with the stored credentials, the old
+    /// session sent along (as `Device::relogin_after_restart`). Without
+    /// stored credentials: None.
+    pub fn login_after_restart(dev: Arc<Device>, limits: Limits, done: Done) -> Option<Call> {
+        let (user, pass_md5) = dev.credentials()?;
+        Some(Call {
+            dev,
+            what: What::Login {
+                user,
+                pass_md5,
+                after_restart: true,
+            },
+            secret_params: Vec::new(),
+            limits,
+            done,
+        })
     }
 }
 
@@ -253,6 +298,8 @@ enum ConnState {
 
 struct Conn {
     stream: TcpStream,
+    /// An idle connection's reader, kept for its next request.
+    reader: Option<Reader>,
     key: usize,
     state: ConnState,
     /// Bumped whenever the connection starts or ends a request: timers of
@@ -268,7 +315,12 @@ struct Timer {
 }
 
 enum TimerWhat {
-    Conn { id: usize, generation: u64 },
+    Conn {
+        id: usize,
+        generation: u64,
+    },
+    /// Close idle connections older than `MAX_IDLE_AGE`.
+    Sweep,
     Run(TimerFn),
 }
 
@@ -295,12 +347,36 @@ impl Ord for Timer {
 /// set timers.
 pub(crate) struct Reactor {
     poll: Poll,
-    conns: HashMap<usize, Conn>,
+    conns: IdMap<Conn>,
     next_id: usize,
-    devs: HashMap<usize, DevSlot>,
+    devs: IdMap<DevSlot>,
     timers: BinaryHeap<Timer>,
     seq: u64,
+    /// A sweep of idle connections is scheduled.
+    sweeping: bool,
 }
+
+/// A hasher for the reactor's own keys (connection ids, handle
+/// addresses): one multiply. The keys are ours, never a device's or a
+/// caller's, so SipHash's protection buys nothing here.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 fn key_of(dev: &Arc<Device>) -> usize {
     Arc::as_ptr(dev) as usize
@@ -310,11 +386,12 @@ impl Reactor {
     fn new(poll: Poll) -> Reactor {
         Reactor {
             poll,
-            conns: HashMap::new(),
+            conns: IdMap::default(),
             next_id: 0,
-            devs: HashMap::new(),
+            devs: IdMap::default(),
             timers: BinaryHeap::new(),
             seq: 0,
+            sweeping: false,
         }
     }
 
@@ -395,6 +472,15 @@ impl Reactor {
             return;
         }
         op.token = true;
+        if matches!(
+            op.call.what,
+            What::Login {
+                after_restart: true,
+                ..
+            }
+        ) {
+            return self.send_login(op);
+        }
         // The device holds at most two sessions: give back the one this
         // handle already has before taking a new one.
         match op.call.dev.take_sid() {
@@ -417,7 +503,7 @@ impl Reactor {
 
     fn send_login(&mut self, mut op: Box<Op>) {
         let (user, pass) = match &op.call.what {
-            What::Login { user, pass_md5 } => (user.clone(), pass_md5.clone()),
+            What::Login { user, pass_md5, .. } => (user.clone(), pass_md5.clone()),
             What::Send { .. } => {
                 return self.finish(op, Err(Error::Watch("internal: not a login".into())));
             }
@@ -429,7 +515,21 @@ impl Reactor {
     fn login_request(&mut self, op: Box<Op>, user: &str, pass_md5: &str) {
         let dev = &op.call.dev;
         let url = dev.login_url(user, pass_md5);
-        let bytes = request_bytes(dev.authority(), dev.target_of(&url), None, &Body::None);
+        // After a restart the old session goes along (a device that still
+        // holds it keeps the slot); an explicit login gave it back first.
+        let cookie = match op.call.what {
+            What::Login {
+                after_restart: true,
+                ..
+            } => dev.secret_values().1.map(|sid| format!("sid={sid}")),
+            _ => None,
+        };
+        let bytes = request_bytes(
+            dev.authority(),
+            dev.target_of(&url),
+            cookie.as_deref(),
+            &Body::None,
+        );
         self.request(op, bytes, "login".into());
     }
 
@@ -470,7 +570,24 @@ impl Reactor {
         let now = Instant::now();
         let key = key_of(&op.call.dev);
         let limits = op.call.limits;
-        let reader = Reader::new(name, op.call.dev.options().max_reply_bytes);
+        let max = op.call.dev.options().max_reply_bytes;
+        let idle = self.devs.get_mut(&key).and_then(|s| s.idle.take());
+        let idle = idle.filter(|&id| {
+            let ok = self.usable(id, now);
+            if !ok {
+                self.close(id);
+            }
+            ok
+        });
+        // A kept-alive connection keeps its reader (and its buffer: no
+        // allocation, no zeroing per request).
+        let reader = match idle.and_then(|id| self.conns.get_mut(&id)?.reader.take()) {
+            Some(mut r) => {
+                r.reset(name, max);
+                r
+            }
+            None => Reader::new(name, max),
+        };
         let mut f = Box::new(InFlight {
             op,
             request: bytes,
@@ -480,20 +597,15 @@ impl Reactor {
             connecting: None,
             reused: false,
         });
-        let idle = self.devs.get_mut(&key).and_then(|s| s.idle.take());
         if let Some(id) = idle {
-            if self.usable(id, now) {
+            if let Some(c) = self.conns.get_mut(&id) {
                 f.reused = true;
-                if let Some(c) = self.conns.get_mut(&id) {
-                    c.generation += 1;
-                    let generation = c.generation;
-                    c.state = ConnState::Busy(f);
-                    self.push_timer(now + limits.total, TimerWhat::Conn { id, generation });
-                    self.pump(id);
-                    return;
-                }
-            } else {
-                self.close(id);
+                c.generation += 1;
+                let generation = c.generation;
+                c.state = ConnState::Busy(f);
+                self.push_timer(now + limits.total, TimerWhat::Conn { id, generation });
+                self.pump(id);
+                return;
             }
         }
         let addrs = match f.op.call.dev.addrs().get() {
@@ -558,6 +670,7 @@ impl Reactor {
                         id,
                         Conn {
                             stream,
+                            reader: None,
                             key,
                             state: ConnState::Busy(f),
                             generation: 1,
@@ -670,6 +783,9 @@ impl Reactor {
             }
             match then {
                 Some(t) => t,
+                // Read at once, to WouldBlock: mio's readiness is edge
+                // triggered, and on some systems an edge is only re-armed
+                // by a read that found nothing.
                 None => loop {
                     match c.stream.read(f.reader.read_buf()) {
                         Ok(0) => {
@@ -719,16 +835,22 @@ impl Reactor {
     /// device's idle one when `reuse`, else close it.
     fn end_request(&mut self, id: usize, reuse: bool) -> Option<Box<InFlight>> {
         let c = self.conns.get_mut(&id)?;
-        let ConnState::Busy(f) = std::mem::replace(&mut c.state, ConnState::Idle) else {
+        let ConnState::Busy(mut f) = std::mem::replace(&mut c.state, ConnState::Idle) else {
             return None;
         };
         c.generation += 1;
         let key = c.key;
         if reuse {
+            c.reader = f.reader.take_for_reuse();
             let now = Instant::now();
             c.idle_since = now;
-            let generation = c.generation;
-            self.push_timer(now + MAX_IDLE_AGE, TimerWhat::Conn { id, generation });
+            // One sweep closes idle connections that grew old, rather than
+            // a timer per request (a fleet polled each second would keep
+            // tens of thousands of them in the heap).
+            if !self.sweeping {
+                self.sweeping = true;
+                self.push_timer(now + MAX_IDLE_AGE, TimerWhat::Sweep);
+            }
             let old = self.devs.get_mut(&key).and_then(|s| s.idle.replace(id));
             if let Some(old) = old {
                 if old != id {
@@ -811,6 +933,9 @@ impl Reactor {
                     Ok(r) => r,
                     Err(e) => return self.finish(op, Err(e)),
                 };
+                if matches!(op.call.what, What::Send { raw: true, .. }) {
+                    return self.finish(op, Ok(reply));
+                }
                 match op.session.on_reply(&name, reply) {
                     Next::Done(r) => {
                         if matches!(
@@ -872,7 +997,7 @@ impl Reactor {
             Stage::LogoutOld => self.send_login(op),
             Stage::Login => {
                 let r = match &op.call.what {
-                    What::Login { user, pass_md5 } => op
+                    What::Login { user, pass_md5, .. } => op
                         .call
                         .dev
                         .finish_login(user, pass_md5, a.status, a.sid, body),
@@ -943,6 +1068,38 @@ impl Reactor {
         release(dev);
     }
 
+    /// Close the idle connections that grew old; sweep again while any
+    /// idle one is left.
+    fn sweep(&mut self, now: Instant) {
+        self.sweeping = false;
+        let old: Vec<(usize, usize)> = self
+            .conns
+            .iter()
+            .filter(|(_, c)| {
+                matches!(c.state, ConnState::Idle)
+                    && now.saturating_duration_since(c.idle_since) >= MAX_IDLE_AGE
+            })
+            .map(|(id, c)| (*id, c.key))
+            .collect();
+        for (id, key) in old {
+            if let Some(slot) = self.devs.get_mut(&key) {
+                if slot.idle == Some(id) {
+                    slot.idle = None;
+                }
+            }
+            self.close(id);
+            self.tidy(key);
+        }
+        if self
+            .conns
+            .values()
+            .any(|c| matches!(c.state, ConnState::Idle))
+        {
+            self.sweeping = true;
+            self.push_timer(now + MAX_IDLE_AGE / 2, TimerWhat::Sweep);
+        }
+    }
+
     /// Forget a device slot with nothing left in it.
     fn tidy(&mut self, key: usize) {
         if let Some(s) = self.devs.get(&key) {
@@ -958,6 +1115,7 @@ impl Reactor {
             let Some(t) = self.timers.pop() else { break };
             match t.what {
                 TimerWhat::Conn { id, generation } => self.on_timer(id, generation, now),
+                TimerWhat::Sweep => self.sweep(now),
                 TimerWhat::Run(f) => f(self),
             }
         }

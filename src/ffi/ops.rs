@@ -171,8 +171,13 @@ pub unsafe extern "C" fn usapi_run_reset_all_settings(
 }
 
 /// Wait until the device answers, is not rebooting, resetting or updating,
-/// and (when this handle logged in) is logged in again. `timeout_ms` 0:
-/// 300000. USAPI_E_TIMEOUT when it is not ready in time.
+/// and (when this handle logged in) is logged in again. Only ping is sent
+/// while waiting: a refused or dropped connection, a timeout, any non-zero
+/// ping result (a restarting device may answer -9) or statusReboot /
+/// statusReset / statusUpgrade in ping's mask mean "not ready yet"; ready
+/// is ping 0 without them, then one login. `timeout_ms` 0: 300000.
+/// USAPI_E_TIMEOUT when it is not ready in time (the message says what the
+/// last ping showed).
 #[unsafe(no_mangle)]
 pub extern "C" fn usapi_wait_ready(dev: usapi_device, timeout_ms: u32) -> i32 {
     guard(|| {

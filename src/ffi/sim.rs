@@ -20,9 +20,17 @@ static SIMS: HandleMap<Simulator> = HandleMap::new("simulator");
 /// one line per request, fault and state change on stderr, secrets masked),
 /// "discovery" (true: answer discovery on 127.0.0.1, UDP 2538 and 1900),
 /// "discovery_port" / "ssdp_port" (imply discovery; 0 = ephemeral, see
-/// `usapi_sim_discovery_ports`), "latency_ms" / "latency_jitter_ms" (every
-/// API request answered that many milliseconds late, plus or minus up to
-/// the jitter, as on a real network; only that request waits).
+/// `usapi_sim_discovery_ports`). The readings of the document the device
+/// follows (docs/simulator-readings.md): "restart" ("close": connections
+/// closed during a restart, the default; "busy": every call, ping
+/// included, answers -9 with statusReboot / statusReset in cur-status),
+/// "update_restarts" (false: an update installs without a reboot),
+/// "op_ms" (every long operation takes this many device ms, e.g. shorter
+/// than a poll), "sd_format_flag" (true: statusFormatDisk for SD formats
+/// too), "bps_unit" ("bytes", the default, or "bits": rec / live cur-bps
+/// and avg-bps). "latency_ms" / "latency_jitter_ms": every API request
+/// answered that many milliseconds late, plus or minus up to the jitter, as
+/// on a real network; only that request waits.
 /// On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
 ///
 /// Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,
@@ -102,7 +110,8 @@ pub unsafe extern "C" fn usapi_sim_discovery_ports(
 
 /// Run a control command, a JSON object with "cmd": "set-signal",
 /// "set-disk", "expire-sessions", "fault", "clear-faults", "advance",
-/// "state" (see the README's simulator section for their fields). The
+/// "state", "requests" (the API requests received, with the device's power
+/// state when each was handled; "clear": true forgets them) (see the README's simulator section for their fields). The
 /// reply JSON goes to `*out_json` (may be NULL).
 ///
 /// Returns 0, or USAPI_E_SIMULATOR with the reason in usapi_last_error().

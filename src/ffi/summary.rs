@@ -27,20 +27,19 @@ pub struct usapi_status_summary {
     /// rec-status.result and its counters.
     pub rec_result: i32,
     pub rec_run_ms: i64,
-    /// rec-status cur-bps: bits per second as the simulator and a real
-    /// Ultra Encode report it. The document states no unit (its one worked
-    /// *-bps example, disk-test write-bps, is bytes per second) and a real
-    /// Ultra Stream may report bytes per second: check against a known
-    /// bitrate before relying on it.
+    /// rec-status cur-bps: bytes per second, as the Bitfocus module reads
+    /// it on real Ultra Streams and the simulator reports it by default.
+    /// The document states no unit (its one worked *-bps example,
+    /// disk-test write-bps, is bytes per second); see docs/units.md.
     pub rec_cur_bps: i64,
     /// rec-status avg-bps, the same unit as rec_cur_bps.
     pub rec_avg_bps: i64,
     /// live-status.result (22 connected, 23 connecting, ...) and counters.
     pub live_result: i32,
     pub live_run_ms: i64,
-    /// live-status cur-bps: bits per second as the simulator and a real
-    /// Ultra Encode report it (no unit in the document; the Bitfocus
-    /// module reads an Ultra Stream's as bytes per second).
+    /// live-status cur-bps: bytes per second, as the Bitfocus module reads
+    /// it on real Ultra Streams and the simulator reports it by default
+    /// (the document states no unit; see docs/units.md).
     pub live_cur_bps: i64,
     /// live-status avg-bps, the same unit as live_cur_bps.
     pub live_avg_bps: i64,

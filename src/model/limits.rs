@@ -142,6 +142,109 @@ pub fn class_of(method: &str) -> Class {
     }
 }
 
+/// A running operation the status mask can show: its flag, its class in
+/// the table, words for messages, and what to do about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaskOp {
+    /// The `cur-status` flag.
+    pub bit: u32,
+    /// Its row / column in the table (`Other` when the table has none).
+    pub class: Class,
+    /// What it is, for messages ("a disk format").
+    pub what: &'static str,
+    /// What to do about it.
+    pub advice: &'static str,
+}
+
+use crate::model::status::{
+    STATUS_CHECK_UPGRADE, STATUS_CONNECT_WIFI, STATUS_DISK_TEST, STATUS_FORMAT_DISK, STATUS_LIVING,
+    STATUS_NET_TEST, STATUS_REBOOT, STATUS_RECORD, STATUS_RESET, STATUS_SEARCH_WIFI,
+    STATUS_UPGRADE,
+};
+
+/// Every running operation the document's status mask names, most
+/// exclusive first. statusFormatDisk says "USB format" but a device may set
+/// it for an SD card format too, hence "a disk format".
+pub const MASK_OPS: &[MaskOp] = &[
+    MaskOp {
+        bit: STATUS_REBOOT,
+        class: Reboot,
+        what: "a reboot",
+        advice: "wait until the device answers again (ping), then log in again",
+    },
+    MaskOp {
+        bit: STATUS_RESET,
+        class: Reset,
+        what: "a reset of all settings",
+        advice: "wait until the device answers again (ping), then log in again",
+    },
+    MaskOp {
+        bit: STATUS_UPGRADE,
+        class: FirmwareUpdate,
+        what: "a firmware update",
+        advice: "wait until the update has finished and the device has rebooted",
+    },
+    MaskOp {
+        bit: STATUS_FORMAT_DISK,
+        class: UsbFormat,
+        what: "a disk format",
+        advice: "wait for the format to finish (it cannot be cancelled)",
+    },
+    MaskOp {
+        bit: STATUS_DISK_TEST,
+        class: PerfTest,
+        what: "the USB speed test",
+        advice: "stop it (stop-test-usb) or wait for it to finish",
+    },
+    MaskOp {
+        bit: STATUS_NET_TEST,
+        class: LiveTest,
+        what: "a stream server test",
+        advice: "stop it (stop-test-server) or wait for it to end (20 s at most)",
+    },
+    MaskOp {
+        bit: STATUS_RECORD,
+        class: Rec,
+        what: "recording",
+        advice: "stop recording first (stop-rec)",
+    },
+    MaskOp {
+        bit: STATUS_LIVING,
+        class: Live,
+        what: "live streaming",
+        advice: "stop live streaming first (stop-live)",
+    },
+    MaskOp {
+        bit: STATUS_CHECK_UPGRADE,
+        class: Other,
+        what: "an online update check",
+        advice: "wait for it to finish (a few seconds)",
+    },
+    MaskOp {
+        bit: STATUS_SEARCH_WIFI,
+        class: Other,
+        what: "a Wi-Fi network search",
+        advice: "wait for it to finish",
+    },
+    MaskOp {
+        bit: STATUS_CONNECT_WIFI,
+        class: Other,
+        what: "a Wi-Fi connection attempt",
+        advice: "wait for it to finish",
+    },
+];
+
+/// The running operations `mask` shows, most exclusive first.
+pub fn running_in_mask(mask: u32) -> impl Iterator<Item = &'static MaskOp> {
+    MASK_OPS.iter().filter(move |o| mask & o.bit != 0)
+}
+
+/// The first running operation in `mask` that the table says excludes
+/// `request` (answers errBusy), if any.
+pub fn excluding(request: Class, mask: u32) -> Option<&'static MaskOp> {
+    running_in_mask(mask).find(|o| o.class != Other && rel(request, o.class) == Exclusive)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +266,19 @@ mod tests {
         assert_eq!(rel(Reboot, Reboot), Repeat);
         assert_eq!(rel(Reset, FirmwareUpdate), Exclusive);
         assert_eq!(class_of("stop-rec"), Other);
+    }
+
+    #[test]
+    fn the_mask_names_what_runs() {
+        // The mask: statusFormatDisk | statusPasswd.
+        let names: Vec<&str> = running_in_mask(0x110000).map(|o| o.what).collect();
+        assert_eq!(names, ["a disk format"]);
+        // The table has "Repeat request" for a format during a format: no
+        // exclusion, though the mask names it.
+        assert!(excluding(UsbFormat, 0x110000).is_none());
+        assert_eq!(excluding(Rec, 0x110000).unwrap().what, "a disk format");
+        let all: u32 = MASK_OPS.iter().map(|o| o.bit).sum();
+        assert_eq!(running_in_mask(all).count(), MASK_OPS.len());
+        assert_eq!(running_in_mask(0x10).count(), 0);
     }
 }

@@ -413,20 +413,20 @@ pub struct Info {
     pub rec_control: RecControlCap,
 }
 
-/// The units of the `*-bps` fields, and the evidence. The document states
-/// no unit for them; its one worked example (disk-test `write-bps`
-/// 14833071, "/ 1024 * 1024 ≈ 14.15 MB/S") is bytes per second. A real
-/// Ultra Encode (a sibling product, `captures/`) reports its codec
-/// `cur-bps` in bits per second, and the simulator reports recording and
-/// live `cur-bps` / `avg-bps` in bits per second (1 kbps = 1024 bit/s, so
-/// a 4096 + 128 kbps recording shows about 4325376); the Bitfocus module
-/// reads the Ultra Stream's live `cur-bps` as bytes per second, so a real
-/// Ultra Stream may differ: compare with a known bitrate before relying on
-/// it. Disk `write-bps` / `read-bps` (usb, sd, disk-test) are bytes per
-/// second, as in the document's example. `upload-bps` of living-test has no
-/// example; the simulator reports bits per second (about 6 Mbit/s), like
-/// the stream bitrates it is compared against.
-pub const BPS_UNITS: &str = "disk write-bps/read-bps: bytes/s (document example); rec/live cur-bps, avg-bps, cur-bps2 and living-test upload-bps: bits/s as the simulator and a real Ultra Encode report them (the document states no unit; a real Ultra Stream may report bytes/s)";
+/// The units of the `*-bps` fields, and the evidence (docs/units.md). The
+/// document states no unit for them; its one worked example (disk-test
+/// `write-bps` 14833071, "/ 1024 * 1024 ≈ 14.15 MB/S") is bytes per
+/// second. Recording and live `cur-bps` / `avg-bps` / `cur-bps2`: bytes per
+/// second. The only client tested on real Ultra Streams, the Bitfocus
+/// Companion module (firmware 1.3.189 to 1.5.224, in use since 2020),
+/// shows live `cur-bps` / 125,000 as "Mb/s", i.e. reads it as bytes per
+/// second; the evidence for bits per second comes from a sibling product
+/// (a real Ultra Encode's codec block). The simulator reports bytes per
+/// second by default (1 kbps = 1024 bit/s, so a 4096 + 128 kbps recording
+/// shows about 540672), bits per second as an option (`bps_unit`).
+/// `upload-bps` of living-test has no example; the simulator reports bits
+/// per second (about 6 Mbit/s).
+pub const BPS_UNITS: &str = "disk write-bps/read-bps: bytes/s (document example); rec/live cur-bps, avg-bps, cur-bps2: bytes/s (the simulator's default; the Bitfocus Companion module, tested on real Ultra Streams, reads them so; the document states no unit; bits/s is a simulator option); living-test upload-bps: bits/s (simulator; no example)";
 
 /// `{result, percent, ...}` progress blocks of get-status.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -464,12 +464,12 @@ pub struct RecStatus {
     pub result: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub run_ms: i64,
-    /// Current recording bitrate, bits per second as the simulator and a
-    /// real Ultra Encode report it; the document states no unit (see
-    /// [`BPS_UNITS`]).
+    /// Current recording bitrate, bytes per second as the Bitfocus module
+    /// reads it on real Ultra Streams and the simulator reports it by
+    /// default; the document states no unit (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub cur_bps: i64,
-    /// Average recording bitrate, bits per second (see [`BPS_UNITS`]).
+    /// Average recording bitrate, bytes per second (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub avg_bps: i64,
     #[serde(deserialize_with = "lenient_string")]
@@ -483,12 +483,12 @@ pub struct LiveStatus {
     pub result: i64,
     #[serde(deserialize_with = "lenient_i64")]
     pub run_ms: i64,
-    /// Current live bitrate, bits per second as the simulator and a real
-    /// Ultra Encode report it; the document states no unit and the
-    /// Bitfocus module reads it as bytes per second (see [`BPS_UNITS`]).
+    /// Current live bitrate, bytes per second as the Bitfocus module reads
+    /// it on real Ultra Streams and the simulator reports it by default;
+    /// the document states no unit (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub cur_bps: i64,
-    /// Average live bitrate, bits per second (see [`BPS_UNITS`]).
+    /// Average live bitrate, bytes per second (see [`BPS_UNITS`]).
     #[serde(deserialize_with = "lenient_i64")]
     pub avg_bps: i64,
     #[serde(deserialize_with = "lenient_i64")]

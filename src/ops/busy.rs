@@ -8,67 +8,8 @@
 
 use crate::client::Device;
 use crate::error::Error;
-use crate::model::limits::{Class, Rel, class_of, rel};
+use crate::model::limits::{class_of, excluding, running_in_mask};
 use crate::model::status::*;
-
-/// A running operation as the status mask shows it.
-struct Running {
-    bit: u32,
-    class: Class,
-    what: &'static str,
-    advice: &'static str,
-}
-
-const RUNNING: &[Running] = &[
-    Running {
-        bit: STATUS_REBOOT,
-        class: Class::Reboot,
-        what: "a reboot",
-        advice: "wait until the device answers again (ping), then log in again",
-    },
-    Running {
-        bit: STATUS_RESET,
-        class: Class::Reset,
-        what: "a reset of all settings",
-        advice: "wait until the device answers again (ping), then log in again",
-    },
-    Running {
-        bit: STATUS_UPGRADE,
-        class: Class::FirmwareUpdate,
-        what: "a firmware update",
-        advice: "wait until the update has finished and the device has rebooted",
-    },
-    Running {
-        bit: STATUS_FORMAT_DISK,
-        class: Class::UsbFormat,
-        what: "a disk format",
-        advice: "wait for the format to finish (it cannot be cancelled)",
-    },
-    Running {
-        bit: STATUS_DISK_TEST,
-        class: Class::PerfTest,
-        what: "the USB speed test",
-        advice: "stop it (stop-test-usb) or wait for it to finish",
-    },
-    Running {
-        bit: STATUS_NET_TEST,
-        class: Class::LiveTest,
-        what: "a stream server test",
-        advice: "stop it (stop-test-server) or wait for it to end (20 s at most)",
-    },
-    Running {
-        bit: STATUS_RECORD,
-        class: Class::Rec,
-        what: "recording",
-        advice: "stop recording first (stop-rec)",
-    },
-    Running {
-        bit: STATUS_LIVING,
-        class: Class::Live,
-        what: "live streaming",
-        advice: "stop live streaming first (stop-live)",
-    },
-];
 
 /// Methods the document itself forbids while one operation runs (outside
 /// the table): each clear-* while its own operation is running, and the
@@ -95,18 +36,16 @@ fn busy(method: &str, blocking: &str, explanation: String) -> Error {
 /// that excludes it, else None.
 pub fn blocking(method: &str, mask: u32) -> Option<Error> {
     let req = class_of(method);
-    for r in RUNNING {
-        if mask & r.bit != 0 && rel(req, r.class) == Rel::Exclusive {
-            let (a, b) = (req.doc_name(), r.class.doc_name());
-            return Some(busy(
-                method,
-                r.what,
-                format!(
-                    "{} is in progress ({a} × {b} are mutually exclusive); {}",
-                    r.what, r.advice
-                ),
-            ));
-        }
+    if let Some(r) = excluding(req, mask) {
+        let (a, b) = (req.doc_name(), r.class.doc_name());
+        return Some(busy(
+            method,
+            r.what,
+            format!(
+                "{} is in progress ({a} × {b} are mutually exclusive); {}",
+                r.what, r.advice
+            ),
+        ));
     }
     for (m, bit, what) in OWN {
         if *m == method && mask & bit != 0 {
@@ -122,6 +61,35 @@ pub fn blocking(method: &str, mask: u32) -> Option<Error> {
     None
 }
 
+/// Explain an errBusy the device answered to `method` when its status
+/// mask is `mask`: the operation the API Limits table says excludes it;
+/// else, where the table has no such row, whatever running operation the
+/// mask shows; else that none shows.
+pub fn explain_mask(method: &str, mask: u32) -> Error {
+    if let Some(e) = blocking(method, mask) {
+        return e;
+    }
+    if let Some(r) = running_in_mask(mask).next() {
+        return busy(
+            method,
+            r.what,
+            format!(
+                "{} is in progress (cur-status {mask:#x} shows it, though the API Limits table does not list it as \
+                 excluding {method}); {}",
+                r.what, r.advice
+            ),
+        );
+    }
+    busy(
+        method,
+        "",
+        format!(
+            "the device answered errBusy (-9) but its status (cur-status {mask:#x}) shows no \
+             running operation; one may have just ended: retry"
+        ),
+    )
+}
+
 /// Explain an errBusy the device answered to `method`: one get-status.
 pub(crate) fn explain(dev: &Device, method: &str) -> Error {
     explain_from(method, dev.get_status().map(|s| s.cur_status as u32))
@@ -133,16 +101,7 @@ pub(crate) fn explain(dev: &Device, method: &str) -> Error {
 /// way.
 pub(crate) fn explain_from(method: &str, mask: Result<u32, Error>) -> Error {
     match mask {
-        Ok(mask) => blocking(method, mask).unwrap_or_else(|| {
-            busy(
-                method,
-                "",
-                format!(
-                    "the device answered errBusy (-9) but its status (cur-status {mask:#x}) shows no \
-                     operation that excludes it; one may have just ended: retry"
-                ),
-            )
-        }),
+        Ok(mask) => explain_mask(method, mask),
         Err(e) => busy(
             method,
             "",
@@ -170,5 +129,26 @@ mod tests {
         assert!(blocking("get-status", STATUS_REBOOT).is_none());
         let e = blocking("update", STATUS_CHECK_UPGRADE).unwrap();
         assert!(e.to_string().contains("online update check"), "{e}");
+    }
+
+    #[test]
+    fn a_refusal_the_table_does_not_explain_names_what_the_mask_shows() {
+        // The issue's case: start-format-sd refused while a format runs
+        // (the table says "Repeat request" for that pair).
+        let e = explain_mask("start-format-sd", STATUS_FORMAT_DISK | STATUS_PASSWD);
+        let m = e.to_string();
+        assert!(
+            m.starts_with("start-format-sd: a disk format is in progress"),
+            "{m}"
+        );
+        assert!(m.contains("cannot be cancelled"), "{m}");
+        assert_eq!(e.code(), -9);
+        let e = explain_mask("set-name", STATUS_SEARCH_WIFI);
+        assert!(e.to_string().contains("Wi-Fi network search"), "{e}");
+        let e = explain_mask("start-rec", STATUS_PASSWD);
+        assert!(e.to_string().contains("shows no running operation"), "{e}");
+        // The table's answer comes first.
+        let e = explain_mask("start-format-usb", STATUS_RECORD | STATUS_FORMAT_DISK);
+        assert!(e.to_string().contains("USB Format × REC"), "{e}");
     }
 }

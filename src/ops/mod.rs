@@ -9,6 +9,7 @@
 pub mod busy;
 mod download;
 mod power;
+pub mod restart;
 mod run;
 
 pub use run::{RunOptions, required_write_bps};

@@ -1,21 +1,19 @@
 //! Operations that end with the device restarting: reboot,
 //! reset-all-settings and the firmware update. Each waits until the device
-//! answers again, logs in again, and (update) checks the new version.
+//! answers ping as ready (`restart`), logs in again, and (update) checks
+//! the new version. During a restart only ping is sent.
 
 use super::ProgressFn;
 use super::busy;
+use super::restart::{self, Restart, Seen, Verdict};
 use super::run::{Ctx, RunOptions, make_reply, status, unreachable};
 use crate::api::Firmware;
 use crate::client::{Device, Reply};
 use crate::error::{Error, Result};
-use crate::model::codes::{RET_CANCEL, RET_INIT, RET_RUNNING, RET_SUCCEED};
-use crate::model::status::{STATUS_REBOOT, STATUS_RESET, STATUS_UPGRADE};
+use crate::model::codes::{ERR_BUSY, RET_CANCEL, RET_INIT, RET_RUNNING, RET_SUCCEED};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-/// Status bits of a device that is not ready for ordinary work.
-const RESTARTING: u32 = STATUS_REBOOT | STATUS_RESET | STATUS_UPGRADE;
 
 // Percent milestones of a restart (the device reports none).
 const P_REQUESTED: i32 = 5;
@@ -31,45 +29,59 @@ fn upload(ctx: &mut Ctx<'_, '_>, path: &Path) -> Result<Reply> {
     dev.upload_update_file_progress(path, &mut |p| ctx.forward(p))
 }
 
+/// A failed call that means "the device is restarting (or about to)":
+/// no answer, a reply that is not the API's, or errBusy.
+fn restarting_error(e: &Error) -> bool {
+    unreachable(e)
+        || matches!(e, Error::BadReply { .. })
+        || matches!(e, Error::Device { code, .. } if *code == ERR_BUSY)
+        || matches!(e, Error::Busy { .. })
+}
+
+/// Words for what the last ping showed, for a timeout message.
+fn describe(seen: Seen) -> String {
+    match seen {
+        Seen::NoAnswer => "it does not answer".into(),
+        Seen::SessionLost => "it refused the session".into(),
+        Seen::Answer { result, mask } => format!(
+            "ping answered {result}{}",
+            mask.map(|m| format!(" with cur-status {m:#x}"))
+                .unwrap_or_default()
+        ),
+    }
+}
+
 impl Device {
-    /// Wait until the device answers ping without a reboot, reset or
-    /// update in progress, then (when this handle has logged in) make one
-    /// call that needs the session, so a lost session is renewed.
+    /// Wait until the device answers ping with 0 and no reboot, reset or
+    /// update in progress in its mask (a refused or dropped connection, a
+    /// timeout or any other result is "not ready yet", never final), then
+    /// log in again with the stored credentials (a restart ends every
+    /// session). Only ping is sent while waiting.
     pub fn wait_ready(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         loop {
-            match self.ping() {
-                Ok(p) if (p.cur_status as u32) & RESTARTING == 0 => break,
-                Ok(_) => {}
-                Err(e) if unreachable(&e) => {}
-                Err(e) => return Err(e),
+            let seen = self.ping_seen();
+            if restart::ping_ready(seen) {
+                break;
             }
             let now = Instant::now();
             if now >= deadline {
                 return Err(Error::Timeout(format!(
-                    "the device was not ready within {} ms (it does not answer, or is still rebooting or updating)",
-                    timeout.as_millis()
+                    "the device was not ready within {} ms ({}; it is still restarting or updating, or unreachable)",
+                    timeout.as_millis(),
+                    describe(seen)
                 )));
             }
             std::thread::sleep(Duration::from_millis(250).min(deadline - now));
         }
-        self.relogin_after_restart()
-    }
-
-    /// After a restart every session is gone: the first call that needs
-    /// one logs in again with the stored credentials (transparently, on
-    /// its -17). A handle that never logged in has nothing to renew.
-    fn relogin_after_restart(&self) -> Result<()> {
-        if self.is_logged_in() {
-            self.get_status()?;
-        }
+        self.relogin_after_restart()?;
         Ok(())
     }
 
     /// reboot, then wait until the device is back and log in again.
     /// Cancelling stops only the waiting (a reboot cannot be undone).
     pub fn run_reboot(&self, opts: &RunOptions, progress: &mut ProgressFn<'_>) -> Result<()> {
-        self.run_restart("reboot", "reboot", opts, progress, |d| d.reboot())
+        self.run_restart(Restart::Reboot, "reboot", opts, progress, |d| d.reboot())
     }
 
     /// reset-all-settings (defaults restored, then a restart), then wait
@@ -80,20 +92,20 @@ impl Device {
         opts: &RunOptions,
         progress: &mut ProgressFn<'_>,
     ) -> Result<()> {
-        self.run_restart("reset", "reset-all-settings", opts, progress, |d| {
+        self.run_restart(Restart::Reset, "reset-all-settings", opts, progress, |d| {
             d.reset_all_settings()
         })
     }
 
     fn run_restart(
         &self,
-        operation: &'static str,
+        kind: Restart,
         method: &'static str,
         opts: &RunOptions,
         progress: &mut ProgressFn<'_>,
         start: fn(&Device) -> Result<Reply>,
     ) -> Result<()> {
-        let mut ctx = Ctx::new(self, operation, opts, Duration::from_secs(600), progress);
+        let mut ctx = Ctx::new(self, kind.name(), opts, Duration::from_secs(600), progress);
         let (st, _) = status(self)?;
         if let Some(e) = busy::blocking(method, st.cur_status as u32) {
             return Err(e);
@@ -105,12 +117,12 @@ impl Device {
             Err(e) if unreachable(&e) => {}
             Err(e) => return Err(e),
         }
-        let cancelled = ctx.report("rebooting", 0, P_REQUESTED, RET_RUNNING);
-        if cancelled {
-            return Err(wait_cancelled(operation));
+        if ctx.report("rebooting", 0, P_REQUESTED, RET_RUNNING) {
+            return Err(wait_cancelled(ctx.operation));
         }
-        wait_back(&mut ctx, STATUS_REBOOT | STATUS_RESET, false, generation)?;
-        self.relogin_after_restart()?;
+        if wait_restart(&mut ctx, kind, false, generation, &|_| Ok(false))? {
+            self.relogin_after_restart()?;
+        }
         let _ = ctx.report("done", 0, 100, RET_SUCCEED);
         Ok(())
     }
@@ -178,16 +190,42 @@ impl Device {
         }
         let generation = self.login_generation();
         self.update(mode)?;
-        let down_seen = poll_update(&mut ctx, mode)?;
-        wait_back(&mut ctx, RESTARTING, down_seen, generation)?;
-        self.relogin_after_restart()?;
-        let _ = ctx.report("verifying", 0, P_LOGGED_IN, RET_SUCCEED);
-        let now = self.get_info()?.product.firmware_ver_s;
+        let now = loop {
+            let gone = poll_update(&mut ctx, mode, &target, generation)?;
+            let settled = |d: &Device| Ok(firmware_of(d)? == target);
+            if wait_restart(&mut ctx, Restart::Update, gone, generation, &settled)? {
+                self.relogin_after_restart()?;
+            }
+            if ctx.report("verifying", 0, P_LOGGED_IN, RET_SUCCEED) {
+                return Err(wait_cancelled(ctx.operation));
+            }
+            let now = loop {
+                match firmware_of(self) {
+                    Ok(v) => break v,
+                    // It restarts only now: wait for it again.
+                    Err(e) if restarting_error(&e) => {
+                        if wait_restart(&mut ctx, Restart::Update, true, generation, &settled)? {
+                            self.relogin_after_restart()?;
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            if now != target {
+                // A dropped poll while it still runs is not its end.
+                if let Ok((st, _)) = status(self) {
+                    if st.upgrade_status.result == RET_RUNNING as i64 {
+                        continue;
+                    }
+                }
+            }
+            break now;
+        };
         // Back to 27 (the result of a finished update stays otherwise).
         let _ = self.clear_upgrade();
         if now != target {
             return Err(Error::Verify(format!(
-                "after the update and reboot get-info reports firmware {now}, not the {} version {target} \
+                "after the update get-info reports firmware {now}, not the {} version {target} \
                  (it was {previous}); the device may have refused the file: check it and retry",
                 if mode == Firmware::Upload {
                     "uploaded"
@@ -224,28 +262,37 @@ fn phase_of_step(step: i64) -> &'static str {
     }
 }
 
-/// Poll `upgrade-status` until the update has finished; true when the
-/// device already stopped answering (it reboots at the end).
-fn poll_update(ctx: &mut Ctx<'_, '_>, mode: Firmware) -> Result<bool> {
+/// The firmware version get-info reports.
+fn firmware_of(dev: &Device) -> Result<String> {
+    Ok(dev.get_info()?.product.firmware_ver_s)
+}
+
+/// Poll `upgrade-status` until the update has finished. True when the
+/// device is seen restarting (a dropped or refused get-status, a restart
+/// flag): from then on only ping is sent. False when it reports success,
+/// or shows that it finished between two polls (its session renewed, or
+/// get-info already reporting `target`, with the status back at 27).
+fn poll_update(
+    ctx: &mut Ctx<'_, '_>,
+    mode: Firmware,
+    target: &str,
+    generation: u64,
+) -> Result<bool> {
     let dev = ctx.dev;
-    let mut seen_running = false;
     loop {
         ctx.sleep("finish")?;
         let st = match status(dev) {
             Ok((st, _)) => st,
-            // It finished and reboots: the device goes away.
-            Err(e) if unreachable(&e) && seen_running => return Ok(true),
-            Err(e) if unreachable(&e) => {
-                let _ = ctx.report("updating", 0, 0, RET_RUNNING);
-                continue;
-            }
+            Err(e) if restarting_error(&e) => return Ok(true),
             Err(e) => return Err(e),
         };
+        if restart::restart_in_mask(st.cur_status as u32, Some(Restart::Update)).is_some() {
+            return Ok(true);
+        }
         let u = &st.upgrade_status;
         let result = u.result as i32;
         match result {
             RET_RUNNING => {
-                seen_running = true;
                 if ctx.report(
                     phase_of_step(u.step),
                     u.step as i32,
@@ -269,8 +316,21 @@ fn poll_update(ctx: &mut Ctx<'_, '_>, mode: Firmware) -> Result<bool> {
                     )));
                 }
             }
-            RET_INIT if !seen_running => {
-                let _ = ctx.report("updating", 0, 0, result);
+            RET_INIT => {
+                // Not started yet, or finished and restarted between two
+                // polls (a restart forgets the status): judge by the device.
+                if dev.login_generation() != generation {
+                    return Ok(false);
+                }
+                match firmware_of(dev) {
+                    Ok(v) if v == target => return Ok(false),
+                    Ok(_) => {}
+                    Err(e) if restarting_error(&e) => return Ok(true),
+                    Err(e) => return Err(e),
+                }
+                if ctx.report("updating", 0, 0, result) {
+                    return Err(wait_cancelled(ctx.operation));
+                }
             }
             RET_SUCCEED => {
                 let _ = ctx.report("writing", u.step as i32, 100, result);
@@ -307,37 +367,65 @@ fn wait_not_running(
     }
 }
 
-/// Wait for a restart: the device shows `flags` or stops answering, then
-/// answers again without them. A device that was never seen going away is
-/// not taken as back.
-fn wait_back(
+/// Wait for a restart with ping alone. `gone`: the device was already
+/// seen restarting. Not ready (no answer, a non-zero result, a restart or
+/// update flag) is never final before the deadline. Ready after being seen
+/// restarting: back. Ready without ever being seen going: it restarted
+/// between two polls when its session is gone (or renewed since
+/// `generation`), or when `settled` says the operation's effect shows
+/// (an update that does not restart); otherwise it has not started yet.
+/// Returns true when the session must be renewed (a fresh login).
+fn wait_restart(
     ctx: &mut Ctx<'_, '_>,
-    flags: u32,
-    mut down_seen: bool,
+    kind: Restart,
+    mut gone: bool,
     generation: u64,
-) -> Result<()> {
-    let mut flag_seen = false;
-    if down_seen && ctx.report("rebooting", 0, P_DOWN, RET_RUNNING) {
+    settled: &dyn Fn(&Device) -> Result<bool>,
+) -> Result<bool> {
+    let dev = ctx.dev;
+    if gone && ctx.report("rebooting", 0, P_DOWN, RET_RUNNING) {
         return Err(wait_cancelled(ctx.operation));
     }
     loop {
         ctx.sleep("come back after its restart")?;
-        let (phase, pct) = match ctx.dev.ping() {
-            Ok(p) if (p.cur_status as u32) & flags != 0 => {
-                flag_seen = true;
-                ("rebooting", P_STOPPING)
+        let seen = dev.ping_seen();
+        let (phase, pct) = if restart::ping_ready(seen) {
+            if gone {
+                break;
             }
-            Ok(_) if down_seen || flag_seen => break,
-            // Restarted between two polls: its sessions are gone (a poll
-            // has logged in again already, or the session is unknown now).
-            Ok(_) if ctx.dev.login_generation() != generation => break,
-            Ok(_) if ctx.dev.session_lost().unwrap_or(false) => break,
-            Ok(_) => ("waiting", P_REQUESTED),
-            Err(e) if unreachable(&e) => {
-                down_seen = true;
-                ("rebooting", P_DOWN)
+            if dev.login_generation() != generation {
+                let _ = ctx.report("waiting", 0, P_ANSWERS, RET_RUNNING);
+                return Ok(false);
             }
-            Err(e) => return Err(e),
+            if dev.session_lost().unwrap_or(false) {
+                break;
+            }
+            match settled(dev) {
+                Ok(true) => {
+                    let _ = ctx.report("waiting", 0, P_ANSWERS, RET_RUNNING);
+                    return Ok(false);
+                }
+                Ok(false) => ("waiting", P_REQUESTED),
+                // It goes down just now.
+                Err(e) if restarting_error(&e) => {
+                    gone = true;
+                    ("rebooting", P_DOWN)
+                }
+                Err(e) => return Err(e),
+            }
+        } else {
+            match restart::judge(Some(kind), seen) {
+                Verdict::Restarting(_) => {
+                    gone = true;
+                    match seen {
+                        Seen::NoAnswer => ("rebooting", P_DOWN),
+                        _ => ("rebooting", P_STOPPING),
+                    }
+                }
+                // Answering, not ready yet (an update finishing, a result
+                // other than 0): keep waiting.
+                _ => ("waiting", if gone { P_DOWN } else { P_REQUESTED }),
+            }
         };
         if ctx.report(phase, 0, pct, RET_RUNNING) {
             return Err(wait_cancelled(ctx.operation));
@@ -346,7 +434,7 @@ fn wait_back(
     if ctx.report("waiting", 0, P_ANSWERS, RET_RUNNING) {
         return Err(wait_cancelled(ctx.operation));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// The string `key` of a reply object; empty when absent or not a string.

@@ -59,6 +59,18 @@ OPTIONS:
                            method, parameters with passwords, hashes, keys and
                            tokens masked, result, milliseconds), and one per
                            fault, control command and state change.
+    --restart close|busy   How a restart (reboot, reset, an update's reboot)
+                           shows: close (default) closes connections and
+                           answers nothing; busy answers every call, ping
+                           included, {\"result\":-9,\"cur-status\":MASK} with
+                           statusReboot / statusReset in MASK.
+    --no-update-restart    A successful update installs without a reboot.
+    --op-ms MS             Every long operation (format, speed and stream
+                           test, update check, each update step) takes MS
+                           device milliseconds (e.g. shorter than a poll).
+    --sd-format-flag       Set statusFormatDisk for SD card formats too.
+    --bps-unit bytes|bits  Unit of rec / live cur-bps and avg-bps (default
+                           bytes). See docs/simulator-readings.md.
     -V, --version          Print the version and exit.
     -h, --help             Print this help and exit.
 
@@ -181,6 +193,31 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
                 }
             }
             "--control-token" => opts.control_token = Some(val(&mut it)?),
+            "--restart" => {
+                let v = val(&mut it)?;
+                opts.readings.restart = match v.as_str() {
+                    "close" => super::RestartStyle::Close,
+                    "busy" => super::RestartStyle::Busy,
+                    _ => return Err(format!("--restart: '{v}' is not close or busy")),
+                };
+            }
+            "--no-update-restart" => opts.readings.update_restarts = false,
+            "--sd-format-flag" => opts.readings.sd_format_flag = true,
+            "--op-ms" => {
+                let v = val(&mut it)?;
+                let ms: u64 = v.parse().ok().filter(|&n| n > 0).ok_or_else(|| {
+                    format!("--op-ms: '{v}' is not a number of milliseconds from 1")
+                })?;
+                opts.readings.op_ms = Some(ms);
+            }
+            "--bps-unit" => {
+                let v = val(&mut it)?;
+                opts.readings.bps_unit = match v.as_str() {
+                    "bytes" => super::BpsUnit::Bytes,
+                    "bits" => super::BpsUnit::Bits,
+                    _ => return Err(format!("--bps-unit: '{v}' is not bytes or bits")),
+                };
+            }
             "--session-timeout" => {
                 let v = val(&mut it)?;
                 let s: u64 = v.parse().map_err(|_| {
@@ -399,4 +436,48 @@ pub fn main(prog: &str, argv: &[String]) -> ExitCode {
     }
     eprintln!("{prog}: stopped");
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Result<SimOptions, String> {
+        let argv: Vec<String> = v.iter().map(|s| s.to_string()).collect();
+        match parse(&argv)? {
+            Parsed::Run(a) => Ok(a.opts),
+            _ => Err("not a run".into()),
+        }
+    }
+
+    #[test]
+    fn the_readings_have_flags() {
+        let o = args(&[
+            "--restart",
+            "busy",
+            "--no-update-restart",
+            "--op-ms=50",
+            "--sd-format-flag",
+            "--bps-unit",
+            "bits",
+        ])
+        .unwrap();
+        let r = o.readings;
+        assert_eq!(r.restart, super::super::RestartStyle::Busy);
+        assert!(!r.update_restarts && r.sd_format_flag);
+        assert_eq!(r.op_ms, Some(50));
+        assert_eq!(r.bps_unit, super::super::BpsUnit::Bits);
+        assert_eq!(
+            args(&[]).unwrap().readings,
+            super::super::Readings::default()
+        );
+        for bad in [
+            &["--restart", "later"][..],
+            &["--op-ms", "0"],
+            &["--bps-unit", "kbps"],
+        ] {
+            let e = args(bad).unwrap_err();
+            assert!(e.starts_with(bad[0]), "{e}");
+        }
+    }
 }

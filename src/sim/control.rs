@@ -30,6 +30,7 @@
 //! | `{"cmd":"fault","method":M,"kind":K,"ms":N?,"count":N?}` | Inject a fault into API calls of method `M` (a method name, or `"*"` for all). `count`: how many matching requests it hits (default 1; 0 = until `clear-faults`). Kinds below. |
 //! | `{"cmd":"clear-faults"}` | Remove all faults. |
 //! | `{"cmd":"advance","ms":N}` | Jump the device clock forward N ms: long operations progress or finish, recordings grow and split, sessions idle, reboots complete. |
+//! | `{"cmd":"requests","clear":bool?}` | The API requests received (at most the last 10000), oldest first: `{"method","power","got"}` each, `power` the device's state when it was handled ("up", "stopping-reboot", "down-update", ...), `got` "answered" or "closed" (requests cut short by a fault are not listed). `clear`: forget them after reading. |
 //! | `{"cmd":"state"}` | A JSON dump for tests: device time, power state, status mask and its flag names, sessions, recording / live, disks with their files, operations in progress, uploaded firmware, pending faults. |
 //!
 //! # Fault kinds
@@ -242,7 +243,7 @@ pub(crate) fn run_value(
     let cmd = match obj.get("cmd") {
         Some(Value::String(s)) => s.as_str(),
         Some(other) => return Err(format!("'cmd' must be a string, not {other}")),
-        None => return Err("missing 'cmd' (one of set-signal, set-disk, expire-sessions, fault, clear-faults, advance, state)".into()),
+        None => return Err("missing 'cmd' (one of set-signal, set-disk, expire-sessions, fault, clear-faults, advance, state, requests)".into()),
     };
     let a = Args { cmd, obj };
     match cmd {
@@ -387,8 +388,18 @@ pub(crate) fn run_value(
             v["faults"] = Value::Array(faults);
             Ok(v)
         }
+        "requests" => {
+            a.only(&["clear"])?;
+            let clear = a.bool("clear")?.unwrap_or(false);
+            let mut q = shared.requests.lock().unwrap_or_else(|p| p.into_inner());
+            let list: Vec<Value> = q.iter().cloned().collect();
+            if clear {
+                q.clear();
+            }
+            Ok(json!({"ok": true, "requests": list}))
+        }
         other => Err(format!(
-            "unknown command '{other}' (set-signal, set-disk, expire-sessions, fault, clear-faults, advance, state)"
+            "unknown command '{other}' (set-signal, set-disk, expire-sessions, fault, clear-faults, advance, state, requests)"
         )),
     }
 }
@@ -407,12 +418,18 @@ fn disk_state(d: &Disk) -> Value {
            "writable": d.writable, "valid": d.valid, "write_bps": d.write_bps, "file_count": files.len(), "files": files})
 }
 
-fn state_json(d: &Device) -> Value {
-    let power = match d.power {
+/// The power state as `state` and `requests` show it: "up",
+/// "stopping-reboot|reset|update", "down-reboot|reset|update".
+pub(crate) fn power_label(d: &Device) -> String {
+    match d.power {
         Power::Up => "up".to_string(),
         Power::Stopping { kind, .. } => format!("stopping-{}", power_name(kind)),
         Power::Down { kind, .. } => format!("down-{}", power_name(kind)),
-    };
+    }
+}
+
+fn state_json(d: &Device) -> Value {
+    let power = power_label(d);
     let mut users: Vec<&str> = d.sessions.values().map(|s| s.user.as_str()).collect();
     users.sort_unstable();
     let mask = d.cur_status();

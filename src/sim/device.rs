@@ -638,6 +638,8 @@ pub(crate) struct Device {
     /// Bumped whenever the device goes down: connections from before are closed.
     pub boot_epoch: u64,
     pub boots: u64,
+    /// Which reading of the document this device follows.
+    pub readings: super::Readings,
 }
 
 fn jitter(bps: u64, t: u64) -> u64 {
@@ -703,6 +705,7 @@ impl Device {
             power: Power::Up,
             boot_epoch: 0,
             boots: 0,
+            readings: super::Readings::default(),
         }
     }
 
@@ -729,6 +732,19 @@ impl Device {
 
     pub fn is_down(&self) -> bool {
         matches!(self.power, Power::Down { .. })
+    }
+
+    /// How long a long operation takes: `usual`, or the `op_ms` reading.
+    pub fn op_duration(&self, usual: u64) -> u64 {
+        self.readings.op_ms.unwrap_or(usual).max(1)
+    }
+
+    /// What an API call gets while the device is down, in the "busy"
+    /// restart reading: errBusy with the restart flag in the mask (None:
+    /// the connection is closed).
+    pub fn down_answer(&self) -> Option<Value> {
+        (self.is_down() && self.readings.restart == super::RestartStyle::Busy)
+            .then(|| json!({"result": ERR_BUSY, "cur-status": self.cur_status()}))
     }
 
     // ---------------------------------------------------------------
@@ -821,6 +837,11 @@ impl Device {
             self.update.op.running = false;
             self.update.op.percent = 100;
             self.update.op.result = RET_SUCCEED;
+            if !self.readings.update_restarts {
+                // The new version runs at once; nothing restarts.
+                self.install_update();
+                return;
+            }
             self.power = Power::Stopping {
                 at: end.saturating_add(UPDATE_REBOOT_DELAY_MS),
                 kind: PowerKind::Update,
@@ -840,6 +861,9 @@ impl Device {
         };
         steps.push((2, VERIFY_MS));
         steps.push((3, FLASH_MS));
+        for s in steps.iter_mut() {
+            s.1 = self.op_duration(s.1);
+        }
         let (first, dur) = steps.remove(0);
         self.update = Update {
             op: Op::init(RET_INIT),
@@ -890,7 +914,11 @@ impl Device {
             until: t.saturating_add(down),
             kind,
         };
-        self.boot_epoch += 1;
+        // Closing connections is the "close" reading of a restart; the
+        // "busy" one keeps them and answers -9.
+        if self.readings.restart == super::RestartStyle::Close {
+            self.boot_epoch += 1;
+        }
     }
 
     /// Go down now (a "reboot" fault): no goodbye.
@@ -903,6 +931,15 @@ impl Device {
             at: now.saturating_add(STOPPING_MS),
             kind,
         };
+    }
+
+    /// The updated firmware becomes the running one.
+    fn install_update(&mut self) {
+        if !self.update.target.is_empty() {
+            self.firmware = self.update.target.clone();
+        }
+        self.uploaded = None;
+        self.upgrade_found = None;
     }
 
     fn boot(&mut self, kind: PowerKind) {
@@ -924,11 +961,15 @@ impl Device {
                 };
             }
             PowerKind::Update => {
-                if !self.update.target.is_empty() {
-                    self.firmware = self.update.target.clone();
-                }
-                self.uploaded = None;
-                self.upgrade_found = None;
+                self.install_update();
+                // A restart forgets the update's status: back to 27.
+                self.update = Update {
+                    op: Op::init(RET_INIT),
+                    mode: "none",
+                    step: 0,
+                    target: String::new(),
+                    steps: Vec::new(),
+                };
             }
             PowerKind::Reboot => {}
         }
@@ -1217,7 +1258,11 @@ impl Device {
         m |= flag(self.living_test.running, STATUS_NET_TEST);
         m |= flag(self.cfg.app_pass.is_some(), STATUS_PASSWD);
         m |= flag(self.sessions.len() >= MAX_SESSIONS, STATUS_OCCUPIED);
-        m |= flag(self.format.running, STATUS_FORMAT_DISK);
+        m |= flag(
+            self.format.running
+                && (self.format_disk == DiskKind::Usb || self.readings.sd_format_flag),
+            STATUS_FORMAT_DISK,
+        );
         m |= flag(self.check.running, STATUS_CHECK_UPGRADE);
         m |= flag(
             matches!(
@@ -1239,6 +1284,15 @@ impl Device {
             ),
             STATUS_REBOOT,
         );
+        // Down, the restart flag (seen only in the "busy" reading).
+        m |= match self.power {
+            Power::Down {
+                kind: PowerKind::Reset,
+                ..
+            } => STATUS_RESET,
+            Power::Down { .. } => STATUS_REBOOT,
+            _ => 0,
+        };
         m
     }
 
@@ -1286,11 +1340,16 @@ impl Device {
 
     pub fn status_json(&self) -> Value {
         let t = self.t;
+        // Bit rates are kept in bits/s; the reading chooses what is shown.
+        let unit = |bits: u64| match self.readings.bps_unit {
+            super::BpsUnit::Bits => bits,
+            super::BpsUnit::Bytes => bits / 8,
+        };
         let rec = match &self.rec {
             Some(r) => {
                 let run = t.saturating_sub(r.start);
-                json!({"result": RET_RUNNING, "run-ms": run, "cur-bps": jitter(r.bps, t),
-                       "avg-bps": if run == 0 { 0 } else { (r.bytes as u128 * 8000 / run as u128) as u64 }, "client-id": ""})
+                json!({"result": RET_RUNNING, "run-ms": run, "cur-bps": unit(jitter(r.bps, t)),
+                       "avg-bps": if run == 0 { 0 } else { unit((r.bytes as u128 * 8000 / run as u128) as u64) }, "client-id": ""})
             }
             None => json!({"result": 0, "run-ms": 0, "cur-bps": 0, "avg-bps": 0, "client-id": ""}),
         };
@@ -1314,10 +1373,10 @@ impl Device {
                 };
                 let first = l.servers.first();
                 let second = l.servers.get(1);
-                json!({"result": state, "run-ms": run, "cur-bps": bps, "avg-bps": avg,
+                json!({"result": state, "run-ms": run, "cur-bps": unit(bps), "avg-bps": unit(avg),
                        "net": first.map_or(0, |s| s.1),
                        "result2": if second.is_some() { state } else { 0 },
-                       "cur-bps2": if second.is_some() { jitter(l.bps, t + 500) * (bps > 0) as u64 } else { 0 },
+                       "cur-bps2": if second.is_some() { unit(jitter(l.bps, t + 500) * (bps > 0) as u64) } else { 0 },
                        "net2": second.map_or(0, |s| s.1), "client-id": ""})
             }
             None => json!({"result": 0, "run-ms": 0, "cur-bps": 0, "avg-bps": 0, "net": 0,

@@ -549,7 +549,7 @@ impl Device {
                 if self.disk(k).status() & crate::model::status::DISK_VALID == 0 {
                     return Err(ERR_DISK);
                 }
-                self.format.begin(now, FORMAT_MS);
+                self.format.begin(now, self.op_duration(FORMAT_MS));
                 self.format_disk = k;
                 ok()
             }
@@ -569,7 +569,7 @@ impl Device {
                     return Err(ERR_NO_SPACE);
                 }
                 self.disk_test_bps = d.write_bps;
-                self.disk_test.begin(now, DISK_TEST_MS);
+                self.disk_test.begin(now, self.op_duration(DISK_TEST_MS));
                 ok()
             }
             "stop-test-usb" => {
@@ -613,7 +613,7 @@ impl Device {
                     return Err(ERR_PARAM);
                 }
                 self.living_test_net = f.net_mode.unwrap_or(1);
-                self.living_test.begin(now, LIVE_TEST_MS);
+                self.living_test.begin(now, self.op_duration(LIVE_TEST_MS));
                 ok()
             }
             "stop-test-server" => {
@@ -816,7 +816,7 @@ impl Device {
                 if self.check.running {
                     return code(RET_REPEAT);
                 }
-                self.check.begin(now, CHECK_MS);
+                self.check.begin(now, self.op_duration(CHECK_MS));
                 ok()
             }
             "clear-upgrade" => {

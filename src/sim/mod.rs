@@ -51,6 +51,11 @@
 //!   then shows statusFirst until set-first-over). After a reboot (not a
 //!   reset) `is-startup-rec` / `is-startup-live` start recording / live as
 //!   a device would (both are 1 in the document's example settings).
+//!   After an update's restart upgrade-status is back to 27 (the restart
+//!   forgets it). Other readings of the document (restarts answered with
+//!   -9, updates without a reboot, operations shorter than a poll, the
+//!   format flag for SD formats, bits/s rates) are options: [`Readings`]
+//!   and docs/simulator-readings.md.
 //! - **Recording and live.** Recording writes to USB (usb-option 1) and SD
 //!   (sd-option 1, or 2 = loop: oldest files deleted when space runs low) at
 //!   (video + audio kbps) × 1024 bit/s; files split every `time-unit`
@@ -156,6 +161,66 @@ pub struct SimOptions {
     /// Each request's delay is `latency` plus or minus up to this much,
     /// uniformly drawn (default zero; clamped at zero delay).
     pub latency_jitter: Duration,
+    /// Which reading of the document the device follows where devices in
+    /// the field differ (docs/simulator-readings.md).
+    pub readings: Readings,
+}
+
+/// How the device shows a restart (reboot, reset, an update's reboot).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RestartStyle {
+    /// Connections are closed and new ones get no answer (default).
+    #[default]
+    Close,
+    /// Every API call, ping and login included, answers
+    /// `{"result":-9,"cur-status":MASK}` with statusReboot (reboot, update)
+    /// or statusReset (reset) in MASK; connections stay open.
+    Busy,
+}
+
+/// The unit of rec-status and live-status `cur-bps` / `avg-bps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BpsUnit {
+    /// Bytes per second (default; see docs/units.md for the evidence).
+    #[default]
+    Bytes,
+    /// Bits per second.
+    Bits,
+}
+
+/// The readings of the document a simulated device follows, where real
+/// devices (or other readers of the document) differ. `Default` is the
+/// simulator's usual device.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Readings {
+    /// How a restart shows (default: connections closed).
+    pub restart: RestartStyle,
+    /// Whether a successful firmware update ends with a reboot (default
+    /// true). False: the new version is running as soon as upgrade-status
+    /// shows 0, sessions stay.
+    pub update_restarts: bool,
+    /// Every long operation (format, speed test, stream test, update
+    /// check, each update step) takes this many device ms instead of its
+    /// usual duration: below a client's poll interval it finishes between
+    /// two polls (None: the usual durations). At least 1.
+    pub op_ms: Option<u64>,
+    /// Set statusFormatDisk ("USB format is in progress") for SD card
+    /// formats too (default false: only for USB, as the document names it).
+    pub sd_format_flag: bool,
+    /// The unit of rec / live `cur-bps` and `avg-bps` (default bytes/s).
+    pub bps_unit: BpsUnit,
+}
+
+impl Default for Readings {
+    fn default() -> Self {
+        Readings {
+            restart: RestartStyle::Close,
+            update_restarts: true,
+            op_ms: None,
+            sd_format_flag: false,
+            bps_unit: BpsUnit::Bytes,
+        }
+    }
 }
 
 /// How the simulator's HTTP server defends itself against clients that
@@ -204,6 +269,7 @@ impl Default for SimOptions {
             log: false,
             latency: Duration::ZERO,
             latency_jitter: Duration::ZERO,
+            readings: Readings::default(),
         }
     }
 }
@@ -213,7 +279,9 @@ impl SimOptions {
     /// `{"port":0,"user":"Admin","password":"Admin","model":"hdmi"|"sdi",
     /// "time_scale":1.0,"clock":"real"|"manual","session_idle_timeout_ms":N,
     /// "bind":"127.0.0.1","serial":"...","control_token":"...",
-    /// "latency_ms":N,"latency_jitter_ms":N}`.
+    /// "restart":"close"|"busy","update_restarts":true,"op_ms":N,
+    /// "sd_format_flag":false,"bps_unit":"bytes"|"bits","latency_ms":N,
+    /// "latency_jitter_ms":N}` (the readings: see [`Readings`]).
     /// `"clock":"manual"` is `time_scale` 0: device time moves only on
     /// `advance` (what tests should use).
     /// Every key is optional (`null` means the default). Unknown keys and
@@ -301,6 +369,47 @@ impl SimOptions {
                     })?;
                     o.discovery = on.then(|| o.discovery.take().unwrap_or_default());
                 }
+                "restart" => {
+                    o.readings.restart = match want_str()? {
+                        "close" => RestartStyle::Close,
+                        "busy" => RestartStyle::Busy,
+                        other => {
+                            return Err(err(format!(
+                                "'restart' must be \"close\" or \"busy\", not \"{other}\""
+                            )));
+                        }
+                    }
+                }
+                "update_restarts" | "sd_format_flag" => {
+                    let b = val
+                        .as_bool()
+                        .ok_or_else(|| err(format!("'{k}' must be true or false, not {val}")))?;
+                    if k == "update_restarts" {
+                        o.readings.update_restarts = b;
+                    } else {
+                        o.readings.sd_format_flag = b;
+                    }
+                }
+                "op_ms" => {
+                    let ms = want_u64()?;
+                    if ms == 0 {
+                        return Err(err(
+                            "'op_ms' must be at least 1 (device milliseconds)".into()
+                        ));
+                    }
+                    o.readings.op_ms = Some(ms);
+                }
+                "bps_unit" => {
+                    o.readings.bps_unit = match want_str()? {
+                        "bytes" => BpsUnit::Bytes,
+                        "bits" => BpsUnit::Bits,
+                        other => {
+                            return Err(err(format!(
+                                "'bps_unit' must be \"bytes\" or \"bits\", not \"{other}\""
+                            )));
+                        }
+                    }
+                }
                 "discovery_port" | "ssdp_port" => {
                     let port = u16::try_from(want_u64()?)
                         .map_err(|_| err(format!("'{k}' must be 0-65535, not {val}")))?;
@@ -313,7 +422,7 @@ impl SimOptions {
                 }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, log, discovery, discovery_port, ssdp_port, latency_ms, latency_jitter_ms)"
+                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, log, discovery, discovery_port, ssdp_port, restart, update_restarts, op_ms, sd_format_flag, bps_unit, latency_ms, latency_jitter_ms)"
                     )));
                 }
             }
@@ -392,15 +501,30 @@ pub(crate) struct Shared {
     pub latency_jitter_ms: u64,
     /// The jitter's random state (xorshift; no need for a crate).
     pub jitter_state: AtomicU64,
+    /// The API requests received, oldest first (at most `REQUEST_LOG`).
+    pub requests: Mutex<std::collections::VecDeque<Value>>,
     #[cfg(unix)]
     pub wake_rx: Mutex<Option<std::os::unix::net::UnixStream>>,
 }
+
+/// How many API requests `{"cmd":"requests"}` keeps.
+pub(crate) const REQUEST_LOG: usize = 10_000;
 
 impl Shared {
     /// This request's configured delay: the latency, plus or minus a
     /// uniform draw within the jitter.
     pub fn request_latency_ms(&self) -> u64 {
         jittered(&self.jitter_state, self.latency_ms, self.latency_jitter_ms)
+    }
+
+    /// Note one API request: its method, the device's power state when it
+    /// was handled, and what it got ("answered", "closed", or a fault).
+    pub fn record(&self, method: &str, power: &str, got: &str) {
+        let mut q = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() >= REQUEST_LOG {
+            q.pop_front();
+        }
+        q.push_back(serde_json::json!({"method": method, "power": power, "got": got}));
     }
 
     /// Run `f` on the device, brought up to the current device time. If the
@@ -476,6 +600,9 @@ impl SimOptions {
         if opts.server.max_connections == 0 {
             return Err(err("server.max_connections must be at least 1".into()));
         }
+        if opts.readings.op_ms == Some(0) {
+            return Err(err("readings.op_ms must be at least 1".into()));
+        }
         if opts.user.is_empty() || opts.user.len() > 32 || opts.user.chars().any(char::is_control) {
             return Err(err(
                 "user must be 1 to 32 characters without control characters".into(),
@@ -502,7 +629,7 @@ pub(crate) fn new_shared(
         .clone()
         .unwrap_or_else(|| derive_serial(opts.model, addr.port()));
     let idle_ms = u64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(u64::MAX);
-    let device = Device::new(
+    let mut device = Device::new(
         opts.model,
         serial,
         &opts.user,
@@ -510,6 +637,7 @@ pub(crate) fn new_shared(
         opts.time_scale,
         idle_ms,
     );
+    device.readings = opts.readings.clone();
     Arc::new(Shared {
         device: Mutex::new(device),
         faults: Mutex::new(Vec::new()),
@@ -524,6 +652,7 @@ pub(crate) fn new_shared(
         cap: server::effective_cap(opts.server.max_connections),
         limits: opts.server.clone(),
         park,
+        requests: Mutex::new(std::collections::VecDeque::new()),
         latency_ms: u64::try_from(opts.latency.as_millis()).unwrap_or(u64::MAX),
         latency_jitter_ms: u64::try_from(opts.latency_jitter.as_millis()).unwrap_or(u64::MAX),
         jitter_state: AtomicU64::new(0x9E37_79B9_7F4A_7C15 ^ u64::from(addr.port())),
@@ -680,5 +809,41 @@ mod jitter_tests {
         // A jitter above the base clamps at zero, never wraps.
         assert!((0..500).all(|_| jittered(&st, 10, 40) <= 50));
         assert_eq!(jittered(&st, 7, 0), 7);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_readings_from_json() {
+        let o = SimOptions::from_json(
+            r#"{"restart":"busy","update_restarts":false,"op_ms":7,"sd_format_flag":true,"bps_unit":"bits"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            o.readings,
+            Readings {
+                restart: RestartStyle::Busy,
+                update_restarts: false,
+                op_ms: Some(7),
+                sd_format_flag: true,
+                bps_unit: BpsUnit::Bits,
+            }
+        );
+        assert_eq!(
+            SimOptions::from_json("{}").unwrap().readings,
+            Readings::default()
+        );
+        for (bad, says) in [
+            (r#"{"restart":"soon"}"#, "'restart'"),
+            (r#"{"op_ms":0}"#, "'op_ms'"),
+            (r#"{"update_restarts":"no"}"#, "'update_restarts'"),
+            (r#"{"bps_unit":"kbps"}"#, "'bps_unit'"),
+        ] {
+            let e = SimOptions::from_json(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 }

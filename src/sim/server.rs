@@ -1095,24 +1095,45 @@ fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
             .map(|(_, v)| v.as_str());
         super::firmware::inspect_upload(shared.model, req, filename)
     });
-    let outcome = shared.with_device(Some(conn), |d| {
+    let (power, outcome) = shared.with_device(Some(conn), |d| {
+        let power = super::control::power_label(d);
         if d.is_down() {
-            return None;
+            let body = d.down_answer();
+            return (
+                power,
+                body.map(|body| super::methods::Outcome {
+                    body,
+                    set_cookie: None,
+                }),
+            );
         }
         if method.is_empty() {
-            return Some(super::methods::Outcome {
-                body: json!({"result": crate::model::codes::ERR_PARAM}),
-                set_cookie: None,
-            });
+            return (
+                power,
+                Some(super::methods::Outcome {
+                    body: json!({"result": crate::model::codes::ERR_PARAM}),
+                    set_cookie: None,
+                }),
+            );
         }
-        Some(d.call(&Call {
+        let out = d.call(&Call {
             method: &method,
             params: &params,
             sids: &sids,
             body: &req.body,
             upload: upload.as_ref(),
-        }))
+        });
+        (power, Some(out))
     });
+    shared.record(
+        &method,
+        &power,
+        if outcome.is_some() {
+            "answered"
+        } else {
+            "closed"
+        },
+    );
     let Some(outcome) = outcome else {
         return Action::Close;
     };

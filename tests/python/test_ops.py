@@ -160,5 +160,56 @@ class OpsTestCase(unittest.TestCase):
         a.close()
 
 
+
+class ReadingsTestCase(unittest.TestCase):
+    """The simulator's readings of the document (docs/simulator-readings.md)
+    as keyword arguments: restarts answered with -9, an update without a
+    reboot, operations shorter than a poll, bits/s rates."""
+
+    def test_busy_restart_and_short_operations(self) -> None:
+        sim = ultrastream.Simulator(clock="manual", restart="busy", op_ms=100, update_restarts=False)
+        self.addCleanup(sim.stop)
+        dev = sim.device(request_timeout=5)
+        self.addCleanup(dev.close)
+        reports: List[ultrastream.ProgressReport] = []
+
+        def on(p: ultrastream.ProgressReport) -> bool:
+            reports.append(p)
+            sim.control({"cmd": "advance", "ms": 500})
+            return True
+
+        r = dev.run_format_usb(progress=on, poll_interval=0.002)
+        self.assertEqual(r["format-status"]["result"], 0)
+        self.assertEqual((reports[-1].phase, reports[-1].percent), ("done", 100))
+        sim.control({"cmd": "requests", "clear": True})
+        dev.run_reboot(progress=on, poll_interval=0.002)
+        reqs = sim.control({"cmd": "requests"})["requests"]
+        down = [q for q in reqs if q["power"].startswith("down-")]
+        self.assertTrue(down, reqs)
+        self.assertTrue(all(q["method"] == "ping" for q in down), down)
+        self.assertEqual(sim.control({"cmd": "state"})["sessions"], 1)
+        # Down in the busy reading: not ready (a timeout, not -9), then ready.
+        dev.stop_rec()  # the reboot started recording (is-startup-rec)
+        dev.reboot()
+        sim.control({"cmd": "advance", "ms": 1000})
+        with self.assertRaises(ultrastream.DeviceTimeoutError):
+            dev.wait_ready(timeout=0.001)
+        sim.control({"cmd": "advance", "ms": 10000})
+        dev.wait_ready(timeout=60)
+        self.assertEqual(dev.get_status().code, 0)
+
+    def test_bits_per_second_option(self) -> None:
+        for unit, factor in (("bytes", 1), ("bits", 8)):
+            sim = ultrastream.Simulator(clock="manual", bps_unit=unit)
+            self.addCleanup(sim.stop)
+            dev = sim.device()
+            self.addCleanup(dev.close)
+            dev.start_rec()
+            sim.control({"cmd": "advance", "ms": 5000})
+            cur = dev.get_status().rec_status.cur_bps
+            expected = (4096 + 128) * 1024 // 8 * factor
+            self.assertLess(abs(cur - expected) * 20, expected, (unit, cur))
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -80,18 +80,18 @@ class StatusSummary:
     living: bool
     rec_result: int
     rec_run_ms: int
-    #: bits per second as the simulator and a real Ultra Encode report it
+    #: bytes per second, as the Bitfocus module reads it on real Ultra Streams
     #: (the document states no unit; see ``replies.BPS_UNITS``)
     rec_cur_bps: int
-    #: bits per second, like ``rec_cur_bps``
+    #: bytes per second, like ``rec_cur_bps``
     rec_avg_bps: int
     #: live-status result (22 connected, 23 connecting, ...).
     live_result: int
     live_run_ms: int
-    #: bits per second as the simulator and a real Ultra Encode report it
+    #: bytes per second, as the Bitfocus module reads it on real Ultra Streams
     #: (no unit in the document; see ``replies.BPS_UNITS``)
     live_cur_bps: int
-    #: bits per second, like ``live_cur_bps``
+    #: bytes per second, like ``live_cur_bps``
     live_avg_bps: int
     signal_present: bool
     signal_cx: int
@@ -811,7 +811,9 @@ class Device:
 
     def wait_ready(self, timeout: float = 300.0) -> None:
         """Wait until the device answers, is not rebooting, resetting or updating, and
-        (when logged in) has a session again. Raises DeviceTimeoutError otherwise."""
+        (when logged in) has a session again. Only ping is sent meanwhile; no answer,
+        a non-zero ping result (-9 while restarting) or a restart flag in its mask
+        mean "not ready yet". Raises DeviceTimeoutError when not ready in time."""
         check(self._lib.usapi_wait_ready(self._handle, _ms(timeout)))
 
     def download_media(self, name: str, dest: PathLike, *, disk_type: int = 0,

@@ -305,24 +305,25 @@ class Progress:
 #: The units of the ``*_bps`` fields and the evidence (the same text as the
 #: Rust ``model::BPS_UNITS``).
 BPS_UNITS = (
-    "disk write-bps/read-bps: bytes/s (document example); rec/live cur-bps, avg-bps, cur-bps2 "
-    "and living-test upload-bps: bits/s as the simulator and a real Ultra Encode report them "
-    "(the document states no unit; a real Ultra Stream may report bytes/s)"
+    "disk write-bps/read-bps: bytes/s (document example); rec/live cur-bps, avg-bps, "
+    "cur-bps2: bytes/s (the simulator's default; the Bitfocus Companion module, tested on "
+    "real Ultra Streams, reads them so; the document states no unit; bits/s is a simulator "
+    "option); living-test upload-bps: bits/s (simulator; no example)"
 )
 
 
 @dataclass(frozen=True)
 class RecStatus:
-    """rec-status of get-status. ``cur_bps`` / ``avg_bps`` are bits per
-    second as the simulator and a real Ultra Encode report them; the
-    document states no unit (its one worked ``*-bps`` example is bytes per
-    second), so check a real Ultra Stream against a known bitrate."""
+    """rec-status of get-status. ``cur_bps`` / ``avg_bps`` are bytes per
+    second, as the Bitfocus module reads them on real Ultra Streams and the
+    simulator reports them by default; the document states no unit (see
+    ``BPS_UNITS`` and docs/units.md)."""
 
     result: int = 0
     run_ms: int = 0
-    #: bits per second (simulator, Ultra Encode); unit not stated by the document
+    #: bytes per second (Bitfocus on real devices, simulator); unit not stated by the document
     cur_bps: int = 0
-    #: bits per second, like ``cur_bps``
+    #: bytes per second, like ``cur_bps``
     avg_bps: int = 0
     client_id: str = ""
     raw: Dict[str, Any] = _raw()
@@ -331,15 +332,15 @@ class RecStatus:
 @dataclass(frozen=True)
 class LiveStatus:
     """live-status of get-status. ``cur_bps`` / ``avg_bps`` / ``cur_bps2``
-    are bits per second as the simulator and a real Ultra Encode report
-    them; the document states no unit and the Bitfocus module reads an
-    Ultra Stream's live ``cur-bps`` as bytes per second."""
+    are bytes per second, as the Bitfocus module reads an Ultra Stream's
+    live ``cur-bps`` and the simulator reports them by default; the
+    document states no unit (see ``BPS_UNITS`` and docs/units.md)."""
 
     result: int = 0
     run_ms: int = 0
-    #: bits per second (simulator, Ultra Encode); unit not stated by the document
+    #: bytes per second (Bitfocus on real devices, simulator); unit not stated by the document
     cur_bps: int = 0
-    #: bits per second, like ``cur_bps``
+    #: bytes per second, like ``cur_bps``
     avg_bps: int = 0
     net: int = 0
     result2: int = 0

@@ -35,8 +35,15 @@ class Simulator:
     time then moves only on ``control({"cmd": "advance", "ms": N})``, what
     tests should use), ``session_idle_timeout_ms``, ``serial``,
     ``control_token`` (HTTP requests to ``/__sim/control`` must then send
-    ``Authorization: Bearer <token>``), ``discovery`` / ``discovery_port`` / ``ssdp_port`` (answer discovery
-    on 127.0.0.1; see :attr:`discovery_ports`) and ``latency_ms`` /
+    ``Authorization: Bearer <token>``) and ``discovery`` / ``discovery_port`` / ``ssdp_port`` (answer discovery
+    on 127.0.0.1; see :attr:`discovery_ports`), and the readings of the
+    document the device follows (docs/simulator-readings.md): ``restart``
+    ("close", the default, or "busy": during a restart every call, ping
+    included, answers -9 with the restart flag in ``cur-status``),
+    ``update_restarts`` (False: an update installs without a reboot),
+    ``op_ms`` (every long operation takes this many device ms),
+    ``sd_format_flag`` (True: statusFormatDisk for SD formats too) and
+    ``bps_unit`` ("bytes", the default, or "bits"), and ``latency_ms`` /
     ``latency_jitter_ms`` (answer every API request that late, plus or minus
     up to the jitter, as a device on a real network); the defaults are user
     "Admin", password "Admin", model hdmi, no discovery::
