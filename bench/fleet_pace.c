@@ -353,16 +353,8 @@ static void run_curl(void) {
             if (th > peak_threads) peak_threads = th;
             next_sample += 1;
         }
-        /* Sleep until the next due poll, but at least 2 ms (the polls due
-         * meanwhile start together) unless curl wants to be called sooner:
-         * one perform per poll, not one per device, as a careful curl
-         * multi program would. */
         double wait = (due < T_END ? due : now + 0.05) - now_s();
         int ms = wait <= 0 ? 0 : (int)(wait * 1000) + 1;
-        if (ms < 2) ms = 2;
-        long curl_ms = -1;
-        curl_multi_timeout(m, &curl_ms);
-        if (curl_ms >= 0 && curl_ms < ms) ms = (int)curl_ms;
         curl_multi_poll(m, NULL, 0, ms > 100 ? 100 : ms, NULL);
     }
     char extra[96];
