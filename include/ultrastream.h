@@ -1835,8 +1835,8 @@ int32_t usapi_discover_each(const struct usapi_discover_options *opts,
  * library, other many-calls included.
  *
  * Returns 0 when every device had its callback, or USAPI_E_NULL_ARGUMENT
- * / USAPI_E_INVALID_UTF8 / USAPI_E_INVALID_ARGUMENT (bad `params_json`)
- * when nothing was called (and no callback made).
+ * / USAPI_E_INVALID_UTF8 / USAPI_E_INVALID_ARGUMENT (bad `params_json`,
+ * n over 1048576) when nothing was called (and no callback made).
  */
 int32_t usapi_call_many(const usapi_device *devs,
                         size_t n,

@@ -162,6 +162,18 @@ fn call_many_reports_device_refusals_and_argument_errors() {
         )
     };
     assert_eq!(rc, USAPI_E_NULL_ARGUMENT);
+    let rc = unsafe {
+        usapi_call_many(
+            devs.as_ptr(),
+            usize::MAX,
+            c"get-status".as_ptr(),
+            null(),
+            null(),
+            Some(on_one),
+            user,
+        )
+    };
+    assert_eq!(rc, USAPI_E_INVALID_ARGUMENT);
     // n = 0 with NULL devs is an empty fleet, not an error.
     let rc = unsafe {
         usapi_call_many(

@@ -18,6 +18,10 @@ use std::ffi::{CString, c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Most handles one `usapi_call_many` takes (an n beyond any fleet is a
+/// caller's mistake, refused before the array is read).
+const MAX_DEVICES: usize = 1 << 20;
+
 /// How `usapi_call_many` runs. Zero in a field means its default; a NULL
 /// options pointer means every default. New fields are only ever added at
 /// the end.
@@ -98,8 +102,8 @@ fn outcome(result: Result<Reply>) -> (i32, CString) {
 /// library, other many-calls included.
 ///
 /// Returns 0 when every device had its callback, or USAPI_E_NULL_ARGUMENT
-/// / USAPI_E_INVALID_UTF8 / USAPI_E_INVALID_ARGUMENT (bad `params_json`)
-/// when nothing was called (and no callback made).
+/// / USAPI_E_INVALID_UTF8 / USAPI_E_INVALID_ARGUMENT (bad `params_json`,
+/// n over 1048576) when nothing was called (and no callback made).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn usapi_call_many(
     devs: *const usapi_device,
@@ -121,6 +125,12 @@ pub unsafe extern "C" fn usapi_call_many(
             return Err(Failure::new(
                 codes::E_NULL_ARGUMENT,
                 format!("argument 'devs' is NULL and n is {n}"),
+            ));
+        }
+        if n > MAX_DEVICES {
+            return Err(Failure::new(
+                codes::E_INVALID_ARGUMENT,
+                format!("n is {n}: pass at most {MAX_DEVICES} device handles per call"),
             ));
         }
         // SAFETY: the caller passes an array of `n` handles.
