@@ -1221,6 +1221,7 @@ impl Engine {
 
     /// Halt and wait (at most `bound`) for the thread to have ended,
     /// through a shared reference (the process-wide engine at exit).
+    #[cfg_attr(not(unix), allow(dead_code))] // used by Unix-only code
     pub fn halt_and_wait(&self, bound: std::time::Duration) {
         self.halt();
         let until = std::time::Instant::now() + bound;

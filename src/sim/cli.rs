@@ -299,7 +299,9 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
 
 /// A server that many clients may hold connections to wants more than the
 /// usual 1024 descriptors: raise the soft limit to the hard one (the
-/// simulator sizes its connection cap from it).
+/// simulator sizes its connection cap from it). Windows has no such limit
+/// on sockets.
+#[cfg(unix)]
 fn raise_open_file_limit(devices: u16, fleet: bool) {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -331,7 +333,15 @@ fn raise_open_file_limit(devices: u16, fleet: bool) {
     }
 }
 
+/// `--fleet` needs the Unix event loop.
+#[cfg(not(unix))]
+fn run_fleet(prog: &str, _args: &Args, _threads: usize, _model: &str) -> ExitCode {
+    eprintln!("{prog}: --fleet is not available on this platform; run the devices without it");
+    ExitCode::from(2)
+}
+
 /// `--fleet`: every device on a few event-loop threads.
+#[cfg(unix)]
 fn run_fleet(prog: &str, args: &Args, threads: usize, model: &str) -> ExitCode {
     let fleet = match super::Fleet::start(usize::from(args.devices), args.opts.clone(), threads) {
         Ok(f) => f,
@@ -358,6 +368,9 @@ fn run_fleet(prog: &str, args: &Args, threads: usize, model: &str) -> ExitCode {
     eprintln!("{prog}: stopped");
     ExitCode::SUCCESS
 }
+
+#[cfg(not(unix))]
+fn raise_open_file_limit(_devices: u16, _fleet: bool) {}
 
 /// Run the simulator program with `argv` (the arguments after the program
 /// name); `prog` names it in messages ("ultrastream-sim").

@@ -246,6 +246,7 @@ impl Reader {
     }
 
     /// Bytes read and not yet taken (a body, or a pipelined request).
+    #[cfg_attr(not(unix), allow(dead_code))] // used by Unix-only code
     pub fn buffered(&self) -> usize {
         self.buf.len()
     }
@@ -260,6 +261,7 @@ impl Reader {
         self.started
     }
 
+    #[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only reactor
     pub fn last_byte(&self) -> Instant {
         self.last_byte
     }

@@ -628,13 +628,22 @@ impl SimOptions {
     }
 }
 
+/// The reactor's end of the wake-up pair (none off Unix).
+#[cfg(unix)]
+pub(crate) type WakeRx = std::os::unix::net::UnixStream;
+/// The reactor's end of the wake-up pair (none off Unix).
+#[cfg(not(unix))]
+pub(crate) type WakeRx = ();
+
 /// The state of one device served at `addr`.
 pub(crate) fn new_shared(
     opts: &SimOptions,
     addr: SocketAddr,
     park: server::Park,
-    #[allow(unused_variables)] wake_rx: Option<std::os::unix::net::UnixStream>,
+    wake_rx: Option<WakeRx>,
 ) -> Arc<Shared> {
+    #[cfg(not(unix))]
+    let _ = wake_rx;
     let serial = opts
         .serial
         .clone()
@@ -692,7 +701,12 @@ impl Simulator {
         #[cfg(unix)]
         let (park, wake_rx) = server::Park::new()
             .map_err(|e| err(format!("cannot create the server's wake-up socket: {e}")))?;
+        #[cfg(not(unix))]
+        let park = server::Park::new();
+        #[cfg(unix)]
         let shared = new_shared(&opts, addr, park, Some(wake_rx));
+        #[cfg(not(unix))]
+        let shared = new_shared(&opts, addr, park, None);
         let acceptor = server::spawn(listener, Arc::clone(&shared))
             .map_err(|e| err(format!("cannot start the server threads: {e}")))?;
         let mut sim = Simulator {
