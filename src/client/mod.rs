@@ -700,32 +700,39 @@ impl Device {
     /// `call` with the parameters as a flat JSON object whose values are
     /// strings, numbers or booleans.
     pub fn call_json(&self, method: &str, params: &Value) -> Result<Reply> {
-        let owned: Vec<(String, String)> = match params {
-            Value::Null => Vec::new(),
-            Value::Object(map) => map
-                .iter()
-                .map(|(k, v)| {
-                    let s = match v {
-                        Value::String(s) => s.clone(),
-                        Value::Number(n) => n.to_string(),
-                        Value::Bool(b) => (*b as i32).to_string(),
-                        _ => {
-                            return Err(Error::invalid(
-                                k,
-                                "values must be strings, numbers or booleans",
-                            ));
-                        }
-                    };
-                    Ok((k.clone(), s))
-                })
-                .collect::<Result<_>>()?,
-            _ => return Err(Error::invalid("params_json", "must be a flat JSON object")),
-        };
+        let owned = flat_params(params)?;
         let borrowed: Vec<(&str, &str)> = owned
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.call(method, &borrowed)
+    }
+}
+
+/// Query parameters from a flat JSON object whose values are strings,
+/// numbers or booleans (true is 1); `null` gives none. What `call_json`
+/// and the many-devices calls of the C ABI take.
+pub fn flat_params(params: &Value) -> Result<Vec<(String, String)>> {
+    match params {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => (*b as i32).to_string(),
+                    _ => {
+                        return Err(Error::invalid(
+                            k,
+                            "values must be strings, numbers or booleans",
+                        ));
+                    }
+                };
+                Ok((k.clone(), s))
+            })
+            .collect(),
+        _ => Err(Error::invalid("params_json", "must be a flat JSON object")),
     }
 }
 

@@ -283,6 +283,12 @@ impl Reader {
         }
     }
 
+    /// Bytes read and not yet taken (a body, or a pipelined request).
+    #[cfg_attr(not(unix), allow(dead_code))] // used by Unix-only code
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// No byte of a next request is buffered.
     pub fn is_empty(&self) -> bool {
         self.pos == self.buf.len()

@@ -136,6 +136,16 @@ pub(crate) struct Park {
 }
 
 impl Park {
+    /// No reactor to wake (the fleet server's devices have none).
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub fn none() -> Park {
+        Park {
+            inbox: Mutex::new(Vec::new()),
+            #[cfg(unix)]
+            wake: None,
+        }
+    }
+
     #[cfg(unix)]
     pub fn new() -> std::io::Result<(Park, std::os::unix::net::UnixStream)> {
         let (tx, rx) = std::os::unix::net::UnixStream::pair()?;
@@ -706,7 +716,7 @@ fn spawn_worker(shared: &Arc<Shared>, conn: Conn, first: Option<Request>) {
 }
 
 /// What to do with the connection after routing a request.
-enum Action {
+pub(crate) enum Action {
     Reply(Response),
     /// Close without answering.
     Close,
@@ -940,6 +950,22 @@ fn sleep_interruptible(ms: u64, shared: &Shared) {
     }
 }
 
+thread_local! {
+    /// Set by `route_deferred`: the request's delay is handed back to the
+    /// caller (an event loop that sends the reply later) instead of slept.
+    static DEFERRED_MS: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// `route` for an event loop: the latency (configured and faults) is not
+/// slept but returned, in milliseconds, for the caller to wait out.
+#[cfg_attr(not(unix), allow(dead_code))] // used by Unix-only code
+pub(crate) fn route_deferred(shared: &Shared, req: &Request, conn: u64) -> (Action, u64) {
+    DEFERRED_MS.with(|d| d.set(Some(0)));
+    let action = route(shared, req, conn);
+    let ms = DEFERRED_MS.with(|d| d.take()).unwrap_or(0);
+    (action, ms)
+}
+
 fn route(shared: &Shared, req: &Request, conn: u64) -> Action {
     let path = req.path.as_str();
     if is_control(path) {
@@ -1153,9 +1179,17 @@ fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
         let kind = hit.kind.map(|k| format!("{k:?}")).unwrap_or_default();
         log.fault(&method, &kind, hit.latency_ms);
     }
-    if hit.latency_ms > 0 {
-        sleep_interruptible(hit.latency_ms, shared);
+    // The configured latency and latency faults add up; the sleep holds
+    // this connection's thread only, never another connection or device.
+    let delay = hit.latency_ms.saturating_add(shared.request_latency_ms());
+    if delay > 0 && !DEFERRED_MS.with(|d| d.get().is_some()) {
+        sleep_interruptible(delay, shared);
     }
+    DEFERRED_MS.with(|d| {
+        if d.get().is_some() {
+            d.set(Some(delay));
+        }
+    });
     match hit.kind {
         Some(FaultKind::NoAnswer) => return Action::NoAnswer,
         Some(FaultKind::Reboot) => {
