@@ -272,7 +272,7 @@ impl<'a> Scan<'a> {
         }
         if self.peek() == Some(b'.') {
             self.i += 1;
-            if !matches!(self.peek()?, b'0'..=b'9') {
+            if !self.peek()?.is_ascii_digit() {
                 return None;
             }
             self.digits();
@@ -282,7 +282,7 @@ impl<'a> Scan<'a> {
             if let Some(b'+' | b'-') = self.peek() {
                 self.i += 1;
             }
-            if !matches!(self.peek()?, b'0'..=b'9') {
+            if !self.peek()?.is_ascii_digit() {
                 return None;
             }
             self.digits();
