@@ -1606,7 +1606,8 @@ typedef struct usapi_watch_options {
    */
   uint32_t timeout_ms;
   /**
-   * Worker threads (default: 1 per 32 devices plus one, 2 to 8).
+   * Ignored (kept for compatibility): every device is polled on one
+   * reactor thread, whatever the number of devices.
    */
   uint32_t workers;
   /**

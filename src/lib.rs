@@ -12,9 +12,11 @@
 pub mod api;
 pub mod client;
 pub mod discovery;
+pub mod engine;
 pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod http;
 pub mod model;
 pub mod ops;
 pub mod redact;

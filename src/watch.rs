@@ -1,15 +1,16 @@
 //! One background poller for many devices (DESIGN.md "Long operations and
 //! watching"): events as JSON, the same text for Rust, C, C++ and Python.
 //!
-//! A small fixed pool of worker threads takes devices off two deadline
-//! queues: devices that answered their last poll, and "suspect" ones whose
-//! last poll failed. At most half the workers ever wait on suspect devices,
-//! so a rack of dead devices cannot take the workers the live ones need.
-//! Every request a worker sends is bounded by the poll timeout (shorter
-//! than the interval); a device that went offline is probed with `ping`
-//! and a short connect timeout, backing off up to `max_backoff`, forever.
-//! Callbacks run on one event thread of the watcher, in order, so a slow
-//! callback never delays a poll.
+//! Every device is polled on the fleet engine (`crate::engine`): one
+//! reactor thread with non-blocking sockets, each device's next poll a
+//! timer, each poll's requests deadlines on the same timer heap. A device
+//! that answers in 100 ms or never costs a timer and a socket, not a
+//! thread, so a rack of dead devices delays no live one. Every request of
+//! a poll is bounded by the poll timeout (shorter than the interval); a
+//! device that went offline is probed with `ping` and a short connect
+//! timeout, backing off up to `max_backoff`, forever. Callbacks run on one
+//! event thread of the watcher, in order, so a slow callback never delays
+//! a poll. A watcher has two threads, whatever the number of devices.
 //!
 //! Events (one JSON object each; every one has "event", "device" (the id
 //! the caller gave, the C handle), "host" and "time_ms" (Unix time)):
@@ -21,14 +22,7 @@
 //!   handle never logged in); "code", "error".
 //! - `occupied`: login refused with errOccupied (-2): two other clients
 //!   hold the device's sessions; "code", "error".
-//! - `rebooting`: the device restarts; "operation" ("reboot", "reset" or
-//!   "update"). However the device shows it (`ops::restart`, the same rules
-//!   the `run_*` operations use): statusReboot / statusReset in the mask,
-//!   errBusy (-9) on get-status with one of them in ping's mask, or
-//!   connections closing (or -9) right after a reboot, reset or update was
-//!   seen in the mask. While it restarts only ping is sent; `back` follows
-//!   once ping answers 0 without those flags and the login succeeds (no
-//!   `offline` in between unless it stays silent for 10 minutes).
+//! - `rebooting`: the status mask shows a reboot or reset; "operation".
 //! - `changed`: "changes" holds each watched field that changed, with its
 //!   new value, and "previous" the old values. Watched fields: "recording",
 //!   "live" (bools), "live-servers" (each server's live state, `[{"id","result"}]`),
@@ -41,23 +35,22 @@
 //! A session that expires is renewed by the client's transparent re-login
 //! inside the poll: no event, no failed poll.
 
-use crate::client::{Device, Error, Result, with_bound};
+use crate::api::Method;
+use crate::client::{Device, Error, Result};
+use crate::engine::{Call, Engine, Limits, Reactor};
 use crate::model::codes;
 use crate::model::status::*;
 use crate::ops::Flow;
-use crate::ops::restart::{self, Restart, Seen, Verdict as RVerdict};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
 use std::time::{Duration, Instant, SystemTime};
 
 /// How to watch. `Default`: 1 s interval, offline after 3 s, the poll
-/// timeout half the interval, workers by fleet size, backoff up to 10 s.
+/// timeout half the interval, backoff up to 10 s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatchOptions {
     /// How often each device is polled (at least 10 ms).
@@ -68,8 +61,9 @@ pub struct WatchOptions {
     /// Bound of each request of a poll (connect included). `None`: half the
     /// interval, at most 5 s. Capped at the interval.
     pub timeout: Option<Duration>,
-    /// Worker threads; 0: 1 per 32 devices plus one, 2 to 8 (never more
-    /// than the devices).
+    /// Ignored: kept so existing code still compiles. Watchers had a pool
+    /// of blocking workers; every device is now polled on one reactor
+    /// thread, whatever this says.
     pub workers: usize,
     /// Longest pause between two probes of an offline device (default 10 s,
     /// never below the interval).
@@ -91,7 +85,9 @@ impl Default for WatchOptions {
 /// Counters of one device, for monitoring and benchmarks.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeviceStats {
+    /// The id the caller gave the device (the C handle).
     pub id: u64,
+    /// The device's host, as opened.
     pub host: String,
     /// "unknown", "online", "offline", "rebooting", "auth-failed", "occupied".
     pub state: &'static str,
@@ -107,7 +103,7 @@ pub struct DeviceStats {
 /// too).
 pub struct Watch {
     shared: Arc<Shared>,
-    workers: Vec<JoinHandle<()>>,
+    engine: Option<Engine>,
     events: Option<JoinHandle<()>>,
 }
 
@@ -142,11 +138,9 @@ struct DevState {
     /// Consecutive failed logins (auth-failed / occupied backoff).
     refusals: u32,
     snapshot: Option<Box<Snap>>,
-    /// A restart the last mask announced (its flag, or statusUpgrade):
-    /// connections closing next mean that restart.
-    hint: Option<Restart>,
-    /// The restart under way (phase Rebooting).
-    restarting: Restart,
+    /// The fingerprint of the get-status body `snapshot` was read from
+    /// (`body_key`), None when it came from a ping.
+    body_key: Option<u64>,
     polls: u64,
     failed: u64,
     max_lag: Duration,
@@ -159,30 +153,14 @@ struct Entry {
     state: Mutex<DevState>,
 }
 
-#[derive(Default)]
-struct Sched {
-    healthy: BinaryHeap<Reverse<(Instant, usize)>>,
-    suspect: BinaryHeap<Reverse<(Instant, usize)>>,
-    probing: usize,
-    /// A worker sleeps until `lead_until` (None: until woken).
-    leading: bool,
-    lead_until: Option<Instant>,
-    /// Workers sleeping until the leader hands on.
-    idle: usize,
-}
-
 struct Shared {
     entries: Vec<Entry>,
-    sched: Mutex<Sched>,
-    lead: Condvar,
-    idle: Condvar,
     stop: AtomicBool,
     interval: Duration,
     offline_after: Duration,
     timeout: Duration,
     probe_connect: Duration,
     max_backoff: Duration,
-    suspect_cap: usize,
     tx: Mutex<Option<mpsc::Sender<String>>>,
     event_thread: Mutex<Option<ThreadId>>,
     polls: AtomicU64,
@@ -245,12 +223,10 @@ impl Watch {
             .timeout
             .unwrap_or_else(|| (interval / 2).min(Duration::from_secs(5)))
             .clamp(Duration::from_millis(5), interval);
-        let n = devices.len();
-        let workers = if opts.workers == 0 {
-            (n / 32 + 1).clamp(2, 8).min(n)
-        } else {
-            opts.workers.min(n).max(1)
-        };
+        // Names are looked up here, once, not on the reactor thread.
+        for (_, d) in &devices {
+            let _ = d.addrs().get();
+        }
         let now = Instant::now();
         let entries: Vec<Entry> = devices
             .into_iter()
@@ -264,40 +240,30 @@ impl Watch {
                     probes: 0,
                     refusals: 0,
                     snapshot: None,
-                    hint: None,
-                    restarting: Restart::Reboot,
+                    body_key: None,
                     polls: 0,
                     failed: 0,
                     max_lag: Duration::ZERO,
                 }),
             })
             .collect();
-        let mut sched = Sched::default();
-        // Spread the first polls over one interval: no burst every second.
-        for i in 0..n {
-            let due = now + interval.mul_f64(i as f64 / n as f64);
-            sched.healthy.push(Reverse((due, i)));
-        }
+        let n = entries.len();
         let (tx, rx) = mpsc::channel::<String>();
         let shared = Arc::new(Shared {
             entries,
-            sched: Mutex::new(sched),
-            lead: Condvar::new(),
-            idle: Condvar::new(),
             stop: AtomicBool::new(false),
             interval,
             offline_after,
             timeout,
             probe_connect: timeout.min(Duration::from_millis(250)),
             max_backoff: opts.max_backoff.max(interval),
-            suspect_cap: (workers / 2).max(1),
             tx: Mutex::new(Some(tx)),
             event_thread: Mutex::new(None),
             polls: AtomicU64::new(0),
         });
         let mut watch = Watch {
             shared: Arc::clone(&shared),
-            workers: Vec::with_capacity(workers),
+            engine: None,
             events: None,
         };
         let sh = Arc::clone(&shared);
@@ -320,18 +286,18 @@ impl Watch {
             .map_err(|e| Error::Watch(format!("cannot start the event thread: {e}")))?;
         *lock(&shared.event_thread) = Some(events.thread().id());
         watch.events = Some(events);
-        for w in 0..workers {
-            let sh = Arc::clone(&shared);
-            let spawned = std::thread::Builder::new()
-                .name(format!("usapi-watch-{w}"))
-                .stack_size(512 * 1024)
-                .spawn(move || sh.work());
-            match spawned {
-                Ok(h) => watch.workers.push(h),
-                // `watch` drops here and stops the threads already started.
-                Err(e) => return Err(Error::Watch(format!("cannot start a worker: {e}"))),
+        // `watch` drops on an error here and ends the event thread.
+        let engine = Engine::start("usapi-watch")
+            .map_err(|e| Error::Watch(format!("cannot start the watcher: {e}")))?;
+        let sh = Arc::clone(&shared);
+        engine.send(Box::new(move |r: &mut Reactor| {
+            // Spread the first polls over one interval: no burst every second.
+            for i in 0..n {
+                let due = now + interval.mul_f64(i as f64 / n as f64);
+                Shared::schedule(&sh, r, i, due);
             }
-        }
+        }))?;
+        watch.engine = Some(engine);
         Ok(watch)
     }
 
@@ -342,8 +308,11 @@ impl Watch {
     pub fn stop(mut self) -> Result<()> {
         if self.on_event_thread() {
             self.shared.halt();
+            if let Some(e) = self.engine.as_mut() {
+                e.halt();
+                e.detach();
+            }
             // Detach: joining our own thread would deadlock.
-            self.workers.clear();
             self.events = None;
             return Err(Error::Watch(
                 "stop called from the watcher's own callback: polling has stopped, and the threads end when the callback returns (return Break from the callback, or stop it from another thread)".into(),
@@ -395,10 +364,11 @@ impl Watch {
 
     fn join(&mut self) {
         self.shared.halt();
-        for w in self.workers.drain(..) {
-            let _ = w.join();
+        // The reactor ends first (its sockets close, its calls are
+        // dropped), then the channel closes so the event thread ends.
+        if let Some(mut e) = self.engine.take() {
+            e.stop();
         }
-        // Workers are gone: close the channel so the event thread ends.
         lock(&self.shared.tx).take();
         if let Some(e) = self.events.take() {
             let _ = e.join();
@@ -410,6 +380,10 @@ impl Drop for Watch {
     fn drop(&mut self) {
         if self.on_event_thread() {
             self.shared.halt();
+            if let Some(e) = self.engine.as_mut() {
+                e.halt();
+                e.detach();
+            }
             return;
         }
         self.join();
@@ -511,12 +485,11 @@ fn ops_bits(mask: u32) -> u32 {
 }
 
 /// Running operations named from the status mask (and format-status for
-/// the SD card: the document's flag names only a USB format, though a
-/// device may set it for either disk; see `snapshot`).
+/// the SD card, which has no bit of its own).
 fn operations(mask: u32, format_sd: bool) -> Vec<Value> {
     let mut out: Vec<Value> = OPS
         .iter()
-        .filter(|(bit, _)| mask & bit != 0 && !(format_sd && *bit == STATUS_FORMAT_DISK))
+        .filter(|(bit, _)| mask & bit != 0)
         .map(|(_, n)| Value::from(*n))
         .collect();
     if format_sd {
@@ -622,15 +595,10 @@ fn snapshot(body: &str) -> std::result::Result<Snap, String> {
         ],
     };
     let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
-    // A format runs on the SD card when the flag is clear (it names a USB
-    // format), or when it is set but no USB drive is present. Otherwise
-    // the blocks cannot tell which disk: it is reported as "format-usb".
-    let no_usb = as_i64(&v.usb.disk_status) == Some(0);
-    let format_sd = format_running && (mask & STATUS_FORMAT_DISK == 0 || no_usb);
     Ok(Snap {
         full: true,
         mask,
-        format_sd,
+        format_sd: format_running && mask & STATUS_FORMAT_DISK == 0,
         servers,
         signal: v.input_signal,
         usb: v.usb,
@@ -667,23 +635,65 @@ fn classify(e: &Error) -> Verdict {
 
 /// What one poll found.
 enum Outcome {
-    Status(u32, Box<Snap>),
-    /// The device restarts (`answered`: it replied, e.g. -9 with the flag).
-    Restarting(Restart, bool),
+    /// The status mask, the watched fields, and the fingerprint of the
+    /// get-status body they were read from (None: from a ping).
+    Status(u32, Box<Snap>, Option<u64>),
+    /// A get-status body that differs from the last one only in its
+    /// clock: nothing watched changed, and nothing was parsed.
+    Same,
     Fail(Error),
 }
 
-/// A device restarting for this long without a word is reported offline.
-const RESTART_SILENCE: Duration = Duration::from_secs(600);
+/// A fingerprint of a get-status body without its clock ("cur-time",
+/// which changes every second and is not watched). Two bodies with the
+/// same fingerprint give the same watched fields, so a poll of a device
+/// whose status did not change parses nothing (SipHash over the bytes: a
+/// few thousand instructions, where reading the fields costs ten times
+/// that).
+fn body_key(body: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    const CLOCK: &str = "\"cur-time\":";
+    match body.find(CLOCK) {
+        Some(at) => {
+            let rest = &body[at + CLOCK.len()..];
+            // Skip the value: a string (no escapes in a clock) or a number.
+            let end = if let Some(r) = rest.strip_prefix('"') {
+                r.find('"').map(|i| i + 2)
+            } else {
+                rest.find([',', '}'])
+            }
+            .unwrap_or(0);
+            body[..at].hash(&mut h);
+            rest[end..].hash(&mut h);
+        }
+        None => body.hash(&mut h),
+    }
+    h.finish()
+}
+
+/// What a poll does after its ping.
+#[derive(Clone, Copy)]
+enum AfterPing {
+    /// A handle without credentials: the ping is the poll.
+    Done,
+    /// A device coming back: log in (unless it is still restarting), then
+    /// get-status.
+    Login,
+}
+
+/// One poll in progress: its device, its deadline, the bounds of its
+/// requests.
+#[derive(Clone, Copy)]
+struct PollCtx {
+    index: usize,
+    due: Instant,
+    limits: Limits,
+}
 
 impl Shared {
     fn halt(&self) {
         self.stop.store(true, Ordering::SeqCst);
-        // Take the lock so no worker misses the wake-up between its check
-        // and its wait.
-        let _g = lock(&self.sched);
-        self.lead.notify_all();
-        self.idle.notify_all();
     }
 
     fn emit(&self, e: &Entry, event: &str, mut fields: Map<String, Value>) {
@@ -698,122 +708,160 @@ impl Shared {
         }
     }
 
-    /// A worker. One idle worker at a time (the leader) sleeps until the
-    /// earliest deadline; the others sleep until the leader takes work and
-    /// hands the watch on, so a deadline wakes one thread, not all.
-    fn work(&self) {
-        let mut g = lock(&self.sched);
-        loop {
-            if self.stop.load(Ordering::SeqCst) {
-                return;
-            }
-            let now = Instant::now();
-            let healthy = g.healthy.peek().map(|r| r.0.0);
-            let suspect = if g.probing < self.suspect_cap {
-                g.suspect.peek().map(|r| r.0.0)
-            } else {
-                None
-            };
-            let next = match (healthy, suspect) {
-                (None, None) => None,
-                (Some(h), None) => Some((h, false)),
-                (None, Some(s)) => Some((s, true)),
-                (Some(h), Some(s)) => Some(if s < h { (s, true) } else { (h, false) }),
-            };
-            let (_, from_suspect) = match next {
-                Some((due, from_suspect)) if due <= now => (due, from_suspect),
-                later => {
-                    if g.leading {
-                        g.idle += 1;
-                        g = self.idle.wait(g).unwrap_or_else(|p| p.into_inner());
-                        g.idle -= 1;
-                    } else {
-                        g.leading = true;
-                        g.lead_until = later.map(|(t, _)| t);
-                        g = match later {
-                            Some((t, _)) => {
-                                self.lead
-                                    .wait_timeout(g, t - now)
-                                    .unwrap_or_else(|p| p.into_inner())
-                                    .0
-                            }
-                            None => self.lead.wait(g).unwrap_or_else(|p| p.into_inner()),
-                        };
-                        g.leading = false;
-                    }
-                    continue;
-                }
-            };
-            let queue = if from_suspect {
-                &mut g.suspect
-            } else {
-                &mut g.healthy
-            };
-            let Some(Reverse((due, index))) = queue.pop() else {
-                continue;
-            };
-            if from_suspect {
-                g.probing += 1;
-            }
-            // Someone must watch the next deadline while this one polls.
-            if !g.leading && g.idle > 0 {
-                self.idle.notify_one();
-            }
-            drop(g);
-            let (next, suspect_next) = self.poll(index, due, now);
-            g = lock(&self.sched);
-            if from_suspect {
-                g.probing -= 1;
-            }
-            if suspect_next {
-                g.suspect.push(Reverse((next, index)));
-            } else {
-                g.healthy.push(Reverse((next, index)));
-            }
-            // The leader sleeps too long if this deadline is earlier than
-            // its own, or if a probe slot it could not use is free again.
-            if g.leading
-                && (g.lead_until.is_none_or(|t| next < t)
-                    || (from_suspect && !g.suspect.is_empty()))
-            {
-                self.lead.notify_one();
-            }
-        }
+    /// Poll device `index` at `due` (a timer of the reactor).
+    fn schedule(sh: &Arc<Shared>, r: &mut Reactor, index: usize, due: Instant) {
+        let sh = Arc::clone(sh);
+        r.at(due, move |r| Shared::start_poll(&sh, r, index, due));
     }
 
-    /// Poll one device; returns its next deadline and whether it is suspect.
-    fn poll(&self, index: usize, due: Instant, started: Instant) -> (Instant, bool) {
-        let e = &self.entries[index];
-        let (phase, expected) = {
+    /// The requests of one poll, by phase, each started when the one
+    /// before it ended.
+    fn start_poll(sh: &Arc<Shared>, r: &mut Reactor, index: usize, due: Instant) {
+        if sh.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let started = Instant::now();
+        let e = &sh.entries[index];
+        let phase = {
             let mut s = lock(&e.state);
             s.polls += 1;
             s.max_lag = s.max_lag.max(started.saturating_duration_since(due));
-            let expected = if s.phase == Phase::Rebooting {
-                Some(s.restarting)
-            } else {
-                s.hint
-            };
-            (s.phase, expected)
+            s.phase
         };
-        self.polls.fetch_add(1, Ordering::Relaxed);
+        sh.polls.fetch_add(1, Ordering::Relaxed);
         let connect = if phase == Phase::Offline {
-            self.probe_connect
+            sh.probe_connect
         } else {
-            self.timeout
+            sh.timeout
         };
-        let outcome = with_bound(connect, self.timeout, || {
-            self.fetch(&e.dev, phase, expected)
-        });
+        let ctx = PollCtx {
+            index,
+            due,
+            limits: Limits::at_most(&e.dev, connect, sh.timeout),
+        };
+        let steady = matches!(phase, Phase::Unknown | Phase::Online);
+        if !e.dev.has_credentials() {
+            return Shared::ping(sh, r, ctx, AfterPing::Done);
+        }
+        match phase {
+            // The session logic renews an expired session inside the call.
+            _ if steady => Shared::status(sh, r, ctx),
+            // A cheap probe first: a device still down costs one connect
+            // attempt, and one still rebooting no login.
+            Phase::Offline | Phase::Rebooting => Shared::ping(sh, r, ctx, AfterPing::Login),
+            _ => Shared::login(sh, r, ctx),
+        }
+    }
+
+    fn ping(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, then: AfterPing) {
+        let dev = Arc::clone(&sh.entries[ctx.index].dev);
+        let sh2 = Arc::clone(sh);
+        let call = Call::method(
+            dev,
+            Method::Ping,
+            ctx.limits,
+            Box::new(move |r, res| {
+                let mask = match res.and_then(|reply| reply.parse::<crate::model::Ping>()) {
+                    Ok(p) => p.cur_status as u32,
+                    Err(e) => return Shared::finish(&sh2, r, ctx, Outcome::Fail(e)),
+                };
+                let restarting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
+                match then {
+                    AfterPing::Login if !restarting => Shared::login(&sh2, r, ctx),
+                    _ => {
+                        let snap = Box::new(Snap::from_ping(mask));
+                        Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None))
+                    }
+                }
+            }),
+        );
+        r.call(call);
+    }
+
+    fn login(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx) {
+        let dev = Arc::clone(&sh.entries[ctx.index].dev);
+        let Some((user, pass)) = dev.credentials() else {
+            return Shared::ping(sh, r, ctx, AfterPing::Done);
+        };
+        let sh2 = Arc::clone(sh);
+        let call = Call::login(
+            dev,
+            user,
+            pass,
+            ctx.limits,
+            Box::new(move |r, res| match res {
+                Ok(_) => Shared::status(&sh2, r, ctx),
+                Err(e) => Shared::finish(&sh2, r, ctx, Outcome::Fail(e)),
+            }),
+        );
+        r.call(call);
+    }
+
+    fn status(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx) {
+        let dev = Arc::clone(&sh.entries[ctx.index].dev);
+        let sh2 = Arc::clone(sh);
+        let call = Call::method(
+            dev,
+            Method::GetStatus,
+            ctx.limits,
+            Box::new(move |r, res| {
+                let outcome = match res {
+                    Ok(reply) => {
+                        let key = body_key(&reply.body);
+                        if sh2.unchanged(ctx.index, key) {
+                            return Shared::finish(&sh2, r, ctx, Outcome::Same);
+                        }
+                        match snapshot(&reply.body) {
+                            Ok(snap) => Outcome::Status(snap.mask, Box::new(snap), Some(key)),
+                            Err(detail) => Outcome::Fail(Error::BadReply {
+                                method: "get-status".into(),
+                                detail,
+                            }),
+                        }
+                    }
+                    Err(e) => Outcome::Fail(e),
+                };
+                Shared::finish(&sh2, r, ctx, outcome)
+            }),
+        );
+        r.call(call);
+    }
+
+    /// A poll ended: judge it, emit its events, set the next one's timer.
+    fn finish(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, outcome: Outcome) {
+        if sh.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let next = sh.judge(ctx.index, ctx.due, outcome);
+        Shared::schedule(sh, r, ctx.index, next);
+    }
+
+    /// Whether device `index` is online and its last status came from a
+    /// body with fingerprint `key`.
+    fn unchanged(&self, index: usize, key: u64) -> bool {
+        let s = lock(&self.entries[index].state);
+        s.phase == Phase::Online && s.snapshot.is_some() && s.body_key == Some(key)
+    }
+
+    /// What a poll's outcome means for device `index`: its events, its new
+    /// phase, and the time of its next poll.
+    fn judge(&self, index: usize, due: Instant, outcome: Outcome) -> Instant {
+        let e = &self.entries[index];
         let now = Instant::now();
         let mut s = lock(&e.state);
         match outcome {
-            Outcome::Status(mask, mut snap) => {
+            Outcome::Same => {
+                s.last_answer = now;
+                s.probes = 0;
+                s.refusals = 0;
+                due_after(due, self.interval, now)
+            }
+            Outcome::Status(mask, mut snap, key) => {
+                s.body_key = key;
                 s.last_answer = now;
                 s.probes = 0;
                 s.refusals = 0;
                 let rebooting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
-                let announced = restart::restart_in_mask(mask, s.hint);
-                s.hint = restart::announced(mask);
                 match s.phase {
                     Phase::Unknown => {
                         self.emit(e, "online", state_fields(&snap));
@@ -833,42 +881,19 @@ impl Shared {
                         }
                     }
                 }
-                if let (Some(k), Phase::Online) = (announced, s.phase) {
-                    self.restarting(e, &mut s, k);
+                if rebooting && s.phase == Phase::Online {
+                    let op = if mask & STATUS_RESET != 0 {
+                        "reset"
+                    } else {
+                        "reboot"
+                    };
+                    let mut f = Map::new();
+                    f.insert("operation".into(), op.into());
+                    self.emit(e, "rebooting", f);
+                    s.phase = Phase::Rebooting;
                 }
                 s.snapshot = Some(snap);
-                (due_after(due, self.interval, now), false)
-            }
-            Outcome::Restarting(k, answered) => {
-                s.failed += 1;
-                if answered {
-                    s.last_answer = now;
-                }
-                match s.phase {
-                    Phase::Unknown | Phase::Online => self.restarting(e, &mut s, k),
-                    Phase::Rebooting => {
-                        let silent = now.saturating_duration_since(s.last_answer);
-                        if silent >= RESTART_SILENCE.max(self.offline_after) {
-                            let mut f = Map::new();
-                            f.insert("silent_ms".into(), ms(silent).into());
-                            f.insert("code".into(), crate::model::codes::E_TIMEOUT.into());
-                            f.insert(
-                                "error".into(),
-                                format!(
-                                    "no answer for {} s since it began to restart",
-                                    silent.as_secs()
-                                )
-                                .into(),
-                            );
-                            self.emit(e, "offline", f);
-                            s.phase = Phase::Offline;
-                            s.probes = 0;
-                        }
-                    }
-                    _ => {}
-                }
-                // The interval's cadence, as a suspect (it may not answer).
-                (due_after(due, self.interval, now), true)
+                due_after(due, self.interval, now)
             }
             Outcome::Fail(err) => {
                 s.failed += 1;
@@ -887,10 +912,10 @@ impl Shared {
                         if s.phase == Phase::Offline {
                             let wait = self.backoff(s.probes, index);
                             s.probes = s.probes.saturating_add(1);
-                            (now + wait, true)
+                            now + wait
                         } else {
                             // Keep the cadence until offline is decided.
-                            (due_after(due, self.interval, now), true)
+                            due_after(due, self.interval, now)
                         }
                     }
                     kind @ (Verdict::AuthFailed | Verdict::Occupied) => {
@@ -910,141 +935,15 @@ impl Shared {
                         // Retry the login, backing off: the device answers.
                         let wait = self.backoff(s.refusals, index);
                         s.refusals = s.refusals.saturating_add(1);
-                        (now + wait, false)
+                        now + wait
                     }
                     Verdict::Refused => {
                         s.last_answer = now;
-                        (due_after(due, self.interval, now), false)
+                        due_after(due, self.interval, now)
                     }
                 }
             }
         }
-    }
-
-    /// Enter the Rebooting phase with its event.
-    fn restarting(&self, e: &Entry, s: &mut DevState, k: Restart) {
-        let mut f = Map::new();
-        f.insert("operation".into(), k.name().into());
-        self.emit(e, "rebooting", f);
-        s.phase = Phase::Rebooting;
-        s.restarting = k;
-    }
-
-    /// The requests of one poll, by phase. `expected`: the restart under
-    /// way (phase Rebooting) or announced by the last mask.
-    fn fetch(&self, dev: &Device, phase: Phase, expected: Option<Restart>) -> Outcome {
-        if phase == Phase::Rebooting {
-            // Only ping while it restarts; the login once it is ready.
-            let seen = match dev.ping_reply() {
-                Ok((result, mask)) => Seen::Answer { result, mask },
-                Err(_) => Seen::NoAnswer,
-            };
-            let k = expected.unwrap_or(Restart::Reboot);
-            if !restart::ping_ready(seen) {
-                return Outcome::Restarting(k, seen != Seen::NoAnswer);
-            }
-            if !dev.has_credentials() {
-                let mask = match seen {
-                    Seen::Answer { mask, .. } => mask.unwrap_or(0),
-                    _ => 0,
-                };
-                return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
-            }
-            if let Err(e) = dev.relogin_after_restart() {
-                return Outcome::Fail(e);
-            }
-            return self.get_status(dev);
-        }
-        let outcome = self.fetch_steady(dev, phase);
-        // A failure right after a restart was announced, or a refusal whose
-        // ping shows a restart flag, is that restart.
-        match outcome {
-            Outcome::Fail(ref err) if matches!(phase, Phase::Unknown | Phase::Online) => {
-                let seen = match err {
-                    Error::Device { code, .. } if *code == codes::ERR_BUSY => {
-                        match dev.ping_reply() {
-                            Ok((result, mask)) => Seen::Answer { result, mask },
-                            Err(_) => Seen::NoAnswer,
-                        }
-                    }
-                    _ if matches!(classify(err), Verdict::NoAnswer) => Seen::NoAnswer,
-                    _ => return outcome,
-                };
-                match restart::judge(expected, seen) {
-                    RVerdict::Restarting(k) => Outcome::Restarting(k, seen != Seen::NoAnswer),
-                    _ => outcome,
-                }
-            }
-            other => other,
-        }
-    }
-
-    /// get-status, as the watched fields.
-    fn get_status(&self, dev: &Device) -> Outcome {
-        match dev.send(crate::api::Method::GetStatus, &[], None) {
-            Ok(reply) => match snapshot(&reply.body) {
-                Ok(snap) => Outcome::Status(snap.mask, Box::new(snap)),
-                Err(detail) => Outcome::Fail(Error::BadReply {
-                    method: "get-status".into(),
-                    detail,
-                }),
-            },
-            Err(e) => Outcome::Fail(e),
-        }
-    }
-
-    /// The requests of one poll outside a restart.
-    fn fetch_steady(&self, dev: &Device, phase: Phase) -> Outcome {
-        let steady = matches!(phase, Phase::Unknown | Phase::Online);
-        // The credentials are copied only when a login is due.
-        let creds = if steady {
-            dev.has_credentials()
-                .then(|| (String::new(), String::new()))
-        } else {
-            dev.credentials()
-        };
-        let Some((user, pass)) = creds.as_ref() else {
-            return match dev.ping_reply() {
-                Ok((0, mask)) => {
-                    let mask = mask.unwrap_or(0);
-                    Outcome::Status(mask, Box::new(Snap::from_ping(mask)))
-                }
-                Ok((code, _)) => Outcome::Fail(Error::Device {
-                    method: "ping".into(),
-                    code,
-                }),
-                Err(e) => Outcome::Fail(e),
-            };
-        };
-        match phase {
-            Phase::Unknown | Phase::Online => {}
-            Phase::Offline | Phase::Rebooting => {
-                // A cheap probe first: a device still down costs one
-                // connect attempt, and one still rebooting no login.
-                match dev.ping_reply() {
-                    Ok((_, Some(mask))) if restart::restart_in_mask(mask, None).is_some() => {
-                        return Outcome::Status(mask, Box::new(Snap::from_ping(mask)));
-                    }
-                    Ok((0, _)) => {}
-                    Ok((code, _)) => {
-                        return Outcome::Fail(Error::Device {
-                            method: "ping".into(),
-                            code,
-                        });
-                    }
-                    Err(e) => return Outcome::Fail(e),
-                }
-                if let Err(e) = dev.login_md5(user, pass) {
-                    return Outcome::Fail(e);
-                }
-            }
-            Phase::AuthFailed | Phase::Occupied => {
-                if let Err(e) = dev.login_md5(user, pass) {
-                    return Outcome::Fail(e);
-                }
-            }
-        }
-        self.get_status(dev)
     }
 
     /// interval × 2^k up to max_backoff, with a per-device spread of up to
@@ -1183,22 +1082,27 @@ mod tests {
     #[test]
     fn sd_format_has_no_bit_but_is_named() {
         assert_eq!(operations(0, true), vec![Value::from("format-sd")]);
-        // A device that sets the flag for SD formats too: named from the
-        // blocks when they tell (no USB drive), else the flag's meaning.
-        let snap = |usb: i64| {
-            snapshot(&format!(
-                r#"{{"cur-status":1048592,"format-status":{{"result":2}},"usb":{{"disk-status":{usb}}}}}"#
-            ))
-            .unwrap()
-            .to_map()["operations"]
-                .clone()
-        };
-        assert_eq!(snap(0), json!(["format-sd"]));
-        assert_eq!(snap(1), json!(["format-usb"]));
         assert_eq!(
             operations(STATUS_REBOOT | STATUS_DISK_TEST, false),
             vec![Value::from("test-usb"), Value::from("reboot")]
         );
+    }
+
+    #[test]
+    fn body_keys_ignore_only_the_clock() {
+        let a = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:09","box-name":"a"}"#;
+        let b = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:10","box-name":"a"}"#;
+        let c = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:10","box-name":"b"}"#;
+        let d = r#"{"result":0,"cur-status":18,"cur-time":"2026-12-07 07:11:09","box-name":"a"}"#;
+        assert_eq!(body_key(a), body_key(b));
+        assert_ne!(body_key(b), body_key(c));
+        assert_ne!(body_key(a), body_key(d));
+        // A numeric clock, and a body without one.
+        assert_eq!(
+            body_key(r#"{"cur-time":5,"x":1}"#),
+            body_key(r#"{"cur-time":6,"x":1}"#)
+        );
+        assert_ne!(body_key(r#"{"x":1}"#), body_key(r#"{"x":2}"#));
     }
 
     #[test]

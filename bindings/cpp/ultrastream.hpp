@@ -1003,7 +1003,8 @@ private:
 
 /** Options of a Watch, in milliseconds; 0 in a field means its default
  *  (interval 1000, offline after 3 intervals, request timeout half the
- *  interval, workers by fleet size, backoff up to 10000). */
+ *  interval, backoff up to 10000; `workers` is ignored: one reactor
+ *  thread polls every device). */
 using WatchOptions = usapi_watch_options;
 
 /**

@@ -2,21 +2,23 @@
 //! every API method goes through.
 
 pub(crate) mod fetch;
-mod http1;
+pub(crate) mod http1;
+pub(crate) mod session;
 mod transport;
 mod upload;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
-pub(crate) use transport::with_bound;
+pub(crate) use transport::{HostAddrs, location_host, parse_sid, request_bytes};
 
 use crate::api::{Method, Transport as Wire};
 use crate::model::codes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
-use transport::{Body, HostAddrs, Transport};
+pub(crate) use transport::Body;
+use transport::Transport;
 
 /// Connection options. `Default` gives sane values.
 #[derive(Debug, Clone)]
@@ -76,6 +78,17 @@ impl Reply {
     }
 }
 
+/// A call by name, checked (`Device::prepare_call`).
+#[derive(Debug)]
+pub(crate) enum Prepared<'m> {
+    /// login, through the session logic (the old session given back first).
+    Login { user: String, pass_md5: String },
+    /// logout, then the credentials are forgotten.
+    Logout,
+    /// Any other method without a body.
+    Send { name: &'m str, needs_login: bool },
+}
+
 /// A seekable source of upload bytes (a file, or memory).
 pub(crate) trait ReadSeek: std::io::Read + std::io::Seek {}
 impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
@@ -92,6 +105,9 @@ struct Session {
     /// The newest generation a request has seen refused with -17: a
     /// session that is known dead is never adopted, only replaced.
     dead: u64,
+    /// Someone holds the login token (`session::LoginToken`, or the
+    /// engine's `try_begin_login`).
+    logging_in: bool,
 }
 
 /// One Ultra Stream device. `Send + Sync`: share it between threads freely.
@@ -102,8 +118,9 @@ pub struct Device {
     opts: Options,
     transport: Transport,
     session: Mutex<Session>,
-    /// Held while logging in, so concurrent re-logins collapse into one.
-    login_lock: Mutex<()>,
+    /// Signalled when the login token is given back, so concurrent
+    /// re-logins collapse into one.
+    login_done: Condvar,
 }
 
 /// MD5 of `s` as 32 lower-case hex digits, the form the API wants.
@@ -191,7 +208,7 @@ impl Device {
             opts,
             transport,
             session: Mutex::new(Session::default()),
-            login_lock: Mutex::new(()),
+            login_done: Condvar::new(),
         })
     }
 
@@ -209,11 +226,6 @@ impl Device {
         &self.opts
     }
 
-    fn session(&self) -> std::sync::MutexGuard<'_, Session> {
-        // A panic elsewhere cannot leave the session half-written: recover.
-        self.session.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Log in with a plain password (hashed here with MD5; never stored).
     pub fn login(&self, user: &str, password: &str) -> Result<()> {
         self.login_md5(user, &md5_hex(password))
@@ -229,10 +241,10 @@ impl Device {
         let pass_md5 = pass_md5.to_ascii_lowercase();
         crate::validate::check_value(Method::Login, "id", user)?;
         crate::validate::check_value(Method::Login, "pass", &pass_md5)?;
-        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _token = self.login_token();
         // The device holds at most two sessions: give back the one this
         // handle already has before taking a new one.
-        let old = self.session().sid.take();
+        let old = self.take_sid();
         if let Some(sid) = old {
             let url = self.url(Method::Logout.name(), &[]);
             let cookie = format!("sid={sid}");
@@ -261,33 +273,15 @@ impl Device {
     }
 
     fn do_login_unscrubbed(&self, user: &str, pass_md5: &str) -> Result<Reply> {
-        let url = self.url(Method::Login.name(), &[("id", user), ("pass", pass_md5)]);
+        let url = self.login_url(user, pass_md5);
         let raw = self.transport.send(&url, "login", None, Body::None, None)?;
-        let reply = into_reply("login", raw.status, raw.body)?;
-        // The document says 36 for a wrong user or password, devices in the
-        // field answer -1: each is reported as the code the device sent
-        // (36 is positive but still a failure of login).
-        if reply.result != 0 {
-            return Err(Error::Device {
-                method: "login".into(),
-                code: reply.result,
-            });
-        }
-        let mut s = self.session();
-        s.sid = raw.set_cookie_sid.or(s.sid.take());
-        s.user = Some(user.to_string());
-        s.pass_md5 = Some(pass_md5.to_string());
-        s.generation += 1;
-        Ok(reply)
+        self.finish_login(user, pass_md5, raw.status, raw.set_cookie_sid, raw.body)
     }
 
     /// Log out and forget the credentials.
     pub fn logout(&self) -> Result<Reply> {
         let r = self.send(Method::Logout, &[], None);
-        let mut s = self.session();
-        s.sid = None;
-        s.user = None;
-        s.pass_md5 = None;
+        self.forget_session();
         r
     }
 
@@ -340,7 +334,7 @@ impl Device {
     /// along so a device that still holds it keeps its slot). Ok(false):
     /// no credentials stored, nothing sent.
     pub(crate) fn relogin_after_restart(&self) -> Result<bool> {
-        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let _token = self.login_token();
         let (user, pass, sid) = {
             let s = self.session();
             match (s.user.clone(), s.pass_md5.clone()) {
@@ -446,19 +440,9 @@ impl Device {
         // The secrets before the call and after it (a re-login may have
         // changed the session id). Built only when there is an error to
         // scrub: a successful call pays for two small copies, not for them.
-        let before = {
-            let s = self.session();
-            (s.pass_md5.clone(), s.sid.clone())
-        };
+        let before = self.secret_values();
         self.send_named_unscrubbed(name, needs_login, params, body)
-            .map_err(|e| {
-                let mut secrets = crate::redact::Secrets::of_params(params);
-                for v in [&before.0, &before.1].into_iter().flatten() {
-                    secrets.add(v);
-                }
-                secrets.extend(&self.secrets_of(&[]));
-                e.scrubbed(&secrets)
-            })
+            .map_err(|e| self.scrub(e, params, &before))
     }
 
     fn send_named_unscrubbed(
@@ -468,17 +452,7 @@ impl Device {
         params: &[(&str, &str)],
         body: Option<(&str, &[u8])>,
     ) -> Result<Reply> {
-        let url = self.url(name, params);
-        if url.len() > transport::MAX_URL {
-            return Err(Error::invalid(
-                "params",
-                format!(
-                    "the request URL would be {} bytes; at most {} are sent",
-                    url.len(),
-                    transport::MAX_URL
-                ),
-            ));
-        }
+        let url = self.call_url(name, params)?;
         let timeout = body.map(|_| self.opts.upload_timeout);
         self.with_session(name, needs_login, &mut |cookie| {
             let b = match body {
@@ -491,39 +465,18 @@ impl Device {
     }
 
     /// Run one request (`attempt`, given the `Cookie:` value) with the
-    /// session: on a top-level -17 re-login and retry; a negative result
-    /// becomes `Error::Device`.
+    /// session (`session::SessionCall` decides): on a top-level -17
+    /// re-login and retry; a negative result becomes `Error::Device`.
     fn with_session(
         &self,
         name: &str,
         needs_login: bool,
         attempt: &mut dyn FnMut(Option<&str>) -> Result<Reply>,
     ) -> Result<Reply> {
-        // A -17 means the device refused before acting, so a retry never
-        // runs anything twice. Each retry carries a session no request has
-        // seen refused: another thread's newer login, or our own. At most
-        // two logins per call, and a bounded number of tries in all.
-        const MAX_LOGINS: u32 = 2;
-        const MAX_TRIES: u32 = 4;
-        let mut logins = 0;
-        let mut tries = 0;
+        let mut call = session::SessionCall::new(needs_login);
         loop {
-            let (cookie, generation) = {
-                let s = self.session();
-                (s.sid.as_ref().map(|v| format!("sid={v}")), s.generation)
-            };
+            let cookie = call.cookie(self);
             let reply = attempt(cookie.as_deref())?;
-            tries += 1;
-            if reply.result == codes::ERR_NEED_AUTH
-                && needs_login
-                && tries < MAX_TRIES
-                && logins < MAX_LOGINS
-            {
-                if self.relogin(name, generation)? {
-                    logins += 1;
-                }
-                continue;
-            }
             if reply.result == codes::ERR_BUSY && name == "ping" {
                 // Ping carries its own mask (a restarting device answers
                 // -9 with the restart flag): explain from it, sending
@@ -534,17 +487,17 @@ impl Device {
                     .unwrap_or(0);
                 return Err(crate::ops::busy::explain_mask(name, mask as u32));
             }
-            if reply.result == codes::ERR_BUSY && name != "get-status" {
+            match call.on_reply(name, reply) {
+                session::Next::Done(r) => return Ok(r),
+                session::Next::Fail(e) => return Err(e),
                 // Name the operation that blocks it (one get-status).
-                return Err(crate::ops::busy::explain(self, name));
+                session::Next::Busy => return Err(crate::ops::busy::explain(self, name)),
+                session::Next::Relogin { seen } => {
+                    if self.relogin(name, seen)? {
+                        call.logged_in();
+                    }
+                }
             }
-            if codes::is_failure(reply.result) {
-                return Err(Error::Device {
-                    method: name.to_string(),
-                    code: reply.result,
-                });
-            }
-            return Ok(reply);
         }
     }
 
@@ -607,28 +560,16 @@ impl Device {
 
     /// After `method` was refused with -17 under session `seen`: make sure
     /// the next try carries a session nobody has seen refused. Adopts a
-    /// newer login of another thread (`Ok(false)`), else logs in
+    /// newer login of another caller (`Ok(false)`), else logs in
     /// (`Ok(true)`). Without stored credentials the refusal stands.
     fn relogin(&self, method: &str, seen: u64) -> Result<bool> {
-        {
-            let mut s = self.session();
-            s.dead = s.dead.max(seen);
-        }
-        let _guard = self.login_lock.lock().unwrap_or_else(|p| p.into_inner());
-        let (user, pass) = {
-            let s = self.session();
-            if s.generation > s.dead && s.sid.is_some() {
-                return Ok(false);
+        self.mark_dead(seen);
+        let _token = self.login_token();
+        match self.relogin_plan(method)? {
+            session::Plan::Adopt => Ok(false),
+            session::Plan::Login { user, pass_md5 } => {
+                self.do_login(&user, &pass_md5).map(|_| true)
             }
-            (s.user.clone(), s.pass_md5.clone())
-        };
-        match (user, pass) {
-            (Some(u), Some(p)) => self.do_login(&u, &p).map(|_| true),
-            // Nothing was sent: report the call's own refusal.
-            _ => Err(Error::Device {
-                method: method.to_string(),
-                code: codes::ERR_NEED_AUTH,
-            }),
         }
     }
 
@@ -637,6 +578,26 @@ impl Device {
     /// methods are validated; unknown names are sent as they are, for
     /// firmware newer than the document.
     pub fn call(&self, method: &str, params: &[(&str, &str)]) -> Result<Reply> {
+        match self.prepare_call(method, params)? {
+            // Through the session logic: the cookie is kept, the password
+            // hash stored for re-login, a refusal is an error.
+            Prepared::Login { user, pass_md5 } => self.login_md5_reply(&user, &pass_md5),
+            Prepared::Logout => self.logout(),
+            Prepared::Send { name, needs_login } => {
+                self.send_named(name, needs_login, params, None)
+            }
+        }
+    }
+
+    /// Check a call by name before any traffic, the same way for
+    /// `Device::call` and the fleet engine: the method's kind, its
+    /// parameters (validated by the document's rules unless the handle
+    /// turned validation off), and the URL's length.
+    pub(crate) fn prepare_call<'m>(
+        &self,
+        method: &'m str,
+        params: &[(&str, &str)],
+    ) -> Result<Prepared<'m>> {
         match Method::from_name(method) {
             Some(m) if m.spec().transport != Wire::Get => Err(Error::invalid(
                 "method",
@@ -644,8 +605,6 @@ impl Device {
                     "{method} sends a body; use its typed function (del_media_files / upload_update_file)"
                 ),
             )),
-            // Through the session logic: the cookie is kept, the password
-            // hash stored for re-login, a refusal is an error.
             Some(Method::Login) => {
                 let (mut id, mut pass) = (None, None);
                 for (k, v) in params {
@@ -664,15 +623,30 @@ impl Device {
                 let pass = pass.ok_or_else(|| {
                     Error::invalid("pass", "login needs 'pass', the MD5 hex of the password")
                 })?;
-                self.login_md5_reply(id, pass)
+                let pass_md5 = pass.to_ascii_lowercase();
+                crate::validate::check_value(Method::Login, "id", id)?;
+                crate::validate::check_value(Method::Login, "pass", &pass_md5)?;
+                Ok(Prepared::Login {
+                    user: id.to_string(),
+                    pass_md5,
+                })
             }
             Some(Method::Logout) => {
                 if let Some((k, _)) = params.first() {
                     return Err(Error::invalid(k, "logout takes no parameters"));
                 }
-                self.logout()
+                Ok(Prepared::Logout)
             }
-            Some(m) => self.send(m, params, None),
+            Some(m) => {
+                if self.opts.validate {
+                    crate::validate::check(m, params)
+                        .map_err(|e| e.scrubbed(&crate::redact::Secrets::of_params(params)))?;
+                }
+                Ok(Prepared::Send {
+                    name: m.name(),
+                    needs_login: m.spec().needs_login,
+                })
+            }
             None => {
                 if method.is_empty()
                     || method.len() > 64
@@ -694,9 +668,41 @@ impl Device {
                         ));
                     }
                 }
-                self.send_named(method, true, params, None)
+                Ok(Prepared::Send {
+                    name: method,
+                    needs_login: true,
+                })
             }
         }
+    }
+
+    /// The request URL of `name` with `params`, or the error when it is
+    /// longer than the transport sends.
+    pub(crate) fn call_url(&self, name: &str, params: &[(&str, &str)]) -> Result<String> {
+        let url = self.url(name, params);
+        if url.len() > transport::MAX_URL {
+            return Err(Error::invalid(
+                "params",
+                format!(
+                    "the request URL would be {} bytes; at most {} are sent",
+                    url.len(),
+                    transport::MAX_URL
+                ),
+            ));
+        }
+        Ok(url)
+    }
+
+    /// The path and query of one of this handle's URLs.
+    pub(crate) fn target_of<'u>(&self, url: &'u str) -> &'u str {
+        url.strip_prefix("http://")
+            .and_then(|r| r.strip_prefix(self.authority.as_str()))
+            .unwrap_or(url)
+    }
+
+    /// The device's addresses (looked up once for a name).
+    pub(crate) fn addrs(&self) -> &HostAddrs {
+        &self.transport.addrs
     }
 
     /// `call` with the parameters as a flat JSON object whose values are

@@ -11,7 +11,6 @@
 
 use super::http1;
 use crate::error::{Error, Result};
-use std::cell::Cell;
 use std::io::{ErrorKind, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
@@ -97,26 +96,6 @@ fn split_authority(authority: &str) -> (String, u16) {
         Some((h, p)) => (h.to_string(), p.parse().unwrap_or(80)),
         None => (authority.to_string(), 80),
     }
-}
-
-thread_local! {
-    /// (connect, whole request) bounds for every request this thread sends,
-    /// set by the watcher so that no poll, re-login or logout outlasts its
-    /// interval whatever the device's own timeouts are.
-    static BOUND: Cell<Option<(Duration, Duration)>> = const { Cell::new(None) };
-}
-
-/// Run `f` with every request sent on this thread bounded by `connect` and
-/// `total` (the shorter of these and the request's own timeouts wins).
-pub(crate) fn with_bound<T>(connect: Duration, total: Duration, f: impl FnOnce() -> T) -> T {
-    struct Restore(Option<(Duration, Duration)>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            BOUND.with(|b| b.set(self.0));
-        }
-    }
-    let _restore = Restore(BOUND.with(|b| b.replace(Some((connect, total)))));
-    f()
 }
 
 /// Characters left as they are in a query value (RFC 3986 unreserved).
@@ -294,12 +273,8 @@ impl Transport {
         body: Body<'_>,
         timeout: Option<Duration>,
     ) -> Result<RawReply> {
-        let mut timeout = timeout.unwrap_or(self.request_timeout);
-        let mut connect_timeout = self.connect_timeout;
-        if let Some((c, t)) = BOUND.with(|b| b.get()) {
-            timeout = timeout.min(t);
-            connect_timeout = connect_timeout.min(c);
-        }
+        let timeout = timeout.unwrap_or(self.request_timeout);
+        let connect_timeout = self.connect_timeout;
         let deadline = Instant::now() + timeout;
         let target = url
             .strip_prefix("http://")
@@ -324,40 +299,7 @@ impl Transport {
 
     /// The request bytes: head, then the body if any.
     fn request(&self, target: &str, cookie: Option<&str>, body: &Body<'_>) -> Vec<u8> {
-        let data_len = match body {
-            Body::None => 0,
-            Body::Bytes { data, .. } => data.len(),
-        };
-        let mut r = Vec::with_capacity(target.len() + 160 + data_len);
-        let get = matches!(body, Body::None);
-        r.extend_from_slice(if get { b"GET " } else { b"POST " });
-        r.extend_from_slice(target.as_bytes());
-        r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
-        r.extend_from_slice(self.addrs.authority.as_bytes());
-        r.extend_from_slice(
-            concat!(
-                "\r\nUser-Agent: ultrastream/",
-                env!("CARGO_PKG_VERSION"),
-                "\r\nAccept: */*\r\n"
-            )
-            .as_bytes(),
-        );
-        if let Some(c) = cookie {
-            r.extend_from_slice(b"Cookie: ");
-            r.extend_from_slice(c.as_bytes());
-            r.extend_from_slice(b"\r\n");
-        }
-        if let Body::Bytes { content_type, data } = body {
-            r.extend_from_slice(b"Content-Type: ");
-            r.extend_from_slice(content_type.as_bytes());
-            r.extend_from_slice(b"\r\nContent-Length: ");
-            r.extend_from_slice(data.len().to_string().as_bytes());
-            r.extend_from_slice(b"\r\n\r\n");
-            r.extend_from_slice(data);
-        } else {
-            r.extend_from_slice(b"\r\n");
-        }
-        r
+        request_bytes(&self.addrs.authority, target, cookie, body)
     }
 
     /// Write the request on `c` and read its reply; `c` goes back to the
@@ -557,6 +499,50 @@ pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
         return None;
     }
     Some(value.to_string())
+}
+
+/// The request bytes for `target` on `authority`: head, then the body if
+/// any. Shared by the blocking transport and the fleet engine.
+pub(crate) fn request_bytes(
+    authority: &str,
+    target: &str,
+    cookie: Option<&str>,
+    body: &Body<'_>,
+) -> Vec<u8> {
+    let data_len = match body {
+        Body::None => 0,
+        Body::Bytes { data, .. } => data.len(),
+    };
+    let mut r = Vec::with_capacity(target.len() + 160 + data_len);
+    let get = matches!(body, Body::None);
+    r.extend_from_slice(if get { b"GET " } else { b"POST " });
+    r.extend_from_slice(target.as_bytes());
+    r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
+    r.extend_from_slice(authority.as_bytes());
+    r.extend_from_slice(
+        concat!(
+            "\r\nUser-Agent: ultrastream/",
+            env!("CARGO_PKG_VERSION"),
+            "\r\nAccept: */*\r\n"
+        )
+        .as_bytes(),
+    );
+    if let Some(c) = cookie {
+        r.extend_from_slice(b"Cookie: ");
+        r.extend_from_slice(c.as_bytes());
+        r.extend_from_slice(b"\r\n");
+    }
+    if let Body::Bytes { content_type, data } = body {
+        r.extend_from_slice(b"Content-Type: ");
+        r.extend_from_slice(content_type.as_bytes());
+        r.extend_from_slice(b"\r\nContent-Length: ");
+        r.extend_from_slice(data.len().to_string().as_bytes());
+        r.extend_from_slice(b"\r\n\r\n");
+        r.extend_from_slice(data);
+    } else {
+        r.extend_from_slice(b"\r\n");
+    }
+    r
 }
 
 /// Connect to the first of `addrs` that answers within the connect timeout

@@ -36,7 +36,8 @@ pub struct usapi_watch_options {
     /// Bound of each request of a poll, ms (default half the interval, at
     /// most 5000; never above the interval).
     pub timeout_ms: u32,
-    /// Worker threads (default: 1 per 32 devices plus one, 2 to 8).
+    /// Ignored (kept for compatibility): every device is polled on one
+    /// reactor thread, whatever the number of devices.
     pub workers: u32,
     /// Longest pause between probes of an offline device, ms (default 10000).
     pub max_backoff_ms: u32,

@@ -92,8 +92,16 @@ pub fn explain_mask(method: &str, mask: u32) -> Error {
 
 /// Explain an errBusy the device answered to `method`: one get-status.
 pub(crate) fn explain(dev: &Device, method: &str) -> Error {
-    match dev.get_status() {
-        Ok(s) => explain_mask(method, s.cur_status as u32),
+    explain_from(method, dev.get_status().map(|s| s.cur_status as u32))
+}
+
+/// The explanation of an errBusy to `method`, given the status mask a
+/// get-status read just after it (or why it could not be read). Shared by
+/// the blocking client and the fleet engine, which reads the mask its own
+/// way.
+pub(crate) fn explain_from(method: &str, mask: Result<u32, Error>) -> Error {
+    match mask {
+        Ok(mask) => explain_mask(method, mask),
         Err(e) => busy(
             method,
             "",

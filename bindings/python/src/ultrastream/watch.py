@@ -211,6 +211,8 @@ def watch(
     ``offline_after`` of silence before "offline" (default 3 intervals),
     ``timeout`` of each request (default half the interval),
     ``max_backoff`` between probes of an offline device (default 10).
+    ``workers`` is accepted and ignored: one reactor thread polls every
+    device, whatever their number.
     """
     return Watch(
         devices,

@@ -1,0 +1,244 @@
+//! The reply side of one HTTP/1.1 exchange for the engine: the crate's
+//! sans-IO reader (`crate::http::Response`, the same one the blocking
+//! client drives) behind the small [`Exchange`] trait the reactor uses.
+//! Bytes in (read straight into the reader's buffer), a finished reply
+//! out; interim heads skipped, a redirect ended at its head, every buffer
+//! bounded by the reader's limits.
+
+use crate::client::parse_sid;
+use crate::error::{Error, Result};
+use crate::http::{Event, Limits, Response};
+
+/// Longest reply head accepted (the device's are a few hundred bytes).
+const MAX_REPLY_HEAD: usize = 6 * 1024;
+
+/// A finished reply.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub sid: Option<String>,
+    pub location: Option<String>,
+    pub body: Vec<u8>,
+    /// The connection may carry another request (no `close`, nothing
+    /// after the reply, a framed body).
+    pub reuse: bool,
+}
+
+/// The reply reader the reactor drives.
+pub(crate) trait Exchange {
+    /// Room to read into.
+    fn read_buf(&mut self) -> &mut [u8];
+    /// `n` bytes were read into `read_buf`. `Ok(Some)`: the reply is
+    /// complete.
+    fn filled(&mut self, n: usize) -> Result<Option<Answer>>;
+    /// The device closed the connection.
+    fn eof(&mut self) -> Result<Answer>;
+}
+
+/// One reply to a call of `method`, with bodies of at most `max` bytes.
+pub(crate) struct Reader {
+    method: String,
+    resp: Response,
+    status: u16,
+    sid: Option<String>,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Reader {
+    /// A reader for a reply to `method` (named in errors), with bodies of
+    /// at most `max` bytes.
+    pub fn new(method: String, max: usize) -> Reader {
+        Reader {
+            method,
+            resp: Response::new(Limits::new(MAX_REPLY_HEAD, max as u64)),
+            status: 0,
+            sid: None,
+            location: None,
+            body: Vec::new(),
+        }
+    }
+
+    /// Ready the reader for the next reply on the same connection (its
+    /// buffer kept).
+    pub fn reset(&mut self, method: String, max: usize) {
+        self.method = method;
+        self.resp.reset();
+        self.resp
+            .set_limits(Limits::new(MAX_REPLY_HEAD, max as u64));
+        self.status = 0;
+        self.sid = None;
+        self.location = None;
+        self.body = Vec::new();
+    }
+
+    /// Move the reader out for the connection's next request, leaving an
+    /// empty one behind (no buffer).
+    pub fn take_for_reuse(&mut self) -> Option<Reader> {
+        let empty = Reader {
+            method: String::new(),
+            resp: Response::new(Limits::default()),
+            status: 0,
+            sid: None,
+            location: None,
+            body: Vec::new(),
+        };
+        Some(std::mem::replace(self, empty))
+    }
+
+    /// Take every event the buffered bytes give.
+    fn drive(&mut self) -> Result<Option<Answer>> {
+        loop {
+            let event = self
+                .resp
+                .advance()
+                .map_err(|e| e.into_error(&self.method))?;
+            match event {
+                Event::NeedData => return Ok(None),
+                Event::Interim(_) => {}
+                Event::Head(h) => {
+                    self.status = h.status();
+                    self.sid = h
+                        .headers("set-cookie")
+                        .filter_map(|v| std::str::from_utf8(v).ok())
+                        .find_map(parse_sid);
+                    self.location = h.header_str("location").map(str::to_string);
+                    if let Some(n) = h.content_length() {
+                        // One allocation of the announced size (bounded by
+                        // the reader's limit, checked at the head).
+                        self.body.reserve(n.min(64 * 1024) as usize);
+                    }
+                    if (300..400).contains(&self.status) {
+                        // Never followed, and its body is never read.
+                        return Ok(Some(self.answer(false)));
+                    }
+                }
+                Event::Body(b) => self.body.extend_from_slice(b),
+                Event::Done { reusable } => return Ok(Some(self.answer(reusable))),
+            }
+        }
+    }
+
+    fn answer(&mut self, reuse: bool) -> Answer {
+        Answer {
+            status: self.status,
+            sid: self.sid.take(),
+            location: self.location.take(),
+            body: std::mem::take(&mut self.body),
+            reuse,
+        }
+    }
+}
+
+impl Exchange for Reader {
+    fn read_buf(&mut self) -> &mut [u8] {
+        self.resp.read_buf()
+    }
+
+    fn filled(&mut self, n: usize) -> Result<Option<Answer>> {
+        self.resp.filled(n);
+        self.drive()
+    }
+
+    fn eof(&mut self) -> Result<Answer> {
+        self.resp.eof();
+        match self.drive()? {
+            Some(a) => Ok(a),
+            None => Err(Error::Io(format!(
+                "{}: the device closed the connection before answering",
+                self.method
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(r: &mut Reader, data: &[u8]) -> Result<Option<Answer>> {
+        r.read_buf()[..data.len()].copy_from_slice(data);
+        r.filled(data.len())
+    }
+
+    /// Feed `wire` cut into pieces of `step` bytes.
+    fn run(wire: &[u8], step: usize) -> Result<Option<Answer>> {
+        let mut r = Reader::new("get-status".into(), 1000);
+        for piece in wire.chunks(step) {
+            if let Some(a) = feed(&mut r, piece)? {
+                return Ok(Some(a));
+            }
+        }
+        Ok(None)
+    }
+
+    #[test]
+    fn framed_replies_at_any_cut() {
+        let cl = b"HTTP/1.1 200 OK\r\nSet-Cookie: sid=abc; path=/\r\nContent-Length: 12\r\n\r\n{\"result\":0}";
+        let ch = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"res\r\n7\r\nult\":0}\r\n0\r\nX-T: 1\r\n\r\n";
+        for step in 1..20 {
+            let a = run(cl, step).unwrap().unwrap();
+            assert_eq!((a.status, a.sid.as_deref()), (200, Some("abc")));
+            assert_eq!(a.body, b"{\"result\":0}");
+            assert!(a.reuse);
+            let a = run(ch, step).unwrap().unwrap();
+            assert_eq!(a.body, b"{\"result\":0}", "step {step}");
+            assert!(a.reuse);
+        }
+    }
+
+    #[test]
+    fn bounds_and_errors() {
+        // Too large, announced or chunked.
+        assert!(matches!(
+            run(b"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n", 64),
+            Err(Error::TooLarge { .. })
+        ));
+        assert!(matches!(
+            run(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n7d0\r\n",
+                64
+            ),
+            Err(Error::TooLarge { .. })
+        ));
+        // Endless trailers end with an error, not with memory.
+        let mut r = Reader::new("m".into(), 1000);
+        feed(
+            &mut r,
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
+        )
+        .unwrap();
+        let line = b"X-Trailer: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+        let err = (0..1000).find_map(|_| feed(&mut r, line).err());
+        assert!(err.is_some());
+        // Bad chunk sizes.
+        assert!(
+            run(
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+c\r\n",
+                64
+            )
+            .is_err()
+        );
+        // Bytes after the reply: the connection is not reused.
+        let a = run(
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}HTTP/1.1 200 OK\r\n",
+            200,
+        )
+        .unwrap()
+        .unwrap();
+        assert!(!a.reuse);
+        // A close-delimited body ends at EOF.
+        let mut r = Reader::new("m".into(), 1000);
+        assert!(
+            feed(&mut r, b"HTTP/1.0 200 OK\r\n\r\n{}")
+                .unwrap()
+                .is_none()
+        );
+        let a = r.eof().unwrap();
+        assert_eq!(a.body, b"{}");
+        assert!(!a.reuse);
+        let mut r = Reader::new("m".into(), 1000);
+        assert!(matches!(r.eof(), Err(Error::Io(_))));
+        assert!(run(b"<html>", 10).is_err());
+    }
+}
