@@ -146,6 +146,9 @@ pub struct DeviceMetrics {
     pub status: Option<Status>,
 }
 
+/// Called when a poll has ended (its figures recorded).
+type Done = Box<dyn FnOnce() + Send>;
+
 /// One polled device.
 pub(crate) struct Slot {
     pub dev: Arc<Device>,
@@ -204,15 +207,13 @@ impl Slot {
             return;
         }
         let me = Arc::clone(self);
+        let done: Done = Box::new(done);
         let started = Instant::now();
         let sent = crate::engine::submit(
             Arc::clone(&self.dev),
             "get-status",
             Vec::new(),
-            Box::new(move |r| {
-                me.after_status(started, r);
-                done();
-            }),
+            Box::new(move |r| me.after_status(started, r, done)),
         );
         if let Err(e) = sent {
             self.record_failure(started, &e);
@@ -220,7 +221,7 @@ impl Slot {
         }
     }
 
-    fn after_status(self: Arc<Self>, started: Instant, r: Result<Reply>) {
+    fn after_status(self: Arc<Self>, started: Instant, r: Result<Reply>, done: Done) {
         let parsed = r.and_then(|reply| reply.parse::<Status>());
         match parsed {
             Ok(status) => {
@@ -232,10 +233,16 @@ impl Slot {
                         Arc::clone(&self.dev),
                         "get-info",
                         Vec::new(),
-                        Box::new(move |r| me.after_info(started, kept, r)),
+                        Box::new(move |r| me.after_info(started, kept, r, done)),
                     );
-                    if sent.is_ok() {
-                        return;
+                    match sent {
+                        Ok(()) => return,
+                        // The closure (and `done`) went with the error.
+                        Err(_) => {
+                            self.record_success(started, status, None);
+                            self.in_flight.store(false, Ordering::Release);
+                            return;
+                        }
                     }
                 }
                 self.record_success(started, status, None);
@@ -243,9 +250,10 @@ impl Slot {
             Err(e) => self.record_failure(started, &e),
         }
         self.in_flight.store(false, Ordering::Release);
+        done();
     }
 
-    fn after_info(&self, started: Instant, status: Status, r: Result<Reply>) {
+    fn after_info(&self, started: Instant, status: Status, r: Result<Reply>, done: Done) {
         let info = r.and_then(|reply| reply.json()).map(|v| {
             let p = &v["product"];
             let s = |k: &str| p[k].as_str().unwrap_or("").to_string();
@@ -264,6 +272,7 @@ impl Slot {
             Err(_) => self.record_success(started, status, None),
         }
         self.in_flight.store(false, Ordering::Release);
+        done();
     }
 
     fn record_success(&self, started: Instant, status: Status, info: Option<Info>) {
