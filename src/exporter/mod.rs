@@ -30,7 +30,7 @@ use crate::client::{Error, Result};
 use state::Slot;
 use std::collections::{BTreeMap, HashMap};
 use std::net::{SocketAddr, TcpListener};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -46,6 +46,8 @@ pub(crate) struct Shared {
     allow: Vec<Allow>,
     timeout: Duration,
     stop: AtomicBool,
+    /// CPU the last `/metrics` request cost its thread, ns.
+    last_scrape_cpu_ns: AtomicU64,
     probes: Mutex<HashMap<String, Arc<Slot>>>,
 }
 
@@ -94,6 +96,7 @@ impl Exporter {
             allow,
             timeout,
             stop: AtomicBool::new(false),
+            last_scrape_cpu_ns: AtomicU64::new(0),
             probes: Mutex::new(HashMap::new()),
         });
         let mut threads = Vec::new();
@@ -124,6 +127,12 @@ impl Exporter {
     /// The `/metrics` text now.
     pub fn metrics(&self) -> String {
         self.shared.metrics()
+    }
+
+    /// The CPU time the last `/metrics` request cost the exporter (its
+    /// thread's, encoding and writing the reply), for benchmarks.
+    pub fn last_scrape_cpu(&self) -> Duration {
+        Duration::from_nanos(self.shared.last_scrape_cpu_ns.load(Ordering::Relaxed))
     }
 
     /// Stop polling and serving; joins the threads.

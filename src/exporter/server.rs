@@ -102,13 +102,21 @@ fn handle(shared: &Shared, mut stream: TcpStream) {
     let (route, query) = path.split_once('?').unwrap_or((&path, ""));
     let _ = match route {
         "/" => respond(&mut stream, 200, "text/html; charset=utf-8", INDEX, head),
-        "/metrics" => respond(
-            &mut stream,
-            200,
-            super::CONTENT_TYPE,
-            &shared.metrics(),
-            head,
-        ),
+        "/metrics" => {
+            let cpu0 = thread_cpu();
+            let r = respond(
+                &mut stream,
+                200,
+                super::CONTENT_TYPE,
+                &shared.metrics(),
+                head,
+            );
+            let spent = thread_cpu().saturating_sub(cpu0);
+            shared
+                .last_scrape_cpu_ns
+                .store(spent.as_nanos() as u64, Ordering::Relaxed);
+            r
+        }
         "/probe" => {
             let target = param(query, "target").unwrap_or_default();
             let auth = param(query, "auth").unwrap_or_else(|| "default".into());
@@ -134,6 +142,21 @@ fn handle(shared: &Shared, mut stream: TcpStream) {
             head,
         ),
     };
+}
+
+/// CPU time this thread has used (what a scrape costs the exporter,
+/// encoding and writing included).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec we own.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 fn respond(
