@@ -4,7 +4,7 @@
 //!   cargo bench --bench exporter_scrape                       # 4096 devices, 100 ms
 //!   cargo bench --bench exporter_scrape -- --devices 512 --latency-ms 100 --scrapes 20
 //!
-//! The simulators run in a child process (each with a `latency` fault on
+//! The simulators run in child processes (2048 devices each; each with a `latency` fault on
 //! every method: answers come `--latency-ms` late), so the exporter's
 //! process holds only the exporter and the engine. The exporter polls
 //! every device every 5 s; once every device has answered, the program
@@ -69,7 +69,31 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Thousands of sockets (the simulators' process holds about six
+/// descriptors per device): raise the descriptor limit to 65536 where
+/// allowed (root), else the soft limit to the hard one.
+fn raise_fd_limit() {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit read and write one rlimit we own.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut r) == 0 {
+            let want = libc::rlimit {
+                rlim_cur: 65536,
+                rlim_max: 65536,
+            };
+            if r.rlim_max >= 65536 || libc::setrlimit(libc::RLIMIT_NOFILE, &want) != 0 {
+                r.rlim_cur = r.rlim_max;
+                libc::setrlimit(libc::RLIMIT_NOFILE, &r);
+            }
+        }
+    }
+}
+
 fn main() {
+    raise_fd_limit();
     let args: Vec<String> = std::env::args().collect();
     let n = arg(&args, "--devices", 4096) as usize;
     let latency = arg(&args, "--latency-ms", 100);
@@ -78,28 +102,39 @@ fn main() {
         serve(n, latency);
         return;
     }
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--serve",
-            "--devices",
-            &n.to_string(),
-            "--latency-ms",
-            &latency.to_string(),
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the simulators' process");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    out.read_line(&mut line).unwrap();
-    let ports: Vec<String> = line
-        .trim()
-        .strip_prefix("ports ")
-        .expect("the child prints its ports")
-        .split(' ')
-        .map(String::from)
-        .collect();
+    // About five descriptors per simulated device: at most 2048 devices
+    // per child keeps each under a 20000-descriptor limit.
+    const PER_CHILD: usize = 2048;
+    let mut children = Vec::new();
+    let mut ports: Vec<String> = Vec::new();
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(PER_CHILD);
+        left -= k;
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--serve",
+                "--devices",
+                &k.to_string(),
+                "--latency-ms",
+                &latency.to_string(),
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start a simulators' process");
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line).unwrap();
+        ports.extend(
+            line.trim()
+                .strip_prefix("ports ")
+                .expect("the child prints its ports")
+                .split(' ')
+                .map(String::from),
+        );
+        children.push(child);
+    }
     assert_eq!(ports.len(), n);
 
     let mut cfg = Config {
@@ -166,6 +201,8 @@ fn main() {
         if ok { "met" } else { "NOT met" }
     );
     exp.stop();
-    drop(child.stdin.take());
-    let _ = child.wait();
+    for mut c in children {
+        drop(c.stdin.take());
+        let _ = c.wait();
+    }
 }

@@ -342,6 +342,14 @@ fn prometheus_sees_the_fleet_change_and_every_deploy_expression_returns_data() {
                 .is_some_and(|v| v != 0.0)
     });
 
+    // b forgets every session: the exporter logs in again, and counts it.
+    b.control(r#"{"cmd":"expire-sessions"}"#).unwrap();
+    wait_for("b's re-login counted", || {
+        prom.value(&sel("ultrastream_relogins_total", &hosts[1]))
+            .is_some_and(|v| v >= 1.0)
+    });
+    assert_eq!(prom.value(&sel("ultrastream_up", &hosts[1])), Some(1.0));
+
     // A live stream on b (stays connecting: the clock is manual).
     let db = logged_in(&b);
     let r = db
@@ -380,6 +388,10 @@ fn prometheus_sees_the_fleet_change_and_every_deploy_expression_returns_data() {
         prom.value(&sel("ultrastream_up", &hosts[2])) == Some(0.0)
     });
     eprintln!("dead device seen after {took:?}");
+    wait_for("c's failed polls counted", || {
+        prom.value(&sel("ultrastream_polls_failed_total", &hosts[2]))
+            .is_some_and(|v| v >= 1.0)
+    });
     assert!(
         prom.query(&sel("ultrastream_recording", &hosts[2]))
             .is_empty(),
