@@ -166,7 +166,7 @@ impl Collector for Snapshot {
             "ultrastream_recording",
             "1 while recording (cur-status statusRecord)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], b(d.recording())),
         )?;
         family(
@@ -174,7 +174,7 @@ impl Collector for Snapshot {
             "ultrastream_recording_duration_seconds",
             "How long the current recording runs (rec-status run-ms)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], d.rec.run_ms as f64 / 1000.0),
         )?;
         family(
@@ -182,7 +182,7 @@ impl Collector for Snapshot {
             "ultrastream_last_recording_result",
             "How the last recording ended (last-rec-status: 0 normally, else the API status code)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], d.last_rec as f64),
         )?;
         family(
@@ -190,7 +190,7 @@ impl Collector for Snapshot {
             "ultrastream_live",
             "1 while streaming live (cur-status statusLiving)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], b(d.live())),
         )?;
         family(
@@ -198,7 +198,7 @@ impl Collector for Snapshot {
             "ultrastream_live_duration_seconds",
             "How long the current live stream runs (live-status run-ms)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], d.live.run_ms as f64 / 1000.0),
         )?;
         family(
@@ -206,7 +206,7 @@ impl Collector for Snapshot {
             "ultrastream_live_stream_state",
             "Each live server's state code (live-status result / result2: 22 connected, 23 connecting, 24 waiting, 25 authorising, 27 idle, 28 resolving, 29 not set, 30 authentication failed, negative: an error); absent when 0",
             Gauge,
-            &ds,
+            ds,
             |d, w| {
                 let l = d.live;
                 if l.result != 0 {
@@ -223,7 +223,7 @@ impl Collector for Snapshot {
             "ultrastream_encoder_bitrate_bytes_per_second",
             "Encoder output rate in bytes per second (rec-status / live-status cur-bps and avg-bps, which the device reports in bytes/s: docs/units.md)",
             Gauge,
-            &ds,
+            ds,
             |d, w| {
                 let s = d;
                 for (out, r) in [("record", s.rec), ("live", s.live)] {
@@ -238,7 +238,7 @@ impl Collector for Snapshot {
             "ultrastream_input_signal_present",
             "1 when an input signal is present (input-signal status)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], b(d.signal.status == 1)),
         )?;
         family(
@@ -246,7 +246,7 @@ impl Collector for Snapshot {
             "ultrastream_input_width_pixels",
             "Input width (input-signal cx)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], d.signal.cx as f64),
         )?;
         family(
@@ -254,7 +254,7 @@ impl Collector for Snapshot {
             "ultrastream_input_height_pixels",
             "Input height (input-signal cy)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], d.signal.cy as f64),
         )?;
         family(
@@ -262,7 +262,7 @@ impl Collector for Snapshot {
             "ultrastream_input_frame_rate_hertz",
             "Input frame rate (input-signal frame-rate)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], d.signal.frame_rate),
         )?;
         family(
@@ -270,7 +270,7 @@ impl Collector for Snapshot {
             "ultrastream_input_interlaced",
             "1 when the input is interlaced (input-signal interlaced)",
             Gauge,
-            &ds,
+            ds,
             |d, w| w(&[], b(d.signal.interlaced != 0)),
         )?;
         family(
@@ -278,7 +278,7 @@ impl Collector for Snapshot {
             "ultrastream_disk_status",
             "Each disk's status (disk-status: 0 none, 1 valid, 3 full, 4 not writable, 5 low space, 6 invalid)",
             Gauge,
-            &ds,
+            ds,
             |d, w| {
                 for (k, disk) in [("usb", d.usb), ("sd", d.sd)] {
                     w(&[("disk", k)], disk.status as f64)?;
@@ -291,7 +291,7 @@ impl Collector for Snapshot {
             "ultrastream_disk_size_bytes",
             "Each disk's size (total-size)",
             Gauge,
-            &ds,
+            ds,
             |d, w| {
                 for (k, disk) in [("usb", d.usb), ("sd", d.sd)] {
                     w(&[("disk", k)], disk.total as f64)?;
@@ -304,7 +304,7 @@ impl Collector for Snapshot {
             "ultrastream_disk_free_bytes",
             "Each disk's free space (free-size)",
             Gauge,
-            &ds,
+            ds,
             |d, w| {
                 for (k, disk) in [("usb", d.usb), ("sd", d.sd)] {
                     w(&[("disk", k)], disk.free as f64)?;
@@ -317,7 +317,7 @@ impl Collector for Snapshot {
             "ultrastream_operation_running",
             "1 while the operation runs (its cur-status bit)",
             Gauge,
-            &ds,
+            ds,
             |d, w| {
                 let mask = d.mask;
                 for (op, bit) in OPERATIONS {

@@ -17,6 +17,8 @@
 //! # Ok::<(), ultrastream::Error>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod config;
 mod metrics;
 mod server;
