@@ -22,7 +22,14 @@
 //!   handle never logged in); "code", "error".
 //! - `occupied`: login refused with errOccupied (-2): two other clients
 //!   hold the device's sessions; "code", "error".
-//! - `rebooting`: the status mask shows a reboot or reset; "operation".
+//! - `rebooting`: the device restarts; "operation" ("reboot", "reset" or
+//!   "update"). However the device shows it (`ops::restart`, the same rules
+//!   the `run_*` operations use): statusReboot / statusReset in the mask,
+//!   errBusy (-9) on get-status with one of them in ping's mask, or
+//!   connections closing (or -9) right after a reboot, reset or update was
+//!   seen in the mask. While it restarts only ping is sent; `back` follows
+//!   once ping answers 0 without those flags and the login succeeds (no
+//!   `offline` in between unless it stays silent for 10 minutes).
 //! - `changed`: "changes" holds each watched field that changed, with its
 //!   new value, and "previous" the old values. Watched fields: "recording",
 //!   "live" (bools), "live-servers" (each server's live state, `[{"id","result"}]`),
@@ -41,6 +48,7 @@ use crate::engine::{Call, Engine, Limits, Reactor};
 use crate::model::codes;
 use crate::model::status::*;
 use crate::ops::Flow;
+use crate::ops::restart::{self, Restart, Seen, Verdict as RVerdict};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -141,6 +149,11 @@ struct DevState {
     /// The fingerprint of the get-status body `snapshot` was read from
     /// (`body_key`), None when it came from a ping.
     body_key: Option<u64>,
+    /// A restart the last mask announced (its flag, or statusUpgrade):
+    /// connections closing next mean that restart.
+    hint: Option<Restart>,
+    /// The restart under way (phase Rebooting).
+    restarting: Restart,
     polls: u64,
     failed: u64,
     max_lag: Duration,
@@ -241,6 +254,8 @@ impl Watch {
                     refusals: 0,
                     snapshot: None,
                     body_key: None,
+                    hint: None,
+                    restarting: Restart::Reboot,
                     polls: 0,
                     failed: 0,
                     max_lag: Duration::ZERO,
@@ -485,11 +500,12 @@ fn ops_bits(mask: u32) -> u32 {
 }
 
 /// Running operations named from the status mask (and format-status for
-/// the SD card, which has no bit of its own).
+/// the SD card: the document's flag names only a USB format, though a
+/// device may set it for either disk; see `snapshot`).
 fn operations(mask: u32, format_sd: bool) -> Vec<Value> {
     let mut out: Vec<Value> = OPS
         .iter()
-        .filter(|(bit, _)| mask & bit != 0)
+        .filter(|(bit, _)| mask & bit != 0 && !(format_sd && *bit == STATUS_FORMAT_DISK))
         .map(|(_, n)| Value::from(*n))
         .collect();
     if format_sd {
@@ -595,10 +611,15 @@ fn snapshot(body: &str) -> std::result::Result<Snap, String> {
         ],
     };
     let format_running = as_i64(&v.format_status.result) == Some(codes::RET_RUNNING as i64);
+    // A format runs on the SD card when the flag is clear (it names a USB
+    // format), or when it is set but no USB drive is present. Otherwise
+    // the blocks cannot tell which disk: it is reported as "format-usb".
+    let no_usb = as_i64(&v.usb.disk_status) == Some(0);
+    let format_sd = format_running && (mask & STATUS_FORMAT_DISK == 0 || no_usb);
     Ok(Snap {
         full: true,
         mask,
-        format_sd: format_running && mask & STATUS_FORMAT_DISK == 0,
+        format_sd,
         servers,
         signal: v.input_signal,
         usb: v.usb,
@@ -641,19 +662,21 @@ enum Outcome {
     /// A get-status body that differs from the last one only in its
     /// clock: nothing watched changed, and nothing was parsed.
     Same,
+    /// The device restarts (`answered`: it replied, e.g. -9 with the flag).
+    Restarting(Restart, bool),
     Fail(Error),
 }
 
 /// A fingerprint of a get-status body without its clock ("cur-time",
 /// which changes every second and is not watched). Two bodies with the
 /// same fingerprint give the same watched fields, so a poll of a device
-/// whose status did not change parses nothing (SipHash over the bytes: a
-/// few thousand instructions, where reading the fields costs ten times
-/// that).
+/// whose status did not change parses nothing: a multiply-rotate hash over
+/// 8-byte words (about 1,000 instructions for a 2 KB body, where reading
+/// the fields costs 35,000). It guards against accident, not against a
+/// device: a device can lie in its status anyway.
 fn body_key(body: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::hash::DefaultHasher::new();
     const CLOCK: &str = "\"cur-time\":";
+    let b = body.as_bytes();
     match body.find(CLOCK) {
         Some(at) => {
             let rest = &body[at + CLOCK.len()..];
@@ -664,31 +687,55 @@ fn body_key(body: &str) -> u64 {
                 rest.find([',', '}'])
             }
             .unwrap_or(0);
-            body[..at].hash(&mut h);
-            rest[end..].hash(&mut h);
+            let tail = &rest.as_bytes()[end..];
+            fold(fold(0x51_7c_c1_b7_27_22_0a_95, &b[..at]), tail) ^ tail.len() as u64
         }
-        None => body.hash(&mut h),
+        None => fold(0x51_7c_c1_b7_27_22_0a_95, b) ^ b.len() as u64,
     }
-    h.finish()
 }
 
-/// What a poll does after its ping.
-#[derive(Clone, Copy)]
-enum AfterPing {
-    /// A handle without credentials: the ping is the poll.
-    Done,
-    /// A device coming back: log in (unless it is still restarting), then
-    /// get-status.
-    Login,
+/// The hash step of `body_key`, over `bytes`.
+fn fold(mut h: u64, bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(a)).wrapping_mul(K);
+    }
+    for &x in words.remainder() {
+        h = (h.rotate_left(23) ^ u64::from(x)).wrapping_mul(K);
+    }
+    (h.rotate_left(23) ^ bytes.len() as u64).wrapping_mul(K)
 }
+
+/// A device restarting for this long without a word is reported offline.
+const RESTART_SILENCE: Duration = Duration::from_secs(600);
 
 /// One poll in progress: its device, its deadline, the bounds of its
-/// requests.
+/// requests, the phase it began in and the restart it expects.
 #[derive(Clone, Copy)]
 struct PollCtx {
     index: usize,
     due: Instant,
     limits: Limits,
+    phase: Phase,
+    expected: Option<Restart>,
+}
+
+/// What a poll does with its ping.
+#[derive(Clone, Copy)]
+enum PingFor {
+    /// A handle without credentials: the ping is the poll.
+    Only,
+    /// A device that was offline: log in unless it restarts, then
+    /// get-status.
+    Probe,
+    /// A restarting device: ready (ping 0, no restart flag) means log in
+    /// again and get-status.
+    Restart,
+    /// After errBusy to this method: does the mask show a restart?
+    Busy(&'static str),
 }
 
 impl Shared {
@@ -715,18 +762,24 @@ impl Shared {
     }
 
     /// The requests of one poll, by phase, each started when the one
-    /// before it ended.
+    /// before it ended (the same steps the blocking watcher took, on the
+    /// engine).
     fn start_poll(sh: &Arc<Shared>, r: &mut Reactor, index: usize, due: Instant) {
         if sh.stop.load(Ordering::SeqCst) {
             return;
         }
         let started = Instant::now();
         let e = &sh.entries[index];
-        let phase = {
+        let (phase, expected) = {
             let mut s = lock(&e.state);
             s.polls += 1;
             s.max_lag = s.max_lag.max(started.saturating_duration_since(due));
-            s.phase
+            let expected = if s.phase == Phase::Rebooting {
+                Some(s.restarting)
+            } else {
+                s.hint
+            };
+            (s.phase, expected)
         };
         sh.polls.fetch_add(1, Ordering::Relaxed);
         let connect = if phase == Phase::Offline {
@@ -738,39 +791,97 @@ impl Shared {
             index,
             due,
             limits: Limits::at_most(&e.dev, connect, sh.timeout),
+            phase,
+            expected,
         };
+        // Only ping while it restarts; the login once it is ready.
+        if phase == Phase::Rebooting {
+            return Shared::ping(sh, r, ctx, PingFor::Restart);
+        }
         let steady = matches!(phase, Phase::Unknown | Phase::Online);
-        if !e.dev.has_credentials() {
-            return Shared::ping(sh, r, ctx, AfterPing::Done);
+        let creds = if steady {
+            e.dev.has_credentials()
+        } else {
+            e.dev.credentials().is_some()
+        };
+        if !creds {
+            return Shared::ping(sh, r, ctx, PingFor::Only);
         }
         match phase {
             // The session logic renews an expired session inside the call.
-            _ if steady => Shared::status(sh, r, ctx),
+            Phase::Unknown | Phase::Online => Shared::status(sh, r, ctx),
             // A cheap probe first: a device still down costs one connect
             // attempt, and one still rebooting no login.
-            Phase::Offline | Phase::Rebooting => Shared::ping(sh, r, ctx, AfterPing::Login),
-            _ => Shared::login(sh, r, ctx),
+            Phase::Offline | Phase::Rebooting => Shared::ping(sh, r, ctx, PingFor::Probe),
+            Phase::AuthFailed | Phase::Occupied => Shared::login(sh, r, ctx, false),
         }
     }
 
-    fn ping(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, then: AfterPing) {
+    fn ping(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, what: PingFor) {
         let dev = Arc::clone(&sh.entries[ctx.index].dev);
         let sh2 = Arc::clone(sh);
-        let call = Call::method(
+        let call = Call::raw_method(
             dev,
             Method::Ping,
             ctx.limits,
             Box::new(move |r, res| {
-                let mask = match res.and_then(|reply| reply.parse::<crate::model::Ping>()) {
-                    Ok(p) => p.cur_status as u32,
-                    Err(e) => return Shared::finish(&sh2, r, ctx, Outcome::Fail(e)),
+                let fields = res.as_ref().ok().map(crate::client::ping_fields);
+                let seen = match fields {
+                    Some((result, mask)) => Seen::Answer { result, mask },
+                    None => Seen::NoAnswer,
                 };
-                let restarting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
-                match then {
-                    AfterPing::Login if !restarting => Shared::login(&sh2, r, ctx),
-                    _ => {
-                        let snap = Box::new(Snap::from_ping(mask));
-                        Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None))
+                match what {
+                    PingFor::Restart => {
+                        let k = ctx.expected.unwrap_or(Restart::Reboot);
+                        if !restart::ping_ready(seen) {
+                            let answered = seen != Seen::NoAnswer;
+                            return Shared::finish(&sh2, r, ctx, Outcome::Restarting(k, answered));
+                        }
+                        let mask = fields.and_then(|f| f.1).unwrap_or(0);
+                        if !sh2.entries[ctx.index].dev.has_credentials() {
+                            let snap = Box::new(Snap::from_ping(mask));
+                            return Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None));
+                        }
+                        Shared::login(&sh2, r, ctx, true)
+                    }
+                    PingFor::Busy(method) => {
+                        let outcome = match restart::judge(ctx.expected, seen) {
+                            RVerdict::Restarting(k) => {
+                                Outcome::Restarting(k, seen != Seen::NoAnswer)
+                            }
+                            _ => Outcome::Fail(Error::Device {
+                                method: method.into(),
+                                code: codes::ERR_BUSY,
+                            }),
+                        };
+                        Shared::finish(&sh2, r, ctx, outcome)
+                    }
+                    PingFor::Only | PingFor::Probe => {
+                        let (result, mask) = match res {
+                            Ok(ref reply) => crate::client::ping_fields(reply),
+                            Err(e) => return Shared::steady_failed(&sh2, r, ctx, e),
+                        };
+                        let restarting =
+                            mask.is_some_and(|m| restart::restart_in_mask(m, None).is_some());
+                        let mask = mask.unwrap_or(0);
+                        if matches!(what, PingFor::Probe) && restarting {
+                            let snap = Box::new(Snap::from_ping(mask));
+                            return Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None));
+                        }
+                        if result != 0 {
+                            let e = Error::Device {
+                                method: "ping".into(),
+                                code: result,
+                            };
+                            return Shared::steady_failed(&sh2, r, ctx, e);
+                        }
+                        match what {
+                            PingFor::Probe => Shared::login(&sh2, r, ctx, false),
+                            _ => {
+                                let snap = Box::new(Snap::from_ping(mask));
+                                Shared::finish(&sh2, r, ctx, Outcome::Status(mask, snap, None))
+                            }
+                        }
                     }
                 }
             }),
@@ -778,23 +889,26 @@ impl Shared {
         r.call(call);
     }
 
-    fn login(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx) {
+    /// Log in with the stored credentials (`after_restart`: the old
+    /// session sent along, nothing given back first), then get-status.
+    fn login(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, after_restart: bool) {
         let dev = Arc::clone(&sh.entries[ctx.index].dev);
-        let Some((user, pass)) = dev.credentials() else {
-            return Shared::ping(sh, r, ctx, AfterPing::Done);
-        };
         let sh2 = Arc::clone(sh);
-        let call = Call::login(
-            dev,
-            user,
-            pass,
-            ctx.limits,
-            Box::new(move |r, res| match res {
-                Ok(_) => Shared::status(&sh2, r, ctx),
-                Err(e) => Shared::finish(&sh2, r, ctx, Outcome::Fail(e)),
-            }),
-        );
-        r.call(call);
+        let done: crate::engine::Done = Box::new(move |r, res| match res {
+            Ok(_) => Shared::status(&sh2, r, ctx),
+            Err(e) => Shared::steady_failed(&sh2, r, ctx, e),
+        });
+        let call = if after_restart {
+            Call::login_after_restart(dev, ctx.limits, done)
+        } else {
+            dev.credentials()
+                .map(|(user, pass)| Call::login(dev, user, pass, ctx.limits, done))
+        };
+        match call {
+            Some(c) => r.call(c),
+            // The credentials went (a logout meanwhile): the ping is the poll.
+            None => Shared::ping(sh, r, ctx, PingFor::Only),
+        }
     }
 
     fn status(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx) {
@@ -805,26 +919,52 @@ impl Shared {
             Method::GetStatus,
             ctx.limits,
             Box::new(move |r, res| {
-                let outcome = match res {
-                    Ok(reply) => {
-                        let key = body_key(&reply.body);
-                        if sh2.unchanged(ctx.index, key) {
-                            return Shared::finish(&sh2, r, ctx, Outcome::Same);
-                        }
-                        match snapshot(&reply.body) {
-                            Ok(snap) => Outcome::Status(snap.mask, Box::new(snap), Some(key)),
-                            Err(detail) => Outcome::Fail(Error::BadReply {
-                                method: "get-status".into(),
-                                detail,
-                            }),
-                        }
-                    }
-                    Err(e) => Outcome::Fail(e),
+                let reply = match res {
+                    Ok(reply) => reply,
+                    Err(e) => return Shared::steady_failed(&sh2, r, ctx, e),
+                };
+                let key = body_key(&reply.body);
+                if sh2.unchanged(ctx.index, key) {
+                    return Shared::finish(&sh2, r, ctx, Outcome::Same);
+                }
+                let outcome = match snapshot(&reply.body) {
+                    Ok(snap) => Outcome::Status(snap.mask, Box::new(snap), Some(key)),
+                    Err(detail) => Outcome::Fail(Error::BadReply {
+                        method: "get-status".into(),
+                        detail,
+                    }),
                 };
                 Shared::finish(&sh2, r, ctx, outcome)
             }),
         );
         r.call(call);
+    }
+
+    /// A request of a poll outside a restart failed: right after a restart
+    /// was announced, or as errBusy whose ping shows a restart flag, it is
+    /// that restart (`ops::restart::judge`); else the failure stands.
+    fn steady_failed(sh: &Arc<Shared>, r: &mut Reactor, ctx: PollCtx, err: Error) {
+        if !matches!(ctx.phase, Phase::Unknown | Phase::Online) {
+            return Shared::finish(sh, r, ctx, Outcome::Fail(err));
+        }
+        match &err {
+            Error::Device { code, method } if *code == codes::ERR_BUSY => {
+                let method = if method == "ping" {
+                    "ping"
+                } else {
+                    "get-status"
+                };
+                Shared::ping(sh, r, ctx, PingFor::Busy(method))
+            }
+            _ if matches!(classify(&err), Verdict::NoAnswer) => {
+                let outcome = match restart::judge(ctx.expected, Seen::NoAnswer) {
+                    RVerdict::Restarting(k) => Outcome::Restarting(k, false),
+                    _ => Outcome::Fail(err),
+                };
+                Shared::finish(sh, r, ctx, outcome)
+            }
+            _ => Shared::finish(sh, r, ctx, Outcome::Fail(err)),
+        }
     }
 
     /// A poll ended: judge it, emit its events, set the next one's timer.
@@ -862,6 +1002,8 @@ impl Shared {
                 s.probes = 0;
                 s.refusals = 0;
                 let rebooting = mask & (STATUS_REBOOT | STATUS_RESET) != 0;
+                let announced = restart::restart_in_mask(mask, s.hint);
+                s.hint = restart::announced(mask);
                 match s.phase {
                     Phase::Unknown => {
                         self.emit(e, "online", state_fields(&snap));
@@ -881,18 +1023,41 @@ impl Shared {
                         }
                     }
                 }
-                if rebooting && s.phase == Phase::Online {
-                    let op = if mask & STATUS_RESET != 0 {
-                        "reset"
-                    } else {
-                        "reboot"
-                    };
-                    let mut f = Map::new();
-                    f.insert("operation".into(), op.into());
-                    self.emit(e, "rebooting", f);
-                    s.phase = Phase::Rebooting;
+                if let (Some(k), Phase::Online) = (announced, s.phase) {
+                    self.restarting(e, &mut s, k);
                 }
                 s.snapshot = Some(snap);
+                due_after(due, self.interval, now)
+            }
+            Outcome::Restarting(k, answered) => {
+                s.failed += 1;
+                if answered {
+                    s.last_answer = now;
+                }
+                match s.phase {
+                    Phase::Unknown | Phase::Online => self.restarting(e, &mut s, k),
+                    Phase::Rebooting => {
+                        let silent = now.saturating_duration_since(s.last_answer);
+                        if silent >= RESTART_SILENCE.max(self.offline_after) {
+                            let mut f = Map::new();
+                            f.insert("silent_ms".into(), ms(silent).into());
+                            f.insert("code".into(), crate::model::codes::E_TIMEOUT.into());
+                            f.insert(
+                                "error".into(),
+                                format!(
+                                    "no answer for {} s since it began to restart",
+                                    silent.as_secs()
+                                )
+                                .into(),
+                            );
+                            self.emit(e, "offline", f);
+                            s.phase = Phase::Offline;
+                            s.probes = 0;
+                        }
+                    }
+                    _ => {}
+                }
+                // The interval's cadence (it may not answer).
                 due_after(due, self.interval, now)
             }
             Outcome::Fail(err) => {
@@ -944,6 +1109,15 @@ impl Shared {
                 }
             }
         }
+    }
+
+    /// Enter the Rebooting phase with its event.
+    fn restarting(&self, e: &Entry, s: &mut DevState, k: Restart) {
+        let mut f = Map::new();
+        f.insert("operation".into(), k.name().into());
+        self.emit(e, "rebooting", f);
+        s.phase = Phase::Rebooting;
+        s.restarting = k;
     }
 
     /// interval × 2^k up to max_backoff, with a per-device spread of up to
@@ -1082,6 +1256,18 @@ mod tests {
     #[test]
     fn sd_format_has_no_bit_but_is_named() {
         assert_eq!(operations(0, true), vec![Value::from("format-sd")]);
+        // A device that sets the flag for SD formats too: named from the
+        // blocks when they tell (no USB drive), else the flag's meaning.
+        let snap = |usb: i64| {
+            snapshot(&format!(
+                r#"{{"cur-status":1048592,"format-status":{{"result":2}},"usb":{{"disk-status":{usb}}}}}"#
+            ))
+            .unwrap()
+            .to_map()["operations"]
+                .clone()
+        };
+        assert_eq!(snap(0), json!(["format-sd"]));
+        assert_eq!(snap(1), json!(["format-usb"]));
         assert_eq!(
             operations(STATUS_REBOOT | STATUS_DISK_TEST, false),
             vec![Value::from("test-usb"), Value::from("reboot")]

@@ -308,15 +308,7 @@ impl Device {
         let url = self.url(Method::Ping.name(), &[]);
         let raw = self.transport.send(&url, "ping", None, Body::None, None)?;
         let reply = into_reply("ping", raw.status, raw.body)?;
-        let mask = serde_json::from_str::<Value>(&reply.body)
-            .ok()
-            .and_then(|v| {
-                let m = v.get("cur-status")?;
-                m.as_i64()
-                    .or_else(|| m.as_str().and_then(|s| s.trim().parse().ok()))
-            })
-            .map(|m| m as u32);
-        Ok((reply.result, mask))
+        Ok(ping_fields(&reply))
     }
 
     /// One ping, read as a restart poll (`ops::restart`): no reply of any
@@ -335,32 +327,18 @@ impl Device {
     /// no credentials stored, nothing sent.
     pub(crate) fn relogin_after_restart(&self) -> Result<bool> {
         let _token = self.login_token();
-        let (user, pass, sid) = {
-            let s = self.session();
-            match (s.user.clone(), s.pass_md5.clone()) {
-                (Some(u), Some(p)) => (u, p, s.sid.clone()),
-                _ => return Ok(false),
-            }
+        let Some((user, pass)) = self.credentials() else {
+            return Ok(false);
         };
         let secrets = self.secrets_of(&[("pass", &pass)]);
-        let url = self.url(Method::Login.name(), &[("id", &user), ("pass", &pass)]);
-        let cookie = sid.map(|v| format!("sid={v}"));
+        let url = self.login_url(&user, &pass);
+        let cookie = self.session().sid.as_ref().map(|v| format!("sid={v}"));
         let result = (|| {
             let raw = self
                 .transport
                 .send(&url, "login", cookie.as_deref(), Body::None, None)?;
-            let sid = raw.set_cookie_sid.clone();
-            let reply = into_reply("login", raw.status, raw.body)?;
-            if reply.result != 0 {
-                return Err(Error::Device {
-                    method: "login".into(),
-                    code: reply.result,
-                });
-            }
-            let mut s = self.session();
-            s.sid = sid.or(s.sid.take());
-            s.generation += 1;
-            Ok(true)
+            self.finish_login(&user, &pass, raw.status, raw.set_cookie_sid, raw.body)
+                .map(|_| true)
         })();
         result.map_err(|e| e.scrubbed(&secrets))
     }
@@ -487,16 +465,6 @@ impl Device {
         loop {
             let cookie = call.cookie(self);
             let reply = attempt(cookie.as_deref())?;
-            if reply.result == codes::ERR_BUSY && name == "ping" {
-                // Ping carries its own mask (a restarting device answers
-                // -9 with the restart flag): explain from it, sending
-                // nothing else to a device that may be restarting.
-                let mask = serde_json::from_str::<Value>(&reply.body)
-                    .ok()
-                    .and_then(|v| v.get("cur-status").and_then(Value::as_i64))
-                    .unwrap_or(0);
-                return Err(crate::ops::busy::explain_mask(name, mask as u32));
-            }
             match call.on_reply(name, reply) {
                 session::Next::Done(r) => return Ok(r),
                 session::Next::Fail(e) => return Err(e),
@@ -768,6 +736,21 @@ impl Drop for Device {
             );
         }
     }
+}
+
+/// A ping reply's `result` and `cur-status` (a number or a numeric
+/// string; None when absent), for the restart rules (`ops::restart`).
+/// Shared by the blocking client and the fleet engine.
+pub(crate) fn ping_fields(reply: &Reply) -> (i32, Option<u32>) {
+    let mask = serde_json::from_str::<Value>(&reply.body)
+        .ok()
+        .and_then(|v| {
+            let m = v.get("cur-status")?;
+            m.as_i64()
+                .or_else(|| m.as_str().and_then(|s| s.trim().parse().ok()))
+        })
+        .map(|m| m as u32);
+    (reply.result, mask)
 }
 
 /// Turn an HTTP reply into a `Reply`, or the error that describes it.

@@ -85,6 +85,16 @@ impl SessionCall {
                 seen: self.generation,
             };
         }
+        if reply.result == codes::ERR_BUSY && name == "ping" {
+            // Ping carries its own mask (a restarting device answers -9
+            // with the restart flag): explain from it, sending nothing else
+            // to a device that may be restarting.
+            let mask = serde_json::from_str::<serde_json::Value>(&reply.body)
+                .ok()
+                .and_then(|v| v.get("cur-status").and_then(serde_json::Value::as_i64))
+                .unwrap_or(0);
+            return Next::Fail(crate::ops::busy::explain_mask(name, mask as u32));
+        }
         if reply.result == codes::ERR_BUSY && name != "get-status" {
             return Next::Busy;
         }

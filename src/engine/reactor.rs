@@ -74,10 +74,16 @@ enum What {
         url: String,
         /// logout: forget the session and credentials when it ends.
         forget_after: bool,
+        /// Hand out the device's reply as it came (its code unjudged, no
+        /// re-login): the restart rules read a ping's -9 themselves.
+        raw: bool,
     },
     Login {
         user: String,
         pass_md5: String,
+        /// After a restart: the old session is sent along instead of
+        /// being given back first (`Device::relogin_after_restart`).
+        after_restart: bool,
     },
 }
 
@@ -104,18 +110,24 @@ impl Call {
         done: Done,
     ) -> Result<Call> {
         let what = match dev.prepare_call(method, params)? {
-            Prepared::Login { user, pass_md5 } => What::Login { user, pass_md5 },
+            Prepared::Login { user, pass_md5 } => What::Login {
+                user,
+                pass_md5,
+                after_restart: false,
+            },
             Prepared::Logout => What::Send {
                 name: "logout".into(),
                 needs_login: Method::Logout.spec().needs_login,
                 url: dev.call_url("logout", &[])?,
                 forget_after: true,
+                raw: false,
             },
             Prepared::Send { name, needs_login } => What::Send {
                 name: name.into(),
                 needs_login,
                 url: dev.call_url(name, params)?,
                 forget_after: false,
+                raw: false,
             },
         };
         let secret_params = params
@@ -134,13 +146,24 @@ impl Call {
 
     /// A method without parameters (the watcher's get-status and ping).
     pub fn method(dev: Arc<Device>, method: Method, limits: Limits, done: Done) -> Call {
+        Call::method_as(dev, method, limits, done, false)
+    }
+
+    /// `method`, its reply handed out as it came: any `result`, no
+    /// re-login (the watcher's ping, read by the restart rules).
+    pub fn raw_method(dev: Arc<Device>, method: Method, limits: Limits, done: Done) -> Call {
+        Call::method_as(dev, method, limits, done, true)
+    }
+
+    fn method_as(dev: Arc<Device>, method: Method, limits: Limits, done: Done, raw: bool) -> Call {
         let url = dev.call_url(method.name(), &[]).unwrap_or_default();
         Call {
             what: What::Send {
                 name: method.name().into(),
-                needs_login: method.spec().needs_login,
+                needs_login: method.spec().needs_login && !raw,
                 url,
                 forget_after: false,
+                raw,
             },
             dev,
             secret_params: Vec::new(),
@@ -160,11 +183,33 @@ impl Call {
     ) -> Call {
         Call {
             dev,
-            what: What::Login { user, pass_md5 },
+            what: What::Login {
+                user,
+                pass_md5,
+                after_restart: false,
+            },
             secret_params: Vec::new(),
             limits,
             done,
         }
+    }
+
+    /// The login after a restart with the stored credentials, the old
+    /// session sent along (as `Device::relogin_after_restart`). Without
+    /// stored credentials: None.
+    pub fn login_after_restart(dev: Arc<Device>, limits: Limits, done: Done) -> Option<Call> {
+        let (user, pass_md5) = dev.credentials()?;
+        Some(Call {
+            dev,
+            what: What::Login {
+                user,
+                pass_md5,
+                after_restart: true,
+            },
+            secret_params: Vec::new(),
+            limits,
+            done,
+        })
     }
 }
 
@@ -427,6 +472,15 @@ impl Reactor {
             return;
         }
         op.token = true;
+        if matches!(
+            op.call.what,
+            What::Login {
+                after_restart: true,
+                ..
+            }
+        ) {
+            return self.send_login(op);
+        }
         // The device holds at most two sessions: give back the one this
         // handle already has before taking a new one.
         match op.call.dev.take_sid() {
@@ -449,7 +503,7 @@ impl Reactor {
 
     fn send_login(&mut self, mut op: Box<Op>) {
         let (user, pass) = match &op.call.what {
-            What::Login { user, pass_md5 } => (user.clone(), pass_md5.clone()),
+            What::Login { user, pass_md5, .. } => (user.clone(), pass_md5.clone()),
             What::Send { .. } => {
                 return self.finish(op, Err(Error::Watch("internal: not a login".into())));
             }
@@ -461,7 +515,21 @@ impl Reactor {
     fn login_request(&mut self, op: Box<Op>, user: &str, pass_md5: &str) {
         let dev = &op.call.dev;
         let url = dev.login_url(user, pass_md5);
-        let bytes = request_bytes(dev.authority(), dev.target_of(&url), None, &Body::None);
+        // After a restart the old session goes along (a device that still
+        // holds it keeps the slot); an explicit login gave it back first.
+        let cookie = match op.call.what {
+            What::Login {
+                after_restart: true,
+                ..
+            } => dev.secret_values().1.map(|sid| format!("sid={sid}")),
+            _ => None,
+        };
+        let bytes = request_bytes(
+            dev.authority(),
+            dev.target_of(&url),
+            cookie.as_deref(),
+            &Body::None,
+        );
         self.request(op, bytes, "login".into());
     }
 
@@ -715,6 +783,9 @@ impl Reactor {
             }
             match then {
                 Some(t) => t,
+                // Read at once, to WouldBlock: mio's readiness is edge
+                // triggered, and on some systems an edge is only re-armed
+                // by a read that found nothing.
                 None => loop {
                     match c.stream.read(f.reader.read_buf()) {
                         Ok(0) => {
@@ -862,6 +933,9 @@ impl Reactor {
                     Ok(r) => r,
                     Err(e) => return self.finish(op, Err(e)),
                 };
+                if matches!(op.call.what, What::Send { raw: true, .. }) {
+                    return self.finish(op, Ok(reply));
+                }
                 match op.session.on_reply(&name, reply) {
                     Next::Done(r) => {
                         if matches!(
@@ -923,7 +997,7 @@ impl Reactor {
             Stage::LogoutOld => self.send_login(op),
             Stage::Login => {
                 let r = match &op.call.what {
-                    What::Login { user, pass_md5 } => op
+                    What::Login { user, pass_md5, .. } => op
                         .call
                         .dev
                         .finish_login(user, pass_md5, a.status, a.sid, body),
