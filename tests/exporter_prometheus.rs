@@ -499,3 +499,56 @@ fn probe_never_sends_credentials_outside_the_allow_list() {
     assert_eq!(http_get(&addr, "/nope").unwrap().0, 404);
     exp.stop();
 }
+
+#[test]
+fn the_cli_exporter_needs_no_file() {
+    let sim = Simulator::start(SimOptions::default()).unwrap();
+    let bin = env!("CARGO_BIN_EXE_ultrastream");
+    // No device, no file: a usage error.
+    let out = Command::new(bin).arg("exporter").output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HOST..."));
+    // No password: a usage error before anything is sent.
+    let out = Command::new(bin)
+        .args(["exporter", &sim.host()])
+        .env_remove("ULTRASTREAM_PASSWORD")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ULTRASTREAM_PASSWORD"));
+
+    let mut child = Command::new(bin)
+        .args([
+            "exporter",
+            "--listen",
+            "127.0.0.1:0",
+            "--interval-ms",
+            "200",
+            &sim.host(),
+        ])
+        .env("ULTRASTREAM_PASSWORD", "Admin")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+    let addr = line
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("the exporter names its address: {line}"))
+        .to_string();
+    assert!(
+        addr.starts_with("127.0.0.1:"),
+        "listens on loopback: {line}"
+    );
+    assert!(!line.contains("Admin"), "{line}");
+    let want = format!("ultrastream_up{{device=\"{}\"}} 1", sim.host());
+    wait_for("the CLI exporter's device up", || {
+        http_get(&addr, "/metrics").is_ok_and(|(c, b)| c == 200 && b.contains(&want))
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+}
