@@ -417,6 +417,16 @@ fn prometheus_sees_the_fleet_change_and_every_deploy_expression_returns_data() {
 
 #[test]
 fn promtool_checks_the_deploy_config_and_tests_the_rules() {
+    // The example exporter configuration parses (docs/exporter.md shows it).
+    let c = Config::from_file(&format!("{ROOT}/deploy/exporter.json")).unwrap();
+    assert_eq!(c.devices.len(), 2);
+    assert!(c.probe.allow.len() == 2 && c.credentials.contains_key("stage"));
+    let doc = std::fs::read_to_string(format!("{ROOT}/docs/exporter.md")).unwrap();
+    let example = std::fs::read_to_string(format!("{ROOT}/deploy/exporter.json")).unwrap();
+    assert!(
+        doc.contains(example.trim()),
+        "docs/exporter.md shows deploy/exporter.json as it is"
+    );
     let dir = Path::new(ROOT).join("deploy/prometheus");
     for args in [
         vec!["check", "config", "prometheus.yml"],
