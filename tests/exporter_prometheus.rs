@@ -502,6 +502,25 @@ fn probe_never_sends_credentials_outside_the_allow_list() {
         "{body}"
     );
     assert!(!body.contains("ultrastream_exporter_devices"), "{body}");
+    // Concurrent probes of one target share its session and both see it up.
+    let up = format!("ultrastream_up{{device=\"{}\"}} 1", sim.host());
+    let probes: Vec<_> = (0..4)
+        .map(|_| {
+            let (addr, target) = (addr.clone(), sim.host());
+            std::thread::spawn(move || {
+                http_get(
+                    &addr,
+                    &format!("/probe?target={}&auth=default", enc(&target)),
+                )
+                .unwrap()
+            })
+        })
+        .collect();
+    for p in probes {
+        let (code, body) = p.join().unwrap();
+        assert_eq!(code, 200, "{body}");
+        assert!(body.contains(&up), "{body}");
+    }
     // `/` links /metrics; unknown paths are 404.
     let (code, body) = http_get(&addr, "/").unwrap();
     assert_eq!(code, 200);

@@ -250,9 +250,13 @@ impl Shared {
         slot.poll(move || {
             let _ = tx.send(());
         });
-        // A poll already in flight (a concurrent probe) ends within the
-        // timeout too; its result is what we report.
+        let bound = Instant::now() + self.timeout * 2 + Duration::from_secs(1);
         let _ = rx.recv_timeout(self.timeout * 2 + Duration::from_secs(1));
+        // A poll already in flight (a concurrent probe of the same target)
+        // did not take ours: wait for it, its result is what we report.
+        while slot.polling() && Instant::now() < bound {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         Probe::Metrics(render(vec![slot.snapshot()], None))
     }
 }

@@ -195,6 +195,11 @@ impl Slot {
         }
     }
 
+    /// A poll of this device is under way.
+    pub(crate) fn polling(&self) -> bool {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
     /// A copy of the metrics (for a scrape).
     pub(crate) fn snapshot(&self) -> DeviceMetrics {
         lock(&self.metrics).clone()
