@@ -4,6 +4,8 @@
 #   make install PREFIX=/usr/local     # (DESTDIR=... for staged installs)
 #   make uninstall PREFIX=/usr/local
 #   make examples                      # C and C++ examples against target/debug
+#   make docs                          # API references: C (doxygen), Rust (cargo doc), Python (pdoc)
+#   make pdoc-venv                     # only the venv with pdoc (from PyPI) that `make docs` and the tests use
 #
 # Installs
 #   $(BINDIR)/ultrastream, $(BINDIR)/ultrastream-sim
@@ -67,7 +69,7 @@ SUBST = sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' -e 's|@INCLUDEDIR@|$(3
 	-e 's|@SONAME@|$(SONAME)|g' -e 's|@REALNAME@|$(REALNAME)|g' \
 	-e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|g' -e 's|@CMAKE_LIBS_PRIVATE@|$(CMAKE_LIBS_PRIVATE)|g'
 
-.PHONY: all release install uninstall examples clean-examples help
+.PHONY: all release install uninstall examples clean-examples docs doc-c doc-rust doc-python pdoc-venv help
 
 all: release
 
@@ -107,6 +109,30 @@ examples:
 clean-examples:
 	$(MAKE) -C $(ROOT)/examples/c clean
 	$(MAKE) -C $(ROOT)/examples/cpp clean
+
+# API references (docs/reference.md). Warnings fail the build.
+PDOC_VERSION ?= 16.0.0
+PDOC_VENV    ?= $(TARGET_DIR)/pdoc-venv
+
+docs: doc-c doc-rust doc-python
+
+doc-c:
+	cd $(ROOT) && doxygen docs/Doxyfile
+
+doc-rust:
+	cd $(ROOT) && RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps
+
+$(PDOC_VENV)/bin/pdoc:
+	python3 -m venv $(PDOC_VENV)
+	$(PDOC_VENV)/bin/pip install --quiet pdoc==$(PDOC_VERSION)
+
+pdoc-venv: $(PDOC_VENV)/bin/pdoc
+
+# pdoc imports the package, which loads the library: build it first.
+doc-python: $(PDOC_VENV)/bin/pdoc
+	cd $(ROOT) && $(CARGO) build --lib
+	cd $(ROOT) && ULTRASTREAM_LIB=$(TARGET_DIR)/debug/libultrastream.so PYTHONPATH=bindings/python/src \
+	    $(PDOC_VENV)/bin/pdoc --docformat restructuredtext -o $(TARGET_DIR)/doc-python ultrastream
 
 help:
 	@sed -n '2,/^$$/p' $(lastword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'

@@ -30,11 +30,11 @@ fn main() {
     let mut config =
         cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).expect("cbindgen.toml parses");
     config.after_includes = Some(format!(
-        "\n#define USAPI_VERSION_MAJOR {major}\n#define USAPI_VERSION_MINOR {minor}\n#define USAPI_VERSION_PATCH {patch}\n#define USAPI_VERSION_NUM {}\n#define USAPI_VERSION_STRING \"{version}\"\n{}",
+        "\n/** Major version of this header (and of the library it belongs to). */\n#define USAPI_VERSION_MAJOR {major}\n/** Minor version. */\n#define USAPI_VERSION_MINOR {minor}\n/** Patch version. */\n#define USAPI_VERSION_PATCH {patch}\n/** MAJOR * 10000 + MINOR * 100 + PATCH, for comparisons in the preprocessor. */\n#define USAPI_VERSION_NUM {}\n/** The version as text; usapi_version() gives the library's at run time. */\n#define USAPI_VERSION_STRING \"{version}\"\n{}",
         major * 10000 + minor * 100 + patch,
         // The simulator's functions are in the library when its feature is on.
         if std::env::var_os("CARGO_FEATURE_SIMULATOR").is_some() {
-            "#define USAPI_HAS_SIMULATOR 1\n"
+            "/** Defined when the library has the simulator (usapi_sim_*). */\n#define USAPI_HAS_SIMULATOR 1\n"
         } else {
             ""
         }

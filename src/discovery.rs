@@ -84,14 +84,17 @@ pub struct Protocols {
 }
 
 impl Protocols {
+    /// Both protocols (the default).
     pub const BOTH: Protocols = Protocols {
         multicast: true,
         ssdp: true,
     };
+    /// The vendor's multicast protocol only.
     pub const MULTICAST: Protocols = Protocols {
         multicast: true,
         ssdp: false,
     };
+    /// SSDP only.
     pub const SSDP: Protocols = Protocols {
         multicast: false,
         ssdp: true,
@@ -108,7 +111,9 @@ impl Default for Protocols {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
+    /// The vendor's multicast protocol (239.255.255.250:2538).
     Multicast,
+    /// SSDP (UPnP, port 1900).
     Ssdp,
 }
 
@@ -269,6 +274,7 @@ impl DiscoveredDevice {
 /// `replies_accepted`, `ssdp_candidates`, `ignored_*`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Diagnostics {
+    /// Every datagram received.
     pub datagrams_received: u64,
     /// Valid answers from Ultra Stream devices (duplicates included).
     pub replies_accepted: u64,
@@ -290,12 +296,17 @@ pub struct Diagnostics {
     pub ignored_probes: u64,
     /// Valid answers from new devices once `max_devices` were kept.
     pub ignored_over_cap: u64,
+    /// Probes sent (one per protocol, interface and target).
     pub probes_sent: u64,
+    /// Probes that could not be sent.
     pub send_errors: u64,
+    /// Failed reads of a socket.
     pub receive_errors: u64,
+    /// SSDP descriptions fetched over HTTP.
     pub descriptions_fetched: u64,
     /// Fetched descriptions that named Magewell as manufacturer.
     pub descriptions_matched: u64,
+    /// Description fetches that failed.
     pub description_errors: u64,
     /// Description fetches not started: more than MAX_FETCHES_PER_ADDRESS
     /// (4) from one address, or more than 32 in the search.
@@ -304,6 +315,7 @@ pub struct Diagnostics {
     pub interfaces: Vec<Ipv4Addr>,
     /// Non-fatal problems (an interface that could not be used, ...).
     pub warnings: Vec<String>,
+    /// How long the search took, in milliseconds.
     pub elapsed_ms: u64,
     /// True when the callback stopped the search before the timeout.
     pub stopped_early: bool,
@@ -312,7 +324,9 @@ pub struct Diagnostics {
 /// The devices found and the diagnostics.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DiscoverResult {
+    /// The devices, merged by serial number, in the order found.
     pub devices: Vec<DiscoveredDevice>,
+    /// What arrived and what was done with it.
     pub diagnostics: Diagnostics,
 }
 

@@ -9,12 +9,25 @@ use crate::model::codes;
 pub use crate::redact::Secrets;
 use std::fmt;
 
+/// Everything a call can fail with. `code()` gives the stable number shared
+/// with C and Python (docs/troubleshooting.md); `Display` the message, which
+/// never contains a secret.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Error {
     /// The device answered with a negative result code.
-    Device { method: String, code: i32 },
+    Device {
+        /// The API method that was refused ("start-rec").
+        method: String,
+        /// The device's code (-9 errBusy, -17 errNeedAuth ...).
+        code: i32,
+    },
     /// An argument breaks a rule of the API; nothing was sent.
-    InvalidArgument { param: String, rule: String },
+    InvalidArgument {
+        /// The parameter ("name").
+        param: String,
+        /// The rule it breaks, in words.
+        rule: String,
+    },
     /// A method name that is not one of the API's methods.
     UnknownMethod(String),
     /// TCP connect failed (refused, unreachable, DNS).
@@ -22,11 +35,26 @@ pub enum Error {
     /// No answer within the timeout.
     Timeout(String),
     /// The device answered with an HTTP status other than 200.
-    HttpStatus { method: String, status: u16 },
+    HttpStatus {
+        /// The API method of the request.
+        method: String,
+        /// The HTTP status (500, 404 ...).
+        status: u16,
+    },
     /// The reply is not a JSON object.
-    BadReply { method: String, detail: String },
+    BadReply {
+        /// The API method of the request.
+        method: String,
+        /// What was wrong, with the start of the reply.
+        detail: String,
+    },
     /// The reply exceeds the size limit.
-    TooLarge { method: String, limit: usize },
+    TooLarge {
+        /// The API method of the request.
+        method: String,
+        /// The limit in bytes (`Options::max_reply_bytes`).
+        limit: usize,
+    },
     /// The connection broke while sending or receiving.
     Io(String),
     /// A local file could not be read or written.
@@ -40,7 +68,9 @@ pub enum Error {
     Cancelled(String),
     /// The device answered with an HTTP redirect (never followed).
     Redirect {
+        /// The API method of the request.
         method: String,
+        /// The HTTP status (301, 302 ...).
         status: u16,
         /// The Location's host only (never its path or query).
         location_host: String,
@@ -51,6 +81,7 @@ pub enum Error {
     /// by the document's API Limits table, read from the status mask once.
     /// Also what a `run_*` operation returns when it refuses up front.
     Busy {
+        /// The method that was refused.
         method: String,
         /// What is running ("recording"); empty when the status showed nothing.
         blocking: String,
@@ -59,8 +90,11 @@ pub enum Error {
     },
     /// A device string does not fit its C struct field.
     Truncated {
+        /// The struct field ("product.sn").
         field: String,
+        /// The value's length in bytes.
         len: usize,
+        /// The room in the field, in bytes (without the NUL).
         cap: usize,
     },
     /// The watcher cannot do what was asked (stop itself from its own
@@ -68,6 +102,7 @@ pub enum Error {
     Watch(String),
 }
 
+/// The result of every fallible call of the library.
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {

@@ -4,6 +4,7 @@
 
 use crate::model::{Info, Ping, Settings, Status, UploadReply, Users};
 use crate::redact::Secrets;
+use std::time::Duration;
 
 /// A reply body as the client handles it: the top-level code, then every
 /// typed view a caller may ask for, and the error messages (with their
@@ -54,4 +55,12 @@ pub fn datagram(data: &[u8]) {
 #[cfg(feature = "simulator")]
 pub fn sim_request(data: &[u8]) -> usize {
     crate::sim::fuzz_request_reader(data)
+}
+
+/// Tests only: on this thread, pause `pause` between connecting and the
+/// peek that looks for bytes the device sent before the request (None: no
+/// pause). A hostile test device's early reply then deterministically
+/// arrives before the peek; without it the two race.
+pub fn pause_after_connect(pause: Option<Duration>) {
+    crate::client::CONNECT_PAUSE.with(|p| p.set(pause));
 }

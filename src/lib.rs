@@ -9,6 +9,10 @@
 //! # Ok::<(), ultrastream::Error>(())
 //! ```
 
+// Every public item says what it is for (clippy's -D warnings makes this
+// an error): the reference users read is `cargo doc`.
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod client;
 pub mod discovery;

@@ -146,6 +146,7 @@ pub struct Secrets {
 }
 
 impl Secrets {
+    /// No secrets yet.
     pub fn new() -> Secrets {
         Secrets::default()
     }
@@ -195,6 +196,7 @@ impl Secrets {
         }
     }
 
+    /// True when no secret was added.
     pub fn is_empty(&self) -> bool {
         self.forms.is_empty()
     }

@@ -9,18 +9,26 @@ use crate::client::{Device, Reply, Result};
 pub struct VideoArgs {
     /// 0 main stream, 1 sub stream.
     pub stream: i64,
+    /// True: the device picks the settings itself (the sub stream can
+    /// be set only with false).
     pub is_auto: bool,
+    /// Width in pixels (one of `model::caps::RESOLUTIONS`).
     pub cx: i64,
+    /// Height in pixels.
     pub cy: i64,
     /// Frame interval in 100 ns units (166667 = 60 fps).
     pub duration: i64,
+    /// Bitrate in kbit/s (`model::caps::VIDEO_KBPS`).
     pub kbps: i64,
     /// Keyframe interval in seconds.
     pub gop: i64,
     /// 0 H.264, 1 HEVC (main stream only).
     pub codec: i64,
+    /// Encoding profile (get-info `codec-cap.profile` / `hevc-profile`).
     pub profile: i64,
+    /// Bitrate statistics window in seconds (`model::caps::STAT_SEC`).
     pub cbrstat: i64,
+    /// True: full quantization range; false: limited.
     pub fullrange: bool,
 }
 

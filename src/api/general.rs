@@ -7,9 +7,23 @@ use crate::client::{Device, Reply, Result, md5_hex};
 /// with MD5 before they leave the library.
 #[derive(Debug, Clone)]
 pub enum AppPassword<'a> {
-    Enable { new: &'a str },
-    Disable { old: &'a str },
-    Modify { old: &'a str, new: &'a str },
+    /// Turn the app's pairing password on.
+    Enable {
+        /// The new password.
+        new: &'a str,
+    },
+    /// Turn it off.
+    Disable {
+        /// The current password.
+        old: &'a str,
+    },
+    /// Change it.
+    Modify {
+        /// The current password.
+        old: &'a str,
+        /// The new password.
+        new: &'a str,
+    },
 }
 
 /// Arguments of set-rec-control.
@@ -23,6 +37,7 @@ pub struct RecControlArgs {
     pub mime_type: i64,
     /// At most two levels, `a/b`.
     pub root_folder: String,
+    /// File name prefix, case-sensitive ("VID").
     pub file_prefix: String,
     /// Minutes per file: 5, 10, 30, 40, 50, 60, 90 or 120.
     pub time_unit: i64,
@@ -32,9 +47,14 @@ pub struct RecControlArgs {
 /// document requires.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SoftApArgs {
+    /// True: the access point is on at boot.
     pub is_softap: bool,
+    /// True: the SSID is broadcast; false: hidden.
     pub is_visible: bool,
+    /// 1 to 32 characters of A-Z a-z 0-9 space . _ - + !
     pub ssid: String,
+    /// 1 to 32 characters (sent in plain text, as the document
+    /// requires; never in an error message).
     pub password: String,
 }
 

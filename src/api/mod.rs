@@ -62,10 +62,14 @@ pub enum Rule {
     Word(&'static [&'static str]),
 }
 
+/// One parameter of a method, as the document describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Param {
+    /// The query name ("is-auto").
     pub name: &'static str,
+    /// What values it accepts.
     pub rule: Rule,
+    /// False when the method may be called without it.
     pub required: bool,
 }
 
@@ -95,29 +99,45 @@ pub enum Transport {
     Upload,
 }
 
+/// The document's sections, which group the methods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
+    /// 2: get-info, get-status, get-settings, recording and live on / off, ping.
     Universal,
+    /// 3: name, app settings, recording control, access point, clock, start-up.
     General,
+    /// 4: formats, disk tests, recorded files.
     Storage,
+    /// 5: streaming servers.
     Server,
+    /// 6: streams, video and audio encoding.
     Encoding,
+    /// 7: reboot and factory reset.
     Reset,
+    /// 8: login and logout.
     Login,
+    /// 9: user accounts.
     Users,
+    /// 10: Ethernet, Wi-Fi, access point.
     Network,
+    /// 11: firmware update.
     Firmware,
 }
 
 /// One API method, as the document describes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MethodSpec {
+    /// The method.
     pub method: Method,
+    /// Its wire name ("get-status").
     pub name: &'static str,
+    /// The document's section.
     pub section: Section,
+    /// How the request travels.
     pub transport: Transport,
     /// False for the two methods that work without a session.
     pub needs_login: bool,
+    /// Its parameters, in the document's order.
     pub params: &'static [Param],
 }
 
@@ -164,7 +184,7 @@ macro_rules! methods {
     ($( $variant:ident = $name:literal, $section:ident, $transport:ident, $login:expr, $params:expr; )*) => {
         /// Every API method. `Method::ALL` lists them in the document's order.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Method { $( $variant, )* }
+        pub enum Method { $( #[doc = concat!("`", $name, "`")] $variant, )* }
 
         /// The table, in the document's order.
         pub static METHODS: &[MethodSpec] = &[
@@ -179,6 +199,7 @@ macro_rules! methods {
         ];
 
         impl Method {
+            /// Every method, in the document's order.
             pub const ALL: &'static [Method] = &[ $( Method::$variant, )* ];
 
             /// The wire name ("get-status").

@@ -6,10 +6,15 @@ use crate::client::{Device, Reply, Result};
 /// Arguments of set-eth. With `is_dhcp` the addresses may stay empty.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct EthArgs {
+    /// True: take the address from DHCP; false: the values below.
     pub is_dhcp: bool,
+    /// Static IPv4 address.
     pub ip: String,
+    /// Static subnet mask ("255.255.255.0").
     pub mask: String,
+    /// Static gateway.
     pub router: String,
+    /// Static DNS server.
     pub dns: String,
 }
 

@@ -8,19 +8,26 @@ use crate::model::servers::{ServerInfo, server_infos};
 /// Server type (`type`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ServerType {
+    /// A generic RTMP server (0).
     #[default]
     Rtmp = 0,
+    /// Twitch (1).
     Twitch = 1,
+    /// YouTube (2).
     YouTube = 2,
+    /// Facebook (3): only alone (errFacebookLimited, -31).
     Facebook = 3,
 }
 
 /// Network priority (`net-mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum NetMode {
+    /// Mobile broadband first (0).
     Mobile = 0,
+    /// Ethernet first (1).
     #[default]
     Ethernet = 1,
+    /// Wi-Fi first (2).
     Wifi = 2,
 }
 
@@ -28,15 +35,24 @@ pub enum NetMode {
 /// ignores `name`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ServerArgs {
+    /// The server type.
     pub kind: ServerType,
+    /// 1 to 32 characters of A-Z a-z 0-9 space . _ - + ', no space at
+    /// either end.
     pub name: String,
+    /// The server's address ("rtmp://live.example/app").
     pub url: String,
+    /// The stream key (never in an error message).
     pub key: String,
     /// When true, `user` and `passwd` are required.
     pub is_auth: bool,
+    /// User name at the server, when `is_auth`.
     pub user: String,
+    /// Password at the server, when `is_auth` (never in an error message).
     pub passwd: String,
+    /// Token some servers require (never in an error message).
     pub token: String,
+    /// Which network to try first.
     pub net_mode: NetMode,
 }
 

@@ -2,14 +2,14 @@
 //! every API method goes through.
 
 pub(crate) mod fetch;
-pub(crate) mod http1;
 pub(crate) mod session;
 mod transport;
 mod upload;
+mod wire;
 
 pub use crate::error::{Error, Result};
 pub use transport::percent_encode;
-pub(crate) use transport::{HostAddrs, location_host, parse_sid, request_bytes};
+pub(crate) use transport::{CONNECT_PAUSE, HostAddrs, location_host, parse_sid, request_bytes};
 
 use crate::api::{Method, Transport as Wire};
 use crate::model::codes;
@@ -190,8 +190,8 @@ fn authority(host: &str) -> Result<String> {
 }
 
 impl Device {
-    /// Prepare a device at `host` ("10.0.0.5", "127.0.0.1:8080",
-    /// "[::1]:8080"). No traffic happens until the first call.
+    /// Prepare a device at `host` (`"10.0.0.5"`, `"127.0.0.1:8080"`,
+    /// `"[::1]:8080"`). No traffic happens until the first call.
     pub fn connect(host: &str, opts: Options) -> Result<Device> {
         let authority = authority(host)?;
         let base = format!("http://{authority}/usapi?method=");

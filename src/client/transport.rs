@@ -1,17 +1,21 @@
-//! HTTP transport: our own HTTP/1.1 keep-alive client (`http1.rs` reads
-//! the replies), because ureq 3 cost 10 syscalls per call on a kept-alive
-//! connection (two pool probes, two `setsockopt` for a global timeout).
+//! HTTP transport: our own HTTP/1.1 keep-alive client (`crate::http`
+//! reads the replies, `wire.rs` drives it), because ureq 3 cost 10
+//! syscalls per call on a kept-alive connection (two pool probes, two
+//! `setsockopt` for a global timeout).
 //!
-//! An idle connection is probed before reuse (a non-blocking peek sees the
-//! device's FIN), so a connection the device closed while idle is replaced
-//! silently. A request is never sent again once any byte of it was
-//! written: a failure after that point surfaces as `Error::Io` (or
-//! `Error::Timeout`), because a GET such as `start-rec` changes state and
-//! must not run twice.
+//! Every connection is peeked before a request goes out on it, a new one
+//! as a kept-alive one: a connection the device closed or reset while
+//! idle is replaced silently, and one that delivered bytes nobody asked
+//! for is closed, never reused. A request is never sent again once any
+//! byte of it was written: a failure after that point surfaces as
+//! `Error::Io` (or `Error::Timeout`), because a GET such as `start-rec`
+//! changes state and must not run twice.
 
-use super::http1;
+use super::wire::{Collected, Peek, Wire};
 use crate::error::{Error, Result};
-use std::io::{ErrorKind, Write};
+use crate::http::{Limits, Request};
+use std::cell::Cell;
+use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -98,6 +102,13 @@ fn split_authority(authority: &str) -> (String, u16) {
     }
 }
 
+thread_local! {
+    /// A pause between connecting and the first peek, for tests only (see
+    /// `crate::fuzzing::pause_after_connect`): it lets a test device's
+    /// early bytes arrive first, which otherwise races the request.
+    pub(crate) static CONNECT_PAUSE: Cell<Option<Duration>> = const { Cell::new(None) };
+}
+
 /// Characters left as they are in a query value (RFC 3986 unreserved).
 fn unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
@@ -142,54 +153,20 @@ pub(crate) const MAX_URL: usize = 8 * 1024 - 64;
 const MAX_IDLE: usize = 4;
 /// An idle connection older than this is closed rather than reused.
 const MAX_IDLE_AGE: Duration = Duration::from_secs(30);
-/// At most this many interim (1xx) heads before the final one.
-const MAX_INTERIM: usize = 8;
 
-/// One kept-alive connection and the socket timeouts last set on it, so a
-/// call sets them only when the value it needs changes.
+/// One kept-alive connection: the socket, its reply reader (whose buffer
+/// is reused) and the socket timeouts last set on it, so a call sets them
+/// only when the value it needs changes.
 struct Conn {
-    stream: TcpStream,
-    read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
+    wire: Wire,
     idle_since: Instant,
 }
 
 impl Conn {
-    /// Whether an idle connection is still open with nothing unread: one
-    /// non-blocking peek. EOF (the device closed it), stray bytes or an
-    /// error all mean it cannot carry a request.
+    /// Whether an idle connection may carry a request: not too old, open,
+    /// and nothing unread (see `wire::peek`).
     fn usable(&self) -> bool {
-        if self.idle_since.elapsed() > MAX_IDLE_AGE {
-            return false;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::fd::AsRawFd;
-            let mut b = 0u8;
-            // SAFETY: a valid socket and a one-byte buffer we own.
-            let n = unsafe {
-                libc::recv(
-                    self.stream.as_raw_fd(),
-                    (&mut b as *mut u8).cast(),
-                    1,
-                    libc::MSG_PEEK | libc::MSG_DONTWAIT,
-                )
-            };
-            n < 0 && {
-                let e = std::io::Error::last_os_error().kind();
-                e == ErrorKind::WouldBlock
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let mut b = [0u8; 1];
-            if self.stream.set_nonblocking(true).is_err() {
-                return false;
-            }
-            let ok =
-                matches!(self.stream.peek(&mut b), Err(e) if e.kind() == ErrorKind::WouldBlock);
-            ok && self.stream.set_nonblocking(false).is_ok()
-        }
+        self.idle_since.elapsed() <= MAX_IDLE_AGE && self.wire.peek() == Peek::Quiet
     }
 }
 
@@ -257,10 +234,41 @@ impl Transport {
             self.addrs.forget();
         })?;
         Ok(Conn {
-            stream,
-            read_timeout: None,
-            write_timeout: None,
+            wire: Wire::new(stream, Limits::new(MAX_REPLY_HEAD, self.max_reply as u64)),
             idle_since: Instant::now(),
+        })
+    }
+
+    /// A new connection that is quiet: a device that speaks before the
+    /// request (or closes at once) gets one more chance on another
+    /// connection, then the call fails with nothing sent.
+    fn connect_quiet(
+        &self,
+        method: &str,
+        connect_timeout: Duration,
+        deadline: Instant,
+    ) -> Result<Conn> {
+        let mut last = Peek::Quiet;
+        for _ in 0..2 {
+            let c = self.connect(method, connect_timeout, deadline)?;
+            if let Some(p) = CONNECT_PAUSE.with(|p| p.get()) {
+                std::thread::sleep(p);
+            }
+            last = c.wire.peek();
+            if last == Peek::Quiet {
+                return Ok(c);
+            }
+        }
+        Err(if last == Peek::Stray {
+            Error::BadReply {
+                method: method.to_string(),
+                detail: "the device sent a reply before any request (it is out of step); nothing was sent"
+                    .into(),
+            }
+        } else {
+            Error::Io(format!(
+                "{method}: the device closed new connections before the request; nothing was sent"
+            ))
         })
     }
 
@@ -281,7 +289,7 @@ impl Transport {
             .and_then(|r| r.strip_prefix(self.addrs.authority.as_str()))
             .filter(|t| t.starts_with('/'))
             .ok_or_else(|| Error::invalid("url", "not a URL of this device"))?;
-        let request = self.request(target, cookie, &body);
+        let request = self.request(target, cookie, &body, method)?;
         if let Some(c) = self.take_idle() {
             match self.exchange(c, &request, method, deadline) {
                 Ok(r) => return Ok(r),
@@ -290,7 +298,7 @@ impl Transport {
                 Err(Failure::Unsent(_)) => {}
             }
         }
-        let c = self.connect(method, connect_timeout, deadline)?;
+        let c = self.connect_quiet(method, connect_timeout, deadline)?;
         match self.exchange(c, &request, method, deadline) {
             Ok(r) => Ok(r),
             Err(Failure::Failed(e) | Failure::Unsent(e)) => Err(e),
@@ -298,8 +306,14 @@ impl Transport {
     }
 
     /// The request bytes: head, then the body if any.
-    fn request(&self, target: &str, cookie: Option<&str>, body: &Body<'_>) -> Vec<u8> {
-        request_bytes(&self.addrs.authority, target, cookie, body)
+    fn request(
+        &self,
+        target: &str,
+        cookie: Option<&str>,
+        body: &Body<'_>,
+        method: &str,
+    ) -> Result<Vec<u8>> {
+        request_bytes(&self.addrs.authority, target, cookie, body, method)
     }
 
     /// Write the request on `c` and read its reply; `c` goes back to the
@@ -312,145 +326,41 @@ impl Transport {
         method: &str,
         deadline: Instant,
     ) -> std::result::Result<RawReply, Failure> {
-        let mut data = request;
-        let mut first = true;
-        while !data.is_empty() {
-            let remaining = deadline.saturating_duration_since(Instant::now());
-            if remaining.is_zero() {
-                return Err(Failure::Failed(Error::Timeout(format!(
-                    "{method}: sending took too long"
-                ))));
-            }
-            if !http1::timeout_fits(c.write_timeout, remaining) {
-                let t = http1::timeout_for(remaining);
-                c.write_timeout = None;
-                c.stream
-                    .set_write_timeout(Some(t))
-                    .map_err(|e| Failure::Failed(Error::Io(format!("{method}: {e}"))))?;
-                c.write_timeout = Some(t);
-            }
-            match c.stream.write(data) {
-                Ok(0) => {
-                    let e = Error::Io(format!("{method}: the connection closed"));
-                    return Err(if first {
-                        Failure::Unsent(e)
-                    } else {
-                        Failure::Failed(e)
-                    });
-                }
-                Ok(n) => {
-                    data = &data[n..];
-                    first = false;
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                    // Early or on time: the loop checks the deadline.
-                }
-                Err(e) => {
-                    let e = Error::Io(format!("{method}: {e}"));
-                    return Err(if first {
-                        Failure::Unsent(e)
-                    } else {
-                        Failure::Failed(e)
-                    });
-                }
-            }
+        if let Err(w) = c.wire.write_all(request, deadline, method) {
+            return Err(if w.sent_any || matches!(w.error, Error::Timeout(_)) {
+                Failure::Failed(w.error)
+            } else {
+                Failure::Unsent(w.error)
+            });
         }
-        let reply = self.read_reply(&mut c, method, deadline);
-        match reply {
-            Ok((r, reuse)) => {
-                if reuse {
-                    self.put_idle(c);
-                }
-                Ok(r)
-            }
-            Err(e) => Err(Failure::Failed(e)),
+        c.wire.resp.reset();
+        let mut got = Collected::default();
+        c.wire
+            .read_reply(&mut got, deadline, method)
+            .map_err(Failure::Failed)?;
+        if !got.done {
+            // A redirect: its body is never read or followed.
+            return Err(Failure::Failed(Error::Redirect {
+                method: method.to_string(),
+                status: got.status,
+                location_host: location_host(got.location.as_deref(), &self.addrs.authority),
+            }));
         }
-    }
-
-    /// The reply on `c`, and whether `c` may carry another request.
-    fn read_reply(
-        &self,
-        c: &mut Conn,
-        method: &str,
-        deadline: Instant,
-    ) -> Result<(RawReply, bool)> {
-        let mut reader = http1::ReplyReader {
-            stream: &mut c.stream,
-            buf: Vec::new(),
-            deadline,
-            method,
-            read_timeout: c.read_timeout,
-            spent: false,
-        };
-        let result = read_with(&mut reader, method, self.max_reply, &self.addrs.authority);
-        c.read_timeout = reader.read_timeout;
-        let (head, body) = result?;
-        let reuse = !head.close && !reader.spent;
-        let body = String::from_utf8(body).map_err(|_| Error::BadReply {
-            method: method.to_string(),
-            detail: "the body is not UTF-8".into(),
+        if got.reusable {
+            self.put_idle(c);
+        }
+        let body = String::from_utf8(got.body).map_err(|_| {
+            Failure::Failed(Error::BadReply {
+                method: method.to_string(),
+                detail: "the body is not UTF-8".into(),
+            })
         })?;
-        Ok((
-            RawReply {
-                status: head.status,
-                set_cookie_sid: head.sid,
-                body,
-            },
-            reuse,
-        ))
+        Ok(RawReply {
+            status: got.status,
+            set_cookie_sid: got.sid,
+            body,
+        })
     }
-}
-
-/// Read the final head (interim 1xx heads skipped, a few at most) and the
-/// body. A 3xx is an error: its body is never read and nothing is followed.
-fn read_with(
-    reader: &mut http1::ReplyReader<'_>,
-    method: &str,
-    max_reply: usize,
-    own: &str,
-) -> Result<(http1::Head, Vec<u8>)> {
-    let mut interim = 0;
-    let head = loop {
-        let head = match http1::parse_head_max(&reader.buf, method, MAX_REPLY_HEAD)? {
-            Some(h) => h,
-            None => {
-                if reader.fill()? == 0 {
-                    return Err(Error::Io(format!(
-                        "{method}: the device closed the connection before answering"
-                    )));
-                }
-                continue;
-            }
-        };
-        if (100..200).contains(&head.status) {
-            if head.status == 101 || interim == MAX_INTERIM {
-                return Err(Error::BadReply {
-                    method: method.to_string(),
-                    detail: format!("HTTP protocol error: unexpected status {}", head.status),
-                });
-            }
-            interim += 1;
-            reader.buf.drain(..head.len);
-            continue;
-        }
-        break head;
-    };
-    reader.buf.drain(..head.len);
-    if (300..400).contains(&head.status) {
-        return Err(Error::Redirect {
-            method: method.to_string(),
-            status: head.status,
-            location_host: location_host(head.location.as_deref(), own),
-        });
-    }
-    if let Some(n) = head.content_length {
-        // One allocation of the announced size (within the cap).
-        let n = n.min(max_reply as u64) as usize;
-        reader.buf.reserve(n.saturating_sub(reader.buf.len()));
-    }
-    let body = reader.body(&head, max_reply)?;
-    Ok((head, body))
 }
 
 /// The host a redirect's `Location` names, for the error message only:
@@ -501,48 +411,36 @@ pub(crate) fn parse_sid(set_cookie: &str) -> Option<String> {
     Some(value.to_string())
 }
 
-/// The request bytes for `target` on `authority`: head, then the body if
+/// The request bytes for `target` on `authority`: head (written by the
+/// crate's one request writer, `crate::http::Request`), then the body if
 /// any. Shared by the blocking transport and the fleet engine.
 pub(crate) fn request_bytes(
     authority: &str,
     target: &str,
     cookie: Option<&str>,
     body: &Body<'_>,
-) -> Vec<u8> {
-    let data_len = match body {
-        Body::None => 0,
-        Body::Bytes { data, .. } => data.len(),
+    method: &str,
+) -> Result<Vec<u8>> {
+    let (content_type, data) = match body {
+        Body::None => (None, &[][..]),
+        Body::Bytes { content_type, data } => (Some(*content_type), *data),
     };
-    let mut r = Vec::with_capacity(target.len() + 160 + data_len);
-    let get = matches!(body, Body::None);
-    r.extend_from_slice(if get { b"GET " } else { b"POST " });
-    r.extend_from_slice(target.as_bytes());
-    r.extend_from_slice(b" HTTP/1.1\r\nHost: ");
-    r.extend_from_slice(authority.as_bytes());
-    r.extend_from_slice(
-        concat!(
-            "\r\nUser-Agent: ultrastream/",
-            env!("CARGO_PKG_VERSION"),
-            "\r\nAccept: */*\r\n"
-        )
-        .as_bytes(),
-    );
-    if let Some(c) = cookie {
-        r.extend_from_slice(b"Cookie: ");
-        r.extend_from_slice(c.as_bytes());
-        r.extend_from_slice(b"\r\n");
+    let mut r = Vec::with_capacity(target.len() + 160 + data.len());
+    Request {
+        method: if content_type.is_some() {
+            "POST"
+        } else {
+            "GET"
+        },
+        content_type,
+        content_length: content_type.map(|_| data.len() as u64),
+        cookie,
+        ..Request::get(target, authority)
     }
-    if let Body::Bytes { content_type, data } = body {
-        r.extend_from_slice(b"Content-Type: ");
-        r.extend_from_slice(content_type.as_bytes());
-        r.extend_from_slice(b"\r\nContent-Length: ");
-        r.extend_from_slice(data.len().to_string().as_bytes());
-        r.extend_from_slice(b"\r\n\r\n");
-        r.extend_from_slice(data);
-    } else {
-        r.extend_from_slice(b"\r\n");
-    }
-    r
+    .write_head(&mut r)
+    .map_err(|e| e.into_error(method))?;
+    r.extend_from_slice(data);
+    Ok(r)
 }
 
 /// Connect to the first of `addrs` that answers within the connect timeout

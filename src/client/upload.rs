@@ -9,12 +9,17 @@
 //! the device has already answered; if so, sending stops and its answer is
 //! returned. Memory is one chunk buffer plus the reply, whatever the size
 //! of the file.
+//!
+//! Interim replies (100 Continue, 102 Processing, 103) are skipped
+//! wherever they come: before the body, during it (a 100 that comes after
+//! the client stopped waiting for it) or after it.
 
-use super::http1::{Head, ReplyReader};
+use super::wire::{Collected, Peek, Stop, Wire, readable_now};
 use crate::error::{Error, Result};
+use crate::http::{Limits, Request};
 use crate::ops::{Flow, Progress, ProgressFn, percent_of};
-use std::io::{ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{ErrorKind, Read};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// Size of each body write.
@@ -50,34 +55,8 @@ pub(crate) struct UploadReply {
 
 const METHOD: &str = "upload-update-file";
 
-fn io_err(e: std::io::Error) -> Error {
-    if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) {
-        Error::Timeout(format!("{METHOD}: {e}"))
-    } else {
-        Error::Io(format!("{METHOD}: {e}"))
-    }
-}
-
-/// True when the device has sent something (or closed) and we have not read it.
-fn readable_now(stream: &TcpStream) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let mut pfd = libc::pollfd {
-            fd: stream.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: one valid pollfd, zero timeout.
-        let n = unsafe { libc::poll(&mut pfd, 1, 0) };
-        n > 0 && pfd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = stream;
-        false
-    }
-}
+/// Longest reply head accepted.
+const MAX_HEAD: usize = 16 * 1024;
 
 /// Send the request with the body streamed from `source`, reporting
 /// progress, and read the reply.
@@ -86,76 +65,57 @@ pub(crate) fn upload(
     source: &mut dyn Read,
     progress: &mut ProgressFn<'_>,
 ) -> Result<UploadReply> {
-    let mut stream =
+    let stream =
         super::transport::connect_first(req.addrs, METHOD, req.connect_timeout, req.deadline)?;
-    let body_len = req.preamble.len() as u64 + req.file_len + req.epilogue.len() as u64;
-    let mut head = String::with_capacity(384);
-    head.push_str("POST ");
-    head.push_str(req.target);
-    head.push_str(" HTTP/1.1\r\nHost: ");
-    head.push_str(req.host);
-    head.push_str(concat!(
-        "\r\nUser-Agent: ultrastream/",
-        env!("CARGO_PKG_VERSION"),
-        "\r\nAccept: */*\r\n"
-    ));
-    if let Some(c) = req.cookie {
-        head.push_str("Cookie: ");
-        head.push_str(c);
-        head.push_str("\r\n");
+    let mut wire = Wire::new(stream, Limits::new(MAX_HEAD, req.max_reply as u64));
+    match wire.peek() {
+        Peek::Quiet => {}
+        Peek::Stray => {
+            return Err(Error::BadReply {
+                method: METHOD.into(),
+                detail: "the device sent a reply before any request (it is out of step); nothing was sent"
+                    .into(),
+            });
+        }
+        Peek::Closed => {
+            return Err(Error::Io(format!(
+                "{METHOD}: the device closed the connection before the request; nothing was sent"
+            )));
+        }
     }
-    head.push_str("Content-Type: ");
-    head.push_str(req.content_type);
-    head.push_str("\r\nContent-Length: ");
-    head.push_str(&body_len.to_string());
-    head.push_str("\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
-    write_all(&mut stream, head.as_bytes(), req.deadline)?;
+    let body_len = req.preamble.len() as u64 + req.file_len + req.epilogue.len() as u64;
+    let mut head = Vec::with_capacity(384);
+    Request {
+        method: "POST",
+        cookie: req.cookie,
+        content_type: Some(req.content_type),
+        content_length: Some(body_len),
+        extra: &[("Expect", "100-continue")],
+        close: true,
+        ..Request::get(req.target, req.host)
+    }
+    .write_head(&mut head)
+    .map_err(|e| e.into_error(METHOD))?;
+    send(&mut wire, &head, req.deadline)?;
 
-    let mut reader = ReplyReader {
-        stream: &mut stream,
-        buf: Vec::new(),
-        deadline: req.deadline,
-        method: METHOD,
-        read_timeout: None,
-        spent: false,
-    };
+    let mut got = Collected::default();
     // 1. Wait briefly for 100 Continue, or for a refusal before the body.
     let wait_until = (Instant::now() + AWAIT_100).min(req.deadline);
     loop {
-        if let Some(h) = super::http1::parse_head(&reader.buf, METHOD)? {
-            if h.status == 100 || (101..200).contains(&h.status) {
-                reader.buf.drain(..h.len);
-                if h.status == 100 {
-                    break;
-                }
-                continue;
-            }
-            // A final answer before the body: the device's own refusal.
-            return finish(reader, h, req.max_reply);
+        match wire.collect(&mut got, req.deadline, METHOD)? {
+            Stop::Need if got.head => return finish(wire, got, req.deadline),
+            Stop::Need if got.continued => break,
+            Stop::Need => {}
+            Stop::Done | Stop::Redirect => return finish(wire, got, req.deadline),
         }
-        let now = Instant::now();
-        if now >= wait_until {
-            break;
+        if Instant::now() >= wait_until {
+            break; // no 100-continue support: send anyway
         }
-        let saved = reader.deadline;
-        reader.deadline = wait_until;
-        let r = reader.fill();
-        reader.deadline = saved;
-        match r {
-            Ok(0) => {
-                return Err(Error::Io(format!(
-                    "{METHOD}: the device closed the connection before the body was sent"
-                )));
-            }
-            Ok(_) => {}
-            Err(Error::Timeout(_)) => break, // no 100-continue support: send anyway
+        match wire.fill(wait_until, METHOD) {
+            Ok(()) => {}
+            Err(Error::Timeout(_)) => break,
             Err(e) => return Err(e),
         }
-    }
-    if !reader.buf.is_empty() {
-        // Bytes that are not a complete head yet: wait for the rest of it.
-        let h = reader.head()?;
-        return finish(reader, h, req.max_reply);
     }
 
     // 2. The body, in chunks, with an early-answer check before each.
@@ -210,16 +170,20 @@ pub(crate) fn upload(
             buf.extend_from_slice(req.epilogue);
             tail_sent = true;
         }
-        if readable_now(reader.stream) {
-            let h = reader.head()?;
-            return finish(reader, h, req.max_reply);
+        // Whatever the device sent meanwhile: an interim reply (a late
+        // 100 Continue) is skipped, a final one ends the sending.
+        while readable_now(&wire.stream) && !wire.resp.is_done() {
+            wire.fill(req.deadline, METHOD)?;
+            if wire.collect(&mut got, req.deadline, METHOD)? != Stop::Need || got.head {
+                return finish(wire, got, req.deadline);
+            }
         }
-        if let Err(e) = write_all(reader.stream, &buf, req.deadline) {
+        if let Err(e) = send(&mut wire, &buf, req.deadline) {
             // The device may have answered and closed: look for its answer.
             if let Error::Io(_) = e {
-                reader.deadline = (Instant::now() + AFTER_BREAK).min(req.deadline);
-                if let Ok(h) = reader.head() {
-                    return finish(reader, h, req.max_reply);
+                let look = (Instant::now() + AFTER_BREAK).min(req.deadline);
+                if let Ok(r) = finish(wire, got, look) {
+                    return Ok(r);
                 }
             }
             return Err(match e {
@@ -233,38 +197,20 @@ pub(crate) fn upload(
         buf.clear();
         report(done)?;
     }
-    // 3. The reply.
-    let h = reader.head()?;
-    finish(reader, h, req.max_reply)
+    // 3. The reply (interim ones skipped).
+    finish(wire, got, req.deadline)
 }
 
-fn finish(mut reader: ReplyReader<'_>, head: Head, max: usize) -> Result<UploadReply> {
-    reader.buf.drain(..head.len);
-    let body = if (300..400).contains(&head.status) {
-        Vec::new() // never read or followed
-    } else {
-        reader.body(&head, max)?
-    };
+/// Read the rest of the reply into `got` by `deadline`.
+fn finish(mut wire: Wire, mut got: Collected, deadline: Instant) -> Result<UploadReply> {
+    wire.read_reply(&mut got, deadline, METHOD)?;
     Ok(UploadReply {
-        status: head.status,
-        location: head.location,
-        body,
+        status: got.status,
+        location: got.location,
+        body: got.body,
     })
 }
 
-fn write_all(stream: &mut TcpStream, mut data: &[u8], deadline: Instant) -> Result<()> {
-    while !data.is_empty() {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        if remaining.is_zero() {
-            return Err(Error::Timeout(format!("{METHOD}: sending took too long")));
-        }
-        stream.set_write_timeout(Some(remaining)).map_err(io_err)?;
-        match stream.write(data) {
-            Ok(0) => return Err(Error::Io(format!("{METHOD}: the connection closed"))),
-            Ok(n) => data = &data[n..],
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) => return Err(io_err(e)),
-        }
-    }
-    Ok(())
+fn send(wire: &mut Wire, data: &[u8], deadline: Instant) -> Result<()> {
+    wire.write_all(data, deadline, METHOD).map_err(|w| w.error)
 }

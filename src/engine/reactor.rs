@@ -452,14 +452,9 @@ impl Reactor {
         let bytes = match &op.call.what {
             What::Send { url, .. } => {
                 let dev = &op.call.dev;
-                request_bytes(
-                    dev.authority(),
-                    dev.target_of(url),
-                    cookie.as_deref(),
-                    &Body::None,
-                )
+                get_bytes(dev, url, cookie.as_deref())
             }
-            What::Login { .. } => Vec::new(),
+            What::Login { .. } => Ok(Vec::new()),
         };
         let name = op.name().to_string();
         self.request(op, bytes, name);
@@ -489,12 +484,7 @@ impl Reactor {
                 let dev = &op.call.dev;
                 let cookie = format!("sid={sid}");
                 let url = dev.call_url("logout", &[]).unwrap_or_default();
-                let bytes = request_bytes(
-                    dev.authority(),
-                    dev.target_of(&url),
-                    Some(&cookie),
-                    &Body::None,
-                );
+                let bytes = get_bytes(dev, &url, Some(&cookie));
                 self.request(op, bytes, "logout".into());
             }
             None => self.send_login(op),
@@ -524,12 +514,7 @@ impl Reactor {
             } => dev.secret_values().1.map(|sid| format!("sid={sid}")),
             _ => None,
         };
-        let bytes = request_bytes(
-            dev.authority(),
-            dev.target_of(&url),
-            cookie.as_deref(),
-            &Body::None,
-        );
+        let bytes = get_bytes(dev, &url, cookie.as_deref());
         self.request(op, bytes, "login".into());
     }
 
@@ -561,12 +546,17 @@ impl Reactor {
         let url = op.call.dev.login_url(&user, &pass_md5);
         op.stage = Stage::Relogin { user, pass_md5 };
         let dev = &op.call.dev;
-        let bytes = request_bytes(dev.authority(), dev.target_of(&url), None, &Body::None);
+        let bytes = get_bytes(dev, &url, None);
         self.request(op, bytes, "login".into());
     }
 
-    /// Send `bytes` for `op` on the device's idle connection or a new one.
-    fn request(&mut self, op: Box<Op>, bytes: Vec<u8>, name: String) {
+    /// Send `bytes` for `op` on the device's idle connection or a new one
+    /// (or end `op` with the error that kept them from being written).
+    fn request(&mut self, op: Box<Op>, bytes: Result<Vec<u8>>, name: String) {
+        let bytes = match bytes {
+            Ok(b) => b,
+            Err(e) => return self.finish(op, Err(e)),
+        };
         let now = Instant::now();
         let key = key_of(&op.call.dev);
         let limits = op.call.limits;
@@ -825,7 +815,7 @@ impl Reactor {
                 if let Some(f) = self.end_request(id, false) {
                     let name = f.reader_name();
                     let f = *f;
-                    self.request(f.op, f.request, name);
+                    self.request(f.op, Ok(f.request), name);
                 }
             }
         }
@@ -966,12 +956,7 @@ impl Reactor {
                         let cookie = op.session.cookie(&op.call.dev);
                         let dev = &op.call.dev;
                         let url = dev.call_url("get-status", &[]).unwrap_or_default();
-                        let bytes = request_bytes(
-                            dev.authority(),
-                            dev.target_of(&url),
-                            cookie.as_deref(),
-                            &Body::None,
-                        );
+                        let bytes = get_bytes(dev, &url, cookie.as_deref());
                         self.request(op, bytes, "get-status".into());
                     }
                     Next::Relogin { seen } => {
@@ -1142,6 +1127,16 @@ fn release(dev: Arc<Device>) {
             .name("usapi-close".into())
             .spawn(move || drop(dev));
     }
+}
+
+/// The bytes of a GET of `url` on `dev` (the crate's one request writer).
+fn get_bytes(dev: &Device, url: &str, cookie: Option<&str>) -> Result<Vec<u8>> {
+    let target = dev.target_of(url);
+    let method = target
+        .strip_prefix("/usapi?method=")
+        .and_then(|m| m.split('&').next())
+        .unwrap_or("request");
+    request_bytes(dev.authority(), target, cookie, &Body::None, method)
 }
 
 fn connect_error(method: &str, last: Option<std::io::Error>) -> Error {

@@ -227,11 +227,17 @@ pub const USAPI_STATUS_TEST_LOCK: u32 = 0x10000000;
 pub const USAPI_STATUS_REBOOT: u32 = 0x20000000;
 
 // Storage device status values (`disk-status`, section 1.5); compare with ==.
+/// NotDisk: no storage device detected.
 pub const USAPI_DISK_NOT_DISK: u32 = 0x00;
+/// DiskValid: the storage device is valid (ready to record).
 pub const USAPI_DISK_VALID: u32 = 0x01;
+/// NotSpace: no free space left on the storage device.
 pub const USAPI_DISK_NOT_SPACE: u32 = 0x03;
+/// NotWrite: the storage device is not writable.
 pub const USAPI_DISK_NOT_WRITE: u32 = 0x04;
+/// LowSpace: less than 200 MB free (still recordable).
 pub const USAPI_DISK_LOW_SPACE: u32 = 0x05;
+/// DiskInvalid: the storage device is invalid (formatting may help).
 pub const USAPI_DISK_INVALID: u32 = 0x06;
 
 #[cfg(test)]

@@ -71,8 +71,8 @@ pub(crate) fn with_device(
     })
 }
 
-/// Prepare a device at `host` ("10.0.0.5", "127.0.0.1:8080" or
-/// "[::1]:8080"); no traffic happens until the first call. `options` may be
+/// Prepare a device at `host` (`"10.0.0.5"`, `"127.0.0.1:8080"` or
+/// `"[::1]:8080"`); no traffic happens until the first call. `options` may be
 /// NULL. On success `*out_device` receives a new handle; close it with
 /// `usapi_device_close`.
 ///

@@ -578,13 +578,17 @@ pub struct usapi_server {
     pub server_type: i32,
     /// 1-32 characters of A-Z a-z 0-9 space . _ - + ' (ignored by start-test-server).
     pub name: *const c_char,
+    /// The server's address, e.g. "rtmp://live.example/app" (at most 512 bytes).
     pub url: *const c_char,
     /// The stream key. Never appears in error messages.
     pub key: *const c_char,
     /// 1: `user` and `passwd` are required.
     pub is_auth: i32,
+    /// User name at the server, when `is_auth` is 1.
     pub user: *const c_char,
+    /// Password at the server, when `is_auth` is 1. Never appears in error messages.
     pub passwd: *const c_char,
+    /// A token some servers require. Never appears in error messages.
     pub token: *const c_char,
     /// 0 mobile first, 1 Ethernet first, 2 Wi-Fi first.
     pub net_mode: i32,
@@ -748,18 +752,26 @@ pub unsafe extern "C" fn usapi_set_stream(
 pub struct usapi_video {
     /// 0 main stream, 1 sub stream.
     pub stream: i32,
+    /// 1: the device picks the stream's settings itself; 0: the values
+    /// below (the sub stream can be set only with 0).
     pub is_auto: i32,
+    /// Width in pixels (one of get-info's codec-cap resolutions).
     pub cx: i32,
+    /// Height in pixels.
     pub cy: i32,
     /// Frame interval in 100 ns units (166667 = 60 fps).
     pub duration: i32,
+    /// Video bitrate in kbit/s (within codec-cap video-kbps).
     pub kbps: i32,
     /// Keyframe interval in seconds.
     pub gop: i32,
     /// 0 H.264, 1 HEVC (main stream only).
     pub codec: i32,
+    /// Encoding profile (codec-cap profile for H.264, hevc-profile for HEVC).
     pub profile: i32,
+    /// Bitrate statistics window in seconds (codec-cap stat-sec).
     pub cbrstat: i32,
+    /// Quantization range: 0 limited, 1 full (codec-cap video-range).
     pub fullrange: i32,
 }
 

@@ -109,7 +109,8 @@ pub unsafe extern "C" fn usapi_sim_discovery_ports(
 /// Run a control command, a JSON object with "cmd": "set-signal",
 /// "set-disk", "expire-sessions", "fault", "clear-faults", "advance",
 /// "state", "requests" (the API requests received, with the device's power
-/// state when each was handled; "clear": true forgets them) (see the README's simulator section for their fields). The
+/// state when each was handled; "clear": true forgets them) (see
+/// docs/simulator.md for their fields). The
 /// reply JSON goes to `*out_json` (may be NULL).
 ///
 /// Returns 0, or USAPI_E_SIMULATOR with the reason in usapi_last_error().

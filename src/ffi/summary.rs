@@ -26,6 +26,7 @@ pub struct usapi_status_summary {
     pub living: u8,
     /// rec-status.result and its counters.
     pub rec_result: i32,
+    /// How long the recording has run, in milliseconds.
     pub rec_run_ms: i64,
     /// rec-status cur-bps: bytes per second, as the Bitfocus module reads
     /// it on real Ultra Streams and the simulator reports it by default.
@@ -36,6 +37,7 @@ pub struct usapi_status_summary {
     pub rec_avg_bps: i64,
     /// live-status.result (22 connected, 23 connecting, ...) and counters.
     pub live_result: i32,
+    /// How long the live stream has run, in milliseconds.
     pub live_run_ms: i64,
     /// live-status cur-bps: bytes per second, as the Bitfocus module reads
     /// it on real Ultra Streams and the simulator reports it by default
@@ -45,17 +47,25 @@ pub struct usapi_status_summary {
     pub live_avg_bps: i64,
     /// 1 when the input has a signal (a non-zero input resolution).
     pub signal_present: u8,
+    /// Input width in pixels (0 without a signal).
     pub signal_cx: i32,
+    /// Input height in pixels (0 without a signal).
     pub signal_cy: i32,
+    /// 1 when the input is interlaced.
     pub signal_interlaced: u8,
+    /// Input frames per second (e.g. 59.94).
     pub signal_frame_rate: f64,
     /// USB drive: disk-status (USAPI_DISK_*), bytes free and total.
     pub usb_disk_status: i32,
+    /// USB drive: free space in bytes.
     pub usb_free_bytes: i64,
+    /// USB drive: capacity in bytes.
     pub usb_total_bytes: i64,
     /// SD card: disk-status (USAPI_DISK_*), bytes free and total.
     pub sd_disk_status: i32,
+    /// SD card: free space in bytes.
     pub sd_free_bytes: i64,
+    /// SD card: capacity in bytes.
     pub sd_total_bytes: i64,
 }
 

@@ -62,6 +62,8 @@
 //! After `Done { reusable: true }` the same `Response` (and its buffer)
 //! reads the next reply on that connection after [`Response::reset`].
 
+#![warn(missing_docs)]
+
 mod request;
 mod response;
 

@@ -7,12 +7,17 @@
 /// message that says what went wrong (and, for library codes, what to do).
 #[derive(Debug, Clone, Copy)]
 pub struct CodeInfo {
+    /// The number (never changes once released).
     pub code: i32,
+    /// The document's name ("errBusy"), or the C constant for
+    /// library codes ("USAPI_E_TIMEOUT").
     pub name: &'static str,
+    /// One line: what went wrong (and what to do).
     pub message: &'static str,
     /// The same strings, NUL-terminated, for the C ABI (static: nothing to
     /// free, nothing allocated).
     pub name_c: &'static CStr,
+    /// `message`, NUL-terminated.
     pub message_c: &'static CStr,
 }
 
@@ -26,7 +31,7 @@ const fn cstr(with_nul: &'static str) -> &'static CStr {
 
 macro_rules! codes {
     ($( $konst:ident = $num:expr, $name:literal, $msg:literal; )*) => {
-        $( pub const $konst: i32 = $num; )*
+        $( #[doc = concat!($name, ": ", $msg, ".")] pub const $konst: i32 = $num; )*
         /// Every known code, device and library.
         pub static CODES: &[CodeInfo] = &[
             $( CodeInfo {

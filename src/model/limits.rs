@@ -16,16 +16,27 @@
 /// An operation class: a row, and for the first six also a column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Class {
+    /// Formatting a USB drive or SD card.
     UsbFormat,
+    /// The USB speed test.
     PerfTest,
+    /// The stream server test.
     LiveTest,
+    /// Adding, changing or removing a stream server.
     EditServer,
+    /// Live streaming.
     Live,
+    /// Recording.
     Rec,
+    /// Changing the encoding (set-stream, set-video, set-audio).
     Encoding,
+    /// A firmware update.
     FirmwareUpdate,
+    /// A factory reset.
     Reset,
+    /// A reboot.
     Reboot,
+    /// Everything else: never blocked by the table.
     Other,
 }
 

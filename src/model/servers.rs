@@ -11,10 +11,15 @@ pub struct ServerInfo {
     pub id: i64,
     /// `type`: 0 RTMP, 1 Twitch, 2 YouTube, 3 Facebook.
     pub kind: i64,
+    /// The server's name.
     pub name: String,
+    /// The server's address.
     pub url: String,
+    /// 1: enabled.
     pub is_use: i64,
+    /// 1: the server needs a user and password.
     pub is_auth: i64,
+    /// Network tried first: 0 mobile, 1 Ethernet, 2 Wi-Fi.
     pub net_mode: i64,
     /// This server's live state from get-status (see [`live_result`]).
     pub live_result: i64,

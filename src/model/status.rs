@@ -3,7 +3,8 @@
 
 macro_rules! flags {
     ($table:ident; $( $konst:ident = $val:expr, $name:literal; )*) => {
-        $( pub const $konst: u32 = $val; )*
+        $( #[doc = concat!("`", $name, "` bit.")] pub const $konst: u32 = $val; )*
+        /// Every bit with its name, in ascending order.
         pub static $table: &[(u32, &str)] = &[ $( ($val, $name), )* ];
     };
 }
@@ -38,11 +39,17 @@ flags! { STATUS_FLAGS;
 
 /// Storage device status values. These are values, not bits: the document
 /// lists 0x03/0x05 which overlap DiskValid, so decode by equality.
+/// NotDisk: no storage device detected.
 pub const DISK_NOT_DISK: u32 = 0x00;
+/// DiskValid: the storage device is valid (ready to record).
 pub const DISK_VALID: u32 = 0x01;
+/// NotSpace: no free space left on the storage device.
 pub const DISK_NOT_SPACE: u32 = 0x03;
+/// NotWrite: the storage device is not writable.
 pub const DISK_NOT_WRITE: u32 = 0x04;
+/// LowSpace: less than 200 MB free (still recordable).
 pub const DISK_LOW_SPACE: u32 = 0x05;
+/// DiskInvalid: the storage device is invalid (formatting may help).
 pub const DISK_INVALID: u32 = 0x06;
 
 /// Names of the set bits of a `cur-status` mask, in ascending bit order.

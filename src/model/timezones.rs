@@ -1,6 +1,7 @@
 //! The time zones set-date-time accepts: the list in the vendor document
 //! ("Time Zones around the World"), verbatim, including its oddities.
 
+/// Every time zone name set-date-time accepts.
 pub static TIMEZONES: &[&str] = &[
     "Africa/Abidjan",
     "Africa/Accra",

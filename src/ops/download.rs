@@ -154,40 +154,64 @@ impl Device {
         let o = self.options();
         let what = format!("download of {}", t.name);
         let deadline = Instant::now() + opts.timeout.unwrap_or(Duration::from_secs(7200));
-        let mut resp = crate::client::fetch::get(
-            &host,
-            &t.path,
-            (have > 0).then_some(have),
-            o.connect_timeout,
-            o.request_timeout,
-            deadline,
-            &what,
-        )?;
-        let status = resp.head.status;
-        let append = match status {
-            206 if have > 0 => true,
-            200 => {
-                have = 0; // the server sent the whole file
-                false
-            }
-            416 if t.size.is_none() && have > 0 => {
-                // A thumbnail we already hold whole.
-                let _ = ctx.report_bytes("done", 0, 100, have, have, RET_SUCCEED);
-                return Ok(have);
-            }
-            404 => {
-                return Err(Error::invalid(
-                    "name",
-                    format!("the device has no download for '{}' (HTTP 404)", t.name),
-                ));
-            }
-            s => {
-                return Err(Error::HttpStatus {
-                    method: "download".into(),
-                    status: s,
-                });
+        // A resume whose Content-Range does not start at the bytes held
+        // and total the listed size is not trusted: the file is fetched
+        // again from 0 (once).
+        let mut range_from = (have > 0).then_some(have);
+        let (mut resp, append) = loop {
+            let resp = crate::client::fetch::get(
+                &host,
+                &t.path,
+                range_from,
+                o.connect_timeout,
+                o.request_timeout,
+                deadline,
+                &what,
+            )?;
+            match resp.head.status {
+                206 if range_from.is_some() => {
+                    let fits = resp.head.content_range.is_some_and(|r| {
+                        r.first == have && t.size.is_none_or(|size| r.total == Some(size))
+                    });
+                    if fits {
+                        break (resp, true);
+                    }
+                    have = 0;
+                    range_from = None;
+                }
+                200 => {
+                    have = 0; // the server sent the whole file
+                    break (resp, false);
+                }
+                416 if t.size.is_none() && have > 0 => {
+                    // A thumbnail we already hold whole.
+                    let _ = ctx.report_bytes("done", 0, 100, have, have, RET_SUCCEED);
+                    return Ok(have);
+                }
+                404 => {
+                    return Err(Error::invalid(
+                        "name",
+                        format!("the device has no download for '{}' (HTTP 404)", t.name),
+                    ));
+                }
+                s => {
+                    return Err(Error::HttpStatus {
+                        method: "download".into(),
+                        status: s,
+                    });
+                }
             }
         };
+        if let Some(size) = t.size {
+            // Never write past the listed size: a longer announced body is
+            // refused before the file is touched, an unannounced one stops
+            // at the first byte past it.
+            let left = size - have;
+            if resp.head.content_length.is_some_and(|n| n > left) {
+                return Err(too_long(&t.name, size, dest));
+            }
+            resp.limit_body(left);
+        }
         let total = t
             .size
             .unwrap_or_else(|| have + resp.head.content_length.unwrap_or(0));
@@ -237,6 +261,9 @@ impl Device {
         };
         match r {
             Ok(()) => {}
+            Err(Error::TooLarge { .. }) if t.size.is_some() => {
+                return Err(too_long(&t.name, t.size.unwrap_or(0), dest));
+            }
             Err(Error::Io(d)) => return Err(Error::Io(resume(d))),
             Err(Error::Timeout(d)) => return Err(Error::Timeout(resume(d))),
             Err(e) => return Err(e),
@@ -259,6 +286,13 @@ impl Device {
         let _ = ctx.report_bytes("done", 0, 100, on_disk, on_disk, RET_SUCCEED);
         Ok(on_disk)
     }
+}
+
+fn too_long(name: &str, size: u64, dest: &Path) -> Error {
+    Error::Verify(format!(
+        "the device sent more than the {size} bytes get-media-files lists for {name}; nothing past them was written to {}; delete it and download again",
+        dest.display()
+    ))
 }
 
 fn cancelled(done: u64, dest: &Path) -> Error {

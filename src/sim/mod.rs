@@ -104,8 +104,10 @@ use std::time::Duration;
 /// The simulated product.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Model {
+    /// Ultra Stream HDMI (the default).
     #[default]
     Hdmi,
+    /// Ultra Stream SDI (refuses HDMI firmware, and the other way round).
     Sdi,
 }
 
@@ -123,6 +125,7 @@ pub struct SimOptions {
     /// The administrator's password, plain (default "Admin"); the device
     /// compares the MD5 hex clients send.
     pub password: String,
+    /// The simulated product (default HDMI).
     pub model: Model,
     /// Device time runs this many times faster than wall time (default 1.0).
     /// 0 makes the clock manual: device time moves only when told
@@ -434,14 +437,22 @@ impl SimOptions {
 /// What the discovery responder needs to answer for this device.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscoveryInfo {
+    /// `product` ("Ultra Stream").
     pub product: String,
+    /// `boxname`: the device's name.
     pub boxname: String,
+    /// `serialnumber`.
     pub serialnumber: String,
+    /// `ethip`: the Ethernet address.
     pub ethip: String,
+    /// `wifiip`: the Wi-Fi address ("" when none).
     pub wifiip: String,
     /// The device status mask (`cur-status`).
     pub status: u32,
+    /// True when the device answers SSDP (its is-ssdp setting).
     pub ssdp_enabled: bool,
+    /// The HTTP port, sent as the extra `http-port` field so a
+    /// simulated fleet on one address can be told apart.
     pub http_port: u16,
 }
 

@@ -27,7 +27,7 @@ Exit status:
   1    failure (the message names the code, e.g. \"connect failed (-1004)\")
   2    usage error (unknown command or option, missing or bad argument, no
        command at all, no device given, no password without a terminal)
-  130  interrupted by Ctrl-C (SIGINT)";
+  130  interrupted by Ctrl-C (SIGINT; 143 for SIGTERM)";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -119,7 +119,7 @@ pub enum Command {
     Reboot(commands::ops::RunArgs),
     /// Reset all settings (the device restarts) and wait for it.
     Reset(commands::ops::RunArgs),
-    /// Wait for the running operation (format, test, update) to end.
+    /// Wait for the running operation (format, test, update, restart) to end.
     Wait(commands::ops::WaitArgs),
     /// Clear a finished operation's result so the next one can start.
     Clear(commands::ops::ClearArgs),
@@ -149,7 +149,7 @@ pub enum CliError {
     Usage(String),
     /// Exit 1: the device or the connection failed.
     Fail(String),
-    /// Exit 130: Ctrl-C; the message says what was stopped.
+    /// Exit 130 (Ctrl-C; 143 for SIGTERM): the message says what was stopped.
     Interrupted(String),
 }
 
@@ -164,7 +164,7 @@ pub fn usage<T>(msg: impl Into<String>) -> CliResult<T> {
 /// A library error as a message in words that names its code.
 pub fn fail(e: &Error) -> CliError {
     if progress::interrupted() && matches!(e, Error::Cancelled(_)) {
-        return CliError::Interrupted(format!("interrupted: {}", describe(e)));
+        return CliError::Interrupted(describe(e));
     }
     let mut msg = describe(e);
     if matches!(e, Error::InvalidArgument { .. }) {
@@ -183,10 +183,60 @@ pub fn fail(e: &Error) -> CliError {
 /// its number, then the library's message (device errors already name their code).
 pub fn describe(e: &Error) -> String {
     let code = e.code();
-    match e {
-        Error::Device { .. } | Error::Busy { .. } => e.to_string(),
+    let msg = match e {
+        Error::Device { .. } => e.to_string(),
+        // What runs can be followed to its end from here.
+        Error::Busy { .. } if !e.to_string().contains("clear its status") => {
+            format!("{e}; `ultrastream wait` follows it to its end")
+        }
+        Error::Busy { .. } => e.to_string(),
+        Error::Cancelled(d) if progress::interrupted() => format!("interrupted ({code}): {d}"),
         _ => format!("{} ({code}): {e}", code_words(code)),
+    };
+    cli_hints(&msg)
+}
+
+/// The library's advice names API methods and functions; in a shell the
+/// commands that do it are what helps.
+pub fn cli_hints(msg: &str) -> String {
+    let mut m = msg.to_string();
+    if let Some(i) = m.find("poll get-status") {
+        m.truncate(i);
+        m.push_str("`ultrastream wait` follows it to its end and clears its result");
     }
+    m = m
+        .replace(
+            "wait_ready / usapi_wait_ready waits for it",
+            "`ultrastream wait` waits for it",
+        )
+        .replace(
+            "wait for it to finish, then clear its status",
+            "`ultrastream wait` follows it to its end and clears its status",
+        )
+        .replace(
+            "raise RunOptions.timeout / timeout_ms if the device is slow",
+            "give a longer --timeout SECS if the device is slow",
+        )
+        .replace(
+            "read it with usapi_get_servers",
+            "see `ultrastream server list`",
+        );
+    for spec in ultrastream::api::METHODS {
+        let paren = format!("({})", spec.name);
+        if m.contains(&paren) {
+            let words = vendor::command_for(spec.name)
+                .map(|w| {
+                    if w[0] == "call" {
+                        spec.name.to_string()
+                    } else {
+                        w.join(" ")
+                    }
+                })
+                .unwrap_or_else(|| spec.name.to_string());
+            m = m.replace(&paren, &format!("(`ultrastream {words}`)"));
+        }
+    }
+    m
 }
 
 /// The library's codes in words (the C names, USAPI_E_*, mean little in a shell).
@@ -256,7 +306,7 @@ pub fn report(e: CliError) -> ExitCode {
     let (msg, status) = match e {
         CliError::Usage(m) => (m, 2),
         CliError::Fail(m) => (m, 1),
-        CliError::Interrupted(m) => (m, 130),
+        CliError::Interrupted(m) => (m, progress::exit_status()),
     };
     eprintln!("ultrastream: {msg}");
     ExitCode::from(status)

@@ -20,6 +20,8 @@ use ultrastream::Error;
 use ultrastream::ops::{Flow, Progress, ProgressFn};
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signal that interrupted (SIGINT, SIGTERM), for the exit status 128 + N.
+static SIGNAL: AtomicI32 = AtomicI32::new(libc::SIGINT);
 /// True while a long operation polls `interrupted()` itself.
 static COOPERATIVE: AtomicBool = AtomicBool::new(false);
 /// The terminal whose settings `SAVED` holds, or -1.
@@ -27,7 +29,8 @@ static TTY_FD: AtomicI32 = AtomicI32::new(-1);
 /// Written before TTY_FD is set, read by the handler only after it is.
 static mut SAVED: MaybeUninit<libc::termios> = MaybeUninit::uninit();
 
-extern "C" fn on_interrupt(_: libc::c_int) {
+extern "C" fn on_interrupt(sig: libc::c_int) {
+    SIGNAL.store(sig, Ordering::SeqCst);
     let again = INTERRUPTED.swap(true, Ordering::SeqCst);
     if COOPERATIVE.load(Ordering::SeqCst) && !again {
         return;
@@ -39,7 +42,7 @@ extern "C" fn on_interrupt(_: libc::c_int) {
         if fd >= 0 {
             libc::tcsetattr(fd, libc::TCSANOW, (&raw const SAVED).cast());
         }
-        libc::_exit(130);
+        libc::_exit(128 + sig);
     }
 }
 
@@ -51,6 +54,12 @@ pub fn catch_interrupt() {
         libc::signal(libc::SIGINT, handler);
         libc::signal(libc::SIGTERM, handler);
     }
+}
+
+/// The exit status of an interrupted run: 130 for Ctrl-C (SIGINT), 143
+/// for SIGTERM, as shells report a program killed by the signal.
+pub fn exit_status() -> u8 {
+    (128 + SIGNAL.load(Ordering::SeqCst)).clamp(129, 255) as u8
 }
 
 /// True once Ctrl-C was pressed.
@@ -204,10 +213,7 @@ pub fn with_progress<T>(
     });
     bar.done();
     match r {
-        Err(e) if interrupted() => Err(CliError::Interrupted(format!(
-            "interrupted: {}",
-            crate::describe(&e)
-        ))),
+        Err(e) if interrupted() => Err(CliError::Interrupted(crate::describe(&e))),
         Err(e) => Err(crate::fail(&e)),
         Ok(_) if interrupted() => Err(CliError::Interrupted(
             "interrupted (the operation had ended)".into(),

@@ -2,7 +2,7 @@
 
 use crate::{CliError, CliResult, Global, fail, usage};
 use std::io::{IsTerminal, Write};
-use ultrastream::{Device, Options};
+use ultrastream::{Device, Error, Options};
 
 fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -115,20 +115,29 @@ impl Drop for Session {
 /// Connect to --host and, when `login`, log in. Without a password and a
 /// terminal to ask on, a usage error before anything is sent.
 pub fn connect(g: &Global, login: bool) -> CliResult<Session> {
+    try_connect(g, login)?.map_err(|e| fail(&e))
+}
+
+/// `connect` with the library's error kept (the outer error is a usage
+/// error: no host, no password), for callers that retry a device that is
+/// away (restarting).
+pub fn try_connect(g: &Global, login: bool) -> CliResult<Result<Session, Error>> {
     let host = host_of(g)?;
     let creds = if login {
         Some(credentials(g, &host).ok_or_else(|| CliError::Usage(NO_PASSWORD.into()))?)
     } else {
         None
     };
-    let dev = Device::connect(&host, Options::default()).map_err(|e| fail(&e))?;
-    let mut s = Session {
-        dev,
-        logged_in: false,
-    };
-    if let Some((user, pw)) = creds {
-        s.dev.login(&user, &pw).map_err(|e| fail(&e))?;
-        s.logged_in = true;
-    }
-    Ok(s)
+    Ok((|| {
+        let dev = Device::connect(&host, Options::default())?;
+        let mut s = Session {
+            dev,
+            logged_in: false,
+        };
+        if let Some((user, pw)) = creds {
+            s.dev.login(&user, &pw)?;
+            s.logged_in = true;
+        }
+        Ok(s)
+    })())
 }

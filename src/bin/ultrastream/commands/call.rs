@@ -58,6 +58,11 @@ pub fn run(g: &Global, a: CallArgs) -> CliResult {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
+    // The document's rules first: a mistake is a usage error, and nothing
+    // (not even the login) is sent.
+    if let Some(m) = spec {
+        ultrastream::validate::check(m.method, &borrowed).map_err(|e| crate::fail(&e))?;
+    }
     let login = spec.is_none_or(|m| m.needs_login);
     let s = connect(g, login)?;
     finish(s.dev.call(&a.method, &borrowed))

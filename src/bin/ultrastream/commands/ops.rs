@@ -4,13 +4,14 @@
 use super::server::{server_args, server_by_id};
 use crate::output::{call, int, print_value};
 use crate::progress::{Bar, cooperative, interrupted, with_progress};
-use crate::session::connect;
+use crate::session::{connect, try_connect};
 use crate::{CliError, CliResult, Global, code_words, fail, usage};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use ultrastream::model::codes::{self, RET_INIT, RET_RUNNING};
+use ultrastream::model::status::{STATUS_REBOOT, STATUS_RESET};
 use ultrastream::ops::{Progress, RunOptions};
 
 /// A disk.
@@ -270,23 +271,49 @@ pub fn restart(g: &Global, method: &str, a: RunArgs) -> CliResult {
 /// The blocks whose result is `pick`ed from get-status.
 fn blocks_where(
     v: &Value,
-    pick: impl Fn(i64) -> bool,
+    pick: impl Fn(&str, i64) -> bool,
 ) -> Vec<&'static (&'static str, &'static str, Clearable, &'static str)> {
     BLOCKS
         .iter()
-        .filter(|(key, ..)| v.get(*key).is_some_and(|b| pick(int(b, &["result"]))))
+        .filter(|(key, ..)| v.get(*key).is_some_and(|b| pick(key, int(b, &["result"]))))
         .collect()
+}
+
+/// A block with a result to read: neither idle nor running. check-upgrade
+/// idles at 0 (the document's example), the others at 27 (retInit).
+fn ended(key: &str, result: i64) -> bool {
+    let idle = result == i64::from(RET_INIT) || (key == "check-upgrade" && result == 0);
+    !idle && result != i64::from(RET_RUNNING)
 }
 
 /// Follow the running operation (or the one that just ended) to its end,
 /// print its final state, clear it unless --keep.
 pub fn wait(g: &Global, a: WaitArgs) -> CliResult {
-    let s = connect(g, true)?;
     let timeout = a.run.timeout.unwrap_or(Duration::from_secs(1800));
     let poll = a.run.interval.unwrap_or(Duration::from_secs(1));
     let deadline = Instant::now() + timeout;
     let mut bar = Bar::new(g.quiet);
     let mut followed: Option<&'static str> = None;
+    let mut restarting = false;
+    // A device in the middle of a restart does not answer the login yet.
+    let s = cooperative(|| {
+        loop {
+            match try_connect(g, true)? {
+                Ok(s) => return Ok(s),
+                Err(e) if unreachable(&e) && Instant::now() < deadline && !interrupted() => {
+                    restarting = true;
+                    bar.update(&phase("restart", "waiting", 50));
+                    std::thread::sleep(poll);
+                }
+                Err(_) if interrupted() => {
+                    return Err(CliError::Interrupted(
+                        "interrupted: only the waiting stopped".into(),
+                    ));
+                }
+                Err(e) => return Err(fail(&e)),
+            }
+        }
+    })?;
     let last = cooperative(|| -> CliResult<Value> {
         loop {
             if interrupted() {
@@ -294,27 +321,32 @@ pub fn wait(g: &Global, a: WaitArgs) -> CliResult {
                     "interrupted: only the waiting stopped, the operation goes on (`ultrastream wait` again follows it)".into(),
                 ));
             }
-            let v = match call(&s.dev, "get-status", &[]) {
-                Ok(v) => v,
-                // A firmware update ends with a restart: keep asking.
-                Err(_) if followed == Some("upgrade-status") && Instant::now() < deadline => {
+            let v = match s.dev.call("get-status", &[]) {
+                Ok(r) => crate::output::body_json(&r)?,
+                // A restart (reboot, reset, the end of an update): the
+                // device is away for a while; keep asking.
+                Err(e) if unreachable(&e) && Instant::now() < deadline => {
+                    restarting = true;
+                    bar.update(&phase("restart", "waiting", 50));
                     std::thread::sleep(poll);
                     continue;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(fail(&e)),
             };
-            let running = blocks_where(&v, |r| r == i64::from(RET_RUNNING));
+            let mask = int(&v, &["cur-status"]) as u32;
+            if mask & (STATUS_REBOOT | STATUS_RESET) != 0 && Instant::now() < deadline {
+                restarting = true;
+                bar.update(&phase("restart", "rebooting", 25));
+                std::thread::sleep(poll);
+                continue;
+            }
+            let running = blocks_where(&v, |_, r| r == i64::from(RET_RUNNING));
             if let Some((key, op, ..)) = running.first() {
                 followed = Some(key);
                 let b = &v[*key];
                 bar.update(&Progress {
-                    operation: op,
-                    phase: "",
                     step: int(b, &["step"]) as i32,
-                    percent: int(b, &["percent"]) as i32,
-                    done: 0,
-                    total: 0,
-                    result: RET_RUNNING,
+                    ..phase(op, "", int(b, &["percent"]) as i32)
                 });
                 if Instant::now() >= deadline {
                     return Err(CliError::Fail(format!(
@@ -333,14 +365,18 @@ pub fn wait(g: &Global, a: WaitArgs) -> CliResult {
     bar.done();
     let v = last?;
     // The followed one, else any that ended before `wait` started.
-    let ended = blocks_where(&v, |r| {
-        r != i64::from(RET_INIT) && r != i64::from(RET_RUNNING)
-    });
+    let ended = blocks_where(&v, ended);
     let pick = followed
         .and_then(|k| ended.iter().find(|b| b.0 == k))
         .or(ended.first());
     let Some(&&(key, op, _, clear)) = pick else {
-        print_value(&json!({"result": 0, "running": Value::Null}));
+        // Nothing left to report: say whether a restart was waited for.
+        let op = if restarting {
+            json!("restart")
+        } else {
+            Value::Null
+        };
+        print_value(&json!({"result": 0, "operation": op}));
         return Ok(());
     };
     let result = int(&v[key], &["result"]) as i32;
@@ -359,6 +395,28 @@ pub fn wait(g: &Global, a: WaitArgs) -> CliResult {
     Ok(())
 }
 
+/// A progress report of `wait`'s own.
+fn phase<'a>(operation: &'a str, phase: &'a str, percent: i32) -> Progress<'a> {
+    Progress {
+        operation,
+        phase,
+        step: 0,
+        percent,
+        done: 0,
+        total: 0,
+        result: RET_RUNNING,
+    }
+}
+
+/// Errors that mean the device does not answer now.
+fn unreachable(e: &ultrastream::Error) -> bool {
+    use ultrastream::Error as E;
+    matches!(
+        e,
+        E::Connect(_) | E::Io(_) | E::Timeout(_) | E::HttpStatus { .. }
+    )
+}
+
 /// Clear one operation's result, or every finished one.
 pub fn clear(g: &Global, a: ClearArgs) -> CliResult {
     let s = connect(g, true)?;
@@ -366,9 +424,7 @@ pub fn clear(g: &Global, a: ClearArgs) -> CliResult {
         Some(w) => BLOCKS.iter().filter(|b| b.2 == w).collect(),
         None => {
             let v = call(&s.dev, "get-status", &[])?;
-            blocks_where(&v, |r| {
-                r != i64::from(RET_INIT) && r != i64::from(RET_RUNNING)
-            })
+            blocks_where(&v, ended)
         }
     };
     let mut cleared = Vec::new();

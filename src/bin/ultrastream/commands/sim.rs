@@ -26,7 +26,8 @@ Usage: ultrastream sim firmware FILE [--model hdmi|sdi] [--version X.Y.Z]
 
   --model hdmi|sdi   the model it is for (default hdmi; the other refuses it
                      with errMWFUnsupported)
-  --version X.Y.Z    the version it installs (default 1.2.200)
+  --version X.Y.Z    the version it installs (default 1.2.123, as Python's
+                     write_test_firmware)
 ";
 
 /// Run `sim ...`: the simulator's own exit status.
@@ -58,7 +59,7 @@ fn firmware(args: &[String]) -> CliResult {
     use ultrastream::sim::Model;
     let mut file = None;
     let mut model = Model::Hdmi;
-    let mut version = "1.2.200".to_string();
+    let mut version = "1.2.123".to_string();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
