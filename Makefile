@@ -69,29 +69,34 @@ SUBST = sed -e 's|@PREFIX@|$(1)|g' -e 's|@LIBDIR@|$(2)|g' -e 's|@INCLUDEDIR@|$(3
 	-e 's|@SONAME@|$(SONAME)|g' -e 's|@REALNAME@|$(REALNAME)|g' \
 	-e 's|@LIBS_PRIVATE@|$(LIBS_PRIVATE)|g' -e 's|@CMAKE_LIBS_PRIVATE@|$(CMAKE_LIBS_PRIVATE)|g'
 
-.PHONY: all release install uninstall examples clean-examples docs doc-c doc-rust doc-python pdoc-venv help
+.PHONY: all release install install-metadata uninstall examples clean-examples docs doc-c doc-rust doc-python pdoc-venv help
 
 all: release
 
-# build.rs gives release builds the soname and the $(SONAME) link beside the
+# capi/build.rs gives release builds the soname and the $(SONAME) link beside the
 # library (so programs linked in-tree against target/release load); the link
 # is made here too in case the build folder was copied without it.
 release:
 	cd $(ROOT) && $(CARGO) build --release --lib --bins
 	ln -sf libultrastream.so $(RELEASE)/$(SONAME)
 
-install: release
+install: release install-metadata
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
 	$(INSTALL) -m 755 $(RELEASE)/ultrastream $(RELEASE)/ultrastream-sim $(DESTDIR)$(BINDIR)/
 	$(INSTALL) -m 755 $(RELEASE)/libultrastream.so $(DESTDIR)$(LIBDIR)/$(REALNAME)
 	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libultrastream.so
 	$(INSTALL) -m 644 $(RELEASE)/libultrastream.a $(DESTDIR)$(LIBDIR)/libultrastream.a
+	@echo "installed libultrastream $(VERSION) under $(DESTDIR)$(PREFIX)"
+
+# The headers, the pkg-config file and the CMake package (no build):
+# part of install; tests/version.rs reads the versions they carry.
+install-metadata:
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
 	$(INSTALL) -m 644 $(ROOT)/include/ultrastream.h $(ROOT)/bindings/cpp/ultrastream.hpp $(DESTDIR)$(INCLUDEDIR)/
 	$(call SUBST,$(PC_PREFIX),$(PC_LIBDIR),$(PC_INCLUDEDIR)) $(ROOT)/scripts/ultrastream.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/ultrastream.pc
 	$(call SUBST,$(CMAKE_PREFIX),$(CMAKE_LIBDIR),$(CMAKE_INCLUDEDIR)) $(ROOT)/scripts/cmake/ultrastreamConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/ultrastreamConfig.cmake
 	$(call SUBST,$(CMAKE_PREFIX),$(CMAKE_LIBDIR),$(CMAKE_INCLUDEDIR)) $(ROOT)/scripts/cmake/ultrastreamConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/ultrastreamConfigVersion.cmake
-	@echo "installed libultrastream $(VERSION) under $(DESTDIR)$(PREFIX)"
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/ultrastream $(DESTDIR)$(BINDIR)/ultrastream-sim

@@ -64,6 +64,7 @@ const MAX_FIELD_CHARS: usize = 256;
 const MAX_SERIAL_CHARS: usize = 64;
 const MAX_EXTRA_FIELDS: usize = 32;
 const MAX_ADDRESSES: usize = 16;
+#[cfg_attr(not(unix), allow(dead_code))] // interfaces are listed on Unix only
 const MAX_INTERFACES: usize = 32;
 const MAX_TARGETS: usize = 256;
 const MAX_FETCHES: usize = 32;
@@ -1394,111 +1395,25 @@ pub(crate) fn group_bind_addr() -> Ipv4Addr {
 /// A UDP socket bound to `addr`, with SO_REUSEADDR (and SO_REUSEPORT where
 /// the platform needs it to share a multicast port) when `reuse`. On Linux
 /// a multicast socket only receives the groups it joined itself
-/// (IP_MULTICAST_ALL off).
-#[cfg(unix)]
+/// (IP_MULTICAST_ALL off). socket2 makes it close-on-exec (not inherited
+/// on Windows) and does the per-OS calls.
 pub(crate) fn udp_socket(addr: SocketAddrV4, reuse: bool) -> io::Result<UdpSocket> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: plain socket calls on a descriptor we own; the UdpSocket
-    // takes ownership right after creation and closes it on every path.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        let sock = UdpSocket::from_raw_fd(fd);
-        libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-        if reuse {
-            setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-            #[cfg(not(any(target_os = "linux", target_os = "android")))]
-            setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
-        }
-        #[cfg(any(target_os = "linux", target_os = "android"))]
-        setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_ALL, 0)?;
-        let mut sa: libc::sockaddr_in = std::mem::zeroed();
-        sa.sin_family = libc::AF_INET as libc::sa_family_t;
-        sa.sin_port = addr.port().to_be();
-        sa.sin_addr = libc::in_addr {
-            s_addr: u32::from(*addr.ip()).to_be(),
-        };
-        #[cfg(any(
-            target_vendor = "apple",
-            target_os = "freebsd",
-            target_os = "openbsd",
-            target_os = "netbsd",
-            target_os = "dragonfly"
-        ))]
-        {
-            sa.sin_len = std::mem::size_of::<libc::sockaddr_in>() as u8;
-        }
-        let rc = libc::bind(
-            fd,
-            (&sa as *const libc::sockaddr_in).cast::<libc::sockaddr>(),
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        );
-        if rc != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(sock)
+    use socket2::{Domain, Protocol, Socket, Type};
+    let sock = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    if reuse {
+        sock.set_reuse_address(true)?;
+        #[cfg(all(unix, not(any(target_os = "linux", target_os = "android"))))]
+        sock.set_reuse_port(true)?;
     }
-}
-
-#[cfg(not(unix))]
-pub(crate) fn udp_socket(addr: SocketAddrV4, _reuse: bool) -> io::Result<UdpSocket> {
-    UdpSocket::bind(addr)
-}
-
-#[cfg(unix)]
-unsafe fn setsockopt_int(
-    fd: libc::c_int,
-    level: libc::c_int,
-    name: libc::c_int,
-    value: libc::c_int,
-) -> io::Result<()> {
-    // SAFETY: `value` lives across the call and its size is passed.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&value as *const libc::c_int).cast::<libc::c_void>(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    #[cfg(target_os = "linux")]
+    sock.set_multicast_all_v4(false)?;
+    sock.bind(&std::net::SocketAddr::V4(addr).into())?;
+    Ok(sock.into())
 }
 
 /// Send multicast out of the interface with address `ip` (IP_MULTICAST_IF).
-#[cfg(unix)]
 pub(crate) fn set_multicast_if(s: &UdpSocket, ip: Ipv4Addr) -> io::Result<()> {
-    use std::os::fd::AsRawFd;
-    let addr = libc::in_addr {
-        s_addr: u32::from(ip).to_be(),
-    };
-    // SAFETY: `addr` lives across the call and its size is passed.
-    let rc = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_MULTICAST_IF,
-            (&addr as *const libc::in_addr).cast::<libc::c_void>(),
-            std::mem::size_of::<libc::in_addr>() as libc::socklen_t,
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-#[cfg(not(unix))]
-pub(crate) fn set_multicast_if(_s: &UdpSocket, _ip: Ipv4Addr) -> io::Result<()> {
-    // The socket is bound to the interface address; most stacks send from it.
-    Ok(())
+    socket2::SockRef::from(s).set_multicast_if_v4(&ip)
 }
 
 /// Wait until some of `socks` are readable or `timeout` passes; one flag

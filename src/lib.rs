@@ -29,6 +29,9 @@ pub mod redact;
 pub mod validate;
 pub mod watch;
 
+/// The C ABI (`usapi_*`), built into libultrastream by the `capi/` package;
+/// Rust users leave the `capi` feature off and never compile it.
+#[cfg(feature = "capi")]
 pub mod ffi;
 
 #[cfg(feature = "simulator")]

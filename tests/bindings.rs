@@ -17,7 +17,8 @@
 mod harness;
 
 use harness::{
-    Scratch, assert_valgrind_clean, built_lib_dir as lib_dir, require_tool, root, run, run_ok,
+    Scratch, assert_demo_sections, assert_valgrind_clean, built_lib_dir as lib_dir, require_tool,
+    root, run, run_ok,
 };
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -66,34 +67,6 @@ fn adds_then_finds(exe: &Path, args: &[&str]) -> (String, String) {
         "{second}"
     );
     (first, second)
-}
-
-/// The vendor demo's sections, in order, each followed by JSON.
-fn assert_demo_sections(stdout: &str) {
-    let mut at = 0;
-    for heading in [
-        "***** 1. login *****",
-        "login response data:",
-        "***** 2. get info *****",
-        "get info response data:",
-        "***** 3. upload firmware *****",
-        "upload firmware response data:",
-    ] {
-        let pos = stdout[at..].find(heading).map(|p| p + at);
-        let pos =
-            pos.unwrap_or_else(|| panic!("`{heading}` missing (or out of order) in:\n{stdout}"));
-        at = pos + heading.len();
-    }
-    // JSON checks ignore layout (the C demo indents, the C++ one does not).
-    let squeezed: String = stdout.split_whitespace().collect();
-    for want in [
-        "\"result\":0",
-        "\"product-name\":\"UltraStream\"",
-        "\"up-to-date\":",
-        "\"version\":\"1.2.123\"",
-    ] {
-        assert!(squeezed.contains(want), "`{want}` missing in:\n{stdout}");
-    }
 }
 
 #[test]

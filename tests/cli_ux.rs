@@ -228,25 +228,64 @@ fn interrupted_after(secs: &str, c: &Command) -> Output {
     run(&mut t)
 }
 
+/// Runs `c` with stderr piped and sends it SIGINT once it has printed its
+/// first progress line (it is then polling a started operation).
+fn interrupted_once_polling(mut c: Command) -> Output {
+    use std::io::Read;
+    let mut child = c
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start ultrastream");
+    let mut err = child.stderr.take().expect("stderr");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok(n) = err.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !seen.lock().unwrap().contains(&b'%') {
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "ultrastream ended before polling: {}",
+            String::from_utf8_lossy(&seen.lock().unwrap())
+        );
+        assert!(Instant::now() < deadline, "no progress line within 60 s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(rc, 0, "kill -INT");
+    let mut out = child.wait_with_output().expect("wait");
+    reader.join().expect("reader");
+    out.stderr = seen.lock().unwrap().clone();
+    out
+}
+
 #[test]
 fn ctrl_c_exits_130_and_wait_follows_the_operation_to_its_end() {
     let sim = sim_manual();
     // The format never ends on a manual clock: Ctrl-C stops the waiting.
-    let o = interrupted_after("2", &at(&sim, &["format", "usb"]));
+    // SIGINT goes out once the CLI is polling (its first progress line), not
+    // after a fixed time, so a loaded machine cannot move it before the start.
+    let o = interrupted_once_polling(at(&sim, &["format", "usb"]));
     assert_eq!(o.status.code(), Some(130), "{o:?}");
-    // Unless Ctrl-C came before the format started, the hint names commands.
     let e = stderr(&o);
     let st = ok_json(&mut at(&sim, &["status"]));
-    if st["format-status"]["result"] == 2 {
-        assert!(e.contains("`ultrastream wait`"), "{e}");
-        assert!(!e.contains("clear-format-usb"), "{e}");
-        // A second format is refused with a hint that names the command.
-        let o = run(&mut at(&sim, &["format", "usb"]));
-        assert_eq!(o.status.code(), Some(1), "{o:?}");
-        assert!(stderr(&o).contains("`ultrastream wait`"), "{o:?}");
-    } else {
-        ok_json(&mut at(&sim, &["start-format-usb"]));
-    }
+    assert_eq!(st["format-status"]["result"], 2, "{st}");
+    assert!(e.contains("`ultrastream wait`"), "{e}");
+    assert!(!e.contains("clear-format-usb"), "{e}");
+    // A second format is refused with a hint that names the command.
+    let o = run(&mut at(&sim, &["format", "usb"]));
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    assert!(stderr(&o).contains("`ultrastream wait`"), "{o:?}");
     // wait follows it to its end (the clock moves while it polls) and clears it.
     let mut w = at(&sim, &["wait", "--interval", "0.05"])
         .stdout(Stdio::piped())

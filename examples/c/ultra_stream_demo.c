@@ -35,6 +35,30 @@
 
 #include "ultrastream.h"
 
+#ifdef _WIN32
+/* MinGW has no mkdtemp: make the name unique, then the folder. */
+#include <direct.h>
+#include <io.h>
+static char *mkdtemp(char *template_name)
+{
+    if (_mktemp(template_name) == NULL || _mkdir(template_name) != 0) {
+        return NULL;
+    }
+    return template_name;
+}
+#define DEFAULT_TMP_ENV "TEMP"
+/* nanosleep is in winpthreads, which a plain MinGW link lacks. */
+__declspec(dllimport) void __stdcall Sleep(unsigned long milliseconds);
+static void pause_quarter_second(void) { Sleep(250); }
+#else
+static void pause_quarter_second(void)
+{
+    struct timespec pause = {0, 250 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+}
+#define DEFAULT_TMP_ENV "TMPDIR"
+#endif
+
 /* Print `json` indented by two spaces per level, like the vendor demo.
  * A minimal pretty-printer: it tracks strings (and their escapes) and
  * re-flows the structure characters outside them. */
@@ -165,8 +189,7 @@ static int stream_to(usapi_device dev, const char *name, const char *url, int st
         if (last == USAPI_RET_LIVING_CONNECTED || last == USAPI_RET_LIVING_AUTH_ERR) {
             break;
         }
-        struct timespec pause = {0, 250 * 1000 * 1000};
-        nanosleep(&pause, NULL);
+        pause_quarter_second();
     }
     int status = last == USAPI_RET_LIVING_CONNECTED ? 0 : 1;
     if (status != 0) {
@@ -261,7 +284,7 @@ static int run_against_simulator(const char *stream_name, const char *stream_url
     char *host = NULL;
     char dir[1024];
     char firmware[sizeof dir + 64];
-    const char *tmp = getenv("TMPDIR");
+    const char *tmp = getenv(DEFAULT_TMP_ENV);
     int status = 1;
 
     if (tmp == NULL || tmp[0] == '\0' || strlen(tmp) > 900) {

@@ -132,7 +132,8 @@ impl Exporter {
     }
 
     /// The CPU time the last `/metrics` request cost the exporter (its
-    /// thread's, encoding and writing the reply), for benchmarks.
+    /// thread's, encoding and writing the reply), for benchmarks; zero
+    /// where the thread's CPU clock is not read (off Unix).
     pub fn last_scrape_cpu(&self) -> Duration {
         Duration::from_nanos(self.shared.last_scrape_cpu_ns.load(Ordering::Relaxed))
     }

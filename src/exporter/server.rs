@@ -146,6 +146,7 @@ fn handle(shared: &Shared, mut stream: TcpStream) {
 
 /// CPU time this thread has used (what a scrape costs the exporter,
 /// encoding and writing included).
+#[cfg(unix)]
 fn thread_cpu() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -157,6 +158,12 @@ fn thread_cpu() -> Duration {
         return Duration::ZERO;
     }
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Not measured off Unix (`Exporter::last_scrape_cpu` reads zero).
+#[cfg(not(unix))]
+fn thread_cpu() -> Duration {
+    Duration::ZERO
 }
 
 fn respond(

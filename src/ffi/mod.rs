@@ -48,35 +48,3 @@ pub(crate) use handles::HandleMap;
 
 /// Success. The same value as USAPI_RET_SUCCEED.
 pub const USAPI_OK: i32 = 0;
-
-#[cfg(test)]
-mod header_tests {
-    /// The committed header must be what build.rs generates from this code.
-    #[test]
-    fn committed_header_is_current() {
-        let generated = include_str!(concat!(env!("OUT_DIR"), "/ultrastream.h"));
-        let committed = include_str!("../../include/ultrastream.h");
-        assert!(
-            generated == committed,
-            "include/ultrastream.h is stale: regenerate it with `ULTRASTREAM_UPDATE_HEADER=1 cargo build` and commit it"
-        );
-    }
-
-    /// The version macros must match Cargo.toml.
-    #[test]
-    fn version_macros_match_cargo_toml() {
-        let header = include_str!("../../include/ultrastream.h");
-        let version = env!("CARGO_PKG_VERSION");
-        let mut parts = version.split('.');
-        for (macro_name, want) in [
-            ("USAPI_VERSION_MAJOR", parts.next()),
-            ("USAPI_VERSION_MINOR", parts.next()),
-            ("USAPI_VERSION_PATCH", parts.next()),
-        ] {
-            let want = want.unwrap_or("0");
-            let line = format!("#define {macro_name} {want}\n");
-            assert!(header.contains(&line), "header lacks `{}`", line.trim());
-        }
-        assert!(header.contains(&format!("#define USAPI_VERSION_STRING \"{version}\"")));
-    }
-}

@@ -237,7 +237,9 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
 
 /// A server that many clients may hold connections to wants more than the
 /// usual 1024 descriptors: raise the soft limit to the hard one (the
-/// simulator sizes its connection cap from it).
+/// simulator sizes its connection cap from it). Windows has no such limit
+/// on sockets.
+#[cfg(unix)]
 fn raise_open_file_limit() {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
@@ -251,6 +253,9 @@ fn raise_open_file_limit() {
         }
     }
 }
+
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}
 
 /// Run the simulator program with `argv` (the arguments after the program
 /// name); `prog` names it in messages ("ultrastream-sim").

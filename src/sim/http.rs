@@ -255,6 +255,7 @@ impl Reader {
         self.started
     }
 
+    #[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only reactor
     pub fn last_byte(&self) -> Instant {
         self.last_byte
     }

@@ -602,6 +602,8 @@ impl Simulator {
         #[cfg(unix)]
         let (park, wake_rx) = server::Park::new()
             .map_err(|e| err(format!("cannot create the server's wake-up socket: {e}")))?;
+        #[cfg(not(unix))]
+        let park = server::Park::new();
         let shared = Arc::new(Shared {
             device: Mutex::new(device),
             faults: Mutex::new(Vec::new()),

@@ -76,6 +76,7 @@ const OVERSIZED_BYTES: usize = 9 * 1024 * 1024;
 /// Largest control command body.
 const MAX_CONTROL_BODY: usize = 64 * 1024;
 /// Descriptors left to the rest of the process when sizing the cap.
+#[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only reactor
 const FD_RESERVE: u64 = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,11 +123,13 @@ pub(crate) struct Conn {
     id: u64,
     stream: TcpStream,
     reader: Reader,
+    #[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only reactor
     idle_since: Instant,
 }
 
 /// Connections handed back to the reactor, and the socket that wakes it.
 pub(crate) struct Park {
+    #[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only reactor
     inbox: Mutex<Vec<Conn>>,
     #[cfg(unix)]
     wake: Option<std::os::unix::net::UnixStream>,
@@ -145,6 +148,15 @@ impl Park {
             },
             rx,
         ))
+    }
+
+    /// Without the reactor (not on Unix) every connection keeps its thread,
+    /// so nothing is ever parked.
+    #[cfg(not(unix))]
+    pub fn new() -> Park {
+        Park {
+            inbox: Mutex::new(Vec::new()),
+        }
     }
 
     /// Wake the reactor (a full wake socket already means "wake up").
@@ -420,6 +432,7 @@ fn park(shared: &Arc<Shared>, mut conn: Conn) {
 fn park(_: &Arc<Shared>, _: Conn) {}
 
 /// What the reactor decided for a connection it holds.
+#[cfg(unix)]
 enum Ready {
     Keep,
     Close,

@@ -17,12 +17,11 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// target/<profile>/deps, next to this test executable: `cargo test`
-/// compiles the crate's cdylib there (it is only copied up to
-/// target/<profile> by `cargo build`).
+/// target/<profile>/deps, next to this test executable, after
+/// `cargo build --lib` (see built_lib_dir): the C library comes from the
+/// capi/ workspace member, which a single test target does not build.
 pub fn deps_lib_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe.parent().expect("target/<profile>/deps").to_path_buf();
+    let dir = built_lib_dir().join("deps");
     assert!(
         dir.join("libultrastream.so").exists(),
         "libultrastream.so not built in {}",
@@ -40,9 +39,10 @@ pub fn target_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// target/<profile> of this test run, after `cargo build --lib` there:
-/// `cargo test` compiles the library for the tests but does not put
-/// libultrastream.so in target/<profile>, where the examples link it.
+/// target/<profile> of this test run, after `cargo build --lib` there
+/// (the workspace's default members: the crate and capi/, which makes
+/// libultrastream.so / .a): `cargo test` does not put the C library in
+/// target/<profile>, where the examples link it.
 /// Built once per test process; cargo holds its build lock only while
 /// compiling, not while tests run, so this cannot deadlock.
 pub fn built_lib_dir() -> PathBuf {
@@ -270,4 +270,57 @@ pub fn venv(dir: &Path, timeout: Duration) -> PathBuf {
         timeout,
     );
     venv.join("bin/python")
+}
+
+/// The vendor demo's sections, in order, each followed by JSON.
+pub fn assert_demo_sections(stdout: &str) {
+    let mut at = 0;
+    for heading in [
+        "***** 1. login *****",
+        "login response data:",
+        "***** 2. get info *****",
+        "get info response data:",
+        "***** 3. upload firmware *****",
+        "upload firmware response data:",
+    ] {
+        let pos = stdout[at..].find(heading).map(|p| p + at);
+        let pos =
+            pos.unwrap_or_else(|| panic!("`{heading}` missing (or out of order) in:\n{stdout}"));
+        at = pos + heading.len();
+    }
+    // JSON checks ignore layout (the C demo indents, the C++ one does not).
+    let squeezed: String = stdout.split_whitespace().collect();
+    for want in [
+        "\"result\":0",
+        "\"product-name\":\"UltraStream\"",
+        "\"up-to-date\":",
+        "\"version\":\"1.2.123\"",
+    ] {
+        assert!(squeezed.contains(want), "`{want}` missing in:\n{stdout}");
+    }
+}
+
+/// The functions a C header declares (`usapi_NAME(` on a declaration
+/// line, comments skipped), sorted and without repeats.
+pub fn header_functions(header: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in header.lines() {
+        let t = line.trim_start();
+        if t.starts_with('*') || t.starts_with("/*") || t.starts_with("//") || t.starts_with('#') {
+            continue;
+        }
+        let mut rest = t;
+        while let Some(i) = rest.find("usapi_") {
+            let name: String = rest[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            rest = &rest[i + name.len()..];
+            if rest.starts_with('(') && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out.sort();
+    out
 }

@@ -14,6 +14,24 @@ isolated build, setuptools-rust and maturin more on top, all to run one
 cargo command and zip a folder. The wheel format is small and stable
 (PEP 427 / 491); this file writes it with the standard library only.
 
+Which platform (see docs/packaging.md):
+
+- Linux: the tag is ``manylinux_2_N_<arch>`` with N the newest glibc
+  symbol version the library needs, read from the library itself. With
+  ``cargo-zigbuild`` on PATH (``pip install ziglang cargo-zigbuild``) the
+  library is linked against glibc 2.28 (``$ULTRASTREAM_GLIBC``, or ``host``
+  for the plain cargo build), so the wheel installs on RHEL 8, Ubuntu
+  20.04, Debian 11 and later; without it, the build machine's glibc sets N.
+- Another Rust target: ``$ULTRASTREAM_TARGET`` or ``-C target=TRIPLE``
+  (pip's ``--config-settings``): ``x86_64-pc-windows-gnu`` gives a
+  ``win_amd64`` wheel holding ``ultrastream.dll`` (cross-built with MinGW).
+
+The library is stripped of its symbol table (CARGO_PROFILE_RELEASE_STRIP);
+the wheel carries LICENSE-MIT and LICENSE-APACHE in its .dist-info/licenses.
+cargo's progress goes to the terminal (/dev/tty) when there is one: pip
+shows a build backend's output only with ``-v``, and a first build takes
+a minute.
+
 Where the crate is: ``$ULTRASTREAM_SOURCE_ROOT`` (a build-time override,
 recorded nowhere), else ``rust/`` beside this project (an unpacked sdist),
 else the repository holding ``bindings/python`` (a checkout). cargo honours
@@ -33,6 +51,7 @@ import subprocess
 import sys
 import sysconfig
 import tarfile
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -45,6 +64,7 @@ LICENSE = "MIT OR Apache-2.0"
 CLASSIFIERS = [
     "Programming Language :: Python :: 3",
     "Operating System :: POSIX :: Linux",
+    "Operating System :: Microsoft :: Windows",
     "Topic :: Multimedia :: Video",
     "Typing :: Typed",
     "License :: OSI Approved :: MIT License",
@@ -60,7 +80,7 @@ PACKAGE = HERE / "src" / NAME
 CRATE_FILES = [
     "Cargo.toml",
     "Cargo.lock",
-    "build.rs",
+    "capi",
     "cbindgen.toml",
     "src",
     "include",
@@ -132,17 +152,105 @@ def _cargo() -> str:
     raise BuildError("cargo is needed to build libultrastream: install Rust (https://rustup.rs) or set $CARGO")
 
 
-def _build_library() -> Path:
-    """cargo builds the release library; returns the path of the shared library."""
+LICENSE_FILES = ["LICENSE-MIT", "LICENSE-APACHE"]
+# The glibc a Linux library is linked against with cargo-zigbuild: what
+# manylinux_2_28 (RHEL 8, Ubuntu 20.04, Debian 11) promises.
+DEFAULT_GLIBC = "2.28"
+
+
+def _setting(config_settings: Optional[dict], key: str, env: str) -> Optional[str]:
+    value = (config_settings or {}).get(key) or os.environ.get(env)
+    return value or None
+
+
+def _host_triple(cargo: str) -> str:
+    rustc = os.environ.get("RUSTC") or str(Path(cargo).with_name("rustc"))
+    if not Path(rustc).is_file():
+        rustc = shutil.which("rustc") or "rustc"
+    try:
+        out = subprocess.run([rustc, "-vV"], stdout=subprocess.PIPE, check=True).stdout.decode()
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise BuildError(f"cannot ask rustc for the host target ({e}): install Rust (https://rustup.rs)")
+    for line in out.splitlines():
+        if line.startswith("host: "):
+            return line[len("host: "):].strip()
+    raise BuildError("rustc -vV names no host target")
+
+
+def _zig_for(zigbuild: str) -> Optional[str]:
+    """The zig of the `ziglang` package installed beside cargo-zigbuild
+    (`pip install ziglang cargo-zigbuild`). cargo-zigbuild's own search
+    runs `python3 -m ziglang`, which fails inside pip's isolated build
+    when that python3 is the one running pip."""
+    if shutil.which("zig") or os.environ.get("CARGO_ZIGBUILD_ZIG_PATH"):
+        return None
+    venv = Path(zigbuild).resolve().parent.parent
+    for lib in ("lib", "Lib"):
+        for zig in sorted(venv.glob(f"{lib}/python*/site-packages/ziglang/zig*")) + sorted(
+            venv.glob(f"{lib}/site-packages/ziglang/zig*")
+        ):
+            if zig.is_file() and zig.name in ("zig", "zig.exe"):
+                return str(zig)
+    return None
+
+
+def _progress_stream():
+    """Where cargo's progress goes: the terminal when pip hides our stderr
+    (it shows a backend's output only with -v), else our stderr."""
+    if sys.stderr.isatty() or os.environ.get("ULTRASTREAM_BUILD_TTY") == "0":
+        return None, None
+    try:
+        tty = open("/dev/tty", "w")
+    except OSError:
+        return None, None
+    return tty, tty
+
+
+def _build_library(config_settings: Optional[dict] = None) -> Tuple[Path, str]:
+    """cargo builds the release library; returns its path and the target triple."""
     root = _crate_root()
-    # The same release build as `make` (build.rs gives it the soname), so
-    # neither rebuilds the other's library.
-    cmd = [_cargo(), "build", "--release", "--lib", "--message-format=json-render-diagnostics"]
+    cargo = _cargo()
+    target = _setting(config_settings, "target", "ULTRASTREAM_TARGET")
+    glibc = _setting(config_settings, "glibc", "ULTRASTREAM_GLIBC") or DEFAULT_GLIBC
+    triple = target or _host_triple(cargo)
+    # A Linux glibc target links against an older glibc through zig, when
+    # cargo-zigbuild is there; its output goes to target/<triple>/release.
+    # Those builds (and other targets) make only the C library (capi/).
+    # The plain build is `make`'s (both packages' libraries, the same
+    # features), so neither rebuilds the other's.
+    zigbuild = shutil.which("cargo-zigbuild")
+    env = dict(os.environ)
+    if triple.endswith("-linux-gnu") and glibc != "host" and zigbuild:
+        cmd = [cargo, "zigbuild", "--target", f"{triple}.{glibc}", "-p", "ultrastream-capi"]
+        zig = _zig_for(zigbuild)
+        if zig:
+            env["CARGO_ZIGBUILD_ZIG_PATH"] = zig
+    elif target:
+        cmd = [cargo, "build", "--target", target, "-p", "ultrastream-capi"]
+    else:
+        cmd = [cargo, "build"]
+    cmd += ["--release", "--lib", "--message-format=json-render-diagnostics"]
     cmd += ["--manifest-path", str(root / "Cargo.toml")]
-    sys.stderr.write("ultrastream: building the library: " + " ".join(cmd) + "\n")
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, cwd=str(root))
+    # The symbol table is of no use to a wheel's users (the exported
+    # functions stay); it is most of the library's size. The plain build
+    # keeps make's profile (a different one would rebuild every crate) and
+    # the wheel gets a stripped copy instead (_stripped).
+    if cmd[1] != "build" or target:
+        env["CARGO_PROFILE_RELEASE_STRIP"] = "symbols"
+    tty, err = _progress_stream()
+    line = "ultrastream: building the library (a first build takes a minute or more): " + " ".join(cmd) + "\n"
+    sys.stderr.write(line)
+    if tty is not None:
+        tty.write(line)
+        tty.flush()
+    try:
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, cwd=str(root), env=env)
+    finally:
+        if tty is not None:
+            tty.close()
     if proc.returncode != 0:
-        raise BuildError(f"cargo failed (exit {proc.returncode}); its messages are above")
+        where = "on the terminal" if tty is not None else "above"
+        raise BuildError(f"cargo failed (exit {proc.returncode}); its messages are {where}")
     found: Optional[Path] = None
     for line in proc.stdout.decode("utf-8", "replace").splitlines():
         try:
@@ -156,11 +264,56 @@ def _build_library() -> Path:
                 found = Path(f)
     if found is None or not found.is_file():
         raise BuildError("cargo built no shared library (no cdylib artifact in its output)")
-    return found
+    return found, triple
+
+
+def _stripped(lib: Path, triple: str) -> bytes:
+    """The library's bytes; for the plain build (not stripped by cargo) a
+    copy without its symbol table, by binutils' strip."""
+    data = lib.read_bytes()
+    if b".symtab" not in data:
+        return data
+    strip = shutil.which("strip")
+    if strip is None:
+        sys.stderr.write("ultrastream: `strip` not found (binutils): the wheel's library keeps its symbol table\n")
+        return data
+    tmp = Path(tempfile.mkdtemp(prefix="ultrastream-strip-"))
+    try:
+        copy = tmp / lib.name
+        shutil.copyfile(lib, copy)
+        flag = "-x" if "-apple-" in triple else "--strip-unneeded"
+        subprocess.run([strip, flag, str(copy)], check=True)
+        return copy.read_bytes()
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise BuildError(f"strip failed on a copy of {lib}: {e}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _platform_tag() -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", sysconfig.get_platform())
+
+
+def _glibc_needed(library: bytes) -> Tuple[int, int]:
+    """The newest GLIBC_x.y symbol version the library refers to (its
+    version-needed names sit in .dynstr); (2, 17) at least, manylinux2014's
+    baseline."""
+    found = [(int(a), int(b)) for a, b in re.findall(rb"GLIBC_(\d+)\.(\d+)", library)]
+    return max(found + [(2, 17)])
+
+
+def _library_tag(library: bytes, triple: str) -> str:
+    """The wheel's platform tag for the library cargo built for `triple`."""
+    arch = triple.split("-", 1)[0]
+    if "-windows-" in triple:
+        win = {"x86_64": "win_amd64", "aarch64": "win_arm64", "i686": "win32"}.get(arch)
+        if win is None:
+            raise BuildError(f"no wheel platform tag for the Windows target {triple}")
+        return win
+    if triple.endswith("-linux-gnu"):
+        major, minor = _glibc_needed(library)
+        return f"manylinux_{major}_{minor}_{arch}"
+    return _platform_tag()
 
 
 def _tag() -> str:
@@ -233,13 +386,26 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None) -
 prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
 
 
+def _license_files(version: str) -> List[Tuple[str, bytes, int]]:
+    root = _crate_root()
+    out = []
+    for name in LICENSE_FILES:
+        p = root / name
+        if not p.is_file():
+            raise BuildError(f"{p} is missing: the wheel must carry the licences")
+        out.append((f"{_dist_info(version)}/licenses/{name}", p.read_bytes(), 0o644))
+    return out
+
+
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None) -> str:
-    so = _build_library()
+    lib, triple = _build_library(config_settings)
     files = [(name, p.read_bytes(), 0o644) for name, p in _package_files()]
-    # The library under its plain name: the loader looks for libultrastream.so
-    # in the package folder.
-    files.append((f"{NAME}/{so.name}", so.read_bytes(), 0o755))
-    return _write_wheel(wheel_directory, _tag(), files)
+    # The library under its plain name: the loader looks for
+    # libultrastream.so (ultrastream.dll on Windows) in the package folder.
+    data = _stripped(lib, triple)
+    files.append((f"{NAME}/{lib.name}", data, 0o755))
+    files += _license_files(_version())
+    return _write_wheel(wheel_directory, f"py3-none-{_library_tag(data, triple)}", files)
 
 
 def build_editable(wheel_directory, config_settings=None, metadata_directory=None) -> str:

@@ -13,6 +13,7 @@
 
 use crate::{CliError, CliResult};
 use std::io::{IsTerminal, Write};
+#[cfg(unix)]
 use std::mem::MaybeUninit;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::time::{Duration, Instant};
@@ -27,6 +28,7 @@ static COOPERATIVE: AtomicBool = AtomicBool::new(false);
 /// The terminal whose settings `SAVED` holds, or -1.
 static TTY_FD: AtomicI32 = AtomicI32::new(-1);
 /// Written before TTY_FD is set, read by the handler only after it is.
+#[cfg(unix)]
 static mut SAVED: MaybeUninit<libc::termios> = MaybeUninit::uninit();
 
 extern "C" fn on_interrupt(sig: libc::c_int) {
@@ -35,12 +37,15 @@ extern "C" fn on_interrupt(sig: libc::c_int) {
     if COOPERATIVE.load(Ordering::SeqCst) && !again {
         return;
     }
-    let fd = TTY_FD.load(Ordering::SeqCst);
     // SAFETY: tcsetattr and _exit are async-signal-safe; SAVED was fully
     // written before TTY_FD was set to fd.
     unsafe {
-        if fd >= 0 {
-            libc::tcsetattr(fd, libc::TCSANOW, (&raw const SAVED).cast());
+        #[cfg(unix)]
+        {
+            let fd = TTY_FD.load(Ordering::SeqCst);
+            if fd >= 0 {
+                libc::tcsetattr(fd, libc::TCSANOW, (&raw const SAVED).cast());
+            }
         }
         libc::_exit(128 + sig);
     }
@@ -76,6 +81,7 @@ pub fn cooperative<T>(f: impl FnOnce() -> T) -> T {
 }
 
 /// Restore these terminal settings if Ctrl-C ends the program.
+#[cfg(unix)]
 pub fn restore_on_interrupt(fd: libc::c_int, saved: libc::termios) {
     // SAFETY: only this thread writes SAVED, and only while TTY_FD is -1
     // (the handler does not read it then).
@@ -87,6 +93,7 @@ pub fn restore_on_interrupt(fd: libc::c_int, saved: libc::termios) {
 }
 
 /// The terminal is restored: nothing to do on Ctrl-C any more.
+#[cfg_attr(not(unix), allow(dead_code))] // only the Unix prompt turns echo off
 pub fn restore_done() {
     TTY_FD.store(-1, Ordering::SeqCst);
 }

@@ -1,7 +1,7 @@
 //! The device to talk to, the credentials, the login, and the logout at the end.
 
 use crate::{CliError, CliResult, Global, fail, usage};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use ultrastream::{Device, Error, Options};
 
 fn env_nonempty(name: &str) -> Option<String> {
@@ -23,9 +23,17 @@ pub fn host_of(g: &Global) -> CliResult<String> {
         )
 }
 
+/// Read a line from the terminal without echo. (Not on Windows: there the
+/// password comes from --password or ULTRASTREAM_PASSWORD.)
+#[cfg(not(unix))]
+pub fn prompt_hidden(_prompt: &str) -> Option<String> {
+    None
+}
+
 /// Read a line from the terminal without echo.
+#[cfg(unix)]
 pub fn prompt_hidden(prompt: &str) -> Option<String> {
-    use std::io::BufRead;
+    use std::io::{BufRead, Write};
     let tty = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

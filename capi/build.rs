@@ -1,17 +1,24 @@
-//! Generates the C header from src/ffi with cbindgen into OUT_DIR. The
-//! committed copy, include/ultrastream.h, is only rewritten when
-//! ULTRASTREAM_UPDATE_HEADER=1, so a test can tell when it is stale.
+//! Generates the C header from the crate's src/ffi with cbindgen into
+//! OUT_DIR. The committed copy, include/ultrastream.h, is only rewritten
+//! when ULTRASTREAM_UPDATE_HEADER=1, so a test can tell when it is stale.
+//! (Here, not in the crate's own build.rs: a Rust user of `ultrastream`
+//! never builds cbindgen.)
 
 use std::path::PathBuf;
 
 fn main() {
     soname();
-    println!("cargo:rerun-if-changed=src/ffi");
-    println!("cargo:rerun-if-changed=cbindgen.toml");
-    println!("cargo:rerun-if-changed=Cargo.toml");
+    println!("cargo:rerun-if-changed=../src/ffi");
+    println!("cargo:rerun-if-changed=../cbindgen.toml");
+    println!("cargo:rerun-if-changed=../Cargo.toml");
     println!("cargo:rerun-if-env-changed=ULTRASTREAM_UPDATE_HEADER");
-    let crate_dir =
+    // The crate (the workspace root) is this package's parent folder.
+    let manifest_dir =
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let crate_dir = manifest_dir
+        .parent()
+        .expect("capi/ lies inside the crate")
+        .to_path_buf();
     let out =
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("ultrastream.h");
     let version = std::env::var("CARGO_PKG_VERSION").expect("cargo sets CARGO_PKG_VERSION");
