@@ -376,6 +376,16 @@ impl Device {
         Some((s.user.clone()?, s.pass_md5.clone()?))
     }
 
+    /// Keep a user and password hash for the engine's login on the first
+    /// -17, without logging in now (the exporter starts thousands of
+    /// devices without a blocking login each).
+    #[cfg(feature = "exporter")]
+    pub(crate) fn store_credentials(&self, user: &str, pass_md5: &str) {
+        let mut s = self.session();
+        s.user = Some(user.to_string());
+        s.pass_md5 = Some(pass_md5.to_ascii_lowercase());
+    }
+
     /// True when a user and password hash are stored (after a login).
     pub(crate) fn has_credentials(&self) -> bool {
         let s = self.session();
