@@ -51,7 +51,7 @@ use crate::ops::Flow;
 use crate::ops::restart::{self, Restart, Seen, Verdict as RVerdict};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{JoinHandle, ThreadId};
@@ -164,6 +164,9 @@ struct Entry {
     host: String,
     dev: Arc<Device>,
     state: Mutex<DevState>,
+    /// Where the clock was in the last get-status body (`body_key`'s
+    /// hint: the device writes its status in the same order each time).
+    clock_at: AtomicUsize,
 }
 
 struct Shared {
@@ -244,6 +247,7 @@ impl Watch {
         let entries: Vec<Entry> = devices
             .into_iter()
             .map(|(id, dev)| Entry {
+                clock_at: AtomicUsize::new(0),
                 id,
                 host: dev.host().to_string(),
                 dev,
@@ -674,10 +678,22 @@ enum Outcome {
 /// 8-byte words (about 1,000 instructions for a 2 KB body, where reading
 /// the fields costs 35,000). It guards against accident, not against a
 /// device: a device can lie in its status anyway.
-fn body_key(body: &str) -> u64 {
+///
+/// `hint` is where the clock was last time (checked first, so a steady
+/// device's body is not searched); the clock's place is returned for the
+/// next call (0 when there is none).
+fn body_key(body: &str, hint: usize) -> (u64, usize) {
     const CLOCK: &str = "\"cur-time\":";
     let b = body.as_bytes();
-    match body.find(CLOCK) {
+    let found = if hint > 0
+        && b.get(hint..)
+            .is_some_and(|r| r.starts_with(CLOCK.as_bytes()))
+    {
+        Some(hint)
+    } else {
+        body.find(CLOCK)
+    };
+    match found {
         Some(at) => {
             let rest = &body[at + CLOCK.len()..];
             // Skip the value: a string (no escapes in a clock) or a number.
@@ -688,9 +704,10 @@ fn body_key(body: &str) -> u64 {
             }
             .unwrap_or(0);
             let tail = &rest.as_bytes()[end..];
-            fold(fold(0x51_7c_c1_b7_27_22_0a_95, &b[..at]), tail) ^ tail.len() as u64
+            let key = fold(fold(0x51_7c_c1_b7_27_22_0a_95, &b[..at]), tail) ^ tail.len() as u64;
+            (key, at)
         }
-        None => fold(0x51_7c_c1_b7_27_22_0a_95, b) ^ b.len() as u64,
+        None => (fold(0x51_7c_c1_b7_27_22_0a_95, b) ^ b.len() as u64, 0),
     }
 }
 
@@ -923,7 +940,9 @@ impl Shared {
                     Ok(reply) => reply,
                     Err(e) => return Shared::steady_failed(&sh2, r, ctx, e),
                 };
-                let key = body_key(&reply.body);
+                let hint = &sh2.entries[ctx.index].clock_at;
+                let (key, at) = body_key(&reply.body, hint.load(Ordering::Relaxed));
+                hint.store(at, Ordering::Relaxed);
                 if sh2.unchanged(ctx.index, key) {
                     return Shared::finish(&sh2, r, ctx, Outcome::Same);
                 }
@@ -1280,15 +1299,27 @@ mod tests {
         let b = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:10","box-name":"a"}"#;
         let c = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:10","box-name":"b"}"#;
         let d = r#"{"result":0,"cur-status":18,"cur-time":"2026-12-07 07:11:09","box-name":"a"}"#;
-        assert_eq!(body_key(a), body_key(b));
-        assert_ne!(body_key(b), body_key(c));
-        assert_ne!(body_key(a), body_key(d));
+        let key = |s: &str| body_key(s, 0).0;
+        assert_eq!(key(a), key(b));
+        assert_ne!(key(b), key(c));
+        assert_ne!(key(a), key(d));
         // A numeric clock, and a body without one.
         assert_eq!(
-            body_key(r#"{"cur-time":5,"x":1}"#),
-            body_key(r#"{"cur-time":6,"x":1}"#)
+            key(r#"{"cur-time":5,"x":1}"#),
+            key(r#"{"cur-time":6,"x":1}"#)
         );
-        assert_ne!(body_key(r#"{"x":1}"#), body_key(r#"{"x":2}"#));
+        assert_ne!(key(r#"{"x":1}"#), key(r#"{"x":2}"#));
+        // The clock's place is returned, and as a hint it gives the same
+        // key; a hint that misses (the body moved) falls back to a search.
+        let (ka, at) = body_key(a, 0);
+        assert_eq!(&a[at..at + 11], "\"cur-time\":");
+        assert_eq!(body_key(b, at), (ka, at));
+        assert_eq!(body_key(c, at).0, key(c));
+        assert_eq!(
+            body_key(r#"{"cur-time":5,"x":1}"#, at).0,
+            key(r#"{"cur-time":6,"x":1}"#)
+        );
+        assert_eq!(body_key(r#"{"x":1}"#, 3), (key(r#"{"x":1}"#), 0));
     }
 
     #[test]

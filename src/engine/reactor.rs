@@ -684,8 +684,15 @@ impl Reactor {
         };
         match &mut c.state {
             // Nothing is asked of an idle connection: anything on it (EOF,
-            // an error, stray bytes) makes it unusable.
+            // an error, stray bytes) makes it unusable. Readiness is
+            // edge-triggered, so a late edge of the last exchange (the
+            // request's writable edge, the reply's readable one) may still
+            // come: only what a peek finds retires the connection.
             ConnState::Idle => {
+                let mut b = [0u8; 1];
+                if matches!(c.stream.peek(&mut b), Err(e) if e.kind() == ErrorKind::WouldBlock) {
+                    return;
+                }
                 let key = c.key;
                 if let Some(slot) = self.devs.get_mut(&key) {
                     if slot.idle == Some(id) {
