@@ -1,4 +1,4 @@
-//! A small mutational fuzzer for the `tests/fuzz_*.rs` targets (stable
+//! A small mutational fuzzer for the `tests/it/fuzz_*.rs` targets (stable
 //! Rust has no coverage-guided cargo-fuzz: it needs nightly's sanitizer
 //! flags). Deterministic: seeded inputs, a fixed-seed xorshift, so a
 //! failure reproduces with the same `FUZZ_SEED` and `FUZZ_ITERS`.

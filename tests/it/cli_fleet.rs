@@ -2,8 +2,7 @@
 //! per device as each finishes, failures as lines of their own, sessions
 //! given back, exit status 1 when any device failed.
 
-#[path = "common/harness.rs"]
-mod harness;
+use crate::harness;
 
 use serde_json::Value;
 use std::process::{Command, Output};

@@ -2,8 +2,7 @@
 //! one callback per device, dead handles and failures among live ones, the
 //! in-flight bound, and usapi_call_async's single callback per call.
 
-#[path = "common/ffi.rs"]
-mod ffi_common;
+use crate::ffi_common;
 
 use ffi_common::{last_error, open_logged_in};
 use std::collections::HashMap;

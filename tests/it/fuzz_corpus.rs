@@ -4,7 +4,7 @@
 //! same entry points, so `cargo test` runs every target's inputs without
 //! nightly. The libFuzzer short run itself needs nightly and cargo-fuzz
 //! (minutes to install and build, so not in `cargo test`):
-//! `cargo test --test fuzz_corpus -- --ignored` runs each target for a
+//! `cargo test --test it fuzz_corpus:: -- --ignored` runs each target for a
 //! few seconds and fails, saying what to install, when they are missing.
 //! See docs/fuzzing.md for the long run.
 
@@ -97,7 +97,7 @@ fn the_committed_corpus_replays_through_every_target() {
 /// nightly and cargo-fuzz, and builds the targets with sanitizers, which
 /// takes minutes; the corpus replay above runs in every `cargo test`).
 #[test]
-#[ignore = "needs nightly + cargo-fuzz (minutes to build): cargo test --test fuzz_corpus -- --ignored"]
+#[ignore = "needs nightly + cargo-fuzz (minutes to build): cargo test --test it fuzz_corpus:: -- --ignored"]
 fn libfuzzer_short_run_of_every_target() {
     let nightly = Command::new("rustup")
         .args(["run", "nightly", "rustc", "--version"])
