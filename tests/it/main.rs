@@ -9,6 +9,8 @@
 //! bounds the process's RSS), tests/watch_engine.rs (counts the process's
 //! watcher threads) and tests/sim_fuzz.rs (a process-wide panic hook that
 //! counts panics on any simulator thread).
+//! tests/exporter_prometheus.rs is a [[test]] of its own in Cargo.toml (its
+//! required features, and a path the Python sdist relies on); not folded yet.
 
 // The shared helpers (also used by the binaries above), one copy each.
 #[path = "../common/mod.rs"]
