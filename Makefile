@@ -49,7 +49,7 @@ REALNAME := libultrastream.so.$(VERSION)
 #   cargo rustc --release --lib --crate-type staticlib -- --print native-static-libs
 # less -lgcc_s (the unwinder), which the C and C++ compiler drivers add
 # themselves: libgcc_s when linking dynamically, libgcc_eh with -static, where
-# an explicit -lgcc_s fails (there is no libgcc_s.a). tests/bindings.rs links
+# an explicit -lgcc_s fails (there is no libgcc_s.a). tests/it/bindings.rs links
 # programs with the archive both ways, so a missing library fails a test.
 LIBS_PRIVATE := -lutil -lrt -lpthread -lm -ldl -lc
 CMAKE_LIBS_PRIVATE := $(subst $(eval) ,;,$(patsubst -l%,%,$(LIBS_PRIVATE)))
@@ -90,7 +90,7 @@ install: release install-metadata
 	@echo "installed libultrastream $(VERSION) under $(DESTDIR)$(PREFIX)"
 
 # The headers, the pkg-config file and the CMake package (no build):
-# part of install; tests/version.rs reads the versions they carry.
+# part of install; tests/it/version.rs reads the versions they carry.
 install-metadata:
 	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
 	$(INSTALL) -m 644 $(ROOT)/include/ultrastream.h $(ROOT)/bindings/cpp/ultrastream.hpp $(DESTDIR)$(INCLUDEDIR)/

@@ -1,4 +1,4 @@
-//! The Rust guide's program (docs/rust.md; tests/docs.rs checks they stay
+//! The Rust guide's program (docs/rust.md; tests/it/docs.rs checks they stay
 //! the same and runs it): a long operation with progress, and an error's
 //! stable code, on the built-in simulator.
 //!

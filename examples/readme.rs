@@ -1,4 +1,4 @@
-//! The README's Rust example (tests/docs.rs runs it; the README shows it as is):
+//! The README's Rust example (tests/it/docs.rs runs it; the README shows it as is):
 //! a device's status and settings, or the simulator's when given no address.
 //!
 //!     cargo run --example readme [-- ADDRESS]

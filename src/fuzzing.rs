@@ -1,4 +1,4 @@
-//! Entry points for the fuzz targets (`tests/fuzz_*.rs`): each takes any
+//! Entry points for the fuzz targets (`tests/it/fuzz_*.rs`): each takes any
 //! bytes and runs one parser of untrusted input the way the library does,
 //! so a panic there is a bug. Not part of the supported API.
 

@@ -1,6 +1,6 @@
 /* A C program against the header and the built library: the simulator,
  * login, typed and JSON calls, status structs, and misuse codes.
- * Built with -Wall -Wextra -Werror and run from tests/c_abi.rs. */
+ * Built with -Wall -Wextra -Werror and run from tests/it/c_abi.rs. */
 #include "ultrastream.h"
 
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * state from the structs, stop. Plus the other structs (info, settings,
  * users, media files) and the array and NOT_FOUND conventions.
  *
- * Built by tests/typed_c.rs with -std=c11 -Wall -Wextra -Werror -pedantic
+ * Built by tests/it/typed_c.rs with -std=c11 -Wall -Wextra -Werror -pedantic
  * and run under valgrind, against the built-in simulator with a clock that
  * moves only when told ("advance"; time_scale 0.000001 makes real time negligible).
  * Prints "all checks passed" and exits 0 when every check holds.

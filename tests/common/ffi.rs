@@ -1,5 +1,5 @@
-//! C-ABI test helpers shared by tests/watch_ffi.rs and tests/ffi_methods.rs.
-//! Included with `#[path = "common/ffi.rs"] mod ffi_common;`.
+//! C-ABI test helpers shared by tests/it/watch_ffi.rs and tests/it/ffi_methods.rs.
+//! Declared once in tests/it/main.rs (`mod ffi_common`).
 #![allow(dead_code)]
 
 use std::ffi::{CStr, CString};

@@ -2,7 +2,7 @@
 //! Python, valgrind, the CLI): where the library of this test run is, a
 //! scratch folder, running a command with a bound, requiring a tool with
 //! what to install. Included with
-//! `#[path = "common/harness.rs"] mod harness;` (kept apart from
+//! `#[path = "../common/harness.rs"] mod harness;` in tests/it/main.rs (kept apart from
 //! common/mod.rs, the scripted HTTP server, so neither drags the other in).
 #![allow(dead_code)]
 

@@ -1,7 +1,7 @@
-//! Loopback SSDP test doubles shared by tests/discovery.rs and
-//! tests/discovery_fetch_cap.rs: a description server's answer and an
+//! Loopback SSDP test doubles shared by tests/it/discovery.rs and
+//! tests/it/discovery_fetch_cap.rs: a description server's answer and an
 //! M-SEARCH responder loop. Included with
-//! `#[path = "common/ssdp.rs"] mod ssdp;`.
+//! `mod ssdp` in tests/it/main.rs.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};

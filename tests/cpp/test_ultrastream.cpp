@@ -1,6 +1,6 @@
 // Tests of bindings/cpp/ultrastream.hpp against the built-in simulator.
 // Built with -std=c++17 -Wall -Wextra -Werror by tests/cpp/Makefile; run by
-// `cargo test` (tests/bindings.rs), also under valgrind there.
+// `cargo test` (tests/it/bindings.rs), also under valgrind there.
 //
 // Every member of ultrastream::Device is called; exceptions, RAII and move
 // semantics, and a Device shared by threads are checked. Prints

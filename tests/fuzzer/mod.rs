@@ -1,4 +1,4 @@
-//! A small mutational fuzzer for the `tests/fuzz_*.rs` targets (stable
+//! A small mutational fuzzer for the `tests/it/fuzz_*.rs` targets (stable
 //! Rust has no coverage-guided cargo-fuzz: it needs nightly's sanitizer
 //! flags). Deterministic: seeded inputs, a fixed-seed xorshift, so a
 //! failure reproduces with the same `FUZZ_SEED` and `FUZZ_ITERS`.
@@ -7,9 +7,9 @@
 //! executions. Long run (>= 10 M per target), from the repository root:
 //!
 //! ```text
-//! FUZZ_ITERS=10000000 FUZZ_THREADS=2 cargo test --release --test fuzz_replies -- --nocapture
-//! FUZZ_ITERS=10000000 FUZZ_THREADS=2 cargo test --release --test fuzz_discovery -- --nocapture
-//! FUZZ_ITERS=10000000 FUZZ_THREADS=2 cargo test --release --test fuzz_sim_request -- --nocapture
+//! FUZZ_ITERS=10000000 FUZZ_THREADS=2 cargo test --release --test it fuzz_replies:: -- --nocapture
+//! FUZZ_ITERS=10000000 FUZZ_THREADS=2 cargo test --release --test it fuzz_discovery:: -- --nocapture
+//! FUZZ_ITERS=10000000 FUZZ_THREADS=2 cargo test --release --test it fuzz_sim_request:: -- --nocapture
 //! ```
 //!
 //! A panicking input is written to `target/fuzz-crashes/<target>-<n>.bin`

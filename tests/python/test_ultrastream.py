@@ -5,7 +5,7 @@ build, or with ULTRASTREAM_LIB set)::
 
     python3 -m unittest discover -s tests/python -v
 
-``cargo test`` runs them in a fresh venv (tests/bindings.rs).
+``cargo test`` runs them in a fresh venv (tests/it/bindings.rs).
 """
 
 from __future__ import annotations

@@ -1,0 +1,192 @@
+//! The crate as a Rust user gets it.
+//!
+//! - A new cargo project with the documented dependency line (here as a
+//!   path to this checkout: the git line of docs/releasing.md resolves to
+//!   the same package) builds and runs the simulator and a get-status, and
+//!   its build has neither cbindgen nor the C ABI's package in its tree, nor
+//!   libultrastream.so / .a in its target folder.
+//! - `cargo package --list` holds the library's sources and licences, not
+//!   tests, benches, fuzz corpora, bindings or capi/; `cargo publish
+//!   --dry-run` passes with no warning but cargo's notes on the test and
+//!   bench targets it leaves out with their files.
+//!
+//! Both run cargo with the registry cache the workspace's own build filled
+//! (the consumer gets a copy of Cargo.lock, so no new versions).
+
+use crate::harness;
+
+use harness::{root, run, target_dir};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const BUILD: Duration = Duration::from_secs(900);
+
+fn cargo(dir: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO"));
+    c.current_dir(dir)
+        // The consumer is not part of this workspace and has its own target.
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    c
+}
+
+fn ok(out: Output, what: &str) -> (String, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    (stdout, stderr)
+}
+
+const MAIN_RS: &str = r#"
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sim = ultrastream::sim::Simulator::start(Default::default())?;
+    let dev = ultrastream::Device::connect(&sim.host(), Default::default())?;
+    dev.login("Admin", "Admin")?;
+    let status = dev.get_status()?;
+    println!("status ok, cur-status {}", status.cur_status);
+    dev.logout()?;
+    Ok(())
+}
+"#;
+
+#[test]
+fn a_new_project_builds_without_cbindgen_or_c_artefacts() {
+    // A kept folder (in this run's target/tmp): the second run is incremental.
+    let project = target_dir().join("tmp/rust-consumer");
+    let _ = std::fs::remove_dir_all(project.join("src"));
+    std::fs::create_dir_all(project.join("src")).expect("create the project");
+    let line = format!(
+        "ultrastream = {{ path = {:?} }}",
+        root().to_str().expect("utf-8 checkout path")
+    );
+    std::fs::write(
+        project.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             # Not a member of the checkout's workspace.\n[workspace]\n\n[dependencies]\n{line}\n"
+        ),
+    )
+    .expect("write Cargo.toml");
+    std::fs::write(project.join("src/main.rs"), MAIN_RS).expect("write main.rs");
+    if !project.join("Cargo.lock").exists() {
+        std::fs::copy(root().join("Cargo.lock"), project.join("Cargo.lock")).expect("copy lock");
+    }
+
+    let (tree, _) = ok(
+        run(
+            cargo(&project).args(["tree", "--edges", "all", "--prefix", "none"]),
+            BUILD,
+        ),
+        "cargo tree",
+    );
+    for absent in ["cbindgen ", "ultrastream-capi ", "toml "] {
+        assert!(
+            !tree.lines().any(|l| l.starts_with(absent)),
+            "`{}` is in a Rust user's dependency tree:\n{tree}",
+            absent.trim()
+        );
+    }
+    assert!(
+        tree.lines().any(|l| l.starts_with("ultrastream v")),
+        "{tree}"
+    );
+
+    let (out, _) = ok(run(cargo(&project).arg("run"), BUILD), "cargo run");
+    assert!(out.contains("status ok, cur-status "), "{out}");
+
+    let mut c_artefacts = Vec::new();
+    let mut stack = vec![project.join("target")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read target").flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                stack.push(p);
+            } else if name.starts_with("libultrastream")
+                && (name.ends_with(".so") || name.ends_with(".a") || name.contains(".so."))
+                || name == "ultrastream.dll"
+                || name == "ultrastream.h"
+            {
+                c_artefacts.push(p);
+            }
+        }
+    }
+    assert!(
+        c_artefacts.is_empty(),
+        "C artefacts in a Rust user's target folder: {c_artefacts:?}"
+    );
+}
+
+#[test]
+fn the_package_is_the_library_and_publishes_cleanly() {
+    let (list, _) = ok(
+        run(
+            cargo(root()).args(["package", "--list", "--allow-dirty", "-p", "ultrastream"]),
+            BUILD,
+        ),
+        "cargo package --list",
+    );
+    for want in [
+        "Cargo.toml",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+        "README.md",
+        "src/lib.rs",
+        "src/ffi/mod.rs",
+    ] {
+        assert!(
+            list.lines().any(|l| l == want),
+            "{want} not packaged:\n{list}"
+        );
+    }
+    for unwanted in [
+        "tests/",
+        "bench/",
+        "bindings/",
+        "capi/",
+        "include/",
+        "scripts/",
+        ".ci/",
+    ] {
+        assert!(
+            !list.lines().any(|l| l.starts_with(unwanted)),
+            "{unwanted} is packaged:\n{list}"
+        );
+    }
+
+    // Packs, then builds the package alone, as crates.io would get it
+    // (under this run's target/package).
+    let (_, stderr) = ok(
+        run(
+            cargo(root())
+                .args(["publish", "--dry-run", "--allow-dirty", "-p", "ultrastream"])
+                .env("CARGO_TARGET_DIR", target_dir()),
+            BUILD,
+        ),
+        "cargo publish --dry-run",
+    );
+    // Cargo names each test and bench target it leaves out because its
+    // file is excluded on purpose; any other warning (missing metadata, a
+    // file the build needs) fails.
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning"))
+        .filter(|l| !l.contains("aborting upload due to dry run"))
+        .filter(|l| {
+            !((l.starts_with("warning: ignoring test `")
+                || l.starts_with("warning: ignoring benchmark `"))
+                && l.ends_with("is not included in the published package")
+                && (l.contains("`tests/") || l.contains("`bench/")))
+        })
+        .collect();
+    assert!(
+        warnings.is_empty(),
+        "cargo publish --dry-run warns:\n{stderr}"
+    );
+}
