@@ -9,8 +9,6 @@
 //! bounds the process's RSS), tests/watch_engine.rs (counts the process's
 //! watcher threads) and tests/sim_fuzz.rs (a process-wide panic hook that
 //! counts panics on any simulator thread).
-//! tests/exporter_prometheus.rs is a [[test]] of its own in Cargo.toml (its
-//! required features, and a path the Python sdist relies on); not folded yet.
 
 // The shared helpers (also used by the binaries above), one copy each.
 #[path = "../common/mod.rs"]
@@ -51,6 +49,9 @@ mod ffi_misuse;
 mod ffi_ops;
 mod ffi_sim_rules;
 mod ffi_validation;
+// The exporter under a real Prometheus (Debian's prometheus package).
+#[cfg(all(feature = "simulator", feature = "exporter", feature = "cli"))]
+mod exporter_prometheus;
 mod fleet_ffi;
 mod fuzz_corpus;
 mod fuzz_discovery;
