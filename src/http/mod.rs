@@ -64,8 +64,10 @@
 
 #![warn(missing_docs)]
 
+mod head;
 mod request;
 mod response;
 
+pub use head::{ContentRange, Framing, Head};
 pub use request::{Request, USER_AGENT};
-pub use response::{ContentRange, Event, Framing, Head, HttpError, Limits, Response};
+pub use response::{Event, HttpError, Limits, Response};
