@@ -2,7 +2,7 @@
 //! names the parameter and the rule it breaks.
 
 use crate::api::{Method, Param, RESOLUTIONS, Rule};
-use crate::client::{Error, Result};
+use crate::error::{Error, Result};
 use crate::model::timezones;
 
 const NAME_RULE: &str =
