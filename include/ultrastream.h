@@ -844,6 +844,46 @@ typedef struct usapi_discover_options {
 typedef int32_t (*usapi_discover_callback)(const char *device_json, void *user_data);
 
 /**
+ * How `usapi_call_many` runs. Zero in a field means its default; a NULL
+ * options pointer means every default. New fields are only ever added at
+ * the end.
+ */
+typedef struct usapi_many_options {
+  /**
+   * At most this many calls in flight at once (0: 64). A device never
+   * has more than one.
+   */
+  uint32_t max_in_flight;
+  /**
+   * Bound of each device's request, connect included, in milliseconds
+   * (0: each device's own request timeout from its usapi_options).
+   */
+  uint32_t timeout_ms;
+} usapi_many_options;
+
+/**
+ * The result of one device in `usapi_call_many`, called on the thread
+ * that called `usapi_call_many`, once per device, in the order devices
+ * finish. `index` is the device's position in the array given; `code` is
+ * what `usapi_call` would return for it (>= 0: the device's result,
+ * `text` is its JSON reply; < 0: a device or library failure, `text` is
+ * the message, as `usapi_last_error` would give it). `text` is lent for
+ * the callback's duration: copy it to keep it, do not free it.
+ */
+typedef void (*usapi_many_callback)(size_t index,
+                                    usapi_device dev,
+                                    int32_t code,
+                                    const char *text,
+                                    void *user_data);
+
+/**
+ * The result of `usapi_call_async`: called exactly once, on the library's
+ * engine thread (keep it short; hand the result to your own loop or
+ * thread). `code` and `text` as in `usapi_many_callback`.
+ */
+typedef void (*usapi_async_callback)(int32_t code, const char *text, void *user_data);
+
+/**
  * Arguments of `usapi_set_rec_control`.
  */
 typedef struct usapi_rec_control {
@@ -1873,6 +1913,47 @@ int32_t usapi_discover_each(const struct usapi_discover_options *opts,
                             void *user_data);
 
 /**
+ * Call `method` with `params_json` (NULL or a flat JSON object, as for
+ * `usapi_call`) on the `n` devices of `devs`, at most
+ * `options->max_in_flight` at once, and return when every device's
+ * callback has returned. Each device gets exactly one callback (see
+ * `usapi_many_callback`), a closed or unknown handle too
+ * (USAPI_E_INVALID_HANDLE). The same handle twice runs the call twice.
+ * Log the devices in first (`usapi_login`): a call on a device without a
+ * session gets its USAPI_ERR_NEED_AUTH. The callback may call the
+ * library, other many-calls included.
+ *
+ * Returns 0 when every device had its callback, or USAPI_E_NULL_ARGUMENT
+ * / USAPI_E_INVALID_UTF8 / USAPI_E_INVALID_ARGUMENT (bad `params_json`,
+ * n over 1048576) when nothing was called (and no callback made).
+ */
+int32_t usapi_call_many(const usapi_device *devs,
+                        size_t n,
+                        const char *method,
+                        const char *params_json,
+                        const struct usapi_many_options *options,
+                        usapi_many_callback cb,
+                        void *user_data);
+
+/**
+ * Start `method` with `params_json` (as for `usapi_call`) on `dev` and
+ * return at once; `cb` is called exactly once with the result, on the
+ * library's engine thread, when the device answers or fails. Many calls
+ * may be in flight on many devices; one device runs its calls one at a
+ * time. Made for event loops (Python's asyncio, libuv, GLib): hand the
+ * result to the loop from the callback.
+ *
+ * Returns 0 when the call was started (the callback will come), or a
+ * failure code when it was not (no callback): USAPI_E_INVALID_HANDLE,
+ * USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8, USAPI_E_INVALID_ARGUMENT.
+ */
+int32_t usapi_call_async(usapi_device dev,
+                         const char *method,
+                         const char *params_json,
+                         usapi_async_callback cb,
+                         void *user_data);
+
+/**
  * get-info: device information: product, MAC addresses, audio ranges, codec and recording capabilities.
  */
 int32_t usapi_get_info(usapi_device dev,
@@ -2346,7 +2427,9 @@ int32_t usapi_download_media(usapi_device dev,
  * "op_ms" (every long operation takes this many device ms, e.g. shorter
  * than a poll), "sd_format_flag" (true: statusFormatDisk for SD formats
  * too), "bps_unit" ("bytes", the default, or "bits": rec / live cur-bps
- * and avg-bps).
+ * and avg-bps). "latency_ms" / "latency_jitter_ms": every API request
+ * answered that many milliseconds late, plus or minus up to the jitter, as
+ * on a real network; only that request waits.
  * On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
  *
  * Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,

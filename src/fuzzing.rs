@@ -57,6 +57,83 @@ pub fn sim_request(data: &[u8]) -> usize {
     crate::sim::fuzz_request_reader(data)
 }
 
+/// A device's answer as the client reads it off the wire: `data[0]`
+/// picks the size of the pieces it arrives in (0: all at once), the rest
+/// is the bytes, then the connection ends. The pieces go through the
+/// client's sans-IO reply reader (`crate::http::Response`) the way the
+/// transport feeds it, with small limits so fuzzing reaches them; the
+/// body it frames then goes through the reply checks. Panics (a fuzzing
+/// failure) when the reader breaks its promises: every call makes
+/// progress (no `NeedData` after the end, a bounded number of events per
+/// byte), the unread buffer stays bounded, the body never passes its cap.
+pub fn reply_exchange(data: &[u8]) {
+    use crate::http::{Event, Limits, Response};
+    let Some((&first, wire)) = data.split_first() else {
+        return;
+    };
+    let step = if first == 0 {
+        usize::MAX
+    } else {
+        1 + first as usize % 64
+    };
+    const MAX_HEAD: usize = 2048;
+    const MAX_BODY: u64 = 8192;
+    let mut limits = Limits::new(MAX_HEAD, MAX_BODY);
+    limits.max_interim = 3;
+    limits.max_trailer_lines = 4;
+    limits.max_trailer_bytes = 512;
+    let mut r = Response::new(limits);
+    let mut rest = wire;
+    let mut eof = false;
+    let mut status = 0;
+    let mut body = Vec::new();
+    let mut calls = 0usize;
+    loop {
+        calls += 1;
+        assert!(
+            calls <= 4 * wire.len() + 16,
+            "the reader stopped making progress"
+        );
+        match r.advance() {
+            Err(e) => {
+                let _ = e
+                    .into_error("get-status")
+                    .scrubbed(&Secrets::new())
+                    .to_string();
+                return;
+            }
+            Ok(Event::NeedData) => {
+                assert!(!eof, "the reader wants more after the connection ended");
+                let n = rest.len().min(step);
+                if n == 0 {
+                    r.eof();
+                    eof = true;
+                    continue;
+                }
+                r.feed(&rest[..n]);
+                rest = &rest[n..];
+                assert!(
+                    r.unread() <= MAX_HEAD + 1024 + n,
+                    "the reader kept {} unread bytes",
+                    r.unread()
+                );
+            }
+            Ok(Event::Interim(s)) => assert!((100..200).contains(&s)),
+            Ok(Event::Head(h)) => status = h.status(),
+            Ok(Event::Body(b)) => {
+                body.extend_from_slice(b);
+                assert!(body.len() as u64 <= MAX_BODY, "a body past its cap");
+            }
+            Ok(Event::Done { .. }) => break,
+        }
+    }
+    if let Ok(b) = String::from_utf8(body) {
+        if let Err(e) = crate::client::into_reply("get-status", status, b) {
+            let _ = e.to_string();
+        }
+    }
+}
+
 /// Tests only: on this thread, pause `pause` between connecting and the
 /// peek that looks for bytes the device sent before the request (None: no
 /// pause). A hostile test device's early reply then deterministically

@@ -559,6 +559,8 @@ fn assert_struct_layouts(json: &str) {
             offset_of!(usapi_watch_options, interval_ms), offset_of!(usapi_watch_options, offline_after_ms),
             offset_of!(usapi_watch_options, timeout_ms), offset_of!(usapi_watch_options, workers),
             offset_of!(usapi_watch_options, max_backoff_ms)],
+        "usapi_many_options": [size_of::<usapi_many_options>(),
+            offset_of!(usapi_many_options, max_in_flight), offset_of!(usapi_many_options, timeout_ms)],
     });
     assert_eq!(
         got, want,

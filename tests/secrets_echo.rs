@@ -45,6 +45,27 @@ enum Mode {
     NeedAuthThenEcho,
     SetCookieEcho,
     NotUtf8,
+    /// A device that knows the passwords (it stores them) answers with the
+    /// plain password it recognises by its hash in the request (finding 9).
+    PlainResult,
+    PlainResultObject,
+    PlainHtml,
+    PlainReason,
+    PlainStatus,
+}
+
+/// The modes that answer with a plain password: only calls given one can
+/// scrub it (the library never stores a plain password).
+const PLAIN_MODES: &[Mode] = &[
+    Mode::PlainResult,
+    Mode::PlainResultObject,
+    Mode::PlainHtml,
+    Mode::PlainReason,
+    Mode::PlainStatus,
+];
+
+fn all_modes() -> Vec<Mode> {
+    [&[Mode::Ok][..], MODES, PLAIN_MODES].concat()
 }
 
 const MODES: &[Mode] = &[
@@ -88,8 +109,7 @@ impl EchoDevice {
         EchoDevice { addr, mode }
     }
     fn set(&self, mode: Mode) {
-        let i = [&[Mode::Ok][..], MODES]
-            .concat()
+        let i = all_modes()
             .iter()
             .position(|m| std::mem::discriminant(m) == std::mem::discriminant(&mode))
             .unwrap();
@@ -134,7 +154,16 @@ fn serve(stream: TcpStream, mode: &AtomicUsize) {
             return;
         }
         let echo = format!("{head}{}", String::from_utf8_lossy(&body));
-        let all = [&[Mode::Ok][..], MODES].concat();
+        let all = all_modes();
+        // The plain password whose hash the request carries (the last one:
+        // ch-password sends the old, then the new).
+        let plain = [PASSWORD, NEW_PASSWORD]
+            .into_iter()
+            .filter_map(|p| echo.rfind(&md5_hex(p)).map(|at| (at, p)))
+            .max()
+            .map(|(_, p)| p)
+            .unwrap_or("no-password-in-this-request");
+        let plain_json = serde_json::to_string(plain).unwrap();
         let m = all[mode.load(Ordering::SeqCst).min(all.len() - 1)];
         let json_echo = serde_json::to_string(&echo).unwrap();
         let one_line: String = echo
@@ -208,6 +237,15 @@ fn serve(stream: TcpStream, mode: &AtomicUsize) {
                 &format!("Set-Cookie: sid={enc}; path=/\r\n"),
                 &format!(r#"{{"result":-36,"msg":{json_echo}}}"#),
             ),
+            Mode::PlainResult => reply("200 OK", "", &format!(r#"{{"result":{plain_json}}}"#)),
+            Mode::PlainResultObject => reply(
+                "200 OK",
+                "",
+                &format!(r#"{{"result":{{{plain_json}:{plain_json}}}}}"#),
+            ),
+            Mode::PlainHtml => reply("200 OK", "", &format!("<html>{plain}</html>")),
+            Mode::PlainReason => reply(&format!("403 {plain}"), "", "{}"),
+            Mode::PlainStatus => reply("200 OK", "", &format!(r#"{{"status":{plain_json}}}"#)),
             Mode::NotUtf8 => {
                 let mut b = reply("200 OK", "", "");
                 // Rewrite with a non-UTF-8 body that still carries the echo.
@@ -462,4 +500,102 @@ fn rust_errors_carry_no_secret_on_any_error_path() {
         }
     }
     assert!(failures > MODES.len() * 2, "only {failures} calls failed");
+}
+
+/// Finding 9: a device that answers a login with `{"result":"<password>"}`
+/// (or puts the plain password anywhere else in a failing reply) never
+/// gets it into a message: Rust errors (Display and Debug) and the C
+/// library's last error (which Python's exceptions carry), for every call
+/// that is given a plain password.
+#[test]
+fn the_plain_password_is_scrubbed_wherever_it_passes() {
+    let device = EchoDevice::start();
+    let opts = Options {
+        request_timeout: Duration::from_secs(5),
+        max_reply_bytes: 64 << 10,
+        ..Options::default()
+    };
+    let d = Device::connect(&device.addr, opts).unwrap();
+    let host = c(&device.addr);
+    let mut dev = 0;
+    assert_eq!(
+        unsafe { usapi_device_open(host.as_ptr(), &options(), &mut dev) },
+        USAPI_OK
+    );
+    let (admin, pw, npw, name) = (c("Admin"), c(PASSWORD), c(NEW_PASSWORD), c("Box"));
+    let mut failures = 0;
+    for &mode in PLAIN_MODES {
+        device.set(Mode::Ok);
+        d.login("Admin", PASSWORD).unwrap();
+        assert_eq!(
+            unsafe { usapi_login(dev, admin.as_ptr(), pw.as_ptr()) },
+            USAPI_OK
+        );
+        device.set(mode);
+        use ultrastream::api::AppPassword;
+        let rust: Vec<(&str, Result<(), ultrastream::Error>)> = vec![
+            ("login", d.login("Admin", PASSWORD)),
+            ("add_user", d.add_user("Box", PASSWORD).map(drop)),
+            (
+                "set_password",
+                d.set_password("Box", NEW_PASSWORD).map(drop),
+            ),
+            (
+                "ch_password",
+                d.ch_password(PASSWORD, NEW_PASSWORD).map(drop),
+            ),
+            (
+                "set_app_passwd",
+                d.set_app_passwd(AppPassword::Modify {
+                    old: PASSWORD,
+                    new: NEW_PASSWORD,
+                })
+                .map(drop),
+            ),
+            (
+                "set_first_over",
+                d.set_first_over("Box", Some(PASSWORD)).map(drop),
+            ),
+        ];
+        for (what, r) in rust {
+            let e = r.expect_err(&format!("{mode:?} {what}"));
+            failures += 1;
+            assert_clean(&format!("{mode:?} {what}"), &e.to_string());
+            assert_clean(&format!("{mode:?} {what} (Debug)"), &format!("{e:?}"));
+        }
+        let mut out: *mut c_char = null_mut();
+        let o = &mut out as *mut *mut c_char;
+        let calls = unsafe {
+            [
+                ("login", usapi_login(dev, admin.as_ptr(), pw.as_ptr())),
+                (
+                    "add_user",
+                    usapi_add_user(dev, name.as_ptr(), pw.as_ptr(), o),
+                ),
+                (
+                    "set_password",
+                    usapi_set_password(dev, name.as_ptr(), npw.as_ptr(), o),
+                ),
+                (
+                    "ch_password",
+                    usapi_ch_password(dev, pw.as_ptr(), npw.as_ptr(), o),
+                ),
+                (
+                    "set_app_passwd",
+                    usapi_set_app_passwd(dev, 1, pw.as_ptr(), npw.as_ptr(), o),
+                ),
+                (
+                    "set_first_over",
+                    usapi_set_first_over(dev, name.as_ptr(), pw.as_ptr(), o),
+                ),
+            ]
+        };
+        for (what, code) in calls {
+            assert_ne!(code, USAPI_OK, "{mode:?} {what}");
+            failures += 1;
+            assert_clean(&format!("{mode:?} C {what}"), &last_error());
+        }
+    }
+    assert_eq!(failures, PLAIN_MODES.len() * 12);
+    assert_eq!(usapi_device_close(dev), USAPI_OK);
 }

@@ -740,3 +740,35 @@ fn many_threads_share_one_client() {
     }
     assert_eq!(state(&sim)["sessions"], 1);
 }
+
+/// The simulator frames requests strictly (httparse, one Content-Length
+/// of digits, `chunked` the only coding): lax framing is refused with a
+/// status that says why, and the connection is closed, never read two ways.
+#[test]
+fn lax_request_framing_is_refused() {
+    let sim = sim();
+    for (head, status) in [
+        ("Content-Length: +12", 400),
+        ("Content-Length: 12\r\nContent-Length: 12", 400),
+        ("Content-Length: 0x0c", 400),
+        ("Transfer-Encoding: gzip, chunked", 501),
+        ("Transfer-Encoding: chunked\r\nContent-Length: 12", 400),
+    ] {
+        let mut c = Raw::connect(&sim);
+        c.send(
+            format!("POST /usapi?method=ping HTTP/1.1\r\nHost: sim\r\n{head}\r\n\r\nc\r\n{{\"a\":1}}\r\n0\r\n\r\n")
+                .as_bytes(),
+        );
+        let r = c.read_reply().expect("a refusal");
+        assert_eq!(r.status, status, "{head}");
+        assert_eq!(r.header("connection"), Some("close"), "{head}");
+        assert!(
+            c.read_reply().is_none(),
+            "{head}: the connection stays open"
+        );
+    }
+    // A chunk size with a sign is refused too.
+    let mut c = Raw::connect(&sim);
+    c.send(b"POST /usapi?method=ping HTTP/1.1\r\nHost: sim\r\nTransfer-Encoding: chunked\r\n\r\n+c\r\n{\"a\":1,\"b\":2}\r\n0\r\n\r\n");
+    assert_eq!(c.read_reply().expect("a refusal").status, 400);
+}

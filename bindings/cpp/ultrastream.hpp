@@ -930,7 +930,8 @@ public:
     /** options_json: "" or "{}" for the defaults, or e.g. {"model":"sdi","password":"x"};
      *  the keys of usapi_sim_start, including the readings of the document the device
      *  follows (docs/simulator-readings.md), e.g. {"clock":"manual","restart":"busy",
-     *  "update_restarts":false,"op_ms":100,"sd_format_flag":true,"bps_unit":"bits"}. */
+     *  "update_restarts":false,"op_ms":100,"sd_format_flag":true,"bps_unit":"bits"}, or {"latency_ms":100,"latency_jitter_ms":50}
+     *  (every request answered that late). */
     explicit Simulator(const std::string &options_json = std::string()) {
         detail::check(usapi_sim_start(options_json.empty() ? nullptr : options_json.c_str(), &sim_));
         try {
@@ -1105,6 +1106,92 @@ private:
     std::unique_ptr<State> state_;
     usapi_watch watch_ = 0;
 };
+
+/** How call_many runs: max_in_flight (0: 64), timeout_ms (0: each device's own). */
+using ManyOptions = usapi_many_options;
+
+/** One device's result from call_many. */
+struct ManyResult {
+    /** The device's position in the vector given. */
+    size_t index = 0;
+    /** Its handle. */
+    usapi_device device = 0;
+    /** What usapi_call returns for it: >= 0 the device's result, < 0 a failure. */
+    int32_t code = 0;
+    /** The reply's JSON when code >= 0, else the failure's message. */
+    std::string text;
+
+    bool ok() const noexcept { return code == 0; }
+    /** The reply (code >= 0); throws the failure as an Error otherwise. */
+    Reply reply() const {
+        if (code < 0) {
+            throw Error(code, text);
+        }
+        return Reply{code, text};
+    }
+};
+
+/** Run method (params_json: "" or a flat JSON object) on every device, at
+ *  most options.max_in_flight at once, calling on_result(const ManyResult&)
+ *  on this thread as each device finishes; returns when all have. What
+ *  on_result throws is rethrown at the end (later results are then not
+ *  delivered). Throws Error only when nothing could be called (bad
+ *  arguments). */
+template <class F>
+void call_many_each(const std::vector<usapi_device> &devices, const std::string &method,
+                    const std::string &params_json, F &&on_result, const ManyOptions &options = ManyOptions{}) {
+    struct State {
+        std::remove_reference_t<F> *fn;
+        std::exception_ptr error;
+    } st{&on_result, nullptr};
+    auto tramp = [](size_t index, usapi_device dev, int32_t code, const char *text, void *user) noexcept {
+        auto *s = static_cast<State *>(user);
+        if (s->error) {
+            return;
+        }
+        try {
+            (*s->fn)(ManyResult{index, dev, code, text != nullptr ? std::string(text) : std::string()});
+        } catch (...) {
+            s->error = std::current_exception();
+        }
+    };
+    detail::check(usapi_call_many(devices.data(), devices.size(), method.c_str(),
+                                  params_json.empty() ? nullptr : params_json.c_str(), &options, tramp, &st));
+    if (st.error) {
+        std::rethrow_exception(st.error);
+    }
+}
+
+/** call_many_each, collecting the results in device order. */
+inline std::vector<ManyResult> call_many(const std::vector<usapi_device> &devices, const std::string &method,
+                                         const std::string &params_json = std::string(),
+                                         const ManyOptions &options = ManyOptions{}) {
+    std::vector<ManyResult> out(devices.size());
+    call_many_each(devices, method, params_json, [&](const ManyResult &r) { out[r.index] = r; }, options);
+    return out;
+}
+
+/** Start method on one device and return at once; done(int32_t code,
+ *  const std::string &text) runs exactly once, on the library's engine
+ *  thread (keep it short; it must not throw: what it throws is dropped). */
+template <class F>
+void call_async(usapi_device device, const std::string &method, const std::string &params_json, F &&done) {
+    using Fn = std::decay_t<F>;
+    auto *fn = new Fn(std::forward<F>(done));
+    auto tramp = [](int32_t code, const char *text, void *user) noexcept {
+        std::unique_ptr<Fn> f(static_cast<Fn *>(user));
+        try {
+            (*f)(code, std::string(text != nullptr ? text : ""));
+        } catch (...) {
+        }
+    };
+    int32_t rc = usapi_call_async(device, method.c_str(), params_json.empty() ? nullptr : params_json.c_str(), tramp,
+                                  fn);
+    if (rc != 0) {
+        delete fn;
+        detail::fail(rc);
+    }
+}
 
 } // namespace ultrastream
 

@@ -78,24 +78,24 @@ impl Device {
     /// set-app-passwd, in one of its three forms.
     pub fn set_app_passwd(&self, form: AppPassword<'_>) -> Result<Reply> {
         match form {
-            AppPassword::Enable { new } => self.send(
+            AppPassword::Enable { new } => self.send_hiding(
                 Method::SetAppPasswd,
                 &[("is-pass", "1"), ("new-pass", &md5_hex(new))],
-                None,
+                &[new],
             ),
-            AppPassword::Disable { old } => self.send(
+            AppPassword::Disable { old } => self.send_hiding(
                 Method::SetAppPasswd,
                 &[("is-pass", "0"), ("pass", &md5_hex(old))],
-                None,
+                &[old],
             ),
-            AppPassword::Modify { old, new } => self.send(
+            AppPassword::Modify { old, new } => self.send_hiding(
                 Method::SetAppPasswd,
                 &[
                     ("is-pass", "1"),
                     ("pass", &md5_hex(old)),
                     ("new-pass", &md5_hex(new)),
                 ],
-                None,
+                &[old, new],
             ),
         }
     }
@@ -103,14 +103,14 @@ impl Device {
     /// password (the URL parameter is `passwd`, as the document's example shows).
     pub fn set_first_over(&self, name: &str, password: Option<&str>) -> Result<Reply> {
         match password {
-            Some(p) => self.send(
+            Some(p) => self.send_hiding(
                 Method::SetFirstOver,
                 &[
                     ("name", name),
                     ("enable-passwd", "1"),
                     ("passwd", &md5_hex(p)),
                 ],
-                None,
+                &[p],
             ),
             None => self.send(
                 Method::SetFirstOver,

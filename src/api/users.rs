@@ -12,10 +12,10 @@ impl Device {
     }
     /// add-user.
     pub fn add_user(&self, id: &str, password: &str) -> Result<Reply> {
-        self.send(
+        self.send_hiding(
             Method::AddUser,
             &[("id", id), ("pass", &md5_hex(password))],
-            None,
+            &[password],
         )
     }
     /// del-user.
@@ -26,20 +26,20 @@ impl Device {
     /// stored credentials follow, so a later re-login uses the new one.
     pub fn ch_password(&self, old: &str, new: &str) -> Result<Reply> {
         let new_md5 = md5_hex(new);
-        let r = self.send(
+        let r = self.send_hiding(
             Method::ChPassword,
             &[("pass", &md5_hex(old)), ("new-pass", &new_md5)],
-            None,
+            &[old, new],
         )?;
         self.replace_stored_password(new_md5);
         Ok(r)
     }
     /// set-password: an administrator resets another user's password.
     pub fn set_password(&self, id: &str, password: &str) -> Result<Reply> {
-        self.send(
+        self.send_hiding(
             Method::SetPassword,
             &[("id", id), ("pass", &md5_hex(password))],
-            None,
+            &[password],
         )
     }
 }

@@ -123,6 +123,15 @@ pub struct Device {
     login_done: Condvar,
 }
 
+/// Plain passwords as a scrub set.
+pub(crate) fn plain_secrets(plain: &[&str]) -> crate::redact::Secrets {
+    let mut s = crate::redact::Secrets::new();
+    for p in plain {
+        s.add(p);
+    }
+    s
+}
+
 /// MD5 of `s` as 32 lower-case hex digits, the form the API wants.
 pub fn md5_hex(s: &str) -> String {
     use md5::{Digest, Md5};
@@ -226,9 +235,11 @@ impl Device {
         &self.opts
     }
 
-    /// Log in with a plain password (hashed here with MD5; never stored).
+    /// Log in with a plain password (hashed here with MD5; never stored,
+    /// and kept out of every error message, like the hash).
     pub fn login(&self, user: &str, password: &str) -> Result<()> {
         self.login_md5(user, &md5_hex(password))
+            .map_err(|e| e.scrubbed(&plain_secrets(&[password])))
     }
 
     /// Log in with the MD5 hex of the password.
@@ -391,6 +402,19 @@ impl Device {
             percent_encode(v, &mut url);
         }
         url
+    }
+
+    /// `send` for a call given plain passwords (sent as their MD5 in
+    /// `params`): the plain values are scrubbed from its errors too, since
+    /// a device may echo whatever it knows.
+    pub(crate) fn send_hiding(
+        &self,
+        method: Method,
+        params: &[(&str, &str)],
+        plain: &[&str],
+    ) -> Result<Reply> {
+        self.send(method, params, None)
+            .map_err(|e| e.scrubbed(&plain_secrets(plain)))
     }
 
     /// The one request path: validate, send with the session cookie, and on
@@ -676,32 +700,39 @@ impl Device {
     /// `call` with the parameters as a flat JSON object whose values are
     /// strings, numbers or booleans.
     pub fn call_json(&self, method: &str, params: &Value) -> Result<Reply> {
-        let owned: Vec<(String, String)> = match params {
-            Value::Null => Vec::new(),
-            Value::Object(map) => map
-                .iter()
-                .map(|(k, v)| {
-                    let s = match v {
-                        Value::String(s) => s.clone(),
-                        Value::Number(n) => n.to_string(),
-                        Value::Bool(b) => (*b as i32).to_string(),
-                        _ => {
-                            return Err(Error::invalid(
-                                k,
-                                "values must be strings, numbers or booleans",
-                            ));
-                        }
-                    };
-                    Ok((k.clone(), s))
-                })
-                .collect::<Result<_>>()?,
-            _ => return Err(Error::invalid("params_json", "must be a flat JSON object")),
-        };
+        let owned = flat_params(params)?;
         let borrowed: Vec<(&str, &str)> = owned
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         self.call(method, &borrowed)
+    }
+}
+
+/// Query parameters from a flat JSON object whose values are strings,
+/// numbers or booleans (true is 1); `null` gives none. What `call_json`
+/// and the many-devices calls of the C ABI take.
+pub fn flat_params(params: &Value) -> Result<Vec<(String, String)>> {
+    match params {
+        Value::Null => Ok(Vec::new()),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                let s = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => (*b as i32).to_string(),
+                    _ => {
+                        return Err(Error::invalid(
+                            k,
+                            "values must be strings, numbers or booleans",
+                        ));
+                    }
+                };
+                Ok((k.clone(), s))
+            })
+            .collect(),
+        _ => Err(Error::invalid("params_json", "must be a flat JSON object")),
     }
 }
 
@@ -763,161 +794,146 @@ pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Repl
 }
 
 /// The top-level `result` (else `status`, as upload-update-file answers)
-/// of a JSON object, read without building a tree: a pass over the
-/// top-level keys (values skipped with brackets balanced and strings
-/// terminated) that stops at `result` once it is found, the way devices put
-/// it first; the body must still end with the object's `}`. `Ok(None)`:
-/// neither key (or null). The typed views parse the whole body when asked.
+/// of a reply, in one pass that also checks the whole body is one JSON
+/// object and builds no tree: serde_json walks it, the two codes are read
+/// as they pass (the first of each counts) and every other value is
+/// skipped as `IgnoredAny`. `Ok(None)`: neither key (or null). A body that
+/// is not exactly one well-formed JSON object is an error, wherever the
+/// fault lies, so broken text is never handed out as a success.
 fn top_level_code(body: &str) -> std::result::Result<Option<i32>, String> {
-    let b = body.as_bytes();
-    let bad = |what: &str, at: usize| format!("{what} at byte {at}");
-    let mut i = skip_ws(b, 0);
-    if b.get(i) != Some(&b'{') {
+    use serde::Deserializer as _;
+    use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use std::fmt;
+
+    if !body.trim_start().starts_with('{') {
         return Err("not a JSON object".into());
     }
-    i = skip_ws(b, i + 1);
-    let mut result: Option<Option<i32>> = None;
-    let mut status: Option<Option<i32>> = None;
-    if b.get(i) == Some(&b'}') {
-        i += 1;
-    } else {
-        loop {
-            if b.get(i) != Some(&b'"') {
-                return Err(bad("expected a key", i));
+    enum Key {
+        Result,
+        Status,
+        Other,
+    }
+    impl<'de> de::Deserialize<'de> for Key {
+        fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Key, D::Error> {
+            struct V;
+            impl Visitor<'_> for V {
+                type Value = Key;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_str<E: de::Error>(self, k: &str) -> std::result::Result<Key, E> {
+                    Ok(match k {
+                        "result" => Key::Result,
+                        "status" => Key::Status,
+                        _ => Key::Other,
+                    })
+                }
             }
-            let key_end = skip_string(b, i)?;
-            let key = &b[i + 1..key_end - 1];
-            i = skip_ws(b, key_end);
-            if b.get(i) != Some(&b':') {
-                return Err(bad("expected ':'", i));
-            }
-            let start = skip_ws(b, i + 1);
-            i = skip_value(b, start)?;
-            match key {
-                b"result" if result.is_none() => {
-                    result = Some(code_value(&body[start..i])?);
-                    if let Some(Some(code)) = result {
-                        // Found: the rest is the caller's to parse if it asks
-                        // for it. The body must still end its object (a cut
-                        // reply does not pass for a whole one).
-                        let end = body.trim_end();
-                        if !end.ends_with('}') || end.len() <= i {
-                            return Err("the reply ends before its object does".into());
-                        }
-                        return Ok(Some(code));
+            d.deserialize_str(V)
+        }
+    }
+    /// One code: an integer, an integer in a string, or null (None).
+    struct Code(&'static str);
+    impl<'de> DeserializeSeed<'de> for Code {
+        type Value = Option<i32>;
+        fn deserialize<D: de::Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Option<i32>, D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl Code {
+        fn bad<E: de::Error>(&self, what: &str) -> E {
+            E::custom(format_args!("{} is not an integer: {what}", self.0))
+        }
+    }
+    impl<'de> Visitor<'de> for Code {
+        type Value = Option<i32>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an integer code")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Option<i32>, E> {
+            i32::try_from(v)
+                .map(Some)
+                .map_err(|_| self.bad(&v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Option<i32>, E> {
+            i32::try_from(v)
+                .map(Some)
+                .map_err(|_| self.bad(&v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> std::result::Result<Option<i32>, E> {
+            Err(self.bad("a fraction"))
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<Option<i32>, E> {
+            Err(self.bad("a boolean"))
+        }
+        fn visit_unit<E: de::Error>(self) -> std::result::Result<Option<i32>, E> {
+            Ok(None)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Option<i32>, E> {
+            v.trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| i32::try_from(n).ok())
+                .map(Some)
+                .ok_or_else(|| self.bad(&excerpt(v)))
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(
+            self,
+            _: A,
+        ) -> std::result::Result<Option<i32>, A::Error> {
+            Err(self.bad("an array"))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, _: A) -> std::result::Result<Option<i32>, A::Error> {
+            Err(self.bad("an object"))
+        }
+    }
+    struct Top;
+    impl<'de> Visitor<'de> for Top {
+        type Value = Option<i32>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut m: A,
+        ) -> std::result::Result<Option<i32>, A::Error> {
+            let mut result: Option<Option<i32>> = None;
+            let mut status: Option<Option<i32>> = None;
+            while let Some(k) = m.next_key::<Key>()? {
+                match k {
+                    Key::Result if result.is_none() => {
+                        result = Some(m.next_value_seed(Code("result"))?)
+                    }
+                    Key::Status if status.is_none() => {
+                        status = Some(m.next_value_seed(Code("status"))?)
+                    }
+                    _ => {
+                        m.next_value::<IgnoredAny>()?;
                     }
                 }
-                b"status" if status.is_none() => status = Some(code_value(&body[start..i])?),
-                _ => {}
             }
-            i = skip_ws(b, i);
-            match b.get(i) {
-                Some(b',') => i = skip_ws(b, i + 1),
-                Some(b'}') => {
-                    i += 1;
-                    break;
-                }
-                _ => return Err(bad("expected ',' or '}'", i)),
-            }
+            // null counts as absent, as in the typed replies.
+            Ok(result.flatten().or(status.flatten()))
         }
     }
-    if skip_ws(b, i) != b.len() {
-        return Err(bad("trailing characters", i));
-    }
-    // null counts as absent, as in the typed replies.
-    Ok(result.flatten().or(status.flatten()))
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
-        i += 1;
-    }
-    i
-}
-
-/// `b[i]` is '"': the index after the closing quote.
-fn skip_string(b: &[u8], i: usize) -> std::result::Result<usize, String> {
-    let mut j = i + 1;
-    while j < b.len() {
-        match b[j] {
-            b'"' => return Ok(j + 1),
-            b'\\' => j += 2,
-            c if c < 0x20 => return Err(format!("a control character in a string at byte {j}")),
-            _ => j += 1,
+    let describe = |e: serde_json::Error| {
+        let msg = e.to_string();
+        // Our own messages about a code quote only an excerpt already.
+        if e.classify() == serde_json::error::Category::Data
+            && (msg.starts_with("result is not") || msg.starts_with("status is not"))
+        {
+            msg
+        } else {
+            format!("not valid JSON: {}", crate::redact::json_error(&e))
         }
-    }
-    Err("an unterminated string".into())
-}
-
-/// Skip one value starting at `b[i]`: the index after it.
-fn skip_value(b: &[u8], i: usize) -> std::result::Result<usize, String> {
-    match b.get(i) {
-        None => Err("the reply ends where a value should be".into()),
-        Some(b'"') => skip_string(b, i),
-        Some(b'{' | b'[') => {
-            // Brackets must match; strings inside are skipped whole.
-            let mut stack = [0u8; 64];
-            let mut depth = 0usize;
-            let mut j = i;
-            while j < b.len() {
-                match b[j] {
-                    b'"' => {
-                        j = skip_string(b, j)?;
-                        continue;
-                    }
-                    open @ (b'{' | b'[') => {
-                        if depth == stack.len() {
-                            return Err("nested too deep".into());
-                        }
-                        stack[depth] = if open == b'{' { b'}' } else { b']' };
-                        depth += 1;
-                    }
-                    close @ (b'}' | b']') => {
-                        if depth == 0 || stack[depth - 1] != close {
-                            return Err(format!("unbalanced '{}' at byte {j}", close as char));
-                        }
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(j + 1);
-                        }
-                    }
-                    _ => {}
-                }
-                j += 1;
-            }
-            Err("the reply ends inside an object or array".into())
-        }
-        Some(_) => {
-            let mut j = i;
-            while j < b.len()
-                && matches!(b[j], b'-' | b'+' | b'.' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
-            {
-                j += 1;
-            }
-            if j == i {
-                Err(format!("unexpected '{}' at byte {i}", b[i] as char))
-            } else {
-                Ok(j)
-            }
-        }
-    }
-}
-
-/// A top-level code: an integer, an integer in a string, or null (None).
-fn code_value(v: &str) -> std::result::Result<Option<i32>, String> {
-    if v == "null" {
-        return Ok(None);
-    }
-    let text = v
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .map(str::trim)
-        .unwrap_or(v);
-    text.parse::<i64>()
-        .ok()
-        .and_then(|n| i32::try_from(n).ok())
-        .map(Some)
-        .ok_or_else(|| format!("result is not an integer: {}", excerpt(v)))
+    };
+    let mut de = serde_json::Deserializer::from_str(body);
+    let code = de.deserialize_map(Top).map_err(describe)?;
+    de.end().map_err(describe)?;
+    Ok(code)
 }
 
 /// A short printable excerpt of device text, quoted.
@@ -1008,6 +1024,33 @@ mod tests {
         let long = format!(r#"{{"result":"{}"}}"#, "x".repeat(500));
         let e = code(&long).unwrap_err();
         assert!(e.len() < 120, "{e}");
+        // The whole body is checked, not only up to `result` (finding 6).
+        for broken in [
+            r#"{"result":0, this is not json }"#,
+            r#"{"result":0,"a":[1,2}"#,
+            r#"{"result":0,"a":tru}"#,
+            r#"{"result":0,"a":"\q"}"#,
+            r#"{"result":0,"a":01}"#,
+            r#"{"result":0}{"result":1}"#,
+            r#"{"result":0,}"#,
+            "{\"result\":0,\"a\":\"\u{1}\"}",
+        ] {
+            let e = into_reply("m", 200, broken.into()).unwrap_err();
+            assert!(matches!(e, Error::BadReply { .. }), "{broken}: {e}");
+            assert_eq!(e.code(), codes::E_BAD_REPLY);
+        }
+        let deep = format!(
+            r#"{{"result":0,"a":{}{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert_eq!(code(&deep), Ok(Some(0)), "nesting that is well-formed");
+        let deeper = format!(
+            r#"{{"result":0,"a":{}{}}}"#,
+            "[".repeat(100),
+            "]".repeat(99)
+        );
+        assert!(code(&deeper).is_err());
         let r = into_reply("m", 200, r#"{"result":0,"b":[1,2]}"#.into()).unwrap();
         assert_eq!(r.json().unwrap()["b"][1], 2);
     }

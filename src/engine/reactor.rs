@@ -1219,6 +1219,19 @@ impl Engine {
         }
     }
 
+    /// Halt and wait (at most `bound`) for the thread to have ended,
+    /// through a shared reference (the process-wide engine at exit).
+    #[cfg_attr(not(unix), allow(dead_code))] // used by Unix-only code
+    pub fn halt_and_wait(&self, bound: std::time::Duration) {
+        self.halt();
+        let until = std::time::Instant::now() + bound;
+        while self.thread.as_ref().is_some_and(|t| !t.is_finished())
+            && std::time::Instant::now() < until
+        {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// Let the thread run on without anyone joining it.
     pub fn detach(&mut self) {
         self.thread = None;

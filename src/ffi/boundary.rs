@@ -37,17 +37,22 @@ thread_local! {
 }
 
 pub(crate) fn set_last_error(message: &str) {
-    // The client scrubbed the secrets it knows by value; here, as a last
-    // line, redact any `pass=`/`key=`/`sid=`-shaped value, drop control
-    // characters (NULs included) and bound the length.
+    let c = c_message(message);
+    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+}
+
+/// A failure's message as C will see it. The client scrubbed the secrets
+/// it knows by value; here, as a last line, redact any
+/// `pass=`/`key=`/`sid=`-shaped value, drop control characters (NULs
+/// included) and bound the length.
+pub(crate) fn c_message(message: &str) -> CString {
     // Cut first (a message may quote a 1 MiB argument), then scrub.
     let cut: String = message
         .chars()
         .take(4 * crate::redact::MAX_MESSAGE_BYTES)
         .collect();
     let clean = crate::redact::sanitize_message(&crate::redact::scrub_patterns(&cut));
-    let c = CString::new(clean.replace('\0', " ")).unwrap_or_default();
-    LAST_ERROR.with(|e| *e.borrow_mut() = c);
+    CString::new(clean.replace('\0', " ")).unwrap_or_default()
 }
 
 /// Pointer to this thread's last error text; valid until the next call

@@ -28,7 +28,9 @@ static SIMS: HandleMap<Simulator> = HandleMap::new("simulator");
 /// "op_ms" (every long operation takes this many device ms, e.g. shorter
 /// than a poll), "sd_format_flag" (true: statusFormatDisk for SD formats
 /// too), "bps_unit" ("bytes", the default, or "bits": rec / live cur-bps
-/// and avg-bps).
+/// and avg-bps). "latency_ms" / "latency_jitter_ms": every API request
+/// answered that many milliseconds late, plus or minus up to the jitter, as
+/// on a real network; only that request waits.
 /// On success `*out_sim` receives a handle; stop it with `usapi_sim_stop`.
 ///
 /// Returns 0, USAPI_E_NULL_ARGUMENT, USAPI_E_INVALID_UTF8,

@@ -36,7 +36,19 @@ OPTIONS:
                            time (default 1800; 0: never).
     --serial SERIAL        Serial number (default derived from model and port).
                            With --devices N the device index is appended.
-    --devices N            Run N devices (default 1).
+    --devices N            Run N devices (default 1, at most 8192), each its
+                           own device on its own port. Alias: --count.
+    --base-port PORT       The same as --port (the first device's port).
+    --fleet                Serve all --devices from 2 event-loop threads (mio)
+                           instead of threads per device and per request:
+                           thousands of devices in one process. API and
+                           control requests only (no downloads, no bodies
+                           over 64 KiB, no discovery).
+    --fleet-threads N      --fleet with N threads (1 to 64).
+    --latency MS[:JITTER]  Answer every API request MS milliseconds late,
+                           plus or minus up to JITTER (uniform), as a device
+                           on a real network would (default 0). Only that
+                           request waits; other connections are served.
     --discovery            Answer device discovery: the multicast probe on
                            UDP 2538 and SSDP M-SEARCH on UDP 1900, on the
                            loopback interface (or --bind's IPv4 address).
@@ -73,6 +85,26 @@ Try it:
     curl -H 'Content-Type: application/json' -d '{\"cmd\":\"state\"}' 'http://127.0.0.1:PORT/__sim/control'
 ";
 
+/// Most devices one process serves (each costs two threads and a
+/// listening socket; see `--devices`).
+const MAX_DEVICES: u16 = 8192;
+
+/// `MS` or `MS:JITTER`, whole milliseconds, each at most 600000.
+fn parse_latency(v: &str) -> Result<(Duration, Duration), String> {
+    let num = |s: &str| -> Result<Duration, String> {
+        match s.trim().parse::<u64>() {
+            Ok(n) if n <= 600_000 => Ok(Duration::from_millis(n)),
+            _ => Err(format!(
+                "--latency: '{v}' is not MS or MS:JITTER (whole milliseconds, at most 600000)"
+            )),
+        }
+    };
+    match v.split_once(':') {
+        Some((a, b)) => Ok((num(a)?, num(b)?)),
+        None => Ok((num(v)?, Duration::ZERO)),
+    }
+}
+
 static STOP: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
@@ -82,6 +114,8 @@ extern "C" fn on_signal(_: libc::c_int) {
 struct Args {
     opts: SimOptions,
     devices: u16,
+    /// Serve every device from this many event-loop threads (`--fleet`).
+    fleet: Option<usize>,
 }
 
 fn value<'a>(flag: &str, it: &mut impl Iterator<Item = &'a String>) -> Result<&'a String, String> {
@@ -98,6 +132,7 @@ enum Parsed {
 fn parse(argv: &[String]) -> Result<Parsed, String> {
     let mut opts = SimOptions::default();
     let mut devices: u16 = 1;
+    let mut fleet: Option<usize> = None;
     let mut it = argv.iter();
     while let Some(arg) = it.next() {
         // Accept --flag=value as well as --flag value.
@@ -114,7 +149,7 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
         match flag {
             "-h" | "--help" => return Ok(Parsed::Help),
             "-V" | "--version" => return Ok(Parsed::Version),
-            "--port" => {
+            "--port" | "--base-port" => {
                 let v = val(&mut it)?;
                 opts.port = v
                     .parse()
@@ -192,14 +227,32 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
             }
             "--serial" => opts.serial = Some(val(&mut it)?),
             "--log" => opts.log = true,
-            "--devices" => {
+            "--devices" | "--count" => {
                 let v = val(&mut it)?;
                 devices = v
                     .parse()
-                    .map_err(|_| format!("--devices: '{v}' is not a number"))?;
-                if devices == 0 || devices > 1000 {
-                    return Err("--devices: give 1 to 1000".into());
+                    .map_err(|_| format!("{flag}: '{v}' is not a number"))?;
+                if devices == 0 || devices > MAX_DEVICES {
+                    return Err(format!("{flag}: give 1 to {MAX_DEVICES}"));
                 }
+            }
+            "--fleet" => {
+                fleet.get_or_insert(2);
+            }
+            "--fleet-threads" => {
+                let v = val(&mut it)?;
+                let n: usize = v
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=64).contains(n))
+                    .ok_or_else(|| format!("--fleet-threads: '{v}' is not 1 to 64"))?;
+                fleet = Some(n);
+            }
+            "--latency" => {
+                let v = val(&mut it)?;
+                let (ms, jitter) = parse_latency(&v)?;
+                opts.latency = ms;
+                opts.latency_jitter = jitter;
             }
             "--discovery" => {
                 opts.discovery.get_or_insert_with(ResponderOptions::default);
@@ -232,7 +285,16 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
             opts.port
         ));
     }
-    Ok(Parsed::Run(Box::new(Args { opts, devices })))
+    if fleet.is_some() && opts.discovery.is_some() {
+        return Err(
+            "--fleet devices do not answer discovery: leave out --fleet or --discovery".into(),
+        );
+    }
+    Ok(Parsed::Run(Box::new(Args {
+        opts,
+        devices,
+        fleet,
+    })))
 }
 
 /// A server that many clients may hold connections to wants more than the
@@ -240,7 +302,7 @@ fn parse(argv: &[String]) -> Result<Parsed, String> {
 /// simulator sizes its connection cap from it). Windows has no such limit
 /// on sockets.
 #[cfg(unix)]
-fn raise_open_file_limit() {
+fn raise_open_file_limit(devices: u16, fleet: bool) {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -252,10 +314,63 @@ fn raise_open_file_limit() {
             libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         }
     }
+    // A device holds four descriptors (its listener, a wake-up pair, a
+    // spare for refusing when out of descriptors; a --fleet device only its
+    // listener) and one per client connection (count two clients): say so
+    // before running out.
+    let want = u64::from(devices) * if fleet { 3 } else { 6 } + 64;
+    #[allow(clippy::unnecessary_cast)] // rlim_t is not u64 everywhere
+    let have = lim.rlim_cur as u64;
+    if have < want {
+        eprintln!(
+            "ultrastream-sim: warning: {devices} devices want about {want} open files and the limit is {have}: raise the hard limit (ulimit -Hn, or LimitNOFILE= for a service) or split the fleet across processes (--port P --devices N each){}",
+            if fleet {
+                ""
+            } else {
+                ", or serve them with --fleet (one descriptor per device)"
+            }
+        );
+    }
+}
+
+/// `--fleet` needs the Unix event loop.
+#[cfg(not(unix))]
+fn run_fleet(prog: &str, _args: &Args, _threads: usize, _model: &str) -> ExitCode {
+    eprintln!("{prog}: --fleet is not available on this platform; run the devices without it");
+    ExitCode::from(2)
+}
+
+/// `--fleet`: every device on a few event-loop threads.
+#[cfg(unix)]
+fn run_fleet(prog: &str, args: &Args, threads: usize, model: &str) -> ExitCode {
+    let fleet = match super::Fleet::start(usize::from(args.devices), args.opts.clone(), threads) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{prog}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        for (i, a) in fleet.addrs().iter().enumerate() {
+            let serial = fleet.serial(i).unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "{prog}: listening on http://{a} (serial {serial}, model {model})"
+            );
+        }
+        let _ = out.flush();
+    }
+    while !STOP.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    fleet.stop();
+    eprintln!("{prog}: stopped");
+    ExitCode::SUCCESS
 }
 
 #[cfg(not(unix))]
-fn raise_open_file_limit() {}
+fn raise_open_file_limit(_devices: u16, _fleet: bool) {}
 
 /// Run the simulator program with `argv` (the arguments after the program
 /// name); `prog` names it in messages ("ultrastream-sim").
@@ -281,7 +396,14 @@ pub fn main(prog: &str, argv: &[String]) -> ExitCode {
         libc::signal(libc::SIGINT, handler);
         libc::signal(libc::SIGTERM, handler);
     }
-    raise_open_file_limit();
+    raise_open_file_limit(args.devices, args.fleet.is_some());
+    let model = match args.opts.model {
+        Model::Hdmi => "hdmi",
+        Model::Sdi => "sdi",
+    };
+    if let Some(threads) = args.fleet {
+        return run_fleet(prog, &args, threads, model);
+    }
     let mut sims = Vec::new();
     let stdout = std::io::stdout();
     for i in 0..args.devices {
@@ -297,10 +419,6 @@ pub fn main(prog: &str, argv: &[String]) -> ExitCode {
         match Simulator::start(o) {
             Ok(sim) => {
                 let info = sim.discovery_info();
-                let model = match args.opts.model {
-                    Model::Hdmi => "hdmi",
-                    Model::Sdi => "sdi",
-                };
                 let mut out = stdout.lock();
                 let _ = writeln!(
                     out,

@@ -4,6 +4,13 @@
 //! out in a single write, and the decoders the device needs (query strings,
 //! cookies, multipart/form-data).
 //!
+//! Request heads, chunk-size lines, trailers and multipart part heads are
+//! parsed by `httparse`, the parser the client's replies go through too, so
+//! the crate reads the wire one way. Framing is strict: `Content-Length` is
+//! digits only and one value, `chunked` is the only transfer coding (any
+//! other is 501), both at once is 400, and the head (16 KiB, 64 lines),
+//! body (64 MiB) and trailers (32 lines, 16 KiB) are bounded.
+//!
 //! Query strings are decoded the way browsers encode forms: `%XX` is a byte
 //! and a literal `+` is a space (`%2B` is a plus). The document's own example
 //! `time=2019-09-10+15:00:00` relies on that. Paths (downloads) decode `%XX`
@@ -14,6 +21,12 @@ use std::time::{Duration, Instant};
 
 /// Largest request head (request line + headers) accepted.
 pub(crate) const MAX_HEAD: usize = 16 * 1024;
+/// Most header lines in a request head (431 past it).
+const MAX_HEADERS: usize = 64;
+/// Most trailer lines after a chunked body (their bytes: `MAX_HEAD`).
+const MAX_TRAILERS: usize = 32;
+/// Longest chunk-size line (with extensions) accepted.
+const MAX_CHUNK_LINE: usize = 1024;
 /// Largest request body accepted (firmware images are ~12 MB).
 pub(crate) const MAX_BODY: usize = 64 * 1024 * 1024;
 /// Bodies larger than this go to a temporary file as they arrive, so a
@@ -65,29 +78,45 @@ impl Request {
         self.minor >= 1 || tokens.iter().any(|t| t == "keep-alive")
     }
 
+    /// The body is chunked (a valid `Transfer-Encoding: chunked` alone).
     pub fn chunked(&self) -> bool {
-        self.header("transfer-encoding")
-            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"))
+        matches!(self.content_length(), Ok(None))
     }
 
-    /// The announced body length (0 without one; chunked: None).
+    /// The announced body length (0 without one; chunked: None), read
+    /// strictly: `Content-Length` is ASCII digits and appears once;
+    /// `Transfer-Encoding` is exactly `chunked` and never beside a
+    /// `Content-Length` (a request two readers could frame two ways).
     pub fn content_length(&self) -> Result<Option<usize>, ReadError> {
-        if self.chunked() {
-            return Ok(None);
-        }
-        match self.header("content-length") {
-            None => Ok(Some(0)),
-            Some(cl) => {
-                let len: usize = cl
-                    .trim()
-                    .parse()
-                    .map_err(|_| ReadError::Bad(400, "bad Content-Length"))?;
-                if len > MAX_BODY {
-                    return Err(ReadError::Bad(413, "request body too large"));
-                }
-                Ok(Some(len))
+        let mut te = self.headers_named("transfer-encoding").peekable();
+        let mut cl = self.headers_named("content-length");
+        if te.peek().is_some() {
+            if cl.next().is_some() {
+                return Err(ReadError::Bad(
+                    400,
+                    "Content-Length and Transfer-Encoding together",
+                ));
             }
+            let mut codings = te.flat_map(|v| v.split(',')).map(str::trim);
+            return match (codings.next(), codings.next()) {
+                (Some(c), None) if c.eq_ignore_ascii_case("chunked") => Ok(None),
+                _ => Err(ReadError::Bad(
+                    501,
+                    "only the chunked transfer coding is supported",
+                )),
+            };
         }
+        let Some(v) = cl.next() else {
+            return Ok(Some(0));
+        };
+        if cl.next().is_some() {
+            return Err(ReadError::Bad(400, "more than one Content-Length"));
+        }
+        let len = digits(v).ok_or(ReadError::Bad(400, "bad Content-Length"))?;
+        if len > MAX_BODY as u64 {
+            return Err(ReadError::Bad(413, "request body too large"));
+        }
+        Ok(Some(len as usize))
     }
 
     pub fn expects_continue(&self) -> bool {
@@ -230,7 +259,14 @@ pub(crate) struct Budget<'a> {
 /// request for the next call. Works on any `Read`: a socket with a short
 /// read timeout (timeouts are when limits are checked), or a byte slice.
 pub(crate) struct Reader {
+    /// Received bytes; those before `pos` are consumed. Consumed bytes are
+    /// released when the buffer empties or they are the larger part, so a
+    /// body of many small chunks costs no quadratic moves.
     buf: Vec<u8>,
+    pos: usize,
+    /// Unread bytes already searched for the blank line ending a head (or
+    /// trailers): a head dripping in byte by byte is scanned once.
+    scanned: usize,
     /// When the first byte of the request being read arrived.
     started: Option<Instant>,
     last_byte: Instant,
@@ -240,14 +276,22 @@ impl Reader {
     pub fn new() -> Reader {
         Reader {
             buf: Vec::with_capacity(1024),
+            pos: 0,
+            scanned: 0,
             started: None,
             last_byte: Instant::now(),
         }
     }
 
+    /// Bytes read and not yet taken (a body, or a pipelined request).
+    #[cfg_attr(not(unix), allow(dead_code))] // used by Unix-only code
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+
     /// No byte of a next request is buffered.
     pub fn is_empty(&self) -> bool {
-        self.buf.is_empty()
+        self.pos == self.buf.len()
     }
 
     /// When the request being read began (None: between requests).
@@ -258,6 +302,22 @@ impl Reader {
     #[cfg_attr(not(unix), allow(dead_code))] // used by the Unix-only reactor
     pub fn last_byte(&self) -> Instant {
         self.last_byte
+    }
+
+    fn unread(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos += n;
+        self.scanned = 0;
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        } else if self.pos >= 64 * 1024 || self.pos * 2 >= self.buf.len() {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
     }
 
     /// One read. `Ok(0)` is EOF. Timeouts come back as `WouldBlock`/`TimedOut`.
@@ -275,20 +335,48 @@ impl Reader {
         Ok(n)
     }
 
+    /// Whether the unread bytes hold a blank line (a head's or the
+    /// trailers' end); remembers how far it looked.
+    fn blank_line(&mut self) -> bool {
+        let from = self.scanned.saturating_sub(3);
+        let found = has_blank_line(&self.unread()[from..]);
+        self.scanned = self.unread().len();
+        found
+    }
+
     /// Parse a head if one is complete in the buffer (and remove it).
     pub fn take_head(&mut self) -> Result<Option<Request>, ReadError> {
-        let Some((head_len, sep_len)) = find_head_end(&self.buf) else {
-            if self.buf.len() > MAX_HEAD {
-                return Err(ReadError::Bad(431, "request header too large"));
+        let too_large = ReadError::Bad(431, "request header too large");
+        if !self.blank_line() {
+            if self.unread().len() > MAX_HEAD {
+                return Err(too_large);
             }
             return Ok(None);
-        };
-        if head_len > MAX_HEAD {
-            return Err(ReadError::Bad(431, "request header too large"));
         }
-        let head = String::from_utf8_lossy(&self.buf[..head_len]).into_owned();
-        self.buf.drain(..head_len + sep_len);
-        parse_head(&head).map(Some)
+        let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut head = httparse::Request::new(&mut slots);
+        let used = match head.parse(self.unread()) {
+            Ok(httparse::Status::Complete(n)) => n,
+            // A blank line before the request line (skipped) and no head yet.
+            Ok(httparse::Status::Partial) if self.unread().len() <= MAX_HEAD => return Ok(None),
+            Ok(httparse::Status::Partial) => return Err(too_large),
+            Err(httparse::Error::TooManyHeaders) => {
+                return Err(ReadError::Bad(431, "too many request header lines"));
+            }
+            Err(httparse::Error::Version) => {
+                return Err(ReadError::Bad(
+                    505,
+                    "only HTTP/1.0 and HTTP/1.1 are supported",
+                ));
+            }
+            Err(_) => return Err(ReadError::Bad(400, "malformed request head")),
+        };
+        if used > MAX_HEAD {
+            return Err(too_large);
+        }
+        let req = request_from(&head)?;
+        self.consume(used);
+        Ok(Some(req))
     }
 
     /// One read while a request is in progress, with its limits checked.
@@ -333,7 +421,7 @@ impl Reader {
             if let Some(r) = self.take_head()? {
                 return Ok(Some(r));
             }
-            if self.buf.is_empty() {
+            if self.is_empty() {
                 if !(b.alive)() {
                     return Err(ReadError::Closed);
                 }
@@ -370,30 +458,97 @@ impl Reader {
         };
         match req.content_length()? {
             Some(len) => self.copy(stream, len, &mut sink, b)?,
-            None => loop {
-                let line = self.read_line(stream, b)?;
-                let size_hex = line.split(';').next().unwrap_or("").trim();
-                let size = usize::from_str_radix(size_hex, 16)
-                    .map_err(|_| ReadError::Bad(400, "bad chunk size"))?;
-                if size == 0 {
-                    // Trailers until an empty line.
-                    while !self.read_line(stream, b)?.is_empty() {}
-                    break;
-                }
-                if sink.len.saturating_add(size) > MAX_BODY {
-                    return Err(ReadError::Bad(413, "request body too large"));
-                }
-                self.copy(stream, size, &mut sink, b)?;
-                if !self.read_line(stream, b)?.is_empty() {
-                    return Err(ReadError::Bad(400, "chunk data longer than its size"));
-                }
-            },
+            None => self.chunks(stream, &mut sink, b)?,
         }
         req.body = sink.mem;
         req.spool = sink.spool;
         // A pipelined next request may already have begun.
-        self.started = (!self.buf.is_empty()).then(Instant::now);
+        self.started = (!self.is_empty()).then(Instant::now);
         Ok(())
+    }
+
+    /// A chunked body: sizes by `httparse::parse_chunk_size`, each chunk's
+    /// data followed by its line break, then bounded trailers (dropped).
+    fn chunks(
+        &mut self,
+        stream: &mut dyn Read,
+        sink: &mut Sink,
+        b: &Budget<'_>,
+    ) -> Result<(), ReadError> {
+        loop {
+            let size = match httparse::parse_chunk_size(self.unread()) {
+                // httparse reads an empty size as 0: a size needs a digit.
+                Ok(httparse::Status::Complete((used, size)))
+                    if self.unread()[0].is_ascii_hexdigit() && used <= MAX_CHUNK_LINE =>
+                {
+                    self.consume(used);
+                    size
+                }
+                Ok(httparse::Status::Partial) => {
+                    if self.unread().len() > MAX_CHUNK_LINE {
+                        return Err(ReadError::Bad(400, "chunk-size line too long"));
+                    }
+                    self.more(stream, b)?;
+                    continue;
+                }
+                Ok(httparse::Status::Complete((used, _))) if used > MAX_CHUNK_LINE => {
+                    return Err(ReadError::Bad(400, "chunk-size line too long"));
+                }
+                Ok(httparse::Status::Complete(_)) | Err(_) => {
+                    return Err(ReadError::Bad(400, "bad chunk size"));
+                }
+            };
+            if size == 0 {
+                return self.trailers(stream, b);
+            }
+            if (sink.len as u64).saturating_add(size) > MAX_BODY as u64 {
+                return Err(ReadError::Bad(413, "request body too large"));
+            }
+            self.copy(stream, size as usize, sink, b)?;
+            // The CRLF that ends the chunk's data (chunk-size lines end
+            // with CRLF too: httparse wants it).
+            loop {
+                let u = self.unread();
+                if u.starts_with(b"\r\n") {
+                    self.consume(2);
+                    break;
+                }
+                if u.len() >= 2 || (u.len() == 1 && u[0] != b'\r') {
+                    return Err(ReadError::Bad(400, "chunk data longer than its size"));
+                }
+                self.more(stream, b)?;
+            }
+        }
+    }
+
+    /// Trailer lines after the last chunk, up to the blank line: parsed
+    /// (they must be well-formed), bounded, dropped.
+    fn trailers(&mut self, stream: &mut dyn Read, b: &Budget<'_>) -> Result<(), ReadError> {
+        loop {
+            // The common case, no trailers: the blank line alone.
+            let u = self.unread();
+            if u.starts_with(b"\r\n") || u.starts_with(b"\n") {
+                self.consume(if u[0] == b'\r' { 2 } else { 1 });
+                return Ok(());
+            }
+            if self.blank_line() {
+                let mut slots = [httparse::EMPTY_HEADER; MAX_TRAILERS];
+                match httparse::parse_headers(self.unread(), &mut slots) {
+                    Ok(httparse::Status::Complete((used, _))) if used <= MAX_HEAD => {
+                        self.consume(used);
+                        return Ok(());
+                    }
+                    Ok(httparse::Status::Partial) if self.unread().len() <= MAX_HEAD => {}
+                    Ok(_) | Err(httparse::Error::TooManyHeaders) => {
+                        return Err(ReadError::Bad(431, "too many or too large trailers"));
+                    }
+                    Err(_) => return Err(ReadError::Bad(400, "malformed trailer")),
+                }
+            } else if self.unread().len() > MAX_HEAD {
+                return Err(ReadError::Bad(431, "too many or too large trailers"));
+            }
+            self.more(stream, b)?;
+        }
     }
 
     /// Move `len` bytes from the buffer and the stream into `sink`.
@@ -405,10 +560,10 @@ impl Reader {
         b: &Budget<'_>,
     ) -> Result<(), ReadError> {
         loop {
-            let n = len.min(self.buf.len());
+            let n = len.min(self.unread().len());
             if n > 0 {
-                sink.push(&self.buf[..n])?;
-                self.buf.drain(..n);
+                sink.push(&self.buf[self.pos..self.pos + n])?;
+                self.consume(n);
                 len -= n;
             }
             if len == 0 {
@@ -417,22 +572,30 @@ impl Reader {
             self.more(stream, b)?;
         }
     }
+}
 
-    /// Read one LF-terminated line (filling as needed).
-    fn read_line(&mut self, stream: &mut dyn Read, b: &Budget<'_>) -> Result<String, ReadError> {
-        loop {
-            if let Some(pos) = self.buf.iter().position(|&c| c == b'\n') {
-                let line: Vec<u8> = self.buf.drain(..=pos).collect();
-                return Ok(String::from_utf8_lossy(&line)
-                    .trim_end_matches(['\r', '\n'])
-                    .to_string());
-            }
-            if self.buf.len() > MAX_HEAD {
-                return Err(ReadError::Bad(400, "chunk line too long"));
-            }
-            self.more(stream, b)?;
+/// Whether `b` holds a blank line: LF, optional CR, LF.
+fn has_blank_line(b: &[u8]) -> bool {
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+        let j = i + p + 1;
+        match b.get(j) {
+            Some(b'\n') => return true,
+            Some(b'\r') if b.get(j + 1) == Some(&b'\n') => return true,
+            _ => {}
         }
+        i = j;
     }
+    false
+}
+
+/// A decimal made of ASCII digits only (no sign, no space inside), or None.
+fn digits(v: &str) -> Option<u64> {
+    let v = v.trim_matches([' ', '\t']);
+    if v.is_empty() || v.len() > 19 || !v.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    v.parse().ok()
 }
 
 pub(crate) fn is_timeout(e: &io::Error) -> bool {
@@ -440,16 +603,6 @@ pub(crate) fn is_timeout(e: &io::Error) -> bool {
         e.kind(),
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
     )
-}
-
-/// Position and separator length of the end of the head (`\r\n\r\n` or `\n\n`).
-fn find_head_end(buf: &[u8]) -> Option<(usize, usize)> {
-    let crlf = find(buf, b"\r\n\r\n").map(|p| (p, 4));
-    let lf = find(buf, b"\n\n").map(|p| (p, 2));
-    match (crlf, lf) {
-        (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
-        (a, b) => a.or(b),
-    }
 }
 
 /// Byte-substring search.
@@ -473,20 +626,15 @@ pub(crate) fn find_from(hay: &[u8], needle: &[u8], from: usize) -> Option<usize>
     None
 }
 
-fn parse_head(head: &str) -> Result<Request, ReadError> {
-    let mut lines = head.split('\n').map(|l| l.trim_end_matches('\r'));
-    let request_line = lines.next().unwrap_or("");
-    let mut parts = request_line.split(' ').filter(|s| !s.is_empty());
-    let (method, target, version) = match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some(m), Some(t), Some(v), None) => (m, t, v),
-        _ => return Err(ReadError::Bad(400, "malformed request line")),
-    };
+/// A `Request` from a head `httparse` accepted: the method upper-case
+/// letters, the target a path (or absolute-form `http://host/path`).
+fn request_from(head: &httparse::Request<'_, '_>) -> Result<Request, ReadError> {
+    let method = head.method.unwrap_or("");
     if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(ReadError::Bad(400, "malformed method"));
     }
-    let minor = match version {
-        "HTTP/1.1" => 1,
-        "HTTP/1.0" => 0,
+    let minor = match head.version {
+        Some(v @ (0 | 1)) => v,
         _ => {
             return Err(ReadError::Bad(
                 505,
@@ -494,6 +642,7 @@ fn parse_head(head: &str) -> Result<Request, ReadError> {
             ));
         }
     };
+    let target = head.path.unwrap_or("");
     // Absolute-form targets ("http://host/usapi?...") are allowed too.
     let target = match target.strip_prefix("http://") {
         Some(rest) => match rest.find('/') {
@@ -509,16 +658,16 @@ fn parse_head(head: &str) -> Result<Request, ReadError> {
         Some((p, q)) => (p, q),
         None => (target, ""),
     };
-    let mut headers = Vec::new();
-    for line in lines {
-        if line.is_empty() {
-            continue;
-        }
-        let Some((k, v)) = line.split_once(':') else {
-            return Err(ReadError::Bad(400, "malformed header line"));
-        };
-        headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
-    }
+    let headers = head
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8_lossy(h.value).trim().to_string(),
+            )
+        })
+        .collect();
     Ok(Request {
         method: method.to_string(),
         path: String::from_utf8_lossy(&percent_decode(raw_path, false)).into_owned(),
@@ -712,34 +861,38 @@ pub(crate) fn parse_multipart<S: PartSink>(
         } else {
             return None;
         }
-        let (head_len, sep) = loop {
-            if let Some(h) = find_head_end(&w.buf) {
-                break h;
-            }
-            if w.buf.len() > MAX_HEAD || !w.fill()? {
-                return None;
-            }
-        };
-        let head = String::from_utf8_lossy(&w.buf[..head_len]).into_owned();
-        w.buf.drain(..head_len + sep);
+        // The part's head, by the same parser as request heads.
         let mut name = None;
         let mut filename = None;
-        for line in head.lines() {
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            if !k.trim().eq_ignore_ascii_case("content-disposition") {
-                continue;
-            }
-            for param in v.split(';').skip(1) {
-                if let Some((pk, pv)) = param.split_once('=') {
-                    let pv = pv.trim().trim_matches('"').to_string();
-                    match pk.trim().to_ascii_lowercase().as_str() {
-                        "name" => name = Some(pv),
-                        "filename" => filename = Some(pv),
-                        _ => {}
+        loop {
+            let mut slots = [httparse::EMPTY_HEADER; 16];
+            match httparse::parse_headers(&w.buf, &mut slots) {
+                Ok(httparse::Status::Complete((used, headers))) => {
+                    for h in headers
+                        .iter()
+                        .filter(|h| h.name.eq_ignore_ascii_case("content-disposition"))
+                    {
+                        let v = String::from_utf8_lossy(h.value);
+                        for param in v.split(';').skip(1) {
+                            if let Some((pk, pv)) = param.split_once('=') {
+                                let pv = pv.trim().trim_matches('"').to_string();
+                                match pk.trim().to_ascii_lowercase().as_str() {
+                                    "name" => name = Some(pv),
+                                    "filename" => filename = Some(pv),
+                                    _ => {}
+                                }
+                            }
+                        }
+                    }
+                    w.buf.drain(..used);
+                    break;
+                }
+                Ok(httparse::Status::Partial) => {
+                    if w.buf.len() > MAX_HEAD || !w.fill()? {
+                        return None;
                     }
                 }
+                Err(_) => return None,
             }
         }
         // The data, up to "\n--boundary" (a CR before it is the line break's).
@@ -805,6 +958,7 @@ pub(crate) fn reason(status: u16) -> &'static str {
         416 => "Range Not Satisfiable",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
         503 => "Service Unavailable",
         505 => "HTTP Version Not Supported",
         _ => "Unknown",
@@ -978,6 +1132,14 @@ mod tests {
         });
     }
 
+    /// The request in `head` (a blank line is appended).
+    fn parse_head(head: &str) -> Result<Request, ReadError> {
+        let mut r = Reader::new();
+        r.buf.extend_from_slice(head.as_bytes());
+        r.buf.extend_from_slice(b"\r\n\r\n");
+        r.take_head().map(|o| o.expect("a whole head"))
+    }
+
     #[test]
     fn parses_heads() {
         let r =
@@ -988,8 +1150,158 @@ mod tests {
         let r = parse_head("GET http://h:1/download/a%20b HTTP/1.0").unwrap();
         assert_eq!(r.path, "/download/a b");
         assert!(!r.keep_alive());
-        assert!(parse_head("GET / HTTP/2").is_err());
+        let r = parse_head("GET / HTTP/1.1\nX-A:  b c \nHost: h").unwrap();
+        assert_eq!(r.header("x-a"), Some("b c"));
+        assert!(matches!(
+            parse_head("GET / HTTP/2"),
+            Err(ReadError::Bad(505, _))
+        ));
         assert!(parse_head("nonsense").is_err());
         assert!(parse_head("GET nopath HTTP/1.1").is_err());
+        assert!(parse_head("get / HTTP/1.1").is_err());
+        assert!(parse_head("GET / HTTP/1.1\r\nBad Header: x").is_err());
+        assert!(parse_head("GET / HTTP/1.1\r\nFolded: a\r\n b").is_err());
+        let many: String = (0..MAX_HEADERS + 1)
+            .map(|i| format!("\r\nH{i}: v"))
+            .collect();
+        assert!(matches!(
+            parse_head(&format!("GET / HTTP/1.1{many}")),
+            Err(ReadError::Bad(431, _))
+        ));
+        let long = format!("GET / HTTP/1.1\r\nX: {}", "v".repeat(MAX_HEAD));
+        assert!(matches!(parse_head(&long), Err(ReadError::Bad(431, _))));
+    }
+
+    #[test]
+    fn framing_is_strict() {
+        let framing = |headers: &str| {
+            parse_head(&format!("POST / HTTP/1.1{headers}"))
+                .unwrap()
+                .content_length()
+        };
+        assert_eq!(framing("").unwrap(), Some(0));
+        assert_eq!(framing("\r\nContent-Length: 12").unwrap(), Some(12));
+        assert_eq!(framing("\r\nContent-Length:  007 ").unwrap(), Some(7));
+        for bad in [
+            "+12",
+            "-1",
+            "1 2",
+            "0x10",
+            "",
+            "12,12",
+            "1e3",
+            "99999999999999999999",
+        ] {
+            assert!(
+                matches!(
+                    framing(&format!("\r\nContent-Length: {bad}")),
+                    Err(ReadError::Bad(400, _))
+                ),
+                "Content-Length: {bad}"
+            );
+        }
+        assert!(matches!(
+            framing("\r\nContent-Length: 1\r\nContent-Length: 1"),
+            Err(ReadError::Bad(400, _))
+        ));
+        assert!(matches!(
+            framing(&format!("\r\nContent-Length: {}", MAX_BODY + 1)),
+            Err(ReadError::Bad(413, _))
+        ));
+        assert_eq!(framing("\r\nTransfer-Encoding: Chunked").unwrap(), None);
+        for bad in [
+            "gzip, chunked",
+            "chunked, gzip",
+            "gzip",
+            "identity",
+            "chunked,",
+        ] {
+            assert!(
+                matches!(
+                    framing(&format!("\r\nTransfer-Encoding: {bad}")),
+                    Err(ReadError::Bad(501, _))
+                ),
+                "Transfer-Encoding: {bad}"
+            );
+        }
+        assert!(matches!(
+            framing("\r\nTransfer-Encoding: chunked\r\nContent-Length: 3"),
+            Err(ReadError::Bad(400, _))
+        ));
+    }
+
+    /// The body of one chunked request, or why it was refused.
+    fn chunked_body(chunks: &[u8]) -> Result<Vec<u8>, ReadError> {
+        let mut wire = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        wire.extend_from_slice(chunks);
+        let mut src = io::Cursor::new(wire);
+        let mut r = Reader::new();
+        budget_test(|b| {
+            let mut req = r.read_head(&mut src, b, Duration::ZERO)?.expect("a head");
+            r.read_body(&mut src, &mut req, b, false)?;
+            assert!(r.is_empty(), "bytes left after the body");
+            Ok(req.body)
+        })
+    }
+
+    #[test]
+    fn chunked_bodies_are_strict_and_bounded() {
+        assert_eq!(chunked_body(b"3\r\nabc\r\n0\r\n\r\n").unwrap(), b"abc");
+        assert_eq!(
+            chunked_body(b"A;ext=1\r\n0123456789\r\n0\r\nX-T: 1\r\nY: 2\r\n\r\n").unwrap(),
+            b"0123456789"
+        );
+        for bad in [
+            &b"+c\r\nabcdefghijkl\r\n0\r\n\r\n"[..],
+            b"-1\r\n",
+            b"x\r\n",
+            b"\r\n\r\n",
+            b" 1\r\nz\r\n0\r\n\r\n",
+            b"1\nz\r\n0\r\n\r\n",
+            b"1\r\nz\n0\r\n\r\n",
+            b"3\r\nabcd\r\n0\r\n\r\n",
+            b"ffffffffffffffffff\r\n",
+            b"0\r\nno colon\r\n\r\n",
+        ] {
+            assert!(
+                matches!(chunked_body(bad), Err(ReadError::Bad(400, _))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        assert!(matches!(
+            chunked_body(format!("{:x}\r\n", MAX_BODY + 1).as_bytes()),
+            Err(ReadError::Bad(413, _))
+        ));
+        let long_ext = format!("1;{}\r\n", "e".repeat(MAX_CHUNK_LINE));
+        assert!(matches!(
+            chunked_body(long_ext.as_bytes()),
+            Err(ReadError::Bad(400, _))
+        ));
+        // Trailers: bounded in count and in bytes, whatever their lines.
+        let many: String = (0..MAX_TRAILERS + 1)
+            .map(|i| format!("T{i}: v\r\n"))
+            .collect();
+        assert!(matches!(
+            chunked_body(format!("0\r\n{many}\r\n").as_bytes()),
+            Err(ReadError::Bad(431, _))
+        ));
+        let endless = format!(
+            "0\r\n{}",
+            "T: 0123456789012345678901234567890123456789012345678901\r\n".repeat(400)
+        );
+        assert!(matches!(
+            chunked_body(endless.as_bytes()),
+            Err(ReadError::Bad(431, _))
+        ));
+        // Cut short: the peer went away mid-body.
+        assert!(matches!(chunked_body(b"3\r\nab"), Err(ReadError::Io)));
+        // Many small chunks: linear (each chunk consumed without moving the rest).
+        let mut wire = Vec::new();
+        for _ in 0..20_000 {
+            wire.extend_from_slice(b"1\r\nz\r\n");
+        }
+        wire.extend_from_slice(b"0\r\n\r\n");
+        assert_eq!(chunked_body(&wire).unwrap().len(), 20_000);
     }
 }

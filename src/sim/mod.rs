@@ -75,6 +75,8 @@ mod control;
 mod device;
 pub mod discovery;
 mod firmware;
+#[cfg(unix)]
+mod fleet;
 mod http;
 /// The API Limits table lives in `model` (the client explains errBusy with it).
 pub use crate::model::limits;
@@ -90,6 +92,8 @@ pub(crate) fn fuzz_request_reader(data: &[u8]) -> usize {
 
 pub use discovery::{DiscoveryResponder, ResponderOptions};
 pub use firmware::fake_firmware;
+#[cfg(unix)]
+pub use fleet::Fleet;
 
 use crate::error::Error;
 use device::Device;
@@ -152,6 +156,14 @@ pub struct SimOptions {
     /// Log every request (secrets masked), fault and state change on
     /// stderr, one line each (default false; `ultrastream-sim --log`).
     pub log: bool,
+    /// Every API request is answered this much later (wall time; default
+    /// zero), as a device on a real network answers in tens to hundreds of
+    /// milliseconds. Only that request waits: other connections and other
+    /// devices are served meanwhile. Adds up with `latency` faults.
+    pub latency: Duration,
+    /// Each request's delay is `latency` plus or minus up to this much,
+    /// uniformly drawn (default zero; clamped at zero delay).
+    pub latency_jitter: Duration,
     /// Which reading of the document the device follows where devices in
     /// the field differ (docs/simulator-readings.md).
     pub readings: Readings,
@@ -258,6 +270,8 @@ impl Default for SimOptions {
             control_token: None,
             server: ServerLimits::default(),
             log: false,
+            latency: Duration::ZERO,
+            latency_jitter: Duration::ZERO,
             readings: Readings::default(),
         }
     }
@@ -269,8 +283,8 @@ impl SimOptions {
     /// "time_scale":1.0,"clock":"real"|"manual","session_idle_timeout_ms":N,
     /// "bind":"127.0.0.1","serial":"...","control_token":"...",
     /// "restart":"close"|"busy","update_restarts":true,"op_ms":N,
-    /// "sd_format_flag":false,"bps_unit":"bytes"|"bits"}` (the readings:
-    /// see [`Readings`]).
+    /// "sd_format_flag":false,"bps_unit":"bytes"|"bits","latency_ms":N,
+    /// "latency_jitter_ms":N}` (the readings: see [`Readings`]).
     /// `"clock":"manual"` is `time_scale` 0: device time moves only on
     /// `advance` (what tests should use).
     /// Every key is optional (`null` means the default). Unknown keys and
@@ -345,6 +359,8 @@ impl SimOptions {
                     })
                 }
                 "control_token" => o.control_token = Some(want_str()?.to_string()),
+                "latency_ms" => o.latency = Duration::from_millis(want_u64()?),
+                "latency_jitter_ms" => o.latency_jitter = Duration::from_millis(want_u64()?),
                 "log" => {
                     o.log = val
                         .as_bool()
@@ -409,7 +425,7 @@ impl SimOptions {
                 }
                 other => {
                     return Err(err(format!(
-                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, log, discovery, discovery_port, ssdp_port, restart, update_restarts, op_ms, sd_format_flag, bps_unit)"
+                        "unknown key '{other}' (known: port, user, password, model, time_scale, clock, session_idle_timeout_ms, bind, serial, control_token, log, discovery, discovery_port, ssdp_port, restart, update_restarts, op_ms, sd_format_flag, bps_unit, latency_ms, latency_jitter_ms)"
                     )));
                 }
             }
@@ -456,6 +472,22 @@ pub struct DiscoveryInfo {
     pub http_port: u16,
 }
 
+/// `base` plus or minus a uniform draw of at most `jitter` (never below 0).
+fn jittered(state: &AtomicU64, base: u64, jitter: u64) -> u64 {
+    if jitter == 0 {
+        return base;
+    }
+    // xorshift64*; a lost race between threads only repeats a draw.
+    let mut x = state.load(Ordering::Relaxed);
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    state.store(x, Ordering::Relaxed);
+    let span = jitter.saturating_mul(2).saturating_add(1);
+    let off = x.wrapping_mul(0x2545_F491_4F6C_DD1D) % span;
+    base.saturating_add(off).saturating_sub(jitter)
+}
+
 /// State shared by the server threads and the `Simulator` handle.
 pub(crate) struct Shared {
     pub device: Mutex<Device>,
@@ -475,6 +507,11 @@ pub(crate) struct Shared {
     /// fit the open-file limit).
     pub cap: usize,
     pub park: server::Park,
+    /// `SimOptions::latency` and `latency_jitter`, in milliseconds.
+    pub latency_ms: u64,
+    pub latency_jitter_ms: u64,
+    /// The jitter's random state (xorshift; no need for a crate).
+    pub jitter_state: AtomicU64,
     /// The API requests received, oldest first (at most `REQUEST_LOG`).
     pub requests: Mutex<std::collections::VecDeque<Value>>,
     #[cfg(unix)]
@@ -485,6 +522,12 @@ pub(crate) struct Shared {
 pub(crate) const REQUEST_LOG: usize = 10_000;
 
 impl Shared {
+    /// This request's configured delay: the latency, plus or minus a
+    /// uniform draw within the jitter.
+    pub fn request_latency_ms(&self) -> u64 {
+        jittered(&self.jitter_state, self.latency_ms, self.latency_jitter_ms)
+    }
+
     /// Note one API request: its method, the device's power state when it
     /// was handled, and what it got ("answered", "closed", or a fault).
     pub fn record(&self, method: &str, power: &str, got: &str) {
@@ -540,16 +583,10 @@ fn discovery_info_of(shared: &Shared, port: u16) -> DiscoveryInfo {
     })
 }
 
-fn derive_serial(model: Model, port: u16) -> String {
-    match model {
-        Model::Hdmi => format!("C3011812{port:05}"),
-        Model::Sdi => format!("A3021907{port:05}"),
-    }
-}
-
-impl Simulator {
-    /// Bind and start serving.
-    pub fn start(opts: SimOptions) -> Result<Simulator, Error> {
+impl SimOptions {
+    /// Refuse options no simulator can run with.
+    pub(crate) fn check(&self) -> Result<(), Error> {
+        let opts = self;
         let err = |m: String| Error::Simulator(m);
         if !opts.time_scale.is_finite() || opts.time_scale < 0.0 || opts.time_scale > 1e6 {
             return Err(err(format!(
@@ -564,8 +601,18 @@ impl Simulator {
                 ));
             }
         }
+        const MAX_LATENCY: Duration = Duration::from_secs(600);
+        if opts.latency > MAX_LATENCY || opts.latency_jitter > MAX_LATENCY {
+            return Err(err(format!(
+                "latency and latency_jitter must be at most 600 s, not {:?} and {:?}",
+                opts.latency, opts.latency_jitter
+            )));
+        }
         if opts.server.max_connections == 0 {
             return Err(err("server.max_connections must be at least 1".into()));
+        }
+        if opts.readings.op_ms == Some(0) {
+            return Err(err("readings.op_ms must be at least 1".into()));
         }
         if opts.user.is_empty() || opts.user.len() > 32 || opts.user.chars().any(char::is_control) {
             return Err(err(
@@ -577,51 +624,89 @@ impl Simulator {
                 return Err(err("serial must be 1 to 32 letters and digits".into()));
             }
         }
+        Ok(())
+    }
+}
+
+/// The reactor's end of the wake-up pair (none off Unix).
+#[cfg(unix)]
+pub(crate) type WakeRx = std::os::unix::net::UnixStream;
+/// The reactor's end of the wake-up pair (none off Unix).
+#[cfg(not(unix))]
+pub(crate) type WakeRx = ();
+
+/// The state of one device served at `addr`.
+pub(crate) fn new_shared(
+    opts: &SimOptions,
+    addr: SocketAddr,
+    park: server::Park,
+    wake_rx: Option<WakeRx>,
+) -> Arc<Shared> {
+    #[cfg(not(unix))]
+    let _ = wake_rx;
+    let serial = opts
+        .serial
+        .clone()
+        .unwrap_or_else(|| derive_serial(opts.model, addr.port()));
+    let idle_ms = u64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(u64::MAX);
+    let mut device = Device::new(
+        opts.model,
+        serial,
+        &opts.user,
+        &methods::md5_hex(&opts.password),
+        opts.time_scale,
+        idle_ms,
+    );
+    device.readings = opts.readings.clone();
+    Arc::new(Shared {
+        device: Mutex::new(device),
+        faults: Mutex::new(Vec::new()),
+        stopping: AtomicBool::new(false),
+        conns: Mutex::new(HashMap::new()),
+        next_conn: AtomicU64::new(1),
+        threads: Mutex::new(Vec::new()),
+        closed_epoch: AtomicU64::new(0),
+        model: opts.model,
+        control_token: opts.control_token.clone(),
+        log: opts.log.then(log::Logger::new),
+        cap: server::effective_cap(opts.server.max_connections),
+        limits: opts.server.clone(),
+        park,
+        requests: Mutex::new(std::collections::VecDeque::new()),
+        latency_ms: u64::try_from(opts.latency.as_millis()).unwrap_or(u64::MAX),
+        latency_jitter_ms: u64::try_from(opts.latency_jitter.as_millis()).unwrap_or(u64::MAX),
+        jitter_state: AtomicU64::new(0x9E37_79B9_7F4A_7C15 ^ u64::from(addr.port())),
+        #[cfg(unix)]
+        wake_rx: Mutex::new(wake_rx),
+    })
+}
+
+fn derive_serial(model: Model, port: u16) -> String {
+    match model {
+        Model::Hdmi => format!("C3011812{port:05}"),
+        Model::Sdi => format!("A3021907{port:05}"),
+    }
+}
+
+impl Simulator {
+    /// Bind and start serving.
+    pub fn start(opts: SimOptions) -> Result<Simulator, Error> {
+        let err = |m: String| Error::Simulator(m);
+        opts.check()?;
         let listener = TcpListener::bind((opts.bind, opts.port))
             .map_err(|e| err(format!("cannot listen on {}:{}: {e}", opts.bind, opts.port)))?;
         let addr = listener
             .local_addr()
             .map_err(|e| err(format!("cannot read the bound address: {e}")))?;
-        let serial = opts
-            .serial
-            .clone()
-            .unwrap_or_else(|| derive_serial(opts.model, addr.port()));
-        let idle_ms = u64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(u64::MAX);
-        let mut device = Device::new(
-            opts.model,
-            serial,
-            &opts.user,
-            &methods::md5_hex(&opts.password),
-            opts.time_scale,
-            idle_ms,
-        );
-        if opts.readings.op_ms == Some(0) {
-            return Err(err("readings.op_ms must be at least 1".into()));
-        }
-        device.readings = opts.readings.clone();
         #[cfg(unix)]
         let (park, wake_rx) = server::Park::new()
             .map_err(|e| err(format!("cannot create the server's wake-up socket: {e}")))?;
         #[cfg(not(unix))]
         let park = server::Park::new();
-        let shared = Arc::new(Shared {
-            device: Mutex::new(device),
-            faults: Mutex::new(Vec::new()),
-            stopping: AtomicBool::new(false),
-            conns: Mutex::new(HashMap::new()),
-            next_conn: AtomicU64::new(1),
-            threads: Mutex::new(Vec::new()),
-            closed_epoch: AtomicU64::new(0),
-            model: opts.model,
-            control_token: opts.control_token.clone(),
-            log: opts.log.then(log::Logger::new),
-            cap: server::effective_cap(opts.server.max_connections),
-            limits: opts.server.clone(),
-            park,
-            requests: Mutex::new(std::collections::VecDeque::new()),
-            #[cfg(unix)]
-            wake_rx: Mutex::new(Some(wake_rx)),
-        });
+        #[cfg(unix)]
+        let shared = new_shared(&opts, addr, park, Some(wake_rx));
+        #[cfg(not(unix))]
+        let shared = new_shared(&opts, addr, park, None);
         let acceptor = server::spawn(listener, Arc::clone(&shared))
             .map_err(|e| err(format!("cannot start the server threads: {e}")))?;
         let mut sim = Simulator {
@@ -730,6 +815,25 @@ impl Simulator {
 impl Drop for Simulator {
     fn drop(&mut self) {
         self.shutdown();
+    }
+}
+
+#[cfg(test)]
+mod jitter_tests {
+    use super::*;
+
+    #[test]
+    fn draws_cover_the_range_and_stay_in_it() {
+        let st = AtomicU64::new(0x1234_5678_9abc_def1);
+        let draws: Vec<u64> = (0..2000).map(|_| jittered(&st, 100, 50)).collect();
+        assert!(draws.iter().all(|d| (50..=150).contains(d)), "{draws:?}");
+        // Both ends of the range are reached, and the middle is about 100.
+        assert!(draws.iter().any(|d| *d < 60) && draws.iter().any(|d| *d > 140));
+        let mean = draws.iter().sum::<u64>() as f64 / draws.len() as f64;
+        assert!((90.0..110.0).contains(&mean), "mean {mean}");
+        // A jitter above the base clamps at zero, never wraps.
+        assert!((0..500).all(|_| jittered(&st, 10, 40) <= 50));
+        assert_eq!(jittered(&st, 7, 0), 7);
     }
 }
 

@@ -136,6 +136,16 @@ pub(crate) struct Park {
 }
 
 impl Park {
+    /// No reactor to wake (the fleet server's devices have none).
+    #[cfg_attr(not(unix), allow(dead_code))]
+    pub fn none() -> Park {
+        Park {
+            inbox: Mutex::new(Vec::new()),
+            #[cfg(unix)]
+            wake: None,
+        }
+    }
+
     #[cfg(unix)]
     pub fn new() -> std::io::Result<(Park, std::os::unix::net::UnixStream)> {
         let (tx, rx) = std::os::unix::net::UnixStream::pair()?;
@@ -371,12 +381,126 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 fn set_phase(shared: &Shared, id: u64, phase: Phase, since: Instant) {
-    if let Some(e) = lock(&shared.conns).get_mut(&id) {
+    set_phase_in(&mut lock(&shared.conns), id, phase, since);
+}
+
+/// `set_phase` with the registry already locked. Idle stays idle since the
+/// moment the last reply went out: handing the connection to the reactor
+/// later does not make it younger (or the longest-idle connection would
+/// be whichever was parked first, a matter of thread scheduling).
+fn set_phase_in(reg: &mut Registry, id: u64, phase: Phase, since: Instant) {
+    if let Some(e) = reg.get_mut(&id) {
         if e.phase != phase || phase == Phase::Idle {
             e.bytes = 0;
         }
+        if !(phase == Phase::Idle && e.phase == Phase::Idle) {
+            e.since = since;
+        }
         e.phase = phase;
-        e.since = since;
+    }
+}
+
+/// How a connection's phase changes once its reply is out.
+#[derive(Clone, Copy)]
+struct After<'a> {
+    shared: &'a Shared,
+    id: u64,
+    /// When a pipelined next request began (already buffered), else None.
+    next: Option<Instant>,
+}
+
+impl After<'_> {
+    fn phase(&self) -> (Phase, Instant) {
+        match self.next {
+            Some(s) => (Phase::Receiving, s),
+            None => (Phase::Idle, Instant::now()),
+        }
+    }
+
+    /// Write the last bytes of a reply and leave the Answering phase no
+    /// later than the client can see them: the final non-blocking send and
+    /// the phase change happen under the registry lock, so the eviction
+    /// never sees an answered connection as busy (a client that got its
+    /// reply may connect again at once), and never closes one mid-reply.
+    fn finish(&self, stream: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+        #[cfg(unix)]
+        {
+            let mut off = 0;
+            loop {
+                {
+                    let mut reg = lock(&self.shared.conns);
+                    while off < bytes.len() {
+                        match send_now(stream, &bytes[off..]) {
+                            Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                            Ok(n) => off += n,
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    if off == bytes.len() {
+                        let (phase, since) = self.phase();
+                        set_phase_in(&mut reg, self.id, phase, since);
+                        return Ok(());
+                    }
+                }
+                // The socket buffer is full: wait for room without the lock.
+                wait_writable(stream)?;
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            stream.write_all(bytes)?;
+            let (phase, since) = self.phase();
+            set_phase(self.shared, self.id, phase, since);
+            Ok(())
+        }
+    }
+}
+
+/// One send that never blocks (and never raises SIGPIPE in a host program).
+#[cfg(unix)]
+fn send_now(stream: &TcpStream, b: &[u8]) -> std::io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid socket and a buffer of `b.len()` readable bytes.
+    let n = unsafe {
+        libc::send(
+            stream.as_raw_fd(),
+            b.as_ptr() as *const libc::c_void,
+            b.len(),
+            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+        )
+    };
+    if n < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+/// Wait until `stream` can take more bytes, within its write timeout.
+#[cfg(unix)]
+fn wait_writable(stream: &TcpStream) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let limit = stream.write_timeout()?.unwrap_or(Duration::from_secs(20));
+    let mut p = libc::pollfd {
+        fd: stream.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    };
+    let ms = limit.as_millis().min(i32::MAX as u128) as libc::c_int;
+    // SAFETY: one valid pollfd.
+    match unsafe { libc::poll(&mut p, 1, ms) } {
+        n if n > 0 => Ok(()),
+        0 => Err(std::io::ErrorKind::TimedOut.into()),
+        _ => {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
     }
 }
 
@@ -592,7 +716,7 @@ fn spawn_worker(shared: &Arc<Shared>, conn: Conn, first: Option<Request>) {
 }
 
 /// What to do with the connection after routing a request.
-enum Action {
+pub(crate) enum Action {
     Reply(Response),
     /// Close without answering.
     Close,
@@ -682,10 +806,18 @@ fn serve(mut conn: Conn, first: Option<Request>, shared: &Arc<Shared>) {
             }
             refusal.close |= unread || !req.keep_alive();
             let out = refusal.to_bytes(true, req.method != "HEAD");
-            if conn.stream.write_all(&out).is_err() || refusal.close {
+            if refusal.close {
+                let _ = conn.stream.write_all(&out);
                 break;
             }
-            set_phase(shared, id, Phase::Idle, Instant::now());
+            let after = After {
+                shared,
+                id,
+                next: conn.reader.started(),
+            };
+            if after.finish(&mut conn.stream, &out).is_err() {
+                break;
+            }
             continue;
         }
         if has_body && req.expects_continue() && conn.reader.is_empty() {
@@ -699,26 +831,33 @@ fn serve(mut conn: Conn, first: Option<Request>, shared: &Arc<Shared>) {
             break;
         }
         set_phase(shared, id, Phase::Answering, Instant::now());
-        match answer(&mut conn.stream, &req, id, shared) {
+        let after = After {
+            shared,
+            id,
+            next: conn.reader.started(),
+        };
+        match answer(&mut conn.stream, &req, id, after) {
             Next::Keep => {}
             Next::Close => break,
             Next::Gone => return,
-        }
-        match conn.reader.started() {
-            Some(s) => set_phase(shared, id, Phase::Receiving, s),
-            None => set_phase(shared, id, Phase::Idle, Instant::now()),
         }
     }
     close(shared, conn);
 }
 
 /// Route one request and send what it gets.
-fn answer(stream: &mut TcpStream, req: &Request, id: u64, shared: &Shared) -> Next {
+fn answer(stream: &mut TcpStream, req: &Request, id: u64, after: After<'_>) -> Next {
+    let shared = after.shared;
     let keep = req.keep_alive();
     let head_only = req.method == "HEAD";
     match route(shared, req, id) {
         Action::Reply(r) => {
-            if stream.write_all(&r.to_bytes(keep, !head_only)).is_err() || !keep || r.close {
+            let out = r.to_bytes(keep, !head_only);
+            if !keep || r.close {
+                let _ = stream.write_all(&out);
+                return Next::Close;
+            }
+            if after.finish(stream, &out).is_err() {
                 return Next::Close;
             }
             Next::Keep
@@ -750,7 +889,7 @@ fn answer(stream: &mut TcpStream, req: &Request, id: u64, shared: &Shared) -> Ne
             Next::Close
         }
         Action::Download(d) => {
-            if !send_download(stream, &d, keep, head_only, shared) || !keep {
+            if !send_download(stream, &d, keep, head_only, after) || !keep {
                 return Next::Close;
             }
             Next::Keep
@@ -809,6 +948,22 @@ fn sleep_interruptible(ms: u64, shared: &Shared) {
         }
         std::thread::sleep((end - now).min(Duration::from_millis(20)));
     }
+}
+
+thread_local! {
+    /// Set by `route_deferred`: the request's delay is handed back to the
+    /// caller (an event loop that sends the reply later) instead of slept.
+    static DEFERRED_MS: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
+/// `route` for an event loop: the latency (configured and faults) is not
+/// slept but returned, in milliseconds, for the caller to wait out.
+#[cfg_attr(not(unix), allow(dead_code))] // used by Unix-only code
+pub(crate) fn route_deferred(shared: &Shared, req: &Request, conn: u64) -> (Action, u64) {
+    DEFERRED_MS.with(|d| d.set(Some(0)));
+    let action = route(shared, req, conn);
+    let ms = DEFERRED_MS.with(|d| d.take()).unwrap_or(0);
+    (action, ms)
 }
 
 fn route(shared: &Shared, req: &Request, conn: u64) -> Action {
@@ -1024,9 +1179,17 @@ fn api(shared: &Shared, req: &Request, conn: u64) -> Action {
         let kind = hit.kind.map(|k| format!("{k:?}")).unwrap_or_default();
         log.fault(&method, &kind, hit.latency_ms);
     }
-    if hit.latency_ms > 0 {
-        sleep_interruptible(hit.latency_ms, shared);
+    // The configured latency and latency faults add up; the sleep holds
+    // this connection's thread only, never another connection or device.
+    let delay = hit.latency_ms.saturating_add(shared.request_latency_ms());
+    if delay > 0 && !DEFERRED_MS.with(|d| d.get().is_some()) {
+        sleep_interruptible(delay, shared);
     }
+    DEFERRED_MS.with(|d| {
+        if d.get().is_some() {
+            d.set(Some(delay));
+        }
+    });
     match hit.kind {
         Some(FaultKind::NoAnswer) => return Action::NoAnswer,
         Some(FaultKind::Reboot) => {
@@ -1255,15 +1418,16 @@ fn send_download(
     d: &Download,
     keep: bool,
     head_only: bool,
-    shared: &Shared,
+    after: After<'_>,
 ) -> bool {
+    let shared = after.shared;
     let (status, start, end) = match d.range.as_deref().and_then(|h| parse_range(h, d.size)) {
         Some(Ok((a, b))) => (206, a, b + 1),
         Some(Err(())) => {
             let mut r = Response::text(416, "text/plain", "range not satisfiable\n");
             r.headers
                 .push(("Content-Range".into(), format!("bytes */{}", d.size)));
-            return stream.write_all(&r.to_bytes(keep, true)).is_ok();
+            return after.finish(stream, &r.to_bytes(keep, true)).is_ok();
         }
         None => (200, 0, d.size),
     };
@@ -1278,7 +1442,7 @@ fn send_download(
     let len = end - start;
     let mut out = r.head_bytes(len, keep);
     if head_only {
-        return stream.write_all(&out).is_ok();
+        return after.finish(stream, &out).is_ok();
     }
     const CHUNK: u64 = 256 * 1024;
     let mut pos = start;
@@ -1292,13 +1456,13 @@ fn send_download(
             video_bytes(d.seed, pos, &mut out[at..]);
         }
         pos += n as u64;
+        if pos >= end {
+            return after.finish(stream, &out).is_ok();
+        }
         if stream.write_all(&out).is_err() {
             return false;
         }
         out.clear();
-        if pos >= end {
-            return true;
-        }
         if shared.stopping.load(Ordering::SeqCst) {
             return false;
         }

@@ -9,6 +9,8 @@
 #include <ultrastream.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -663,6 +665,69 @@ void test_watch() {
     CHECK(calls.load() == 1);
 }
 
+void test_many() {
+    // Three devices answering 50 ms late, one never logged in, one closed.
+    std::vector<ultrastream::Simulator> sims;
+    for (int i = 0; i < 3; ++i) {
+        sims.emplace_back("{\"latency_ms\":50}");
+    }
+    std::vector<ultrastream::Device> devs;
+    for (auto &s : sims) {
+        devs.emplace_back(s.address());
+    }
+    devs[0].login("Admin", "Admin");
+    devs[2].login("Admin", "Admin");
+    ultrastream::Device closed(sims[0].address());
+    usapi_device dead = closed.handle();
+    closed.close();
+    std::vector<usapi_device> handles{devs[0].handle(), devs[1].handle(), devs[2].handle(), dead};
+    ultrastream::ManyOptions opts{};
+    opts.max_in_flight = 2;
+    auto results = ultrastream::call_many(handles, "set-name", "{\"name\":\"Many 1\"}", opts);
+    CHECK(results.size() == 4);
+    CHECK(results[0].ok() && results[0].index == 0 && results[0].device == handles[0]);
+    CHECK(contains(results[0].reply().json, "\"result\":0"));
+    CHECK(results[1].code == USAPI_ERR_NEED_AUTH);
+    CHECK(results[2].ok());
+    CHECK(results[3].code == USAPI_E_INVALID_HANDLE && contains(results[3].text, "handle"));
+    EXPECT_ERROR(USAPI_E_INVALID_HANDLE, results[3].reply());
+    CHECK(contains(devs[2].get_settings().json, "\"name\":\"Many 1\""));
+    EXPECT_ERROR(USAPI_E_INVALID_ARGUMENT, ultrastream::call_many(handles, "set-name", "{oops"));
+
+    // Streaming form: each result as it finishes; a throw is rethrown at the end.
+    int seen = 0;
+    ultrastream::call_many_each({devs[0].handle(), devs[2].handle()}, "get-status", "",
+                                [&](const ultrastream::ManyResult &r) { seen += r.ok() ? 1 : 0; });
+    CHECK(seen == 2);
+    bool rethrown = false;
+    try {
+        ultrastream::call_many_each({devs[0].handle(), devs[2].handle()}, "ping", "",
+                                    [&](const ultrastream::ManyResult &) { throw std::runtime_error("many"); });
+    } catch (const std::runtime_error &e) {
+        rethrown = std::string(e.what()) == "many";
+    }
+    CHECK(rethrown);
+
+    // Async: one completion per call, on the engine's thread.
+    std::mutex m;
+    std::condition_variable cv;
+    int done = 0, good = 0;
+    for (int i = 0; i < 10; ++i) {
+        ultrastream::call_async(devs[i % 2 == 0 ? 0 : 2].handle(), "get-status", "", [&](int32_t code, const std::string &t) {
+            std::lock_guard<std::mutex> g(m);
+            ++done;
+            good += (code == 0 && contains(t, "cur-status")) ? 1 : 0;
+            cv.notify_all();
+        });
+    }
+    {
+        std::unique_lock<std::mutex> lk(m);
+        cv.wait_for(lk, std::chrono::seconds(60), [&] { return done == 10; });
+        CHECK(done == 10 && good == 10);
+    }
+    EXPECT_ERROR(USAPI_E_INVALID_HANDLE, ultrastream::call_async(dead, "ping", "", [](int32_t, const std::string &) {}));
+}
+
 } // namespace
 
 int main() {
@@ -684,6 +749,7 @@ int main() {
         test_typed_values();
         test_raii_and_moves();
         test_watch();
+        test_many();
         {
             ultrastream::Simulator sim;
             test_threads(sim);

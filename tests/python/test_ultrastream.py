@@ -1291,6 +1291,14 @@ class EchoDeviceSecretTests(unittest.TestCase):
                     out = self._reply("302 Found", echo, f"Location: /usapi?{one_line.replace(' ', '%20')}\r\n")
                 elif mode == "need-auth":
                     out = self._reply("200 OK", '{"result":-17,"echo":' + json.dumps(echo) + "}")
+                elif mode == "plain-result":
+                    # A device that knows the passwords answers with the one
+                    # whose hash the request carries (the last one given).
+                    import hashlib
+                    found = [(echo.rfind(hashlib.md5(p.encode()).hexdigest()), p)
+                             for p in (self.PASSWORD, self.NEW_PASSWORD)]
+                    plain = max(found)[1] if max(found)[0] >= 0 else "none"
+                    out = self._reply("200 OK", json.dumps({"result": plain}))
                 else:  # http09
                     conn.sendall(echo.encode())
                     return
@@ -1355,6 +1363,26 @@ class EchoDeviceSecretTests(unittest.TestCase):
                     for text in (str(e), repr(e), e.detail, e.message, " ".join(map(str, e.args))):
                         self.assert_clean(f"{mode} {name}", text)
         self.assertGreater(failures, len(self.MODES) * 4)
+
+    def test_no_plain_password_in_any_exception(self) -> None:
+        """A login (or password change) answered with the plain password,
+        {"result":"<password>"}: the exception never shows it."""
+        host = f"127.0.0.1:{self.server.getsockname()[1]}"
+        dev = ultrastream.Device(host, request_timeout=5, max_reply_bytes=64 << 10)
+        self.addCleanup(dev.close)
+        dev.login("Admin", self.PASSWORD)
+        self.mode = "plain-result"
+        calls = {
+            "login": lambda: dev.login("Admin", self.PASSWORD),
+            "set_app_passwd": lambda: dev.set_app_passwd(1, self.PASSWORD, self.NEW_PASSWORD),
+            "ch_password": lambda: dev.ch_password(self.PASSWORD, self.NEW_PASSWORD),
+        }
+        for name, fn in calls.items():
+            with self.assertRaises(ultrastream.UltrastreamError, msg=name) as cm:
+                fn()
+            e = cm.exception
+            for text in (str(e), repr(e), e.detail, e.message, " ".join(map(str, e.args))):
+                self.assert_clean(f"plain-result {name}", text)
 
 
 # --- watching ---------------------------------------------------------------

@@ -63,7 +63,9 @@ pub unsafe extern "C" fn usapi_set_app_passwd(
             if let Some(new) = new {
                 p.push(("new-pass", md5_hex(new)));
             }
-            return send_raw(d, Method::SetAppPasswd, &p);
+            let borrowed: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let plain: Vec<&str> = [old, new].into_iter().flatten().collect();
+            return Ok(d.send_hiding(Method::SetAppPasswd, &borrowed, &plain)?);
         }
         let form = match (flag(is_pass, "is_pass")?, old, new) {
             (true, None, Some(new)) => AppPassword::Enable { new },

@@ -35,6 +35,7 @@ from .discovery import DiscoveredDevice, DiscoveryResult, SsdpInfo, discover
 from .errors import *  # noqa: F401,F403  (exceptions and code constants)
 from .errors import __all__ as _errors_all
 from .errors import last_error, result_message, result_name
+from .fleet import ManyResult, call_many
 from .progress import ProgressCallback, ProgressReport
 from .replies import *  # noqa: F401,F403  (reply types and their views)
 from .replies import __all__ as _replies_all
@@ -58,6 +59,8 @@ def library_path() -> str:
 
 __all__: List[str] = [
     "Device",
+    "call_many",
+    "ManyResult",
     "StatusSummary",
     "Simulator",
     "write_test_firmware",

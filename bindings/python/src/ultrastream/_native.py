@@ -462,12 +462,29 @@ class usapi_watch_options(Structure):
 usapi_event_callback = ctypes.CFUNCTYPE(c_int32, c_char_p, c_void_p)
 
 
+class usapi_many_options(ctypes.Structure):
+    """``usapi_many_options``: how ``usapi_call_many`` runs (0: defaults)."""
+
+    _fields_ = [
+        ("max_in_flight", c_uint32),
+        ("timeout_ms", c_uint32),
+    ]
+
+
+#: ``usapi_many_callback``: ``void (*)(size_t index, usapi_device dev, int32_t code, const char *text, void *user_data)``.
+usapi_many_callback = ctypes.CFUNCTYPE(None, c_size_t, c_device, c_int32, c_char_p, c_void_p)
+
+#: ``usapi_async_callback``: ``void (*)(int32_t code, const char *text, void *user_data)``.
+usapi_async_callback = ctypes.CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+
+
 #: Every C struct this package mirrors, by its C name (used by the tests
 #: that compare the layouts with the library's own).
 STRUCTS = {
     cls.__name__: cls
     for cls in (
         usapi_options,
+        usapi_many_options,
         usapi_rec_control,
         usapi_server,
         usapi_server_info,
@@ -600,6 +617,12 @@ _FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
         [POINTER(c_device), c_size_t, POINTER(usapi_watch_options), usapi_event_callback, c_void_p, POINTER(c_watch)],
     ),
     ("usapi_watch_stop", _I, [c_watch]),
+    (
+        "usapi_call_many",
+        _I,
+        [POINTER(c_device), c_size_t, _S, _S, POINTER(usapi_many_options), usapi_many_callback, c_void_p],
+    ),
+    ("usapi_call_async", _I, [_D, _S, _S, usapi_async_callback, c_void_p]),
     ("usapi_watch_stats", _I, [c_watch, _O]),
 ]
 

@@ -31,6 +31,20 @@ Flag = Union[bool, int]
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: Typed reply class per API method (others: plain :class:`Reply`).
+def call_args(method: str, params: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) -> "tuple[str, Optional[str]]":
+    """The method name and the params JSON of a call by name (see :meth:`Device.call`):
+    ``_`` becomes ``-`` in the method and in keyword names; values must be str, int,
+    float or bool."""
+    method = method.replace("_", "-")
+    merged: Dict[str, Any] = dict(params or {})
+    for k, v in kwargs.items():
+        merged[k.replace("_", "-")] = v
+    for k, v in merged.items():
+        if not isinstance(v, (str, int, float, bool)):
+            raise TypeError(f"parameter {k!r} must be str, int, float or bool, not {type(v).__name__}")
+    return method, (json.dumps(merged) if merged else None)
+
+
 REPLY_TYPES: Dict[str, Type[Reply]] = {
     "get-info": InfoReply,
     "get-status": StatusReply,
@@ -270,14 +284,7 @@ class Device:
         values are str, int, float or bool, sent as they are (percent-encoded).
         Known methods are checked against the document's rules first.
         """
-        method = method.replace("_", "-")
-        merged: Dict[str, Any] = dict(params or {})
-        for k, v in kwargs.items():
-            merged[k.replace("_", "-")] = v
-        for k, v in merged.items():
-            if not isinstance(v, (str, int, float, bool)):
-                raise TypeError(f"parameter {k!r} must be str, int, float or bool, not {type(v).__name__}")
-        params_json = json.dumps(merged) if merged else None
+        method, params_json = call_args(method, params, kwargs)
         return self._invoke(
             "usapi_call",
             method,

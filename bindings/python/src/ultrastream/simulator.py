@@ -43,7 +43,9 @@ class Simulator:
     ``update_restarts`` (False: an update installs without a reboot),
     ``op_ms`` (every long operation takes this many device ms),
     ``sd_format_flag`` (True: statusFormatDisk for SD formats too) and
-    ``bps_unit`` ("bytes", the default, or "bits"); the defaults are user
+    ``bps_unit`` ("bytes", the default, or "bits"), and ``latency_ms`` /
+    ``latency_jitter_ms`` (answer every API request that late, plus or minus
+    up to the jitter, as a device on a real network); the defaults are user
     "Admin", password "Admin", model hdmi, no discovery::
 
         with ultrastream.Simulator() as sim, sim.device() as dev:
