@@ -1,5 +1,7 @@
 //! The document's argument rules, checked before any traffic. Each failure
 //! names the parameter and the rule it breaks.
+//!
+//! Layer: validate, on `model`, the method table and `error`.
 
 use crate::api::{Method, Param, RESOLUTIONS, Rule};
 use crate::error::{Error, Result};

@@ -31,6 +31,8 @@
 //! other clients' probes — is ignored and counted in [`Diagnostics`]. The call
 //! always returns when the timeout has elapsed (or earlier, when the
 //! streaming callback asks to stop). IPv4 only.
+//!
+//! Layer: beside the client, on `model` and `error` only.
 
 use crate::error::Result;
 use serde::Serialize;

@@ -61,6 +61,8 @@
 //!
 //! After `Done { reusable: true }` the same `Response` (and its buffer)
 //! reads the next reply on that connection after [`Response::reset`].
+//!
+//! Layer: below the client, on `error` only.
 
 #![warn(missing_docs)]
 
