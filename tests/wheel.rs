@@ -28,22 +28,63 @@ const BUILD: Duration = Duration::from_secs(900);
 const RUN: Duration = Duration::from_secs(120);
 
 /// The folder holding cargo-zigbuild (with ziglang's python beside it) and
-/// auditwheel.
+/// auditwheel: `$ULTRASTREAM_PY_TOOLS`, or target/ci-tools, which the first
+/// caller makes from PyPI when it is missing (as .ci/run does), so the
+/// README's `cargo test` works on a fresh machine.
 fn py_tools() -> PathBuf {
-    let dir = std::env::var_os("ULTRASTREAM_PY_TOOLS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("ci-tools/bin"));
+    static MADE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let dir = MADE.get_or_init(|| {
+        if let Some(d) = std::env::var_os("ULTRASTREAM_PY_TOOLS") {
+            return PathBuf::from(d);
+        }
+        let dir = target_dir().join("ci-tools/bin");
+        let have = |d: &Path| {
+            ["cargo-zigbuild", "auditwheel", "python3"]
+                .iter()
+                .all(|t| d.join(t).is_file())
+        };
+        if !have(&dir) {
+            let venv = dir.parent().unwrap_or(&dir).to_path_buf();
+            let out = harness::run(
+                Command::new("python3").arg("-m").arg("venv").arg(&venv),
+                BUILD,
+            );
+            assert!(
+                out.status.success(),
+                "python3 -m venv {}: {out:?}",
+                venv.display()
+            );
+            let out = harness::run(
+                Command::new(dir.join("pip")).args([
+                    "install",
+                    "--disable-pip-version-check",
+                    "--quiet",
+                    "ziglang",
+                    "cargo-zigbuild",
+                    "auditwheel",
+                ]),
+                BUILD,
+            );
+            assert!(
+                out.status.success(),
+                "installing ziglang cargo-zigbuild auditwheel into {} failed (PyPI is needed): {}",
+                venv.display(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        dir
+    });
     for tool in ["cargo-zigbuild", "auditwheel", "python3"] {
         assert!(
             dir.join(tool).is_file(),
             "{tool} not found in {}: make it with `python3 -m venv {} && {}/pip install ziglang cargo-zigbuild auditwheel` \
              (.ci/run does), or set ULTRASTREAM_PY_TOOLS to a folder holding them",
             dir.display(),
-            dir.parent().unwrap_or(&dir).display(),
+            dir.parent().unwrap_or(dir).display(),
             dir.display()
         );
     }
-    dir
+    dir.clone()
 }
 
 /// PATH with `dir` first.
