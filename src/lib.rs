@@ -18,6 +18,8 @@ pub mod client;
 pub mod discovery;
 pub mod engine;
 pub mod error;
+#[cfg(feature = "exporter")]
+pub mod exporter;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod http;

@@ -5,6 +5,7 @@
 //! never uses `ops`, `engine`, `ffi` or `sim`.
 
 pub(crate) mod busy;
+mod fastjson;
 pub(crate) mod fetch;
 pub(crate) mod session;
 mod transport;
@@ -367,6 +368,16 @@ impl Device {
     pub(crate) fn credentials(&self) -> Option<(String, String)> {
         let s = self.session();
         Some((s.user.clone()?, s.pass_md5.clone()?))
+    }
+
+    /// Keep a user and password hash for the engine's login on the first
+    /// -17, without logging in now (the exporter starts thousands of
+    /// devices without a blocking login each).
+    #[cfg(feature = "exporter")]
+    pub(crate) fn store_credentials(&self, user: &str, pass_md5: &str) {
+        let mut s = self.session();
+        s.user = Some(user.to_string());
+        s.pass_md5 = Some(pass_md5.to_ascii_lowercase());
     }
 
     /// True when a user and password hash are stored (after a login).
@@ -789,12 +800,22 @@ pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Repl
 
 /// The top-level `result` (else `status`, as upload-update-file answers)
 /// of a reply, in one pass that also checks the whole body is one JSON
-/// object and builds no tree: serde_json walks it, the two codes are read
-/// as they pass (the first of each counts) and every other value is
-/// skipped as `IgnoredAny`. `Ok(None)`: neither key (or null). A body that
+/// object and builds no tree: the fast pass (`fastjson`) for plain replies,
+/// else serde_json walks it, the two codes read as they pass (the first of
+/// each counts) and every other value skipped as `IgnoredAny`.
+/// `Ok(None)`: neither key (or null). A body that
 /// is not exactly one well-formed JSON object is an error, wherever the
 /// fault lies, so broken text is never handed out as a success.
 fn top_level_code(body: &str) -> std::result::Result<Option<i32>, String> {
+    match fastjson::top_level_code(body.as_bytes()) {
+        Some(code) => Ok(code),
+        None => serde_top_level_code(body),
+    }
+}
+
+/// serde's reading of the top-level code: the judge of every reply the fast
+/// pass does not answer, and the words of every error.
+pub(crate) fn serde_top_level_code(body: &str) -> std::result::Result<Option<i32>, String> {
     use serde::Deserializer as _;
     use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
     use std::fmt;

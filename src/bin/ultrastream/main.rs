@@ -132,6 +132,8 @@ pub enum Command {
     Discover(commands::discover::DiscoverArgs),
     /// Follow devices and print their events, one JSON line each, until Ctrl-C.
     Watch(commands::discover::WatchArgs),
+    /// Serve Prometheus metrics of many devices (fleet mode, /probe) until Ctrl-C.
+    Exporter(commands::exporter::ExporterArgs),
     /// Run the simulator (`ultrastream sim --help`), or write a test
     /// firmware file (`ultrastream sim firmware FILE`).
     #[command(disable_help_flag = true)]

@@ -4,6 +4,7 @@ pub mod call;
 pub mod completions;
 pub mod device;
 pub mod discover;
+pub mod exporter;
 pub mod media;
 pub mod ops;
 pub mod server;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> CliResult {
         C::Call(a) => call::run(g, a),
         C::Discover(a) => discover::discover(g, a),
         C::Watch(a) => discover::watch(g, a),
+        C::Exporter(a) => exporter::run(g, a),
         // main runs it (its own exit status).
         C::Sim(_) => Ok(()),
         C::Completions(a) => completions::run(a),
