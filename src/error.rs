@@ -4,6 +4,8 @@
 //! device text is quoted only as a short excerpt (`redact::excerpt`), and
 //! the client scrubs the secrets of each request from its errors by value
 //! (`Error::scrubbed`).
+//!
+//! Layer: bottom, on `model::codes` and `redact` only.
 
 use crate::model::codes;
 pub use crate::redact::Secrets;
@@ -104,6 +106,16 @@ pub enum Error {
 
 /// The result of every fallible call of the library.
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<crate::model::limits::Busy> for Error {
+    fn from(b: crate::model::limits::Busy) -> Error {
+        Error::Busy {
+            method: b.method,
+            blocking: b.blocking,
+            explanation: b.explanation,
+        }
+    }
+}
 
 impl Error {
     /// The stable code of this error (device codes pass through unchanged).

@@ -1,6 +1,8 @@
 //! Entry points for the fuzz targets (`tests/it/fuzz_*.rs`): each takes any
 //! bytes and runs one parser of untrusted input the way the library does,
 //! so a panic there is a bug. Not part of the supported API.
+//!
+//! Layer: top (test support): reaches into any layer.
 
 use crate::model::{Info, Ping, Settings, Status, UploadReply, Users};
 use crate::redact::Secrets;

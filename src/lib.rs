@@ -25,6 +25,7 @@ pub mod fuzzing;
 pub mod http;
 pub mod model;
 pub mod ops;
+pub mod progress;
 pub mod redact;
 pub mod validate;
 pub mod watch;
@@ -41,3 +42,24 @@ pub use api::{METHODS, Method};
 pub use client::{Device, Error, Options, Reply, Result, md5_hex};
 pub use discovery::{DiscoverOptions, DiscoverResult, DiscoveredDevice, discover, discover_each};
 pub use watch::{Watch, WatchOptions};
+
+#[cfg(test)]
+mod layers {
+    /// The layers go one way (issue 21, docs/architecture.md):
+    /// scripts/module-graph.py lists the `crate::X` edges between top-level
+    /// modules and exits 1 when they form a circle.
+    #[test]
+    fn no_module_circle() {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/module-graph.py");
+        let out = std::process::Command::new("python3")
+            .arg(script)
+            .output()
+            .expect("python3 is needed to check the module layers (apt-get install python3)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("no circle"),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

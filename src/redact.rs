@@ -14,6 +14,8 @@
 //!   secret's first 16 KiB, whole values at any length). [`scrub_patterns`] also
 //!   redacts `name=value` and `"name":"value"` pairs of secret names, for
 //!   messages built where the values are not known.
+//!
+//! Layer: bottom: uses no other module of the crate.
 
 /// The longest excerpt of device text a message may quote.
 pub const EXCERPT_CHARS: usize = 32;
@@ -172,7 +174,7 @@ impl Secrets {
         // than any parameter allows was refused before any traffic).
         if value.len() <= 4096 {
             let mut enc = String::new();
-            crate::client::percent_encode(value, &mut enc);
+            percent_encode(value, &mut enc);
             forms.push(enc);
             forms.push(value.replace(' ', "+"));
             if let Ok(json) = serde_json::to_string(value) {
@@ -383,6 +385,28 @@ pub fn scrub_patterns(text: &str) -> String {
     rebuild(text, &hit)
 }
 
+// Here, at the bottom, because the scrubber must know the encoded form
+// of a secret exactly as the client sends it; `client` re-exports it.
+/// Characters left as they are in a query value (RFC 3986 unreserved).
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+/// Percent-encode one query component. Everything but the unreserved set is
+/// encoded, so `+`, space, `'`, `/` and `&` arrive intact.
+pub fn percent_encode(s: &str, out: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in s.as_bytes() {
+        if unreserved(b) {
+            out.push(b as char);
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 15) as usize] as char);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,7 +428,7 @@ mod tests {
         let mut s = Secrets::of_params(&[("id", "Admin"), ("pass", md5), ("key", key)]);
         s.add("sid42");
         let mut enc = String::new();
-        crate::client::percent_encode(key, &mut enc);
+        percent_encode(key, &mut enc);
         for text in [
             format!("echo pass={md5}&key={enc}"),
             format!("{{\"pass\":\"{}\"}}", md5.to_uppercase()),

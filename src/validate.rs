@@ -1,8 +1,10 @@
 //! The document's argument rules, checked before any traffic. Each failure
 //! names the parameter and the rule it breaks.
+//!
+//! Layer: validate, on `model`, the method table and `error`.
 
 use crate::api::{Method, Param, RESOLUTIONS, Rule};
-use crate::client::{Error, Result};
+use crate::error::{Error, Result};
 use crate::model::timezones;
 
 const NAME_RULE: &str =

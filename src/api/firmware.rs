@@ -3,7 +3,7 @@
 use super::Method;
 use crate::client::{Device, Error, Reply, Result};
 use crate::model::UploadReply;
-use crate::ops::{Flow, ProgressFn};
+use crate::progress::{Flow, ProgressFn};
 use std::path::Path;
 
 /// The `mode` of update.

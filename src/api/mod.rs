@@ -5,6 +5,9 @@
 //! all read this table, so a method is described once.
 //!
 //! The typed one-liners live in one file per section of the document.
+//!
+//! Layer: the method table, just above `model`; the typed one-liners in
+//! `api/<section>.rs` are `impl Device` blocks and belong to the client layer.
 
 mod encoding;
 mod firmware;

@@ -1,6 +1,10 @@
 //! The safe Rust client: `Device`, its session, and the one request path
 //! every API method goes through.
+//!
+//! Layer: client, above model / validate / http / error / redact / progress;
+//! never uses `ops`, `engine`, `ffi` or `sim`.
 
+pub(crate) mod busy;
 mod fastjson;
 pub(crate) mod fetch;
 pub(crate) mod session;
@@ -323,16 +327,6 @@ impl Device {
         Ok(ping_fields(&reply))
     }
 
-    /// One ping, read as a restart poll (`ops::restart`): no reply of any
-    /// kind is `Seen::NoAnswer`.
-    pub(crate) fn ping_seen(&self) -> crate::ops::restart::Seen {
-        use crate::ops::restart::Seen;
-        match self.ping_reply() {
-            Ok((result, mask)) => Seen::Answer { result, mask },
-            Err(_) => Seen::NoAnswer,
-        }
-    }
-
     /// After a restart: log in again with the stored credentials, nothing
     /// else first (the old session is gone with the restart; it is sent
     /// along so a device that still holds it keeps its slot). Ok(false):
@@ -494,7 +488,7 @@ impl Device {
                 session::Next::Done(r) => return Ok(r),
                 session::Next::Fail(e) => return Err(e),
                 // Name the operation that blocks it (one get-status).
-                session::Next::Busy => return Err(crate::ops::busy::explain(self, name)),
+                session::Next::Busy => return Err(busy::explain(self, name)),
                 session::Next::Relogin { seen } => {
                     if self.relogin(name, seen)? {
                         call.logged_in();
@@ -511,7 +505,7 @@ impl Device {
         filename: &str,
         source: &mut dyn ReadSeek,
         len: u64,
-        progress: &mut crate::ops::ProgressFn<'_>,
+        progress: &mut crate::progress::ProgressFn<'_>,
     ) -> Result<Reply> {
         const NAME: &str = "upload-update-file";
         if len == 0 {

@@ -39,7 +39,7 @@ pub(crate) enum Next {
         seen: u64,
     },
     /// errBusy (-9) to a method other than get-status: read the status
-    /// mask once and name the blocker (`ops::busy::explain_from`).
+    /// mask once and name the blocker (`client::busy::explain_from`).
     Busy,
     /// The device refused: a negative code.
     Fail(Error),
@@ -93,7 +93,7 @@ impl SessionCall {
                 .ok()
                 .and_then(|v| v.get("cur-status").and_then(serde_json::Value::as_i64))
                 .unwrap_or(0);
-            return Next::Fail(crate::ops::busy::explain_mask(name, mask as u32));
+            return Next::Fail(crate::model::limits::busy_explained(name, mask as u32).into());
         }
         if reply.result == codes::ERR_BUSY && name != "get-status" {
             return Next::Busy;

@@ -109,25 +109,7 @@ thread_local! {
     pub(crate) static CONNECT_PAUSE: Cell<Option<Duration>> = const { Cell::new(None) };
 }
 
-/// Characters left as they are in a query value (RFC 3986 unreserved).
-fn unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-}
-
-/// Percent-encode one query component. Everything but the unreserved set is
-/// encoded, so `+`, space, `'`, `/` and `&` arrive intact.
-pub fn percent_encode(s: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in s.as_bytes() {
-        if unreserved(b) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 15) as usize] as char);
-        }
-    }
-}
+pub use crate::redact::percent_encode;
 
 pub(crate) struct RawReply {
     pub status: u16,

@@ -17,7 +17,7 @@
 use super::wire::{Collected, Peek, Stop, Wire, readable_now};
 use crate::error::{Error, Result};
 use crate::http::{Limits, Request};
-use crate::ops::{Flow, Progress, ProgressFn, percent_of};
+use crate::progress::{Flow, Progress, ProgressFn, percent_of};
 use std::io::{ErrorKind, Read};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

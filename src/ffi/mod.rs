@@ -11,6 +11,8 @@
 //! (strings NUL-terminated, structs and arrays fully readable, out-pointers
 //! writable); strings out are released only with `usapi_string_free`.
 //! NULL where a value is required is reported, never dereferenced.
+//!
+//! Layer: top (with the CLI); nothing else in the crate uses it.
 #![allow(non_camel_case_types)]
 // The shared contract above replaces a `# Safety` section per function.
 #![allow(clippy::missing_safety_doc)]

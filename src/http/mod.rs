@@ -61,11 +61,15 @@
 //!
 //! After `Done { reusable: true }` the same `Response` (and its buffer)
 //! reads the next reply on that connection after [`Response::reset`].
+//!
+//! Layer: below the client, on `error` only.
 
 #![warn(missing_docs)]
 
+mod head;
 mod request;
 mod response;
 
+pub use head::{ContentRange, Framing, Head};
 pub use request::{Request, USER_AGENT};
-pub use response::{ContentRange, Event, Framing, Head, HttpError, Limits, Response};
+pub use response::{Event, HttpError, Limits, Response};

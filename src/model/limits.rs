@@ -1,6 +1,7 @@
 //! The document's "API Limits" table (section 1.6), as data: the simulator
 //! enforces it and the client names the blocking operation of an errBusy
-//! with it (`ops::busy`).
+//! with it (`busy_explained`, turned into `Error::Busy` by the client and
+//! `ops::busy`). Layer: model, the bottom (uses only `model::status`).
 //!
 //! Rows are the request being made, columns the operation already in
 //! progress. "Mutually exclusive" answers errBusy (-9), "Repeat request"
@@ -254,6 +255,103 @@ pub fn running_in_mask(mask: u32) -> impl Iterator<Item = &'static MaskOp> {
 /// `request` (answers errBusy), if any.
 pub fn excluding(request: Class, mask: u32) -> Option<&'static MaskOp> {
     running_in_mask(mask).find(|o| o.class != Other && rel(request, o.class) == Exclusive)
+}
+
+// ---------------------------------------------------------------------------
+// Busy explained: what the table says about an errBusy (-9). `ops::busy`
+// and the client turn a `Busy` into `Error::Busy`.
+
+/// A refusal explained by the table: the fields of `Error::Busy`.
+///
+/// The explanation has one shape, which the Python binding reads back:
+/// `WHAT is in progress (ROW × COLUMN are mutually exclusive); ADVICE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busy {
+    /// The refused method ("start-format-usb").
+    pub method: String,
+    /// The running operation that blocks it ("recording"); "" when none shows.
+    pub blocking: String,
+    /// The whole explanation, advice included.
+    pub explanation: String,
+}
+
+/// Methods the document itself forbids while one operation runs (outside
+/// the table): each clear-* while its own operation is running, and the
+/// update / update-check pair (sections 11.1 and 11.4).
+const OWN: &[(&str, u32, &str)] = &[
+    ("clear-format-usb", STATUS_FORMAT_DISK, "a disk format"),
+    ("clear-test-usb", STATUS_DISK_TEST, "the USB speed test"),
+    ("clear-test-server", STATUS_NET_TEST, "a stream server test"),
+    ("clear-upgrade", STATUS_UPGRADE, "a firmware update"),
+    ("upload-update-file", STATUS_UPGRADE, "a firmware update"),
+    ("online-update-check", STATUS_UPGRADE, "a firmware update"),
+    ("update", STATUS_CHECK_UPGRADE, "an online update check"),
+];
+
+fn busy(method: &str, blocking: &str, explanation: String) -> Busy {
+    Busy {
+        method: method.to_string(),
+        blocking: blocking.to_string(),
+        explanation,
+    }
+}
+
+/// Why `method` is refused when the status mask `mask` shows an operation
+/// that excludes it, else None.
+pub fn busy_blocking(method: &str, mask: u32) -> Option<Busy> {
+    let req = class_of(method);
+    if let Some(r) = excluding(req, mask) {
+        let (a, b) = (req.doc_name(), r.class.doc_name());
+        return Some(busy(
+            method,
+            r.what,
+            format!(
+                "{} is in progress ({a} × {b} are mutually exclusive); {}",
+                r.what, r.advice
+            ),
+        ));
+    }
+    for (m, bit, what) in OWN {
+        if *m == method && mask & bit != 0 {
+            return Some(busy(
+                method,
+                what,
+                format!(
+                    "{what} is in progress (the document forbids {method} meanwhile); wait for it to finish"
+                ),
+            ));
+        }
+    }
+    None
+}
+
+/// Explain an errBusy the device answered to `method` when its status
+/// mask is `mask`: the operation the API Limits table says excludes it;
+/// else, where the table has no such row, whatever running operation the
+/// mask shows; else that none shows.
+pub fn busy_explained(method: &str, mask: u32) -> Busy {
+    if let Some(e) = busy_blocking(method, mask) {
+        return e;
+    }
+    if let Some(r) = running_in_mask(mask).next() {
+        return busy(
+            method,
+            r.what,
+            format!(
+                "{} is in progress (cur-status {mask:#x} shows it, though the API Limits table does not list it as \
+                 excluding {method}); {}",
+                r.what, r.advice
+            ),
+        );
+    }
+    busy(
+        method,
+        "",
+        format!(
+            "the device answered errBusy (-9) but its status (cur-status {mask:#x}) shows no \
+             running operation; one may have just ended: retry"
+        ),
+    )
 }
 
 #[cfg(test)]

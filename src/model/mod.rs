@@ -1,5 +1,7 @@
 //! Shared by the client and the simulator: result codes, status flags,
 //! reply types.
+//!
+//! Layer: model, the bottom: uses no other module of the crate.
 
 pub mod caps;
 pub mod codes;

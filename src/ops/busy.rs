@@ -6,59 +6,15 @@
 //! The message has one shape, which the Python binding reads back:
 //! `METHOD: WHAT is in progress (ROW × COLUMN are mutually exclusive); ADVICE`.
 
-use crate::client::Device;
 use crate::error::Error;
-use crate::model::limits::{class_of, excluding, running_in_mask};
-use crate::model::status::*;
+use crate::model::limits::{busy_blocking, busy_explained};
 
-/// Methods the document itself forbids while one operation runs (outside
-/// the table): each clear-* while its own operation is running, and the
-/// update / update-check pair (sections 11.1 and 11.4).
-const OWN: &[(&str, u32, &str)] = &[
-    ("clear-format-usb", STATUS_FORMAT_DISK, "a disk format"),
-    ("clear-test-usb", STATUS_DISK_TEST, "the USB speed test"),
-    ("clear-test-server", STATUS_NET_TEST, "a stream server test"),
-    ("clear-upgrade", STATUS_UPGRADE, "a firmware update"),
-    ("upload-update-file", STATUS_UPGRADE, "a firmware update"),
-    ("online-update-check", STATUS_UPGRADE, "a firmware update"),
-    ("update", STATUS_CHECK_UPGRADE, "an online update check"),
-];
-
-fn busy(method: &str, blocking: &str, explanation: String) -> Error {
-    Error::Busy {
-        method: method.to_string(),
-        blocking: blocking.to_string(),
-        explanation,
-    }
-}
+pub(crate) use crate::client::busy::explain_from;
 
 /// The error for `method` when the status mask `mask` shows an operation
 /// that excludes it, else None.
 pub fn blocking(method: &str, mask: u32) -> Option<Error> {
-    let req = class_of(method);
-    if let Some(r) = excluding(req, mask) {
-        let (a, b) = (req.doc_name(), r.class.doc_name());
-        return Some(busy(
-            method,
-            r.what,
-            format!(
-                "{} is in progress ({a} × {b} are mutually exclusive); {}",
-                r.what, r.advice
-            ),
-        ));
-    }
-    for (m, bit, what) in OWN {
-        if *m == method && mask & bit != 0 {
-            return Some(busy(
-                method,
-                what,
-                format!(
-                    "{what} is in progress (the document forbids {method} meanwhile); wait for it to finish"
-                ),
-            ));
-        }
-    }
-    None
+    busy_blocking(method, mask).map(Error::from)
 }
 
 /// Explain an errBusy the device answered to `method` when its status
@@ -66,56 +22,13 @@ pub fn blocking(method: &str, mask: u32) -> Option<Error> {
 /// else, where the table has no such row, whatever running operation the
 /// mask shows; else that none shows.
 pub fn explain_mask(method: &str, mask: u32) -> Error {
-    if let Some(e) = blocking(method, mask) {
-        return e;
-    }
-    if let Some(r) = running_in_mask(mask).next() {
-        return busy(
-            method,
-            r.what,
-            format!(
-                "{} is in progress (cur-status {mask:#x} shows it, though the API Limits table does not list it as \
-                 excluding {method}); {}",
-                r.what, r.advice
-            ),
-        );
-    }
-    busy(
-        method,
-        "",
-        format!(
-            "the device answered errBusy (-9) but its status (cur-status {mask:#x}) shows no \
-             running operation; one may have just ended: retry"
-        ),
-    )
-}
-
-/// Explain an errBusy the device answered to `method`: one get-status.
-pub(crate) fn explain(dev: &Device, method: &str) -> Error {
-    explain_from(method, dev.get_status().map(|s| s.cur_status as u32))
-}
-
-/// The explanation of an errBusy to `method`, given the status mask a
-/// get-status read just after it (or why it could not be read). Shared by
-/// the blocking client and the fleet engine, which reads the mask its own
-/// way.
-pub(crate) fn explain_from(method: &str, mask: Result<u32, Error>) -> Error {
-    match mask {
-        Ok(mask) => explain_mask(method, mask),
-        Err(e) => busy(
-            method,
-            "",
-            format!(
-                "the device answered errBusy (-9) (a mutually exclusive operation is running); \
-                 reading its status to name it failed: {e}"
-            ),
-        ),
-    }
+    Error::from(busy_explained(method, mask))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::status::*;
 
     #[test]
     fn names_the_blocker_like_the_issue() {

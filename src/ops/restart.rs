@@ -140,6 +140,18 @@ pub fn ping_ready(seen: Seen) -> bool {
     }
 }
 
+// Here rather than in the client, so the client does not depend on `ops`.
+impl crate::client::Device {
+    /// One ping, read as a restart poll (`ops::restart`): no reply of any
+    /// kind is `Seen::NoAnswer`.
+    pub(crate) fn ping_seen(&self) -> Seen {
+        match self.ping_reply() {
+            Ok((result, mask)) => Seen::Answer { result, mask },
+            Err(_) => Seen::NoAnswer,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

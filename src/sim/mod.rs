@@ -69,6 +69,10 @@
 //!   connected (22).
 //! - **Control and faults:** see `control.rs` (set-signal, set-disk,
 //!   expire-sessions, fault, clear-faults, advance, state).
+//!
+//! Layer: beside the client, on `model`, the method table, `discovery` and
+//! `error`; never on `client`, so a client bug cannot hide behind the same
+//! bug in the simulator.
 
 pub mod cli;
 mod control;
