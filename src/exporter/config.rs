@@ -291,7 +291,7 @@ impl Allow {
         Ok(Allow::Name(s.to_ascii_lowercase()))
     }
 
-    /// Does this entry allow `target` ("host", "host:port", "[v6]:port")?
+    /// Does this entry allow `target` (`host`, `host:port`, `[v6]:port`)?
     /// Host names are not resolved: a name matches only a listed name (a
     /// DNS answer must not widen the list).
     pub fn allows(&self, target: &str) -> bool {
