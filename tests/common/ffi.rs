@@ -1,4 +1,4 @@
-//! C-ABI test helpers shared by tests/it/watch_ffi.rs and tests/it/ffi_methods.rs.
+//! C-ABI test helpers shared by the C-ABI tests of tests/it/.
 //! Declared once in tests/it/main.rs (`mod ffi_common`).
 #![allow(dead_code)]
 
@@ -11,6 +11,17 @@ pub fn last_error() -> String {
     unsafe { CStr::from_ptr(usapi_last_error()) }
         .to_string_lossy()
         .into_owned()
+}
+
+/// Takes a library-owned string: its JSON (or the text as a JSON string),
+/// freed with `usapi_string_free`; NULL is `Value::Null`.
+pub fn take(p: *mut std::ffi::c_char) -> serde_json::Value {
+    if p.is_null() {
+        return serde_json::Value::Null;
+    }
+    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    unsafe { usapi_string_free(p) };
+    serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
 }
 
 /// A handle for `host`, logged in as Admin / Admin; both must succeed.

@@ -168,21 +168,8 @@ fn unicast_finds_each_device_once_by_each_protocol() {
 
 /// IP_MULTICAST_IF: send multicast out of the loopback interface only.
 fn multicast_out_of_loopback(s: &UdpSocket) -> bool {
-    use std::os::fd::AsRawFd;
-    let addr = libc::in_addr {
-        s_addr: u32::from(LO).to_be(),
-    };
-    // SAFETY: a valid socket and an in_addr that lives across the call.
-    let rc = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_MULTICAST_IF,
-            (&addr as *const libc::in_addr).cast(),
-            std::mem::size_of::<libc::in_addr>() as libc::socklen_t,
-        )
-    };
-    rc == 0
+    // socket2, as the library's own sockets (src/discovery/sockets.rs).
+    socket2::SockRef::from(s).set_multicast_if_v4(&LO).is_ok()
 }
 
 /// Loopback multicast works here if a datagram sent to the group out of

@@ -6,6 +6,7 @@
 //! The simulator's clock is manual: the progress callback advances it
 //! (`advance`) at every report, so the tests do not depend on machine speed.
 
+use crate::ffi_common::{last_error, take};
 use serde_json::{Value, json};
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::ptr::{null, null_mut};
@@ -13,21 +14,6 @@ use ultrastream::ffi::*;
 
 /// Device ms the callback moves the clock at each report.
 const STEP_MS: u64 = 500;
-
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(usapi_last_error()) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn take(p: *mut c_char) -> Value {
-    if p.is_null() {
-        return Value::Null;
-    }
-    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-    unsafe { usapi_string_free(p) };
-    serde_json::from_str(&s).unwrap_or(Value::String(s))
-}
 
 #[derive(Debug, Clone)]
 struct Event {

@@ -10,6 +10,7 @@
 //! report, and the wait_ready case moves it by hand, so nothing here
 //! depends on machine speed.
 
+use crate::ffi_common::{last_error, take};
 use serde_json::{Value, json};
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::ptr::{null, null_mut};
@@ -20,21 +21,6 @@ use ultrastream::ffi::*;
 /// operation of fewer device ms than this.
 const STEP_MS: u64 = 500;
 const SHORT_OP_MS: u64 = 100;
-
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(usapi_last_error()) }
-        .to_string_lossy()
-        .into_owned()
-}
-
-fn take(p: *mut c_char) -> Value {
-    if p.is_null() {
-        return Value::Null;
-    }
-    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
-    unsafe { usapi_string_free(p) };
-    serde_json::from_str(&s).unwrap_or(Value::String(s))
-}
 
 #[derive(Debug, Clone)]
 struct Event {
