@@ -48,7 +48,7 @@ impl ContentRange {
 }
 
 /// A decimal number of ASCII digits only (no sign, no space), no overflow.
-pub(super) fn digits(s: &[u8]) -> Option<u64> {
+pub(crate) fn digits(s: &[u8]) -> Option<u64> {
     if s.is_empty() {
         return None;
     }

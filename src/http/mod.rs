@@ -70,6 +70,9 @@ mod head;
 mod request;
 mod response;
 
+/// The strict digits-only number reading, shared with the simulator.
+#[cfg(feature = "simulator")]
+pub(crate) use head::digits;
 pub use head::{ContentRange, Framing, Head};
 pub use request::{Request, USER_AGENT};
 pub use response::{Event, HttpError, Limits, Response};

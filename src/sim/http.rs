@@ -592,10 +592,11 @@ fn has_blank_line(b: &[u8]) -> bool {
 /// A decimal made of ASCII digits only (no sign, no space inside), or None.
 fn digits(v: &str) -> Option<u64> {
     let v = v.trim_matches([' ', '\t']);
-    if v.is_empty() || v.len() > 19 || !v.bytes().all(|c| c.is_ascii_digit()) {
+    // At most 19 digits, as before the client's reading was shared.
+    if v.len() > 19 {
         return None;
     }
-    v.parse().ok()
+    crate::http::digits(v.as_bytes())
 }
 
 pub(crate) fn is_timeout(e: &io::Error) -> bool {
