@@ -53,7 +53,10 @@ mod tests;
 
 pub(crate) use multicast::classify;
 use run::{Run, Step};
-pub(crate) use sockets::{group_bind_addr, set_multicast_if, udp_socket, wait_readable};
+// The simulator's responder opens its sockets the same way.
+pub(crate) use sockets::wait_readable;
+#[cfg(feature = "simulator")]
+pub(crate) use sockets::{group_bind_addr, set_multicast_if, udp_socket};
 pub(crate) use ssdp::parse_description;
 use ssdp::{FetchOutcome, fetch_description};
 
