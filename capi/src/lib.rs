@@ -10,6 +10,9 @@
 pub use ultrastream_rs::ffi;
 
 #[cfg(test)]
+mod generated;
+
+#[cfg(test)]
 mod header_tests {
     /// The committed header must be what build.rs generates from src/ffi.
     #[test]

@@ -44,6 +44,8 @@ from ctypes import (
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Tuple
 
+from . import _tables
+
 __all__ = [
     "LibraryNotFoundError",
     "lib",
@@ -520,34 +522,9 @@ _S = c_char_p
 _D = c_device
 _O = c_out_str
 
-#: Parameterless API methods: ``int32_t usapi_<name>(usapi_device, char **)``.
-PARAMETERLESS = (
-    "get_info",
-    "get_status",
-    "get_settings",
-    "start_rec",
-    "stop_rec",
-    "start_live",
-    "stop_live",
-    "ping",
-    "start_format_usb",
-    "start_format_sd",
-    "clear_format_usb",
-    "start_test_usb",
-    "stop_test_usb",
-    "clear_test_usb",
-    "stop_test_server",
-    "clear_test_server",
-    "reboot",
-    "reset_all_settings",
-    "get_users",
-    "disconn_wifi",
-    "close_softap",
-    "cancel_download",
-    "online_update_check",
-    "clear_upgrade",
-    "clear_check_update",
-)
+#: Parameterless API methods: ``int32_t usapi_<name>(usapi_device, char **)``
+#: (from the library's method table, generated into _tables).
+PARAMETERLESS = _tables.PARAMETERLESS
 
 # (name, restype, argtypes); every function the package uses.
 _FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
@@ -560,6 +537,8 @@ _FUNCTIONS: List[Tuple[str, Any, List[Any]]] = [
     ("usapi_string_free", None, [c_void_p]),
     ("usapi_result_name", c_char_p, [_I]),
     ("usapi_result_message", c_char_p, [_I]),
+    ("usapi_status_flag_name", c_char_p, [c_uint32]),
+    ("usapi_result_kind", _I, [_I]),
     ("usapi_last_error", c_char_p, []),
     ("usapi_version", c_char_p, []),
     *[("usapi_" + n, _I, [_D, _O]) for n in PARAMETERLESS],
