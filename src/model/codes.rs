@@ -24,11 +24,12 @@ pub struct CodeInfo {
     pub message_c: &'static CStr,
 }
 
-/// `concat!(s, "\0")` as a `&CStr`, checked at compile time.
-const fn cstr(with_nul: &'static str) -> &'static CStr {
+/// `concat!(s, "\0")` as a `&CStr`, checked at compile time (the status
+/// tables use it too).
+pub(crate) const fn cstr(with_nul: &'static str) -> &'static CStr {
     match CStr::from_bytes_with_nul(with_nul.as_bytes()) {
         Ok(c) => c,
-        Err(_) => panic!("code names and messages contain no NUL"),
+        Err(_) => panic!("the tables' names and messages contain no NUL"),
     }
 }
 

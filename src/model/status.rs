@@ -1,6 +1,7 @@
 //! The device status mask (`cur-status`, section 1.4) and the storage
 //! device status (`disk-status`, section 1.5), decoded to named flags.
 
+use super::codes::cstr;
 use std::ffi::CStr;
 
 /// One named value of the document: a status bit or a disk status.
@@ -17,14 +18,6 @@ pub struct Named {
     pub name_c: &'static CStr,
     /// What it means, in a few words ("" where the name says it all).
     pub meaning: &'static str,
-}
-
-/// `concat!(s, "\0")` as a `&CStr`, checked at compile time.
-const fn cstr(with_nul: &'static str) -> &'static CStr {
-    match CStr::from_bytes_with_nul(with_nul.as_bytes()) {
-        Ok(c) => c,
-        Err(_) => panic!("names contain no NUL"),
-    }
 }
 
 macro_rules! named {
