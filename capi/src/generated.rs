@@ -16,7 +16,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use ultrastream_rs::api::{METHODS, Section, Transport};
+use ultrastream_rs::api::METHODS;
 use ultrastream_rs::ffi;
 use ultrastream_rs::model::{codes, status};
 
@@ -123,17 +123,6 @@ pub fn python_tables() -> String {
     for m in METHODS {
         let _ = writeln!(s, "    {},", py_str(m.name));
     }
-    s.push_str(
-        ")\n\n#: The methods without parameters, each exported as\n\
-         #: ``int32_t usapi_<name>(usapi_device dev, char **out_json)`` (logout has no\n\
-         #: reply and a shape of its own; del-media-files and upload-update-file send\n\
-         #: a body).\nPARAMETERLESS: Tuple[str, ...] = (\n",
-    );
-    for m in METHODS.iter().filter(|m| {
-        m.params.is_empty() && m.transport == Transport::Get && m.section != Section::Login
-    }) {
-        let _ = writeln!(s, "    {},", py_str(&m.name.replace('-', "_")));
-    }
     s.push_str(")\n\n# --- Discovery (src/ffi/discovery.rs) ---\n\n");
     for (name, value, what) in [
         (
@@ -223,6 +212,10 @@ fn generated() -> Vec<(&'static str, String)> {
             python_tables(),
         ),
         ("src/ffi/consts.rs", ffi_consts()),
+        (
+            "bindings/python/src/ultrastream/_cdecl.py",
+            python_cdecl(include_str!("../../include/ultrastream.h")),
+        ),
     ]
 }
 
@@ -257,23 +250,319 @@ fn python_tables_cover_the_core_tables() {
     assert!(py.contains("ERR_BUSY = -9\n") && py.contains("E_WATCH = -1025\n"));
     assert!(py.contains("    IPV6 = 0x8000000\n") && py.contains("0x8000000: \"stausIPv6\","));
     assert!(py.contains("    LOW_SPACE = 5\n") && py.contains("5: \"LowSpace\","));
-    let parameterless = &py[py.find("PARAMETERLESS").expect("PARAMETERLESS")..];
-    let parameterless = &parameterless[..parameterless.find(")\n").expect("its end")];
-    assert_eq!(
-        parameterless.matches("\n    \"").count(),
-        25,
-        "{parameterless}"
-    );
-    for not_there in [
-        "logout",
-        "del_media_files",
-        "upload_update_file",
-        "set_name",
+    assert!(py.contains("    \"get-status\",\n") && py.contains("    \"clear-check-update\",\n"));
+    assert_eq!(METHODS.len(), 56);
+}
+
+/// The header's declarations come out as ctypes spells them, and none is
+/// missed: every `usapi_` function of the header is in FUNCTIONS.
+#[test]
+fn python_cdecl_covers_the_header() {
+    let header = include_str!("../../include/ultrastream.h");
+    let py = python_cdecl(header);
+    for want in [
+        "(\"usapi_string_free\", None, [c_void_p], False),",
+        "(\"usapi_call\", c_int32, [c_device, c_char_p, c_char_p, c_out_str], False),",
+        "(\"usapi_del_media_files\", c_int32, [c_device, c_int32, POINTER(c_char_p), c_size_t, c_out_str], False),",
+        "(\"usapi_sim_port\", c_int32, [c_sim, POINTER(c_uint16)], True),",
+        "(\"usapi_version\", c_char_p, [], False),",
+        "usapi_progress_callback = ctypes.CFUNCTYPE(c_int32, POINTER(usapi_progress), c_void_p)",
+        "        (\"sn\", ctypes.c_char * USAPI_SHORT_SIZE),",
+        "        (\"softap\", usapi_softap),",
+        "        (\"progress\", usapi_progress_callback),",
     ] {
-        assert!(
-            !parameterless.contains(&format!("\"{not_there}\"")),
-            "{not_there}"
+        assert!(py.contains(want), "_cdecl.py lacks {want}");
+    }
+    let declared: Vec<&str> = py
+        .lines()
+        .filter_map(|l| l.strip_prefix("    (\"usapi_"))
+        .collect();
+    // A declaration starts a line with its return type ("int32_t usapi_x(",
+    // "const char *usapi_x("); comments and typedefs do not count.
+    let in_header = header
+        .lines()
+        .filter(|l| {
+            !l.starts_with([' ', '/', '*', '#'])
+                && !l.starts_with("typedef")
+                && l.split('(').next().is_some_and(|h| h.contains("usapi_"))
+                && l.contains('(')
+        })
+        .count();
+    assert_eq!(
+        declared.len(),
+        in_header,
+        "a function of the header was missed"
+    );
+    assert!(declared.len() > 100);
+}
+
+/// `text` without its comments (`/* */` and `//`).
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("/*") {
+        out.push_str(&rest[..i]);
+        rest = &rest[rest[i..].find("*/").map_or(rest.len(), |e| i + e + 2)..];
+    }
+    out.push_str(rest);
+    out.lines()
+        .map(|l| l.find("//").map_or(l, |i| &l[..i]))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The first sentence of a `/** */` comment, for a Python docstring.
+fn first_sentence(comment: &str) -> String {
+    let words: Vec<&str> = comment
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("/**")
+                .trim_end_matches("*/")
+                .trim_start_matches('*')
+                .trim()
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    let first = joined
+        .find(". ")
+        .map_or(joined.as_str(), |i| &joined[..=i])
+        .trim_end_matches('.');
+    first.replace('\\', "\\\\").replace('"', "'")
+}
+
+/// The ctypes spelling of a C type of ultrastream.h.
+fn ctype(c: &str, structs: &[String], callbacks: &[String]) -> String {
+    let c = c.replace("struct ", "");
+    let base = |t: &str| -> String {
+        match t.trim() {
+            "int32_t" => "c_int32".into(),
+            "uint32_t" => "c_uint32".into(),
+            "uint8_t" => "c_uint8".into(),
+            "uint16_t" => "c_uint16".into(),
+            "int64_t" => "c_int64".into(),
+            "uint64_t" => "c_uint64".into(),
+            "double" => "c_double".into(),
+            "size_t" => "c_size_t".into(),
+            "usapi_device" => "c_device".into(),
+            "usapi_sim" => "c_sim".into(),
+            "usapi_watch" => "c_watch".into(),
+            "void" => "None".into(),
+            t if structs.iter().chain(callbacks).any(|s| s == t) => t.into(),
+            t => panic!(
+                "ultrastream.h uses the type `{t}`, which capi/src/generated.rs cannot map to ctypes: add it"
+            ),
+        }
+    };
+    match c.trim() {
+        // Returned: a static string; passed: a string the library reads.
+        "const char *" => "c_char_p".into(),
+        // A string handed back to the library (usapi_string_free): not converted.
+        "char *" | "void *" => "c_void_p".into(),
+        // A string the library hands out: copied and freed by the caller.
+        "char **" => "c_out_str".into(),
+        "const char *const *" => "POINTER(c_char_p)".into(),
+        t => match t.strip_suffix('*') {
+            Some(pointee) => format!(
+                "POINTER({})",
+                base(pointee.trim().trim_start_matches("const "))
+            ),
+            None => base(t.trim_start_matches("const ")),
+        },
+    }
+}
+
+/// `TYPE NAME`, `TYPE *NAME` or `TYPE NAME[SIZE]` as (type, name, size);
+/// the type spelled `const char *` whatever the spacing.
+fn declarator(d: &str) -> (String, String, Option<String>) {
+    let d = d.trim();
+    let (d, size) = match d.strip_suffix(']') {
+        Some(x) => {
+            let open = x.rfind('[').expect("an array field has a [");
+            (&x[..open], Some(x[open + 1..].trim().to_string()))
+        }
+        None => (d, None),
+    };
+    let cut = d
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .expect("a declarator has a type and a name");
+    let ty = d[..=cut].replace('*', " * ");
+    let ty = ty.split_whitespace().collect::<Vec<_>>().join(" ");
+    (
+        ty.replace("* ", "*").replace(" *", " *"),
+        d[cut + 1..].to_string(),
+        size,
+    )
+}
+
+/// `bindings/python/src/ultrastream/_cdecl.py`: every struct, callback
+/// type and function of include/ultrastream.h, for ctypes.
+pub fn python_cdecl(header: &str) -> String {
+    let mut s = String::from(
+        "# Generated from include/ultrastream.h by capi/src/generated.rs: do not edit.\n\
+         # After a change to the C API (src/ffi), regenerate the header, then run\n\
+         # `ULTRASTREAM_UPDATE_GENERATED=1 cargo test -p ultrastream-capi`.\n\
+         \"\"\"The C declarations of ultrastream.h for ctypes: structs, callback types and\n\
+         every function's ``restype`` and ``argtypes`` (generated; see the banner).\"\"\"\n\n\
+         from __future__ import annotations\n\n\
+         import ctypes\n\
+         from ctypes import (\n    POINTER,\n    Structure,\n    c_char_p,\n    c_double,\n    c_int32,\n    \
+         c_int64,\n    c_size_t,\n    c_uint8,\n    c_uint16,\n    c_uint32,\n    c_uint64,\n    c_void_p,\n)\n\
+         from typing import Any, Dict, List, Tuple, Type\n\n",
+    );
+    let mut all: Vec<String> = ["c_device", "c_sim", "c_watch", "c_out_str"]
+        .map(String::from)
+        .to_vec();
+    s.push_str("# The array sizes of the structs' string fields.\n");
+    for line in header.lines() {
+        let mut it = line.split_whitespace();
+        if let (Some("#define"), Some(name), Some(value)) = (it.next(), it.next(), it.next())
+            && name.starts_with("USAPI_")
+            && name.ends_with("_SIZE")
+            && value.parse::<u32>().is_ok()
+        {
+            let _ = writeln!(s, "{name} = {value}");
+            all.push(name.to_string());
+        }
+    }
+    s.push_str(
+        "\n# The handles (opaque numbers; 0 is never valid).\n\
+         c_device = c_uint64\nc_sim = c_uint64\nc_watch = c_uint64\n\
+         #: ``char **out``: a string the library hands out, copied and freed by the caller.\n\
+         c_out_str = POINTER(c_void_p)\n",
+    );
+
+    // Structs and callback types, in the header's order (C defines each
+    // before use by value, so Python can too); the functions after them.
+    let mut structs: Vec<String> = Vec::new();
+    let mut callbacks: Vec<String> = Vec::new();
+    let mut funcs: Vec<(String, String, Vec<String>, bool)> = Vec::new();
+    let mut simulator_only = false;
+    let mut doc = String::new();
+    let mut rest = header;
+    loop {
+        rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
+        if rest.starts_with("/*") {
+            let end = rest.find("*/").map_or(rest.len(), |e| e + 2);
+            doc = first_sentence(&rest[..end]);
+            rest = &rest[end..];
+            continue;
+        }
+        let line_end = rest.find('\n').unwrap_or(rest.len());
+        let line = &rest[..line_end];
+        // Preprocessor lines, the C++ guard and its brace.
+        if line.starts_with('#')
+            || line.starts_with("//")
+            || line.starts_with("extern \"C\"")
+            || line.starts_with("}  //")
+            || line.trim() == "}"
+        {
+            if line.starts_with("#if defined(USAPI_HAS_SIMULATOR)") {
+                simulator_only = true;
+            } else if line.starts_with("#endif") {
+                simulator_only = false;
+            }
+            rest = &rest[line_end..];
+            continue;
+        }
+        // One declaration: a struct runs to its `} name;`, anything else to `;`.
+        let end = if rest.starts_with("typedef struct") {
+            let close = rest.find("\n} ").expect("a struct ends with } name;");
+            close + rest[close..].find(';').expect("and a ;")
+        } else {
+            rest.find(';').expect("a declaration ends with ;")
+        };
+        let stmt = strip_comments(&rest[..end]);
+        let stmt = stmt.split_whitespace().collect::<Vec<_>>().join(" ");
+        rest = &rest[end + 1..];
+        let doc = std::mem::take(&mut doc);
+        if let Some(body) = stmt.strip_prefix("typedef struct ") {
+            let name = body.split(' ').next().expect("struct name").to_string();
+            let open = body.find('{').expect("struct body");
+            let close = body.rfind('}').expect("struct end");
+            let _ = writeln!(
+                s,
+                "\n\nclass {name}(Structure):\n    \"\"\"``{name}``: {doc}.\"\"\"\n\n    _fields_ = ["
+            );
+            for field in body[open + 1..close]
+                .split(';')
+                .map(str::trim)
+                .filter(|f| !f.is_empty())
+            {
+                let (ty, fname, size) = declarator(field);
+                let t = match size {
+                    Some(n) => {
+                        assert_eq!(ty, "char", "{name}.{fname}: only char arrays are mapped");
+                        format!("ctypes.c_char * {n}")
+                    }
+                    None => ctype(&ty, &structs, &callbacks),
+                };
+                let _ = writeln!(s, "        ({}, {t}),", py_str(&fname));
+            }
+            s.push_str("    ]\n");
+            all.push(name.clone());
+            structs.push(name);
+        } else if let Some(body) = stmt.strip_prefix("typedef ") {
+            // `typedef uint64_t usapi_device;` and the like are the handles above.
+            if let Some(open) = body.find("(*") {
+                let name_end = open + body[open..].find(')').expect("(*name)");
+                let name = body[open + 2..name_end].trim().to_string();
+                let params = body[name_end + 1..].trim();
+                let params = params.trim_start_matches('(').trim_end_matches(')');
+                let mut args = vec![ctype(&body[..open], &structs, &callbacks)];
+                for p in params.split(',') {
+                    args.push(ctype(&declarator(p).0, &structs, &callbacks));
+                }
+                let _ = writeln!(
+                    s,
+                    "\n\n#: ``{name}``: {doc}.\n{name} = ctypes.CFUNCTYPE({})",
+                    args.join(", ")
+                );
+                all.push(name.clone());
+                callbacks.push(name);
+            }
+        } else if let (Some(open), Some(paren)) = (stmt.find("usapi_"), stmt.find('(')) {
+            let name = stmt[open..paren].trim().to_string();
+            let params = stmt[paren + 1..].trim_end_matches(')');
+            let args = if params.trim() == "void" {
+                Vec::new()
+            } else {
+                params
+                    .split(',')
+                    .map(|p| ctype(&declarator(p).0, &structs, &callbacks))
+                    .collect()
+            };
+            let ret = ctype(&stmt[..open], &structs, &callbacks);
+            funcs.push((name, ret, args, simulator_only));
+        }
+    }
+    s.push_str("\n\n#: Every struct, by its C name.\nSTRUCTS: Dict[str, Type[Structure]] = {\n");
+    for n in &structs {
+        let _ = writeln!(s, "    {}: {n},", py_str(n));
+    }
+    s.push_str(
+        "}\n\n#: Every function of the header: (name, restype, argtypes, simulator_only);\n\
+         #: simulator_only: only in a library built with the simulator.\n\
+         FUNCTIONS: List[Tuple[str, Any, List[Any], bool]] = [\n",
+    );
+    for (name, ret, args, sim) in &funcs {
+        let _ = writeln!(
+            s,
+            "    ({}, {ret}, [{}], {}),",
+            py_str(name),
+            args.join(", "),
+            if *sim { "True" } else { "False" }
         );
     }
-    assert_eq!(METHODS.len(), 56);
+    s.push_str("]\n\n__all__ = [\n");
+    all.extend(["STRUCTS".to_string(), "FUNCTIONS".to_string()]);
+    for n in &all {
+        let _ = writeln!(s, "    {},", py_str(n));
+    }
+    s.push_str("]\n");
+    s
 }

@@ -443,38 +443,6 @@ API_METHODS: Tuple[str, ...] = (
     "clear-check-update",
 )
 
-#: The methods without parameters, each exported as
-#: ``int32_t usapi_<name>(usapi_device dev, char **out_json)`` (logout has no
-#: reply and a shape of its own; del-media-files and upload-update-file send
-#: a body).
-PARAMETERLESS: Tuple[str, ...] = (
-    "get_info",
-    "get_status",
-    "get_settings",
-    "start_rec",
-    "stop_rec",
-    "start_live",
-    "stop_live",
-    "ping",
-    "start_format_usb",
-    "start_format_sd",
-    "clear_format_usb",
-    "start_test_usb",
-    "stop_test_usb",
-    "clear_test_usb",
-    "stop_test_server",
-    "clear_test_server",
-    "reboot",
-    "reset_all_settings",
-    "get_users",
-    "disconn_wifi",
-    "close_softap",
-    "cancel_download",
-    "online_update_check",
-    "clear_upgrade",
-    "clear_check_update",
-)
-
 # --- Discovery (src/ffi/discovery.rs) ---
 
 #: ``protocols`` bit: the vendor's multicast protocol.
