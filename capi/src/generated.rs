@@ -389,11 +389,7 @@ fn declarator(d: &str) -> (String, String, Option<String>) {
         .expect("a declarator has a type and a name");
     let ty = d[..=cut].replace('*', " * ");
     let ty = ty.split_whitespace().collect::<Vec<_>>().join(" ");
-    (
-        ty.replace("* ", "*").replace(" *", " *"),
-        d[cut + 1..].to_string(),
-        size,
-    )
+    (ty.replace("* ", "*"), d[cut + 1..].to_string(), size)
 }
 
 /// `bindings/python/src/ultrastream/_cdecl.py`: every struct, callback
