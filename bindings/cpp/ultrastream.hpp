@@ -566,7 +566,8 @@ public:
 #define ULTRASTREAM_SIMPLE_(name) \
     Reply name() const { return invoke(usapi_##name); }
 
-    // universal
+    // Generated from include/ultrastream.h by capi/src/generated.rs: one member per
+    // `int32_t usapi_NAME(usapi_device dev, char **out_json)`. Do not edit.
     ULTRASTREAM_SIMPLE_(get_info)
     ULTRASTREAM_SIMPLE_(get_status)
     ULTRASTREAM_SIMPLE_(get_settings)
@@ -575,29 +576,24 @@ public:
     ULTRASTREAM_SIMPLE_(start_live)
     ULTRASTREAM_SIMPLE_(stop_live)
     ULTRASTREAM_SIMPLE_(ping)
-    // storage
     ULTRASTREAM_SIMPLE_(start_format_usb)
     ULTRASTREAM_SIMPLE_(start_format_sd)
     ULTRASTREAM_SIMPLE_(clear_format_usb)
     ULTRASTREAM_SIMPLE_(start_test_usb)
     ULTRASTREAM_SIMPLE_(stop_test_usb)
     ULTRASTREAM_SIMPLE_(clear_test_usb)
-    // servers
     ULTRASTREAM_SIMPLE_(stop_test_server)
     ULTRASTREAM_SIMPLE_(clear_test_server)
-    // reset
     ULTRASTREAM_SIMPLE_(reboot)
     ULTRASTREAM_SIMPLE_(reset_all_settings)
-    // users
     ULTRASTREAM_SIMPLE_(get_users)
-    // network
     ULTRASTREAM_SIMPLE_(disconn_wifi)
     ULTRASTREAM_SIMPLE_(close_softap)
-    // firmware
     ULTRASTREAM_SIMPLE_(cancel_download)
     ULTRASTREAM_SIMPLE_(online_update_check)
     ULTRASTREAM_SIMPLE_(clear_upgrade)
     ULTRASTREAM_SIMPLE_(clear_check_update)
+    // End of the generated members.
 
 #undef ULTRASTREAM_SIMPLE_
 

@@ -1,18 +1,26 @@
-//! The bindings' copies of the core's tables, written from the tables
-//! themselves: the result codes (`model::codes`), the status bits and disk
-//! statuses (`model::status`) and the API methods (`api::METHODS`).
+//! What the bindings would otherwise copy by hand, written from its one
+//! source (issue 21: no table copied between the bindings and the core).
 //!
+//! From the core's tables (the result codes and kinds of `model::codes`,
+//! the status bits and disk statuses of `model::status`, `api::METHODS`):
 //! - `src/ffi/consts.rs`, the C macros: cbindgen copies only literal
 //!   values, so the numbers must stand in the source;
 //! - `bindings/python/src/ultrastream/_tables.py`: the Python package
 //!   cannot read them from the library at import (it loads the library
 //!   lazily, and `StatusFlag` must be a class a type checker sees).
 //!
-//! Both are committed, like the C header: a test fails when a committed
-//! file differs from what the tables give now, and
+//! From the C header (itself generated from src/ffi by cbindgen):
+//! - `bindings/python/src/ultrastream/_cdecl.py`: every struct, callback
+//!   type and function's `restype` / `argtypes` for ctypes;
+//! - the block of parameterless members in `bindings/cpp/ultrastream.hpp`.
+//!
+//! Everything else a binding needs it asks the library at run time
+//! (`usapi_result_name`, `usapi_result_kind`, `usapi_status_flag_name`).
+//! The files are committed, like the header: a test fails when one differs
+//! from what its source gives now, and
 //! `ULTRASTREAM_UPDATE_GENERATED=1 cargo test -p ultrastream-capi`
-//! rewrites it. (C++ includes the C header and names bits through
-//! `usapi_status_flag_name`, so it has no copy.)
+//! rewrites them (after `ULTRASTREAM_UPDATE_HEADER=1 cargo build` when the
+//! C API changed).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -204,6 +212,32 @@ pub fn ffi_consts() -> String {
     s
 }
 
+const CPP_BEGIN: &str = "    // Generated from include/ultrastream.h by capi/src/generated.rs: one member per\n    \
+     // `int32_t usapi_NAME(usapi_device dev, char **out_json)`. Do not edit.\n";
+const CPP_END: &str = "    // End of the generated members.\n";
+
+/// `bindings/cpp/ultrastream.hpp` with its block of parameterless members
+/// written from the header's functions of that shape.
+pub fn cpp_header(hpp: &str, header: &str) -> String {
+    let begin = hpp
+        .find(CPP_BEGIN)
+        .expect("ultrastream.hpp has the generated block's first line");
+    let end = hpp[begin..].find(CPP_END).expect("and its last line") + begin;
+    let mut s = String::from(&hpp[..begin]);
+    s.push_str(CPP_BEGIN);
+    for decl in strip_comments(header).split(';') {
+        let decl = decl.split_whitespace().collect::<Vec<_>>().join(" ");
+        if let Some(name) = decl
+            .strip_prefix("int32_t usapi_")
+            .and_then(|d| d.strip_suffix("(usapi_device dev, char **out_json)"))
+        {
+            let _ = writeln!(s, "    ULTRASTREAM_SIMPLE_({name})");
+        }
+    }
+    s.push_str(&hpp[end..]);
+    s
+}
+
 /// Every generated file: its path in the crate and what it must hold.
 fn generated() -> Vec<(&'static str, String)> {
     vec![
@@ -215,6 +249,14 @@ fn generated() -> Vec<(&'static str, String)> {
         (
             "bindings/python/src/ultrastream/_cdecl.py",
             python_cdecl(include_str!("../../include/ultrastream.h")),
+        ),
+        (
+            "bindings/cpp/ultrastream.hpp",
+            cpp_header(
+                &std::fs::read_to_string(root().join("bindings/cpp/ultrastream.hpp"))
+                    .expect("read bindings/cpp/ultrastream.hpp"),
+                include_str!("../../include/ultrastream.h"),
+            ),
         ),
     ]
 }
