@@ -10,6 +10,8 @@
 pub use ultrastream_rs::ffi;
 
 #[cfg(test)]
+mod drift;
+#[cfg(test)]
 mod generated;
 
 #[cfg(test)]

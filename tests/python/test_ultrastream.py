@@ -207,6 +207,12 @@ class ReplyParsingTests(unittest.TestCase):
         u = ultrastream.UploadReply.parse('{"result":0,"up-to-date":"true","version":"1.2.3","size":"12"}')
         self.assertEqual((u.status, u.up_to_date, u.version, u.size), (0, True, "1.2.3", 12))
 
+    def test_live_entries_of_newer_firmware(self) -> None:
+        s = ultrastream.StatusReply.parse('{"live-status":{"result":22,"live":[{"id":"3","result":23,"name":"yt"}]}}')
+        self.assertEqual(s.live_status.result, 22)
+        self.assertEqual([(e.id, e.result, e.name) for e in s.live_status.live], [(3, 23, "yt")])
+        self.assertEqual(ultrastream.StatusReply.parse("{}").live_status.live, [])
+
     def test_reply_is_the_raw_dict(self) -> None:
         r = ultrastream.SettingsReply.parse('{"result":0,"name":"box","extra":{"a":[1]}}', code=0, method="get-settings")
         self.assertIsInstance(r, dict)
