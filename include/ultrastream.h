@@ -1896,8 +1896,9 @@ int32_t usapi_result_kind(int32_t code);
 /**
  * The document's name of one status mask bit (USAPI_STATUS_DISK_READY →
  * "statusDiskReady", with the document's spelling "stausIPv6"), so C, C++
- * and Python name bits from the library's one table. NULL unless `flag`
- * is exactly one documented bit. A static string: do not free.
+ * and Python name bits from the library's one table. "" (never NULL)
+ * unless `flag` is exactly one documented bit. A static string: do not
+ * free.
  */
 const char *usapi_status_flag_name(uint32_t flag);
 

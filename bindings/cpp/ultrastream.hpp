@@ -148,8 +148,8 @@ inline std::vector<std::string> status_flag_names(uint32_t mask) {
     std::vector<std::string> names;
     for (int i = 0; i < 32; ++i) {
         const uint32_t bit = uint32_t{1} << i;
-        const char *name = (mask & bit) != 0 ? usapi_status_flag_name(bit) : nullptr;
-        if (name != nullptr) {
+        const char *name = (mask & bit) != 0 ? usapi_status_flag_name(bit) : "";
+        if (*name != '\0') {
             names.emplace_back(name);
         }
     }

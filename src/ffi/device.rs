@@ -219,11 +219,12 @@ pub extern "C" fn usapi_result_kind(code: i32) -> i32 {
 
 /// The document's name of one status mask bit (USAPI_STATUS_DISK_READY →
 /// "statusDiskReady", with the document's spelling "stausIPv6"), so C, C++
-/// and Python name bits from the library's one table. NULL unless `flag`
-/// is exactly one documented bit. A static string: do not free.
+/// and Python name bits from the library's one table. "" (never NULL)
+/// unless `flag` is exactly one documented bit. A static string: do not
+/// free.
 #[unsafe(no_mangle)]
 pub extern "C" fn usapi_status_flag_name(flag: u32) -> *const c_char {
-    status::status_flag_name_c(flag).map_or(std::ptr::null(), |n| n.as_ptr())
+    status::status_flag_name_c(flag).unwrap_or(c"").as_ptr()
 }
 
 /// Detail of the last failure on this thread (parameter, rule, method,
