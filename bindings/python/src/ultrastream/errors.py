@@ -55,6 +55,7 @@ LibraryNotFoundError = _native.LibraryNotFoundError
 #: Success (``RET_SUCCEED``).
 OK = RET_SUCCEED
 
+
 def result_name(code: int) -> str:
     """The name of a result code (``"errBusy"``, ``"USAPI_E_TIMEOUT"``), or ``"unknown"``."""
     return (_native.lib().usapi_result_name(int(code)) or b"unknown").decode("utf-8", "replace")
