@@ -231,7 +231,7 @@ impl Default for Readings {
 }
 
 /// How the simulator's HTTP server defends itself against clients that
-/// hold connections, drip bytes or send huge bodies (see `server.rs`).
+/// hold connections, drip bytes or send huge bodies (see `server/`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerLimits {
     /// At most this many connections at once (default 1024, lowered to fit
