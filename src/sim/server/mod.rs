@@ -7,7 +7,7 @@
 //! - `/download/<path>/<name>`: recorded files and thumbnails, the document's
 //!   `http://ip:8080/download/path/name`, served on this same port (GET and
 //!   HEAD; single `Range: bytes=` ranges are honoured). No login needed.
-//! - `/__sim/control`: simulator control (see `control.rs`). No login needed;
+//! - `/__sim/control`: simulator control (see `sim/control.rs`). No login needed;
 //!   requests a browser could send cross-site are refused (see
 //!   `control_endpoint.rs`), and `SimOptions::control_token` can require a token.
 //! - `/`: a short plain-text page pointing at the above.
