@@ -4,14 +4,17 @@
 //!   path to this checkout: the git line of docs/releasing.md resolves to
 //!   the same package) builds and runs the simulator and a get-status, and
 //!   its build has neither cbindgen nor the C ABI's package in its tree, nor
-//!   libultrastream.so / .a in its target folder.
+//!   libultrastream.so / .a among the files its build produces.
 //! - `cargo package --list` holds the library's sources and licences, not
 //!   tests, benches, fuzz corpora, bindings or capi/; `cargo publish
 //!   --dry-run` passes with no warning but cargo's notes on the test and
 //!   bench targets it leaves out with their files.
 //!
 //! Both run cargo with the registry cache the workspace's own build filled
-//! (the consumer gets a copy of Cargo.lock, so no new versions).
+//! and in this run's target folder: the consumer gets a copy of Cargo.lock
+//! (the same versions) and the dev profile is the same, so cargo reuses the
+//! dependencies the workspace's build compiled and builds only `ultrastream`
+//! (without the `capi` feature) and the consumer.
 
 use crate::harness;
 
@@ -25,8 +28,9 @@ const BUILD: Duration = Duration::from_secs(900);
 fn cargo(dir: &Path) -> Command {
     let mut c = Command::new(env!("CARGO"));
     c.current_dir(dir)
-        // The consumer is not part of this workspace and has its own target.
-        .env_remove("CARGO_TARGET_DIR")
+        // This run's target folder: dependencies already compiled there are
+        // reused (the consumer is still not part of the workspace).
+        .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS");
     c
@@ -97,30 +101,82 @@ fn a_new_project_builds_without_cbindgen_or_c_artefacts() {
         "{tree}"
     );
 
-    let (out, _) = ok(run(cargo(&project).arg("run"), BUILD), "cargo run");
-    assert!(out.contains("status ok, cur-status "), "{out}");
-
+    // What this build produced, from cargo's own account (fresh units
+    // included): the target folder is shared, so the C ABI's files other
+    // builds left there say nothing about this one.
+    let (messages, _) = ok(
+        run(
+            cargo(&project).args(["build", "--message-format=json"]),
+            BUILD,
+        ),
+        "cargo build",
+    );
+    let mut built = Vec::new();
+    for line in messages
+        .lines()
+        .filter(|l| l.contains("\"compiler-artifact\""))
+    {
+        let msg: serde_json::Value = serde_json::from_str(line).expect("cargo's JSON message");
+        let id = msg["package_id"].as_str().unwrap_or_default().to_string();
+        let kinds: Vec<String> = msg["target"]["crate_types"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let files: Vec<String> = msg["filenames"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|f| f.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        built.push((id, kinds, files));
+    }
+    assert!(
+        built
+            .iter()
+            .any(|(id, _, _)| id.contains("/rust-consumer#consumer@")),
+        "no consumer artefact in cargo's messages:\n{messages}"
+    );
     let mut c_artefacts = Vec::new();
-    let mut stack = vec![project.join("target")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("read target").flatten() {
-            let p = e.path();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if p.is_dir() {
-                stack.push(p);
-            } else if name.starts_with("libultrastream")
+    for (id, kinds, files) in &built {
+        let c_kind = kinds.iter().any(|k| k == "cdylib" || k == "staticlib");
+        let c_file = files.iter().any(|f| {
+            let name = Path::new(f)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            name.starts_with("libultrastream")
                 && (name.ends_with(".so") || name.ends_with(".a") || name.contains(".so."))
                 || name == "ultrastream.dll"
                 || name == "ultrastream.h"
-            {
-                c_artefacts.push(p);
-            }
+        });
+        if c_kind || c_file || id.contains("ultrastream-capi") || id.contains("cbindgen") {
+            c_artefacts.push(format!("{id} {kinds:?} {files:?}"));
         }
     }
     assert!(
         c_artefacts.is_empty(),
-        "C artefacts in a Rust user's target folder: {c_artefacts:?}"
+        "C artefacts in a Rust user's build: {c_artefacts:?}"
     );
+    // The header comes from capi/'s build script: no build script of the
+    // crate ran for the consumer.
+    let scripts: Vec<&str> = messages
+        .lines()
+        .filter(|l| l.contains("\"build-script-executed\""))
+        .filter(|l| l.contains("ultrastream"))
+        .collect();
+    assert!(
+        scripts.is_empty(),
+        "a build script of ultrastream ran: {scripts:?}"
+    );
+
+    let (out, _) = ok(run(cargo(&project).arg("run"), BUILD), "cargo run");
+    assert!(out.contains("status ok, cur-status "), "{out}");
 }
 
 #[test]
