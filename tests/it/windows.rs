@@ -1,5 +1,6 @@
 //! Windows: cargo cross-builds ultrastream.dll (with its import library
-//! libultrastream.dll.a) for x86_64-pc-windows-gnu; MinGW compiles the C
+//! libultrastream.dll.a) for x86_64-pc-windows-gnu, in release as the
+//! win_amd64 wheel gets it; MinGW compiles the C
 //! demo and the C ABI test program against it and the committed header;
 //! Wine runs both against the DLL's own simulator on loopback.
 //!
@@ -47,18 +48,33 @@ fn wine64() -> PathBuf {
     PathBuf::from("wine64")
 }
 
-/// `cargo build -p ultrastream-capi --target x86_64-pc-windows-gnu` into
-/// this run's target folder; returns the folder holding the DLL.
+/// `cargo build --release --lib -p ultrastream-capi --target
+/// x86_64-pc-windows-gnu`, stripped, into this run's target folder: the
+/// very build (command, profile, environment) the Python backend runs for
+/// the win_amd64 wheel (tests/it/wheel.rs), so whichever test comes second
+/// finds it done and these programs run against the DLL that ships.
+/// Returns the folder holding the DLL.
 fn build_dll() -> PathBuf {
     let target = target_dir();
     run_ok(
         Command::new(env!("CARGO"))
-            .args(["build", "-p", "ultrastream-capi", "--target", TARGET])
+            .args([
+                "build",
+                "--target",
+                TARGET,
+                "-p",
+                "ultrastream-capi",
+                "--release",
+                "--lib",
+            ])
+            .arg("--manifest-path")
+            .arg(root().join("Cargo.toml"))
             .current_dir(root())
-            .env("CARGO_TARGET_DIR", &target),
+            .env("CARGO_TARGET_DIR", &target)
+            .env("CARGO_PROFILE_RELEASE_STRIP", "symbols"),
         BUILD,
     );
-    let dir = target.join(TARGET).join("debug");
+    let dir = target.join(TARGET).join("release");
     for f in [
         "ultrastream.dll",
         "libultrastream.dll.a",
