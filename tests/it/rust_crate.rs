@@ -47,6 +47,30 @@ fn ok(out: Output, what: &str) -> (String, String) {
     (stdout, stderr)
 }
 
+/// The `[profile.*]` tables of the checkout's Cargo.toml, verbatim: with
+/// them the consumer compiles its dependencies as the workspace did, so
+/// cargo reuses those in the shared target folder (a profile changes no
+/// dependency, feature or source).
+fn workspace_profiles() -> String {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("read Cargo.toml");
+    let mut out = String::new();
+    let mut inside = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            inside = line.starts_with("[profile.");
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    assert!(
+        out.contains("[profile.dev]"),
+        "no [profile.dev] in Cargo.toml"
+    );
+    out
+}
+
 const MAIN_RS: &str = r#"
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sim = ultrastream::sim::Simulator::start(Default::default())?;
@@ -73,7 +97,9 @@ fn a_new_project_builds_without_cbindgen_or_c_artefacts() {
         project.join("Cargo.toml"),
         format!(
             "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-             # Not a member of the checkout's workspace.\n[workspace]\n\n[dependencies]\n{line}\n"
+             # Not a member of the checkout's workspace.\n[workspace]\n\n[dependencies]\n{line}\n\n\
+             # The checkout's profiles, so its build's dependencies are reused.\n{}",
+            workspace_profiles()
         ),
     )
     .expect("write Cargo.toml");
