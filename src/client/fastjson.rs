@@ -89,6 +89,33 @@ pub(crate) fn top_level_code(body: &str) -> Option<Option<i32>> {
     (ws(b, i) == b.len()).then(|| result.flatten().or(status.flatten()))
 }
 
+/// What a value's first byte starts (`KIND`).
+const STRING: u8 = 1;
+const NUMBER: u8 = 2;
+const OPEN: u8 = 3;
+const TRUE: u8 = 4;
+const FALSE: u8 = 5;
+const NULL: u8 = 6;
+
+/// The kind of value each first byte starts; 0: none (whitespace is
+/// skipped before the lookup).
+const KIND: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = STRING;
+    t[b'-' as usize] = NUMBER;
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = NUMBER;
+        d += 1;
+    }
+    t[b'{' as usize] = OPEN;
+    t[b'[' as usize] = OPEN;
+    t[b't' as usize] = TRUE;
+    t[b'f' as usize] = FALSE;
+    t[b'n' as usize] = NULL;
+    t
+};
+
 /// One value inside the reply object, its first byte `c` at `i`: the index
 /// after it. Containers are walked in this one loop (no recursion), up to
 /// the reply's nesting limit. Kept out of line so that the hot loop has the
@@ -100,38 +127,48 @@ fn value(b: &[u8], mut i: usize, mut c: u8) -> Option<usize> {
     let mut open: u64 = 1;
     // At `i`: a value, whose first byte is `c`.
     'value: loop {
-        match c {
-            b'"' => i = string(b, i + 1)?,
-            b'-' | b'0'..=b'9' => i = number(b, i, c)?,
-            b'{' | b'[' => {
+        // Each kind leaves `i` after the value and `next` the byte there
+        // (0 at the end), read already where that came free.
+        let mut next;
+        match KIND[c as usize] {
+            STRING => {
+                i = string(b, i + 1)?;
+                next = b.get(i).copied().unwrap_or(0);
+            }
+            NUMBER => (i, next) = number(b, i, c)?,
+            OPEN => {
                 // The marker would pass bit 63: 64 levels with the reply's.
                 if open >> (MAX_DEPTH - 1) != 0 {
                     return None;
                 }
                 open = open << 1 | (c == b'{') as u64;
                 i += 1;
-                let next = peek(b, &mut i)?;
+                next = peek(b, &mut i)?;
                 // `}` is `{` + 2, `]` is `[` + 2.
-                if next == c + 2 {
-                    i += 1;
-                    open >>= 1;
-                } else if c == b'{' {
-                    (i, c) = member(b, i)?;
-                    continue 'value;
-                } else {
-                    c = next;
+                if next != c + 2 {
+                    if c == b'{' {
+                        (i, c) = member(b, i)?;
+                    } else {
+                        c = next;
+                    }
                     continue 'value;
                 }
+                i += 1;
+                open >>= 1;
+                next = b.get(i).copied().unwrap_or(0);
             }
-            b't' => i = literal(b, i, b"true")?,
-            b'f' => i = literal(b, i, b"false")?,
-            b'n' => i = literal(b, i, b"null")?,
+            TRUE => (i, next) = literal_next(b, i, b"true")?,
+            FALSE => (i, next) = literal_next(b, i, b"false")?,
+            NULL => (i, next) = literal_next(b, i, b"null")?,
             _ => return None,
         }
         // After a value: the next one, or the close of its container (and
         // maybe of the ones around it).
         while open != 1 {
-            let next = peek(b, &mut i)?;
+            if next <= b' ' {
+                i = ws(b, i);
+                next = *b.get(i)?;
+            }
             i += 1;
             let object = open & 1 != 0;
             if next == b',' {
@@ -146,6 +183,7 @@ fn value(b: &[u8], mut i: usize, mut c: u8) -> Option<usize> {
                 return None;
             }
             open >>= 1;
+            next = b.get(i).copied().unwrap_or(0);
         }
         return Some(i);
     }
@@ -159,12 +197,20 @@ fn member(b: &[u8], mut i: usize) -> Option<(usize, u8)> {
         return None;
     }
     i = string(b, i + 1)?;
-    if peek(b, &mut i)? != b':' {
+    // Compact replies put the colon right after the key.
+    if b.get(i) != Some(&b':') && peek(b, &mut i)? != b':' {
         return None;
     }
     i += 1;
     let c = peek(b, &mut i)?;
     Some((i, c))
+}
+
+/// `literal` and the byte after it (0 at the end).
+#[inline(always)]
+fn literal_next(b: &[u8], i: usize, word: &[u8]) -> Option<(usize, u8)> {
+    let end = literal(b, i, word)?;
+    Some((end, b.get(end).copied().unwrap_or(0)))
 }
 
 /// The byte at `i` after any whitespace, `i` moved onto it. Compact
@@ -179,7 +225,11 @@ fn peek(b: &[u8], i: &mut usize) -> Option<u8> {
     b.get(*i).copied()
 }
 
-/// The first index at or after `i` that is not JSON whitespace.
+/// The first index at or after `i` that is not JSON whitespace. Out of
+/// line: compact replies never come here, and the hot loop keeps the
+/// registers.
+#[cold]
+#[inline(never)]
 fn ws(b: &[u8], mut i: usize) -> usize {
     while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
         i += 1;
@@ -215,24 +265,59 @@ fn code(b: &[u8], i: usize) -> Option<(i32, usize)> {
     Some((v, end))
 }
 
-/// A number whose first byte `c` is at `i`
-/// (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`): the index after it.
-/// What may follow is the caller's to check.
+/// A number whose first byte `c` (`-` or a digit) is at `i`
+/// (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`): the index after it
+/// and the byte there (0 at the end). What may follow is the caller's to
+/// check.
 #[inline(always)]
-fn number(b: &[u8], mut i: usize, c: u8) -> Option<usize> {
-    let mut first = c;
-    if c == b'-' {
-        i += 1;
-        first = *b.get(i)?;
-    }
-    let n = digit_run(b, i);
-    if n == 0 || (n > 1 && first == b'0') {
+fn number(b: &[u8], i: usize, c: u8) -> Option<(usize, u8)> {
+    let start = i + (c == b'-') as usize;
+    let (end, next) = match b.get(start..).and_then(<[u8]>::first_chunk::<8>) {
+        // The integer part and the byte after it from one word, when it
+        // ends within the word (below 10^7: nearly every number a device
+        // sends).
+        Some(w) if non_digits(u64::from_le_bytes(*w)) != 0 => {
+            let v = u64::from_le_bytes(*w);
+            let k = non_digits(v).trailing_zeros();
+            (start + (k / 8) as usize, (v >> (k & !7)) as u8)
+        }
+        _ => digits(b, start),
+    };
+    let n = end - start;
+    if n == 0 || (n > 1 && b[start] == b'0') {
         return None;
     }
-    i += n;
-    match b.get(i) {
-        Some(&c) if c == b'.' || c | 0x20 == b'e' => fraction(b, i),
-        _ => Some(i),
+    if next == b'.' || next | 0x20 == b'e' {
+        let end = fraction(b, end)?;
+        return Some((end, b.get(end).copied().unwrap_or(0)));
+    }
+    Some((end, next))
+}
+
+/// The high bit of each byte of `v` (little-endian) that is not an ASCII
+/// digit: exact up to the first such byte, which is all that is looked at.
+#[inline(always)]
+fn non_digits(v: u64) -> u64 {
+    // A digit ^ '0' is 0..=9, and adding 0x76 keeps it below 0x80; any
+    // other byte has its high bit set by one or the other (a carry out of
+    // it only touches the bytes after it).
+    let t = v ^ (ONES * b'0' as u64);
+    (t.wrapping_add(ONES * 0x76) | t) & HIGH
+}
+
+/// The first index at or after `j` that is not an ASCII digit, and the
+/// byte there (0 at the end). Byte by byte: most numbers in a reply are a
+/// digit or two, where a word at a time costs more.
+#[inline(always)]
+fn digits(b: &[u8], mut j: usize) -> (usize, u8) {
+    loop {
+        let Some(&d) = b.get(j) else {
+            return (j, 0);
+        };
+        if !d.is_ascii_digit() {
+            return (j, d);
+        }
+        j += 1;
     }
 }
 
@@ -260,18 +345,10 @@ fn fraction(b: &[u8], mut i: usize) -> Option<usize> {
     Some(i)
 }
 
-/// How many ASCII digits start at `i`. Byte by byte: most numbers in a
-/// reply are a digit or two, where a word at a time costs more.
+/// How many ASCII digits start at `i`.
 #[inline(always)]
 fn digit_run(b: &[u8], i: usize) -> usize {
-    let mut j = i;
-    while let Some(&d) = b.get(j) {
-        if d.wrapping_sub(b'0') > 9 {
-            break;
-        }
-        j += 1;
-    }
-    j - i
+    digits(b, i).0 - i
 }
 
 /// A string whose opening quote is just before `i`, escapes checked: the
