@@ -438,7 +438,7 @@ mod tests {
 
     /// serde's verdict, the judge of every answer the fast pass gives.
     fn serde(body: &str) -> Result<Option<i32>, String> {
-        super::super::serde_top_level_code(body)
+        super::super::reply::serde_top_level_code(body)
     }
 
     /// The fast pass either stays out or answers what serde answers.
