@@ -44,7 +44,7 @@
 
 use crate::api::Method;
 use crate::client::{Device, Error, Result};
-use crate::engine::{Call, Engine, Limits, Reactor};
+use crate::engine::{Call, Engine, Limits, Reactor, Vouch};
 use crate::model::codes;
 use crate::model::status::*;
 use crate::ops::Flow;
@@ -167,6 +167,9 @@ struct Entry {
     /// Where the clock was in the last get-status body (`body_key`'s
     /// hint: the device writes its status in the same order each time).
     clock_at: AtomicUsize,
+    /// The fingerprint of the last get-status body (set by `vouch`, read
+    /// by the poll that asked for it).
+    key: AtomicU64,
 }
 
 struct Shared {
@@ -248,6 +251,7 @@ impl Watch {
             .into_iter()
             .map(|(id, dev)| Entry {
                 clock_at: AtomicUsize::new(0),
+                key: AtomicU64::new(0),
                 id,
                 host: dev.host().to_string(),
                 dev,
@@ -682,7 +686,7 @@ enum Outcome {
 /// `hint` is where the clock was last time (checked first, so a steady
 /// device's body is not searched); the clock's place is returned for the
 /// next call (0 when there is none).
-fn body_key(body: &str, hint: usize) -> (u64, usize) {
+fn body_key(body: &str, hint: usize) -> (u64, usize, bool) {
     const CLOCK: &str = "\"cur-time\":";
     let b = body.as_bytes();
     let found = if hint > 0
@@ -705,10 +709,52 @@ fn body_key(body: &str, hint: usize) -> (u64, usize) {
             .unwrap_or(0);
             let tail = &rest.as_bytes()[end..];
             let key = fold(fold(0x51_7c_c1_b7_27_22_0a_95, &b[..at]), tail) ^ tail.len() as u64;
-            (key, at)
+            (key, at, plain_clock(&rest.as_bytes()[..end]))
         }
-        None => (fold(0x51_7c_c1_b7_27_22_0a_95, b) ^ b.len() as u64, 0),
+        None => (fold(0x51_7c_c1_b7_27_22_0a_95, b) ^ b.len() as u64, 0, true),
     }
+}
+
+/// Whether a clock value (as `body_key` skipped it) is a JSON string of
+/// printable ASCII without escapes, or a JSON number, with nothing
+/// around it: put in place of another such value, the body stays
+/// well-formed JSON.
+fn plain_clock(v: &[u8]) -> bool {
+    if let Some(s) = v.strip_prefix(b"\"").and_then(|s| s.strip_suffix(b"\"")) {
+        return s
+            .iter()
+            .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\');
+    }
+    // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+    let mut i = usize::from(v.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let from = *i;
+        while v.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - from
+    };
+    let int_from = i;
+    let n = digits(&mut i);
+    if n == 0 || (n > 1 && v[int_from] == b'0') {
+        return false;
+    }
+    if v.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    if matches!(v.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(v.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == v.len()
 }
 
 /// The hash step of `body_key`, over `bytes`.
@@ -753,6 +799,21 @@ enum PingFor {
     Restart,
     /// After errBusy to this method: does the mask show a restart?
     Busy(&'static str),
+}
+
+/// A get-status body equal to the last one read (result 0) but for a
+/// plain clock is that body again: well-formed, result 0, nothing watched
+/// changed. The engine then skips reading its JSON through, and the poll
+/// reads nothing either (`Outcome::Same`). The fingerprint guards against
+/// accident, not against a device, which can lie in its status anyway.
+impl Vouch for Shared {
+    fn vouch(&self, index: usize, body: &str) -> Option<i32> {
+        let e = self.entries.get(index)?;
+        let (key, at, plain) = body_key(body, e.clock_at.load(Ordering::Relaxed));
+        e.clock_at.store(at, Ordering::Relaxed);
+        e.key.store(key, Ordering::Relaxed);
+        (plain && self.unchanged(index, key)).then_some(0)
+    }
 }
 
 impl Shared {
@@ -940,14 +1001,19 @@ impl Shared {
                     Ok(reply) => reply,
                     Err(e) => return Shared::steady_failed(&sh2, r, ctx, e),
                 };
-                let hint = &sh2.entries[ctx.index].clock_at;
-                let (key, at) = body_key(&reply.body, hint.load(Ordering::Relaxed));
-                hint.store(at, Ordering::Relaxed);
+                // `vouch` fingerprinted this very body (every 200 reply
+                // to the call passes it, the last one is this).
+                let key = sh2.entries[ctx.index].key.load(Ordering::Relaxed);
                 if sh2.unchanged(ctx.index, key) {
                     return Shared::finish(&sh2, r, ctx, Outcome::Same);
                 }
                 let outcome = match snapshot(&reply.body) {
-                    Ok(snap) => Outcome::Status(snap.mask, Box::new(snap), Some(key)),
+                    // Only a body whose result is 0 vouches for the next.
+                    Ok(snap) => Outcome::Status(
+                        snap.mask,
+                        Box::new(snap),
+                        (reply.result == 0).then_some(key),
+                    ),
                     Err(detail) => Outcome::Fail(Error::BadReply {
                         method: "get-status".into(),
                         detail,
@@ -955,7 +1021,8 @@ impl Shared {
                 };
                 Shared::finish(&sh2, r, ctx, outcome)
             }),
-        );
+        )
+        .vouched(Arc::clone(sh) as Arc<dyn Vouch>, ctx.index);
         r.call(call);
     }
 
@@ -1300,6 +1367,7 @@ mod tests {
         let c = r#"{"result":0,"cur-status":16,"cur-time":"2026-12-07 07:11:10","box-name":"b"}"#;
         let d = r#"{"result":0,"cur-status":18,"cur-time":"2026-12-07 07:11:09","box-name":"a"}"#;
         let key = |s: &str| body_key(s, 0).0;
+        assert!(body_key(a, 0).2);
         assert_eq!(key(a), key(b));
         assert_ne!(key(b), key(c));
         assert_ne!(key(a), key(d));
@@ -1311,15 +1379,46 @@ mod tests {
         assert_ne!(key(r#"{"x":1}"#), key(r#"{"x":2}"#));
         // The clock's place is returned, and as a hint it gives the same
         // key; a hint that misses (the body moved) falls back to a search.
-        let (ka, at) = body_key(a, 0);
+        let (ka, at, _) = body_key(a, 0);
         assert_eq!(&a[at..at + 11], "\"cur-time\":");
-        assert_eq!(body_key(b, at), (ka, at));
+        assert_eq!(body_key(b, at), (ka, at, true));
         assert_eq!(body_key(c, at).0, key(c));
         assert_eq!(
             body_key(r#"{"cur-time":5,"x":1}"#, at).0,
             key(r#"{"cur-time":6,"x":1}"#)
         );
-        assert_eq!(body_key(r#"{"x":1}"#, 3), (key(r#"{"x":1}"#), 0));
+        assert_eq!(body_key(r#"{"x":1}"#, 3), (key(r#"{"x":1}"#), 0, true));
+    }
+
+    #[test]
+    fn only_a_plain_clock_vouches() {
+        for ok in [
+            &br#""2026-12-07 07:11:09""#[..],
+            b"0",
+            b"-12",
+            b"1.5e+3",
+            b"17e2",
+        ] {
+            assert!(plain_clock(ok), "{}", String::from_utf8_lossy(ok));
+        }
+        for bad in [
+            &br#""a\u0041""#[..],
+            b"\"tab\there\"",
+            b"",
+            b" 5",
+            b"01",
+            b"1.",
+            b"1e",
+            b"+1",
+            b"--1",
+            b"null",
+            b"\"unterminated",
+        ] {
+            assert!(!plain_clock(bad), "{}", String::from_utf8_lossy(bad));
+        }
+        // As body_key sees them.
+        assert!(!body_key(r#"{"cur-time":"a\q","x":1}"#, 0).2);
+        assert!(!body_key(r#"{"cur-time":5x,"x":1}"#, 0).2);
     }
 
     #[test]

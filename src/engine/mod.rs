@@ -23,7 +23,7 @@
 mod exchange;
 mod reactor;
 
-pub(crate) use reactor::{Call, Done, Engine, Limits, Reactor};
+pub(crate) use reactor::{Call, Done, Engine, Limits, Reactor, Vouch};
 
 use crate::client::{Device, Reply, Result};
 use once_cell::sync::OnceCell;

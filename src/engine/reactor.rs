@@ -17,6 +17,7 @@ use crate::client::session::{Next, Plan, SessionCall};
 use crate::client::{Body, Device, Error, Prepared, Reply, Result, into_reply, request_bytes};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token, Waker};
+use std::borrow::Cow;
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::io::{ErrorKind, Read, Write};
@@ -37,6 +38,21 @@ const WAKER: Token = Token(usize::MAX);
 const MAX_IDLE_AGE: Duration = Duration::from_secs(30);
 /// How soon a call waiting for another caller's login looks again.
 const LOGIN_WAIT: Duration = Duration::from_millis(5);
+/// Spare readers (each with its receive buffer) kept for the next
+/// requests. Idle connections hold none, so a fleet's memory follows the
+/// requests in flight, not the connections open; this bounds what a burst
+/// leaves behind (256 × ~9 KiB).
+const MAX_SPARE_READERS: usize = 256;
+
+/// A caller's quicker judge of replies it has seen before (the watcher:
+/// a get-status body equal to the last one but for its clock).
+pub(crate) trait Vouch: Send + Sync {
+    /// `Some(result)` when `body`, a 200 reply to the call tagged `tag`,
+    /// is known to be one well-formed JSON object whose top-level result is
+    /// `result`: the JSON is then not read through again. `None`: judge it
+    /// as usual.
+    fn vouch(&self, tag: usize, body: &str) -> Option<i32>;
+}
 
 /// Bounds of each request of a call.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,11 +83,19 @@ impl Limits {
     }
 }
 
+/// What a call sends: a method without parameters (its request bytes
+/// kept per device and written again only when the session changes), or
+/// a URL built with its parameters.
+enum Target {
+    Bare(Method),
+    Url(String),
+}
+
 enum What {
     Send {
-        name: Box<str>,
+        name: Cow<'static, str>,
         needs_login: bool,
-        url: String,
+        target: Target,
         /// logout: forget the session and credentials when it ends.
         forget_after: bool,
         /// Hand out the device's reply as it came (its code unjudged, no
@@ -97,6 +121,7 @@ pub(crate) struct Call {
     secret_params: Vec<(String, String)>,
     limits: Limits,
     done: Done,
+    vouch: Option<(Arc<dyn Vouch>, usize)>,
 }
 
 impl Call {
@@ -116,19 +141,28 @@ impl Call {
                 after_restart: false,
             },
             Prepared::Logout => What::Send {
-                name: "logout".into(),
+                name: Cow::Borrowed(Method::Logout.name()),
                 needs_login: Method::Logout.spec().needs_login,
-                url: dev.call_url("logout", &[])?,
+                target: Target::Bare(Method::Logout),
                 forget_after: true,
                 raw: false,
             },
-            Prepared::Send { name, needs_login } => What::Send {
-                name: name.into(),
-                needs_login,
-                url: dev.call_url(name, params)?,
-                forget_after: false,
-                raw: false,
-            },
+            Prepared::Send { name, needs_login } => {
+                let known = Method::from_name(name);
+                What::Send {
+                    name: match known {
+                        Some(m) => Cow::Borrowed(m.name()),
+                        None => Cow::Owned(name.to_string()),
+                    },
+                    needs_login,
+                    target: match known {
+                        Some(m) if params.is_empty() => Target::Bare(m),
+                        _ => Target::Url(dev.call_url(name, params)?),
+                    },
+                    forget_after: false,
+                    raw: false,
+                }
+            }
         };
         let secret_params = params
             .iter()
@@ -141,7 +175,14 @@ impl Call {
             secret_params,
             limits,
             done,
+            vouch: None,
         })
+    }
+
+    /// Let `v` vouch for this call's replies (see [`Vouch`]), as `tag`.
+    pub fn vouched(mut self, v: Arc<dyn Vouch>, tag: usize) -> Call {
+        self.vouch = Some((v, tag));
+        self
     }
 
     /// A method without parameters (the watcher's get-status and ping).
@@ -156,12 +197,11 @@ impl Call {
     }
 
     fn method_as(dev: Arc<Device>, method: Method, limits: Limits, done: Done, raw: bool) -> Call {
-        let url = dev.call_url(method.name(), &[]).unwrap_or_default();
         Call {
             what: What::Send {
-                name: method.name().into(),
+                name: Cow::Borrowed(method.name()),
                 needs_login: method.spec().needs_login && !raw,
-                url,
+                target: Target::Bare(method),
                 forget_after: false,
                 raw,
             },
@@ -169,6 +209,7 @@ impl Call {
             secret_params: Vec::new(),
             limits,
             done,
+            vouch: None,
         }
     }
 
@@ -191,6 +232,7 @@ impl Call {
             secret_params: Vec::new(),
             limits,
             done,
+            vouch: None,
         }
     }
 
@@ -209,6 +251,7 @@ impl Call {
             secret_params: Vec::new(),
             limits,
             done,
+            vouch: None,
         })
     }
 }
@@ -246,6 +289,14 @@ impl Op {
         }
     }
 
+    /// The name, cheaply owned (a known method's is static).
+    fn name_cow(&self) -> Cow<'static, str> {
+        match &self.call.what {
+            What::Send { name, .. } => name.clone(),
+            What::Login { .. } => Cow::Borrowed("login"),
+        }
+    }
+
     fn release_token(&mut self) {
         if self.token {
             self.token = false;
@@ -270,6 +321,17 @@ struct DevSlot {
     busy: bool,
     queue: VecDeque<Box<Op>>,
     idle: Option<usize>,
+    /// The request bytes of the device's last parameterless call, for the
+    /// next one of the same method and session (a watcher's get-status).
+    /// Out on the wire (in `InFlight`) while that request runs.
+    cached: Option<Cached>,
+}
+
+/// A parameterless request's bytes, with what they were written for.
+struct Cached {
+    method: Method,
+    sid: Option<String>,
+    bytes: Vec<u8>,
 }
 
 struct Connecting {
@@ -282,6 +344,9 @@ struct Connecting {
 struct InFlight {
     op: Box<Op>,
     request: Vec<u8>,
+    /// What `request` was written for, when it is a device's cached
+    /// request (it goes back to the device's slot when the request ends).
+    cached: Option<(Method, Option<String>)>,
     written: usize,
     reader: Reader,
     deadline: Instant,
@@ -298,8 +363,6 @@ enum ConnState {
 
 struct Conn {
     stream: TcpStream,
-    /// An idle connection's reader, kept for its next request.
-    reader: Option<Reader>,
     key: usize,
     state: ConnState,
     /// Bumped whenever the connection starts or ends a request: timers of
@@ -354,6 +417,8 @@ pub(crate) struct Reactor {
     seq: u64,
     /// A sweep of idle connections is scheduled.
     sweeping: bool,
+    /// Readers of ended requests, buffers and all, for the next ones.
+    spare: Vec<Reader>,
 }
 
 /// A hasher for the reactor's own keys (connection ids, handle
@@ -392,6 +457,7 @@ impl Reactor {
             timers: BinaryHeap::new(),
             seq: 0,
             sweeping: false,
+            spare: Vec::new(),
         }
     }
 
@@ -428,6 +494,7 @@ impl Reactor {
             busy: false,
             queue: VecDeque::new(),
             idle: None,
+            cached: None,
         });
         if slot.busy {
             slot.queue.push_back(op);
@@ -448,16 +515,41 @@ impl Reactor {
     }
 
     fn send_call(&mut self, mut op: Box<Op>) {
-        let cookie = op.session.cookie(&op.call.dev);
-        let bytes = match &op.call.what {
-            What::Send { url, .. } => {
+        let (bytes, cached) = match &op.call.what {
+            What::Send {
+                target: Target::Bare(m),
+                ..
+            } => {
+                let m = *m;
+                let key = key_of(&op.call.dev);
+                let old = self.devs.get_mut(&key).and_then(|s| s.cached.take());
                 let dev = &op.call.dev;
-                get_bytes(dev, url, cookie.as_deref())
+                // The bytes written last time, while the session is the
+                // one they carry: no URL, cookie or head written again.
+                let r = op.session.with_sid(dev, |sid| match old {
+                    Some(c) if c.method == m && c.sid.as_deref() == sid => Ok((c.bytes, c.sid)),
+                    _ => {
+                        let cookie = sid.map(|v| format!("sid={v}"));
+                        let url = dev.call_url(m.name(), &[])?;
+                        let bytes = get_bytes(dev, &url, cookie.as_deref())?;
+                        Ok((bytes, sid.map(str::to_string)))
+                    }
+                });
+                match r {
+                    Ok((bytes, sid)) => (Ok(bytes), Some((m, sid))),
+                    Err(e) => (Err(e), None),
+                }
             }
-            What::Login { .. } => Ok(Vec::new()),
+            What::Send {
+                target: Target::Url(url),
+                ..
+            } => {
+                let cookie = op.session.cookie(&op.call.dev);
+                (get_bytes(&op.call.dev, url, cookie.as_deref()), None)
+            }
+            What::Login { .. } => (Ok(Vec::new()), None),
         };
-        let name = op.name().to_string();
-        self.request(op, bytes, name);
+        self.request(op, bytes, cached);
     }
 
     fn explicit_login(&mut self, mut op: Box<Op>) {
@@ -485,7 +577,7 @@ impl Reactor {
                 let cookie = format!("sid={sid}");
                 let url = dev.call_url("logout", &[]).unwrap_or_default();
                 let bytes = get_bytes(dev, &url, Some(&cookie));
-                self.request(op, bytes, "logout".into());
+                self.request(op, bytes, None);
             }
             None => self.send_login(op),
         }
@@ -515,7 +607,7 @@ impl Reactor {
             _ => None,
         };
         let bytes = get_bytes(dev, &url, cookie.as_deref());
-        self.request(op, bytes, "login".into());
+        self.request(op, bytes, None);
     }
 
     /// After -17: adopt a newer session or log in, under the device's
@@ -547,12 +639,17 @@ impl Reactor {
         op.stage = Stage::Relogin { user, pass_md5 };
         let dev = &op.call.dev;
         let bytes = get_bytes(dev, &url, None);
-        self.request(op, bytes, "login".into());
+        self.request(op, bytes, None);
     }
 
     /// Send `bytes` for `op` on the device's idle connection or a new one
     /// (or end `op` with the error that kept them from being written).
-    fn request(&mut self, op: Box<Op>, bytes: Result<Vec<u8>>, name: String) {
+    fn request(
+        &mut self,
+        op: Box<Op>,
+        bytes: Result<Vec<u8>>,
+        cached: Option<(Method, Option<String>)>,
+    ) {
         let bytes = match bytes {
             Ok(b) => b,
             Err(e) => return self.finish(op, Err(e)),
@@ -569,18 +666,19 @@ impl Reactor {
             }
             ok
         });
-        // A kept-alive connection keeps its reader (and its buffer: no
-        // allocation, no zeroing per request).
-        let reader = match idle.and_then(|id| self.conns.get_mut(&id)?.reader.take()) {
+        // A spare reader, buffer and all: no allocation, no zeroing per
+        // request, and no buffer held by an idle connection.
+        let reader = match self.spare.pop() {
             Some(mut r) => {
-                r.reset(name, max);
+                r.reset(max);
                 r
             }
-            None => Reader::new(name, max),
+            None => Reader::new(max),
         };
         let mut f = Box::new(InFlight {
             op,
             request: bytes,
+            cached,
             written: 0,
             reader,
             deadline: now + limits.total,
@@ -660,7 +758,6 @@ impl Reactor {
                         id,
                         Conn {
                             stream,
-                            reader: None,
                             key,
                             state: ConnState::Busy(f),
                             generation: 1,
@@ -786,12 +883,12 @@ impl Reactor {
                 None => loop {
                     match c.stream.read(f.reader.read_buf()) {
                         Ok(0) => {
-                            break match f.reader.eof() {
+                            break match f.reader.eof(reader_name(&f.op)) {
                                 Ok(a) => Then::Reply(a),
                                 Err(e) => Then::Fail(e),
                             };
                         }
-                        Ok(n) => match f.reader.filled(n) {
+                        Ok(n) => match f.reader.filled(n, reader_name(&f.op)) {
                             Ok(Some(a)) => break Then::Reply(a),
                             Ok(None) => {}
                             Err(e) => break Then::Fail(e),
@@ -807,12 +904,14 @@ impl Reactor {
             Then::Wait => {}
             Then::Reply(a) => {
                 let reuse = a.reuse;
-                if let Some(f) = self.end_request(id, reuse) {
+                if let Some(mut f) = self.end_request(id, reuse) {
+                    self.give_back(&mut f);
                     self.on_answer(f.op, a);
                 }
             }
             Then::Fail(e) => {
-                if let Some(f) = self.end_request(id, false) {
+                if let Some(mut f) = self.end_request(id, false) {
+                    self.give_back(&mut f);
                     self.on_error(f.op, e);
                 }
             }
@@ -820,9 +919,8 @@ impl Reactor {
                 // The kept-alive connection was gone and nothing reached
                 // the device: the same request goes out on a fresh one.
                 if let Some(f) = self.end_request(id, false) {
-                    let name = f.reader_name();
                     let f = *f;
-                    self.request(f.op, Ok(f.request), name);
+                    self.request(f.op, Ok(f.request), f.cached);
                 }
             }
         }
@@ -837,8 +935,13 @@ impl Reactor {
         };
         c.generation += 1;
         let key = c.key;
+        // The reader goes to the spares (a clean one: nothing of a reply
+        // left in it), not to the idle connection.
+        let reader = std::mem::replace(&mut f.reader, Reader::new(0));
+        if reader.is_clean() && self.spare.len() < MAX_SPARE_READERS {
+            self.spare.push(reader);
+        }
         if reuse {
-            c.reader = f.reader.take_for_reuse();
             let now = Instant::now();
             c.idle_since = now;
             // One sweep closes idle connections that grew old, rather than
@@ -858,6 +961,21 @@ impl Reactor {
             self.close(id);
         }
         Some(f)
+    }
+
+    /// A device's cached request bytes go back to its slot once their
+    /// request ended (see `send_call`).
+    fn give_back(&mut self, f: &mut InFlight) {
+        if let Some((method, sid)) = f.cached.take() {
+            let key = key_of(&f.op.call.dev);
+            if let Some(slot) = self.devs.get_mut(&key) {
+                slot.cached = Some(Cached {
+                    method,
+                    sid,
+                    bytes: std::mem::take(&mut f.request),
+                });
+            }
+        }
     }
 
     fn close(&mut self, id: usize) {
@@ -891,7 +1009,8 @@ impl Reactor {
                     } else {
                         Error::Timeout(format!("{}: no answer in time", f.op.name()))
                     };
-                    if let Some(f) = self.end_request(id, false) {
+                    if let Some(mut f) = self.end_request(id, false) {
+                        self.give_back(&mut f);
                         self.on_error(f.op, e);
                     }
                 } else if f.connecting.as_ref().is_some_and(|k| now >= k.deadline) {
@@ -925,10 +1044,21 @@ impl Reactor {
         };
         match std::mem::replace(&mut op.stage, Stage::Call) {
             Stage::Call => {
-                let name = op.name().to_string();
-                let reply = match into_reply(&name, a.status, body) {
-                    Ok(r) => r,
-                    Err(e) => return self.finish(op, Err(e)),
+                let name = op.name_cow();
+                let vouched = match &op.call.vouch {
+                    Some((v, tag)) if a.status == 200 => v.vouch(*tag, &body),
+                    _ => None,
+                };
+                let reply = match vouched {
+                    Some(result) => Reply {
+                        method: name.to_string(),
+                        result,
+                        body,
+                    },
+                    None => match into_reply(&name, a.status, body) {
+                        Ok(r) => r,
+                        Err(e) => return self.finish(op, Err(e)),
+                    },
                 };
                 if matches!(op.call.what, What::Send { raw: true, .. }) {
                     return self.finish(op, Ok(reply));
@@ -964,7 +1094,7 @@ impl Reactor {
                         let dev = &op.call.dev;
                         let url = dev.call_url("get-status", &[]).unwrap_or_default();
                         let bytes = get_bytes(dev, &url, cookie.as_deref());
-                        self.request(op, bytes, "get-status".into());
+                        self.request(op, bytes, None);
                     }
                     Next::Relogin { seen } => {
                         op.call.dev.mark_dead(seen);
@@ -1002,7 +1132,7 @@ impl Reactor {
                 let mask = into_reply("get-status", a.status, body)
                     .and_then(|r| r.parse::<crate::model::Ping>())
                     .map(|p| p.cur_status as u32);
-                let name = op.name().to_string();
+                let name = op.name_cow();
                 self.finish(op, Err(crate::ops::busy::explain_from(&name, mask)))
             }
         }
@@ -1114,14 +1244,13 @@ impl Reactor {
     }
 }
 
-impl InFlight {
-    fn reader_name(&self) -> String {
-        match self.op.stage {
-            Stage::Relogin { .. } | Stage::Login => "login".into(),
-            Stage::LogoutOld => "logout".into(),
-            Stage::BusyStatus => "get-status".into(),
-            Stage::Call => self.op.name().to_string(),
-        }
+/// The method a reply being read answers (named in its errors).
+fn reader_name(op: &Op) -> &str {
+    match op.stage {
+        Stage::Relogin { .. } | Stage::Login => "login",
+        Stage::LogoutOld => "logout",
+        Stage::BusyStatus => "get-status",
+        Stage::Call => op.name(),
     }
 }
 
