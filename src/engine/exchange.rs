@@ -27,11 +27,10 @@ pub(crate) struct Answer {
 /// The reply reader the reactor drives. `method` names the call in
 /// errors (borrowed per call, so no reader owns a copy of it).
 pub(crate) trait Exchange {
-    /// Room to read into.
-    fn read_buf(&mut self) -> &mut [u8];
-    /// `n` bytes were read into `read_buf`. `Ok(Some)`: the reply is
-    /// complete.
-    fn filled(&mut self, n: usize, method: &str) -> Result<Option<Answer>>;
+    /// `data` was read (into the reactor's one receive buffer: the reader
+    /// keeps a copy only of what a reply holds, so a small reply costs a
+    /// small buffer). `Ok(Some)`: the reply is complete.
+    fn feed(&mut self, data: &[u8], method: &str) -> Result<Option<Answer>>;
     /// The device closed the connection.
     fn eof(&mut self, method: &str) -> Result<Answer>;
 }
@@ -119,12 +118,8 @@ impl Reader {
 }
 
 impl Exchange for Reader {
-    fn read_buf(&mut self) -> &mut [u8] {
-        self.resp.read_buf()
-    }
-
-    fn filled(&mut self, n: usize, method: &str) -> Result<Option<Answer>> {
-        self.resp.filled(n);
+    fn feed(&mut self, data: &[u8], method: &str) -> Result<Option<Answer>> {
+        self.resp.feed(data);
         self.drive(method)
     }
 
@@ -144,8 +139,7 @@ mod tests {
     use super::*;
 
     fn feed(r: &mut Reader, data: &[u8]) -> Result<Option<Answer>> {
-        r.read_buf()[..data.len()].copy_from_slice(data);
-        r.filled(data.len(), "m")
+        Exchange::feed(r, data, "m")
     }
 
     /// Feed `wire` cut into pieces of `step` bytes.

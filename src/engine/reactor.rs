@@ -43,6 +43,8 @@ const LOGIN_WAIT: Duration = Duration::from_millis(5);
 /// requests in flight, not the connections open; this bounds what a burst
 /// leaves behind (256 × ~9 KiB).
 const MAX_SPARE_READERS: usize = 256;
+/// The reactor's receive buffer (one read takes a whole get-status reply).
+const SCRATCH: usize = 16 * 1024;
 
 /// A caller's quicker judge of replies it has seen before (the watcher:
 /// a get-status body equal to the last one but for its clock).
@@ -419,6 +421,9 @@ pub(crate) struct Reactor {
     sweeping: bool,
     /// Readers of ended requests, buffers and all, for the next ones.
     spare: Vec<Reader>,
+    /// Every socket is read into this one buffer; readers copy what they
+    /// keep.
+    scratch: Box<[u8]>,
 }
 
 /// A hasher for the reactor's own keys (connection ids, handle
@@ -458,6 +463,7 @@ impl Reactor {
             seq: 0,
             sweeping: false,
             spare: Vec::new(),
+            scratch: vec![0; SCRATCH].into_boxed_slice(),
         }
     }
 
@@ -842,6 +848,7 @@ impl Reactor {
             Unsent,
         }
         let then = {
+            let scratch = &mut self.scratch;
             let Some(c) = self.conns.get_mut(&id) else {
                 return;
             };
@@ -881,14 +888,14 @@ impl Reactor {
                 // triggered, and on some systems an edge is only re-armed
                 // by a read that found nothing.
                 None => loop {
-                    match c.stream.read(f.reader.read_buf()) {
+                    match c.stream.read(scratch) {
                         Ok(0) => {
                             break match f.reader.eof(reader_name(&f.op)) {
                                 Ok(a) => Then::Reply(a),
                                 Err(e) => Then::Fail(e),
                             };
                         }
-                        Ok(n) => match f.reader.filled(n, reader_name(&f.op)) {
+                        Ok(n) => match f.reader.feed(&scratch[..n], reader_name(&f.op)) {
                             Ok(Some(a)) => break Then::Reply(a),
                             Ok(None) => {}
                             Err(e) => break Then::Fail(e),
