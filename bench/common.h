@@ -1,4 +1,5 @@
-/* Shared helpers of the bench programs: clocks, /proc/self/status, a raw
+/* Shared helpers of the bench programs: clocks, /proc/self/status, the
+ * fleet's ports file and descriptor limit, a raw
  * keep-alive HTTP/1.1 client, and sid parsing (every client logs in with
  * the same MD5 login URL and sends the same "Cookie: sid=..." header). */
 #ifndef BENCH_COMMON_H
@@ -39,6 +40,30 @@ static inline double proc_cpu_s(void) {
 static inline void die(const char *what) {
     fprintf(stderr, "bench: %s\n", what);
     exit(2);
+}
+
+/* The ports of a simulated fleet, listed in `path` (bench/run writes it),
+ * into `ports`, at most `max`; the count read. Dies when it cannot open it. */
+static inline int read_ports(const char *path, int *ports, int max) {
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "bench: cannot open the ports file %s\n", path);
+        exit(2);
+    }
+    int n = 0;
+    while (n < max && fscanf(f, "%d", &ports[n]) == 1) n++;
+    fclose(f);
+    return n;
+}
+
+/* One descriptor per device connection, and some: the soft limit of open
+ * files raised to the hard one. */
+static inline void raise_nofile(void) {
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 /* A field of /proc/self/status in KiB ("VmRSS", "VmHWM"), -1 if absent. */

@@ -16,19 +16,13 @@
 //! Targets (issue 18): at 4096 devices and 100 ms latency, a scrape
 //! answers in at most 250 ms and costs at most 50 ms CPU.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+use common::{Serving, arg, print_ports, serve_in_child};
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use ultrastream::exporter::{Config, Credential, DeviceEntry, Exporter};
-
-fn arg(args: &[String], name: &str, default: u64) -> u64 {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The child: `n` simulators answering `latency_ms` late; print their
 /// ports; live until stdin closes.
@@ -45,9 +39,7 @@ fn serve(n: usize, latency_ms: u64) {
             s
         })
         .collect();
-    let ports: Vec<String> = sims.iter().map(|s| s.addr().port().to_string()).collect();
-    println!("ports {}", ports.join(" "));
-    let _ = std::io::stdout().flush();
+    print_ports(sims.iter().map(|s| s.addr().port()));
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
 }
@@ -106,33 +98,19 @@ fn main() {
     // per child keeps each under a 20000-descriptor limit.
     const PER_CHILD: usize = 2048;
     let mut children = Vec::new();
-    let mut ports: Vec<String> = Vec::new();
+    let mut ports: Vec<u16> = Vec::new();
     let mut left = n;
     while left > 0 {
         let k = left.min(PER_CHILD);
         left -= k;
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args([
-                "--serve",
-                "--devices",
-                &k.to_string(),
-                "--latency-ms",
-                &latency.to_string(),
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start a simulators' process");
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        out.read_line(&mut line).unwrap();
-        ports.extend(
-            line.trim()
-                .strip_prefix("ports ")
-                .expect("the child prints its ports")
-                .split(' ')
-                .map(String::from),
-        );
+        let child = serve_in_child(&[
+            "--serve",
+            "--devices",
+            &k.to_string(),
+            "--latency-ms",
+            &latency.to_string(),
+        ]);
+        ports.extend(&child.ports);
         children.push(child);
     }
     assert_eq!(ports.len(), n);
@@ -201,8 +179,13 @@ fn main() {
         if ok { "met" } else { "NOT met" }
     );
     exp.stop();
-    for mut c in children {
-        drop(c.stdin.take());
-        let _ = c.wait();
+    for c in children {
+        let Serving {
+            mut child,
+            to_child,
+            ..
+        } = c;
+        drop(to_child);
+        let _ = child.wait();
     }
 }

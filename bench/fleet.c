@@ -330,10 +330,7 @@ int main(int argc, char **argv) {
     int ours = 0;
     if (strcmp(mode, "curl")) die("this is fleet-curl: --mode curl (fleet-ours runs ours)");
 #endif
-    FILE *f = fopen(ports_file, "r");
-    if (!f) die("cannot open --ports-file");
-    while (ndev < MAX_DEV && fscanf(f, "%d", &ports[ndev]) == 1) ndev++;
-    fclose(f);
+    ndev = read_ports(ports_file, ports, MAX_DEV);
     if (!ndev) die("no ports in --ports-file");
     if (nthreads < 1 || nthreads > 64) die("--threads 1..64");
 

@@ -19,21 +19,16 @@
 //! The simulators run in a child process, so the watcher's process holds
 //! only the watcher.
 
-use std::io::{BufRead, BufReader, Write};
+mod common;
+use common::{Serving, arg, print_ports, serve_in_child};
+
+use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ultrastream::watch::{Watch, WatchOptions};
 use ultrastream::{Device, Options};
-
-fn arg(args: &[String], name: &str, default: u64) -> u64 {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// Device `i`'s address.
 fn addr(i: usize) -> Ipv4Addr {
@@ -79,9 +74,7 @@ fn serve(n: usize) {
             .expect("simulator starts")
         })
         .collect();
-    let ports: Vec<String> = sims.iter().map(|s| s.addr().port().to_string()).collect();
-    println!("ports {}", ports.join(" "));
-    let _ = std::io::stdout().flush();
+    print_ports(sims.iter().map(|s| s.addr().port()));
     let mut line = String::new();
     let _ = std::io::stdin().read_line(&mut line);
     drop(sims);
@@ -124,22 +117,13 @@ fn main() {
     }
     ip_batch(&setup);
 
-    let exe = std::env::current_exe().expect("own path");
-    let mut child = Command::new(exe)
-        .args(["--serve", &n.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the simulator process");
-    let mut from_child = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    from_child.read_line(&mut line).expect("ports");
-    let ports: Vec<u16> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    assert_eq!(ports.len(), n, "the child said: {line}");
+    let Serving {
+        mut child,
+        mut to_child,
+        from_child: _from_child,
+        ports,
+    } = serve_in_child(&["--serve", &n.to_string()]);
+    assert_eq!(ports.len(), n, "the child said: {ports:?}");
 
     let devices: Vec<(u64, Arc<Device>)> = ports
         .iter()
@@ -220,7 +204,7 @@ fn main() {
             s.spawn(move || drop(h));
         }
     });
-    let _ = child.stdin.take().map(|mut s| s.write_all(b"quit\n"));
+    let _ = to_child.write_all(b"quit\n");
     let _ = child.wait();
 
     let log = log.lock().unwrap();

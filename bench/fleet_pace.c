@@ -499,17 +499,9 @@ int main(int argc, char **argv) {
         }
     }
     if (!ports_file) die("--ports-file is required");
-    FILE *f = fopen(ports_file, "r");
-    if (!f) die(ports_file);
-    while (ndev < MAX_DEV && fscanf(f, "%d", &ports[ndev]) == 1) ndev++;
-    fclose(f);
+    ndev = read_ports(ports_file, ports, MAX_DEV);
     if (ndev == 0) die("no ports");
-    /* One descriptor per device connection, and some. */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    raise_nofile();
 #ifdef PACE_OURS
     open_and_login();
     if (!strcmp(mode, "watch")) run_watch();

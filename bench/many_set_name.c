@@ -40,15 +40,8 @@ int main(int argc, char **argv) {
         }
     }
     if (!ports_file) die("--ports-file is required");
-    FILE *f = fopen(ports_file, "r");
-    if (!f) die(ports_file);
-    while (ndev < MAX_DEV && fscanf(f, "%d", &ports[ndev]) == 1) ndev++;
-    fclose(f);
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
+    ndev = read_ports(ports_file, ports, MAX_DEV);
+    raise_nofile();
     usapi_device *devs = calloc(ndev, sizeof *devs);
     for (int i = 0; i < ndev; i++) {
         char host[32];

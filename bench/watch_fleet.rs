@@ -15,20 +15,14 @@
 //!
 //! Targets (issue 9): at most 5 % of one core and 16 MiB RSS at 256 devices.
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+mod common;
+use common::{Serving, arg, print_ports, serve_in_child};
+
+use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use ultrastream::watch::{Watch, WatchOptions};
 use ultrastream::{Device, Options};
-
-fn arg(args: &[String], name: &str, default: u64) -> u64 {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The child: start `n` simulators, print their ports, obey stdin.
 fn serve(n: usize) {
@@ -36,9 +30,7 @@ fn serve(n: usize) {
     let sims: Vec<Simulator> = (0..n)
         .map(|_| Simulator::start(SimOptions::default()).expect("simulator starts"))
         .collect();
-    let ports: Vec<String> = sims.iter().map(|s| s.addr().port().to_string()).collect();
-    println!("ports {}", ports.join(" "));
-    let _ = std::io::stdout().flush();
+    print_ports(sims.iter().map(|s| s.addr().port()));
     let mut dead = vec![false; n];
     for line in std::io::stdin().lock().lines() {
         let Ok(line) = line else { break };
@@ -120,23 +112,13 @@ fn main() {
     let seconds = arg(&args, "--seconds", 60).max(6);
     let interval = Duration::from_millis(arg(&args, "--interval-ms", 1000).max(10));
 
-    let exe = std::env::current_exe().expect("own path");
-    let mut child = Command::new(exe)
-        .args(["--serve", &n.to_string()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the simulator process");
-    let mut to_child = child.stdin.take().expect("stdin");
-    let mut from_child = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    from_child.read_line(&mut line).expect("ports");
-    let ports: Vec<u16> = line
-        .split_whitespace()
-        .skip(1)
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    assert_eq!(ports.len(), n, "the child said: {line}");
+    let Serving {
+        mut child,
+        mut to_child,
+        mut from_child,
+        ports,
+    } = serve_in_child(&["--serve", &n.to_string()]);
+    assert_eq!(ports.len(), n, "the child said: {ports:?}");
     let mut command = |c: &str| {
         writeln!(to_child, "{c}").expect("send");
         to_child.flush().expect("flush");

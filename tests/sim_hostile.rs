@@ -21,9 +21,8 @@
 mod sim_support;
 
 use sim_support::*;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
@@ -500,35 +499,26 @@ fn large_uploads_are_checked_from_the_spool_as_before() {
 
 /// The simulator as a program, so its memory is its own.
 struct SimProcess {
-    child: Child,
+    program: SimProgram,
     addr: SocketAddr,
 }
 
 impl SimProcess {
     fn start() -> SimProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
-            .args(["--port", "0", "--clock", "manual"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ultrastream-sim");
-        let out = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(out)
-            .read_line(&mut line)
-            .expect("the listening line");
+        let program = SimProgram::start(&["--port", "0", "--clock", "manual"]);
+        let line = program.line();
         let addr = line
             .split("http://")
             .nth(1)
             .and_then(|r| r.split_whitespace().next())
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("no address in {line:?}"));
-        SimProcess { child, addr }
+        SimProcess { program, addr }
     }
 
     /// Resident set size in bytes, from /proc.
     fn rss(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.program.child.id()))
             .expect("/proc/PID/status (Linux)");
         status
             .lines()
@@ -536,13 +526,6 @@ impl SimProcess {
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
             .expect("VmRSS")
             * 1024
-    }
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -585,7 +568,7 @@ fn eight_stalled_64_mib_uploads_keep_the_simulator_under_128_mib() {
         .collect();
     let monitor = {
         let (peak, stop) = (peak.clone(), stop.clone());
-        let pid = sim.child.id();
+        let pid = sim.program.child.id();
         thread::spawn(move || {
             while !stop.load(Ordering::SeqCst) {
                 if let Ok(st) = std::fs::read_to_string(format!("/proc/{pid}/status")) {

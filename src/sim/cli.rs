@@ -1,5 +1,6 @@
-//! The `ultrastream-sim` program (and `ultrastream sim`): run one or more
-//! simulated encoders until Ctrl-C. In the library so both programs share it.
+//! Simulator layer (`sim`), its top: the `ultrastream-sim` program (and
+//! `ultrastream sim`): run one or more simulated encoders until Ctrl-C.
+//! In the library so both programs share it.
 
 use super::{Model, ResponderOptions, SimOptions, Simulator};
 use std::io::Write;

@@ -1,5 +1,6 @@
-//! Simulator control: commands that change the world around the device
-//! (input signal, disks, sessions, clock) and inject faults.
+//! Simulator layer (`sim`), on the device: simulator control, commands
+//! that change the world around the device (input signal, disks,
+//! sessions, clock) and inject faults.
 //!
 //! The same JSON command works in-process (`Simulator::control`), from C
 //! (`usapi_sim_control`) and over HTTP on the simulator's own port:
@@ -14,7 +15,7 @@
 //! could make a browser send (an `Origin` header, a `Sec-Fetch-Site` other
 //! than "none", a POST body that is not `Content-Type: application/json`),
 //! and with `SimOptions::control_token` (`--control-token`) it requires
-//! `Authorization: Bearer <token>` (see `server.rs`, `control_guard`). The reply is `{"ok":true,...}`, or HTTP 400 with
+//! `Authorization: Bearer <token>` (see `server/control_endpoint.rs`). The reply is `{"ok":true,...}`, or HTTP 400 with
 //! `{"ok":false,"error":"..."}`; in-process, errors are
 //! `Error::Simulator(message)`. Unknown commands, unknown keys and wrong
 //! types are errors that name the culprit. The control path keeps working

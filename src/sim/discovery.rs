@@ -1,6 +1,7 @@
-//! The simulator's discovery responder: answers the multicast probe with
-//! the vendor document's reply body (live status mask) and an SSDP
-//! M-SEARCH with an `HTTP/1.1 200` whose LOCATION leads back to the
+//! Simulator layer (`sim`), on the device and `crate::discovery`'s socket
+//! helpers: the simulator's discovery responder. Answers the multicast
+//! probe with the vendor document's reply body (live status mask) and an
+//! SSDP M-SEARCH with an `HTTP/1.1 200` whose LOCATION leads back to the
 //! simulator's HTTP port; silent on SSDP while `set-ssdp 0`.
 //!
 //! Written independently of the client's parser in `crate::discovery`

@@ -1,4 +1,5 @@
-//! Firmware images the simulator accepts.
+//! Simulator layer (`sim`), below the methods: the firmware images the
+//! simulator accepts.
 //!
 //! # The simulator's image format (what [`fake_firmware`] writes)
 //!

@@ -1,4 +1,5 @@
-//! Many simulated devices from one process with few threads: `Fleet`.
+//! Simulator layer (`sim`), beside `server`: many simulated devices from
+//! one process with few threads, `Fleet`.
 //!
 //! Each device is the same as a `Simulator`'s (its own state, sessions,
 //! serial number, faults and port); what differs is the server. Instead of

@@ -1,9 +1,10 @@
-//! The simulator's request log (`ultrastream-sim --log`, option `log`):
-//! one line per API request on stderr (time, peer, method, parameters,
-//! result, milliseconds), one per fault injected, one per control command,
-//! and one whenever the device's status flags or power state changed
-//! (observed at request boundaries, so a change the clock made shows before
-//! the request that sees it).
+//! Simulator layer (`sim`), used by the server: the simulator's request
+//! log (`ultrastream-sim --log`, option `log`): one line per API request
+//! on stderr (time, peer, method, parameters, result, milliseconds), one
+//! per fault injected, one per control command, and one whenever the
+//! device's status flags or power state changed (observed at request
+//! boundaries, so a change the clock made shows before the request that
+//! sees it).
 //!
 //! Never logged: passwords, password hashes, stream keys, tokens, cookies
 //! (parameters whose names say so are masked), request bodies (only their

@@ -1,6 +1,7 @@
-//! The document's character-set and length rules, implemented here from the
-//! document (not shared with the client's validator, so a mistake in one
-//! cannot hide the same mistake in the other).
+//! Simulator layer (`sim`), below the methods: the document's
+//! character-set and length rules, implemented here from the document
+//! (not shared with the client's validator, so a mistake in one cannot
+//! hide the same mistake in the other).
 
 /// Device / server name (set-name, set-first-over, add-server): 1 to 32 of
 /// `A-Z a-z 0-9 space . _ - + '`, not starting or ending with a space.

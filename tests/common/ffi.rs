@@ -24,6 +24,29 @@ pub fn take(p: *mut std::ffi::c_char) -> serde_json::Value {
     serde_json::from_str(&s).unwrap_or(serde_json::Value::String(s))
 }
 
+/// `take` for a reply that must be JSON: anything else fails the test.
+pub fn take_json_strict(p: *mut std::ffi::c_char) -> serde_json::Value {
+    if p.is_null() {
+        return serde_json::Value::Null;
+    }
+    let s = unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned();
+    unsafe { usapi_string_free(p) };
+    serde_json::from_str(&s).unwrap_or_else(|e| panic!("not JSON ({e}): {s}"))
+}
+
+/// `usapi_sim_control(sim, cmd)`, which must succeed; its JSON reply.
+pub fn sim_control(sim: usapi_sim, cmd: &serde_json::Value) -> serde_json::Value {
+    let c = CString::new(cmd.to_string()).unwrap();
+    let mut out = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { usapi_sim_control(sim, c.as_ptr(), &mut out) },
+        0,
+        "{}",
+        last_error()
+    );
+    take_json_strict(out)
+}
+
 /// A handle for `host`, logged in as Admin / Admin; both must succeed.
 pub fn open_logged_in(host: &str) -> usapi_device {
     let host = CString::new(host).unwrap();

@@ -2,59 +2,14 @@
 //! global options anywhere, exit status and messages, long operations,
 //! discovery of a simulated fleet on loopback (never the real network).
 
-use crate::harness;
+use crate::cli_common::{cmd, ok, run, sim_fast};
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use ultrastream::sim::{Model, ResponderOptions, SimOptions, Simulator};
-
-const BIN: &str = env!("CARGO_BIN_EXE_ultrastream");
-
-/// A simulator whose clock runs 100 times faster (operations end sooner;
-/// the command polls their state, so nothing depends on the machine's speed).
-fn sim() -> Simulator {
-    Simulator::start(SimOptions {
-        time_scale: 100.0,
-        ..SimOptions::default()
-    })
-    .expect("simulator starts")
-}
-
-/// `ultrastream ARGS` with no ULTRASTREAM_* from the caller's environment
-/// and no terminal (so it never prompts).
-fn cmd(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_remove("ULTRASTREAM_HOST")
-        .env_remove("ULTRASTREAM_USER")
-        .env_remove("ULTRASTREAM_PASSWORD")
-        .env_remove("ULTRASTREAM_NEW_PASSWORD")
-        .stdin(Stdio::null());
-    c
-}
-
-/// Generous: a loaded machine must not fail the test.
-fn run(c: &mut Command) -> Output {
-    harness::run(c, Duration::from_secs(120))
-}
-
-/// Run against `sim` with the password from the environment; require exit 0.
-fn ok(sim: &Simulator, args: &[&str]) -> String {
-    let out = run(cmd(args)
-        .env("ULTRASTREAM_HOST", sim.host())
-        .env("ULTRASTREAM_PASSWORD", "Admin"));
-    assert!(
-        out.status.success(),
-        "ultrastream {args:?} failed ({}):\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn json(s: &str) -> Value {
     serde_json::from_str(s.trim()).unwrap_or_else(|e| panic!("not JSON ({e}):\n{s}"))
@@ -73,7 +28,7 @@ fn table_value(table: &str, field: &str) -> String {
 
 #[test]
 fn status_json_table_and_recording() {
-    let sim = sim();
+    let sim = sim_fast();
     let status = json(&ok(&sim, &["status"]));
     assert_eq!(status["result"], 0);
     assert!(status["cur-status"].is_u64(), "{status}");
@@ -138,7 +93,7 @@ fn status_json_table_and_recording() {
 
 #[test]
 fn global_options_go_before_or_after_and_every_command_has_help() {
-    let sim = sim();
+    let sim = sim_fast();
     let host = sim.host();
     for args in [
         vec!["--host", &host, "--password", "Admin", "info"],
@@ -194,7 +149,7 @@ fn global_options_go_before_or_after_and_every_command_has_help() {
 
 #[test]
 fn wrong_password_fails_with_errpasswd() {
-    let sim = sim();
+    let sim = sim_fast();
     let out = run(cmd(&["status"])
         .env("ULTRASTREAM_HOST", sim.host())
         .env("ULTRASTREAM_PASSWORD", "not-the-password"));
@@ -226,7 +181,7 @@ fn wrong_password_fails_with_errpasswd() {
 
 #[test]
 fn call_servers_and_long_operations() {
-    let sim = sim();
+    let sim = sim_fast();
     assert_eq!(
         json(&ok(&sim, &["call", "set-name", "name=CLI Box+1"]))["result"],
         0
@@ -284,7 +239,7 @@ fn call_servers_and_long_operations() {
 
 #[test]
 fn firmware_update_completes_and_prints_the_new_version() {
-    let sim = sim();
+    let sim = sim_fast();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-fw-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("folder");
     let file = dir.join("ultra_stream_hdmi_1_2_200.mwf");
@@ -480,7 +435,7 @@ fn sim_log_has_one_line_per_request_with_secrets_masked() {
 
 #[test]
 fn watch_prints_one_json_event_per_line_until_ctrl_c() {
-    let sim = sim();
+    let sim = sim_fast();
     let mut child = cmd(&["watch", &sim.host(), "--interval", "0.1"])
         .env("ULTRASTREAM_PASSWORD", "Admin")
         .stdout(Stdio::piped())

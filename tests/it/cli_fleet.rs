@@ -2,14 +2,13 @@
 //! per device as each finishes, failures as lines of their own, sessions
 //! given back, exit status 1 when any device failed.
 
+use crate::cli_common::BIN;
 use crate::harness;
 
 use serde_json::Value;
 use std::process::{Command, Output};
 use std::time::Duration;
 use ultrastream::sim::{SimOptions, Simulator};
-
-const BIN: &str = env!("CARGO_BIN_EXE_ultrastream");
 
 /// `ultrastream ARGS`, stdin from `stdin_file` (harness::run gives none,
 /// so that case runs under `sh -c '... < FILE'`).

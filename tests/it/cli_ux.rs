@@ -5,6 +5,7 @@
 //! `--quiet`, `--table`, `wait` / `clear`, `server add`'s id,
 //! `sim firmware`, shell completions. Only the simulator on 127.0.0.1.
 
+use crate::cli_common::{BIN, at, cmd, run, sim_fast, sim_manual, stderr, stdout};
 use crate::harness;
 
 use harness::{Scratch, require_tool};
@@ -12,60 +13,7 @@ use serde_json::Value;
 use std::net::TcpListener;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-use ultrastream::sim::{Model, SimOptions, Simulator};
-
-const BIN: &str = env!("CARGO_BIN_EXE_ultrastream");
-
-/// A simulator with a manual clock: operations move only when the test
-/// advances it (nothing depends on the machine's speed).
-fn sim_manual() -> Simulator {
-    Simulator::start(SimOptions {
-        time_scale: 0.0,
-        ..SimOptions::default()
-    })
-    .expect("simulator starts")
-}
-
-/// A simulator whose clock runs 100 times faster than wall time.
-fn sim_fast() -> Simulator {
-    Simulator::start(SimOptions {
-        time_scale: 100.0,
-        ..SimOptions::default()
-    })
-    .expect("simulator starts")
-}
-
-/// `ultrastream ARGS`, nothing from the caller's environment, no terminal.
-fn cmd(args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env_remove("ULTRASTREAM_HOST")
-        .env_remove("ULTRASTREAM_USER")
-        .env_remove("ULTRASTREAM_PASSWORD")
-        .env_remove("ULTRASTREAM_NEW_PASSWORD")
-        .stdin(Stdio::null());
-    c
-}
-
-/// `cmd` aimed at `sim` with its password.
-fn at(sim: &Simulator, args: &[&str]) -> Command {
-    let mut c = cmd(args);
-    c.env("ULTRASTREAM_HOST", sim.host())
-        .env("ULTRASTREAM_PASSWORD", "Admin");
-    c
-}
-
-fn run(c: &mut Command) -> Output {
-    harness::run(c, Duration::from_secs(120))
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use ultrastream::sim::{Model, Simulator};
 
 /// Run, require exit 0, parse stdout as JSON.
 fn ok_json(c: &mut Command) -> Value {

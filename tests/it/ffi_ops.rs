@@ -6,7 +6,7 @@
 //! The simulator's clock is manual: the progress callback advances it
 //! (`advance`) at every report, so the tests do not depend on machine speed.
 
-use crate::ffi_common::{last_error, take};
+use crate::ffi_common::{last_error, sim_control, take};
 use serde_json::{Value, json};
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::ptr::{null, null_mut};
@@ -114,15 +114,7 @@ impl Sim {
     }
 
     fn control(&self, cmd: Value) -> Value {
-        let c = CString::new(cmd.to_string()).unwrap();
-        let mut out = null_mut();
-        assert_eq!(
-            unsafe { usapi_sim_control(self.sim, c.as_ptr(), &mut out) },
-            0,
-            "{}",
-            last_error()
-        );
-        take(out)
+        sim_control(self.sim, &cmd)
     }
 
     fn state(&self) -> Value {

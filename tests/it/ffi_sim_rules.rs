@@ -2,8 +2,9 @@
 //! each case asserts the code the C caller gets and the state after.
 //! (tests/sim_*.rs cover the same ground in depth through the Rust client.)
 
+use crate::ffi_common::{last_error, sim_control, take_json_strict};
 use serde_json::Value;
-use std::ffi::{CStr, CString, c_char};
+use std::ffi::{CString, c_char};
 use std::ptr::null_mut;
 use std::time::{Duration, Instant};
 use ultrastream::ffi::*;
@@ -45,7 +46,7 @@ impl Sim {
         let p = CString::new(params.to_string()).unwrap();
         let mut out: *mut c_char = null_mut();
         let code = unsafe { usapi_call(self.dev, m.as_ptr(), p.as_ptr(), &mut out) };
-        (code, take(out))
+        (code, take_json_strict(out))
     }
 
     fn code(&self, method: &str, params: Value) -> i32 {
@@ -65,15 +66,7 @@ impl Sim {
     }
 
     fn control(&self, cmd: Value) -> Value {
-        let c = CString::new(cmd.to_string()).unwrap();
-        let mut out: *mut c_char = null_mut();
-        assert_eq!(
-            unsafe { usapi_sim_control(self.sim, c.as_ptr(), &mut out) },
-            0,
-            "{}",
-            last_error()
-        );
-        take(out)
+        sim_control(self.sim, &cmd)
     }
 
     fn servers(&self) -> Vec<Value> {
@@ -100,23 +93,6 @@ impl Drop for Sim {
         usapi_device_close(self.dev);
         usapi_sim_stop(self.sim);
     }
-}
-
-fn take(out: *mut c_char) -> Value {
-    if out.is_null() {
-        return Value::Null;
-    }
-    let s = unsafe { CStr::from_ptr(out) }
-        .to_string_lossy()
-        .into_owned();
-    unsafe { usapi_string_free(out) };
-    serde_json::from_str(&s).unwrap()
-}
-
-fn last_error() -> String {
-    unsafe { CStr::from_ptr(usapi_last_error()) }
-        .to_string_lossy()
-        .into_owned()
 }
 
 #[test]

@@ -1,20 +1,9 @@
 //! Runs `tests/independent_client.py` (Python standard library only, written
 //! from the vendor document) against the real `ultrastream-sim` program.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use crate::sim_support::SimProgram;
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-/// Kills the simulator if the test fails before stopping it.
-struct Sim(Child);
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn python() -> Option<&'static str> {
     ["python3", "python"].into_iter().find(|p| {
@@ -28,34 +17,17 @@ fn python() -> Option<&'static str> {
     })
 }
 
-/// Start `ultrastream-sim` and read the port from its first line.
-fn start_sim(args: &[&str]) -> (Sim, Vec<u16>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("ultrastream-sim starts");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let sim = Sim(child);
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+/// Start `ultrastream-sim` and read each device's port from the line that
+/// says where it listens.
+fn start_sim(args: &[&str]) -> (SimProgram, Vec<u16>) {
+    let sim = SimProgram::start(args);
     let want = args
         .windows(2)
         .find(|w| w[0] == "--devices")
         .map_or(1, |w| w[1].parse().unwrap_or(1));
     let mut ports = Vec::new();
     while ports.len() < want {
-        let line = rx
-            .recv_timeout(Duration::from_secs(10))
-            .expect("ultrastream-sim prints where it listens");
+        let line = sim.line();
         let rest = line
             .strip_prefix("ultrastream-sim: listening on http://127.0.0.1:")
             .unwrap_or_else(|| panic!("unexpected line: {line}"));
@@ -74,13 +46,13 @@ fn start_sim(args: &[&str]) -> (Sim, Vec<u16>) {
 }
 
 /// SIGINT (Ctrl-C) or SIGTERM, then wait for a clean exit.
-fn stop(mut sim: Sim, signal: libc::c_int) {
+fn stop(mut sim: SimProgram, signal: libc::c_int) {
     // SAFETY: signalling our own child process by its id.
-    let rc = unsafe { libc::kill(sim.0.id() as libc::pid_t, signal) };
+    let rc = unsafe { libc::kill(sim.child.id() as libc::pid_t, signal) };
     assert_eq!(rc, 0);
     let start = Instant::now();
     loop {
-        if let Some(status) = sim.0.try_wait().expect("wait") {
+        if let Some(status) = sim.child.try_wait().expect("wait") {
             assert!(
                 status.success(),
                 "ultrastream-sim exits cleanly on signal {signal}: {status}"

@@ -11,6 +11,8 @@
 //! counts panics on any simulator thread).
 
 // The shared helpers (also used by the binaries above), one copy each.
+#[path = "../common/cli.rs"]
+mod cli_common;
 #[path = "../common/mod.rs"]
 mod common;
 #[path = "../common/ffi.rs"]

@@ -10,7 +10,7 @@
 //! report, and the wait_ready case moves it by hand, so nothing here
 //! depends on machine speed.
 
-use crate::ffi_common::{last_error, take};
+use crate::ffi_common::{last_error, sim_control, take};
 use serde_json::{Value, json};
 use std::ffi::{CStr, CString, c_char, c_void};
 use std::ptr::{null, null_mut};
@@ -126,15 +126,7 @@ impl Sim {
     }
 
     fn control(&self, cmd: Value) -> Value {
-        let c = CString::new(cmd.to_string()).unwrap();
-        let mut out = null_mut();
-        assert_eq!(
-            unsafe { usapi_sim_control(self.sim, c.as_ptr(), &mut out) },
-            0,
-            "{}",
-            last_error()
-        );
-        take(out)
+        sim_control(self.sim, &cmd)
     }
 
     fn state(&self) -> Value {

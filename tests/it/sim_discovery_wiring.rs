@@ -2,9 +2,8 @@
 //! the C ABI's JSON options, and from the `ultrastream-sim` program; silent
 //! while rebooting. Loopback unicast only.
 
+use crate::sim_support::SimProgram;
 use std::ffi::CString;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 use ultrastream::discovery::{DiscoverOptions, Protocols, discover};
 use ultrastream::ffi::*;
@@ -104,24 +103,19 @@ fn c_json_options_enable_discovery() {
 
 #[test]
 fn the_program_answers_discovery() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
-        .args([
-            "--port",
-            "0",
-            "--serial",
-            "WIREDBIN",
-            "--discovery-port",
-            "0",
-            "--ssdp-port",
-            "0",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start ultrastream-sim");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
+    let program = SimProgram::start(&[
+        "--port",
+        "0",
+        "--serial",
+        "WIREDBIN",
+        "--discovery-port",
+        "0",
+        "--ssdp-port",
+        "0",
+    ]);
+    let first = program.line();
     assert!(first.contains("listening on http://127.0.0.1:"), "{first}");
-    let second = lines.next().unwrap().unwrap();
+    let second = program.line();
     // "... answering discovery on udp 127.0.0.1:M (multicast protocol) and udp 127.0.0.1:S (SSDP)"
     let addrs: Vec<String> = second
         .split_whitespace()
@@ -131,8 +125,7 @@ fn the_program_answers_discovery() {
     assert_eq!(addrs.len(), 2, "{second}");
     let found = find(addrs[0].clone(), Protocols::MULTICAST);
     let found_ssdp = find(addrs[1].clone(), Protocols::SSDP);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(program);
     assert_eq!(found, ["WIREDBIN"]);
     assert_eq!(found_ssdp, ["WIREDBIN"]);
 }

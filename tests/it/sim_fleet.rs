@@ -2,9 +2,9 @@
 //! few event-loop threads, each its own device, each reply sent when its
 //! latency has passed without holding up the others.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::sim_support::SimProgram;
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use ultrastream::Device;
@@ -128,22 +128,9 @@ fn a_fleet_of_devices_answers_concurrently_late_and_independently() {
 
 #[test]
 fn the_program_serves_a_fleet_on_few_threads() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
-        .args(["--fleet", "--devices", "200", "--latency", "200:50"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start ultrastream-sim");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let hosts: Vec<String> = (0..200)
-        .map(|_| {
-            let l = lines.next().unwrap().unwrap();
-            l.split_whitespace()
-                .find_map(|w| w.strip_prefix("http://"))
-                .unwrap_or_else(|| panic!("no address in {l}"))
-                .to_string()
-        })
-        .collect();
-    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let program = SimProgram::start(&["--fleet", "--devices", "200", "--latency", "200:50"]);
+    let hosts = program.hosts(200);
+    let status = std::fs::read_to_string(format!("/proc/{}/status", program.child.id())).unwrap();
     let threads: u32 = status
         .lines()
         .find_map(|l| l.strip_prefix("Threads:"))
@@ -157,8 +144,7 @@ fn the_program_serves_a_fleet_on_few_threads() {
         "GET /usapi?method=ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     );
     let took = t.elapsed();
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(program);
     assert!(threads <= 4, "{threads} threads for 200 devices");
     assert!(r.contains("\"result\":0"), "{r}");
     assert!(took >= Duration::from_millis(150), "{took:?}");

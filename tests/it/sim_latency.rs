@@ -4,9 +4,10 @@
 //! only its own request. Only lower bounds on time are asserted, plus one
 //! generous upper bound that a serialising server could not meet.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::sim_support::SimProgram;
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 use ultrastream::sim::{SimOptions, Simulator};
 
@@ -102,29 +103,15 @@ fn c_json_options_set_the_latency() {
 
 #[test]
 fn the_program_serves_a_fleet_with_latency_and_jitter() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
-        .args(["--count", "3", "--latency", "300:100"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start ultrastream-sim");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let hosts: Vec<String> = (0..3)
-        .map(|_| {
-            let l = lines.next().unwrap().unwrap();
-            l.split_whitespace()
-                .find_map(|w| w.strip_prefix("http://"))
-                .unwrap_or_else(|| panic!("no address in {l}"))
-                .to_string()
-        })
-        .collect();
+    let program = SimProgram::start(&["--count", "3", "--latency", "300:100"]);
+    let hosts = program.hosts(3);
     let mut took = Vec::new();
     for h in &hosts {
         for _ in 0..3 {
             took.push(timed_ping(h));
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(program);
     // 300 ms minus at most 100 ms of jitter, on every device.
     assert!(
         took.iter().all(|t| *t >= Duration::from_millis(200)),

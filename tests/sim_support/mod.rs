@@ -2,8 +2,10 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 use ultrastream::sim::{SimOptions, Simulator};
 use ultrastream::{Device, Error, Options};
@@ -236,4 +238,63 @@ pub fn raw_login(sim: &Simulator) -> String {
     );
     assert_eq!(r.result(), 0);
     r.header("Set-Cookie").expect("Set-Cookie").to_string()
+}
+
+/// The `ultrastream-sim` program, started with `args`; killed (if still
+/// running) when dropped, so a failing test leaves no process behind. A
+/// thread reads its standard output line by line, so the program never
+/// blocks on a full pipe.
+pub struct SimProgram {
+    pub child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl SimProgram {
+    pub fn start(args: &[&str]) -> SimProgram {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ultrastream-sim"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start ultrastream-sim");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        SimProgram { child, lines }
+    }
+
+    /// The next line the program prints (a generous bound: a loaded
+    /// machine must not fail the test, a silent program must).
+    pub fn line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("ultrastream-sim prints where it listens")
+    }
+
+    /// The HOST:PORT of each of the next `n` lines, one device's
+    /// "listening on http://HOST:PORT ..." each.
+    pub fn hosts(&self, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|_| {
+                let l = self.line();
+                l.split_whitespace()
+                    .find_map(|w| w.strip_prefix("http://"))
+                    .unwrap_or_else(|| panic!("no address in {l}"))
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+impl Drop for SimProgram {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
