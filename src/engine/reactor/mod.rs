@@ -214,7 +214,10 @@ impl Reactor {
                 let generation = c.generation;
                 c.state = ConnState::Busy(f);
                 self.push_timer(now + limits.total, TimerWhat::Conn { id, generation });
-                self.pump(id);
+                // The connection was just peeked quiet and the reply cannot
+                // precede the request: on Linux (epoll reports every arrival)
+                // the read waits for its event instead of finding nothing.
+                self.pump(id, !cfg!(target_os = "linux"));
                 return;
             }
         }
@@ -337,7 +340,7 @@ impl Reactor {
                         Err(e) => return self.attempt_failed(id, e),
                     }
                 }
-                self.pump(id);
+                self.pump(id, true);
             }
         }
     }
@@ -356,7 +359,9 @@ impl Reactor {
     }
 
     /// Write what is left of the request, then read what has come.
-    fn pump(&mut self, id: usize) {
+    /// `read_now`: read right after writing (else wait for the readable
+    /// event).
+    fn pump(&mut self, id: usize, read_now: bool) {
         enum Then {
             Wait,
             Reply(Answer),
@@ -400,6 +405,7 @@ impl Reactor {
             }
             match then {
                 Some(t) => t,
+                None if !read_now => Then::Wait,
                 // Read at once, to WouldBlock: mio's readiness is edge
                 // triggered, and on some systems an edge is only re-armed
                 // by a read that found nothing.
