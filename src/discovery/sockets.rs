@@ -1,7 +1,7 @@
 //! The UDP sockets discovery and the simulator's responder use (socket2),
 //! the group membership, waiting for readability, listing interfaces.
 
-use super::{DISCOVERY_GROUP, DiscoverOptions, MAX_INTERFACES};
+use super::{DISCOVERY_GROUP, DiscoverOptions};
 use std::io;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
 use std::time::Duration;
@@ -143,7 +143,7 @@ pub(super) fn local_ipv4_interfaces() -> Vec<Ipv4Addr> {
             }
             let sin = &*(ifa.ifa_addr as *const libc::sockaddr_in);
             let ip = Ipv4Addr::from(u32::from_be(sin.sin_addr.s_addr));
-            if !out.contains(&ip) && out.len() < MAX_INTERFACES {
+            if !out.contains(&ip) && out.len() < super::MAX_INTERFACES {
                 out.push(ip);
             }
         }
