@@ -388,7 +388,7 @@
 #define USAPI_ERR_MWF_UNSUPPORTED -34
 
 /**
- * retLoginFailed: wrong user name or password (the document's code 36).
+ * retLoginFailed: wrong user or password (errPasswd: the document's login code 36; devices in the field answer -1); login failed, nothing changed.
  */
 #define USAPI_RET_LOGIN_FAILED 36
 
@@ -496,6 +496,51 @@
  * USAPI_E_WATCH: the watcher cannot do this (e.g. stop itself from its own callback); see usapi_last_error.
  */
 #define USAPI_E_WATCH -1025
+
+/**
+ * none of the kinds below (or not a failure).
+ */
+#define USAPI_KIND_OTHER 0
+
+/**
+ * wrong user or password, or not logged in (-1, 36, -17): log in (again).
+ */
+#define USAPI_KIND_AUTH 1
+
+/**
+ * the device is busy or held by two other clients (-9, -2): retry later.
+ */
+#define USAPI_KIND_BUSY 2
+
+/**
+ * an argument was refused, by the library before sending or by the device (-1003, -1001, -1002, -10, -28).
+ */
+#define USAPI_KIND_INVALID_ARGUMENT 3
+
+/**
+ * the device could not be reached or the connection broke (-1004, -1010).
+ */
+#define USAPI_KIND_CONNECTION 4
+
+/**
+ * the device did not answer in time (-1005); also a connection failure.
+ */
+#define USAPI_KIND_TIMEOUT 5
+
+/**
+ * the thing named does not exist (-14, -25).
+ */
+#define USAPI_KIND_NOT_FOUND 6
+
+/**
+ * the built-in simulator could not be started or controlled (-1013).
+ */
+#define USAPI_KIND_SIMULATOR 7
+
+/**
+ * a progress callback cancelled the operation (-1016).
+ */
+#define USAPI_KIND_CANCELLED 8
 
 /**
  * statusFirst
@@ -1838,6 +1883,24 @@ const char *usapi_result_name(int32_t code);
  * A message for a result code. A static string: do not free.
  */
 const char *usapi_result_message(int32_t code);
+
+/**
+ * What a caller does about a failing code: one of the USAPI_KIND_*
+ * values (USAPI_KIND_BUSY for -9 errBusy and -2 errOccupied: retry later;
+ * USAPI_KIND_OTHER for codes of no kind, success and unknown codes). The
+ * C++ wrapper's `Error::is_auth()` and the like and Python's exception
+ * classes are chosen by it.
+ */
+int32_t usapi_result_kind(int32_t code);
+
+/**
+ * The document's name of one status mask bit (USAPI_STATUS_DISK_READY →
+ * "statusDiskReady", with the document's spelling "stausIPv6"), so C, C++
+ * and Python name bits from the library's one table. "" (never NULL)
+ * unless `flag` is exactly one documented bit. A static string: do not
+ * free.
+ */
+const char *usapi_status_flag_name(uint32_t flag);
 
 /**
  * Detail of the last failure on this thread (parameter, rule, method,

@@ -82,21 +82,16 @@ public:
     /** usapi_last_error() at the time of the failure. */
     const std::string &detail() const noexcept { return detail_; }
 
+    /** What to do about it: one of the USAPI_KIND_* values (usapi_result_kind). */
+    int32_t kind() const noexcept { return usapi_result_kind(code_); }
     /** Wrong user or password, or not logged in (-1, 36, -17). */
-    bool is_auth() const noexcept {
-        return code_ == USAPI_ERR_PASSWD || code_ == USAPI_RET_LOGIN_FAILED || code_ == USAPI_ERR_NEED_AUTH;
-    }
+    bool is_auth() const noexcept { return kind() == USAPI_KIND_AUTH; }
     /** The device is busy or held by other clients (-9, -2): retry later. */
-    bool is_busy() const noexcept { return code_ == USAPI_ERR_BUSY || code_ == USAPI_ERR_OCCUPIED; }
+    bool is_busy() const noexcept { return kind() == USAPI_KIND_BUSY; }
     /** An argument was refused (library or device). */
-    bool is_invalid_argument() const noexcept {
-        return code_ == USAPI_E_INVALID_ARGUMENT || code_ == USAPI_E_NULL_ARGUMENT || code_ == USAPI_E_INVALID_UTF8 ||
-               code_ == USAPI_ERR_PARAM || code_ == USAPI_ERR_STRING;
-    }
+    bool is_invalid_argument() const noexcept { return kind() == USAPI_KIND_INVALID_ARGUMENT; }
     /** The device could not be reached, the connection broke, or it timed out. */
-    bool is_connection() const noexcept {
-        return code_ == USAPI_E_CONNECT || code_ == USAPI_E_IO || code_ == USAPI_E_TIMEOUT;
-    }
+    bool is_connection() const noexcept { return kind() == USAPI_KIND_CONNECTION || kind() == USAPI_KIND_TIMEOUT; }
 
 private:
     int32_t code_;
@@ -147,39 +142,15 @@ struct Reply {
 
 inline std::ostream &operator<<(std::ostream &os, const Reply &r) { return os << r.json; }
 
-/** Names of the bits set in a cur-status mask ("statusRecord" ...), lowest first. */
+/** Names of the bits set in a cur-status mask ("statusRecord" ...), lowest first
+ *  (the library's table, usapi_status_flag_name; undocumented bits are skipped). */
 inline std::vector<std::string> status_flag_names(uint32_t mask) {
-    static const std::pair<uint32_t, const char *> table[] = {
-        {USAPI_STATUS_FIRST, "statusFirst"},
-        {USAPI_STATUS_RECORD, "statusRecord"},
-        {USAPI_STATUS_LIVING, "statusLiving"},
-        {USAPI_STATUS_STREAM, "statusStream"},
-        {USAPI_STATUS_DISK_READY, "statusDiskReady"},
-        {USAPI_STATUS_RTMP_READY, "statusRTMPReady"},
-        {USAPI_STATUS_SOFTAP, "statusSoftAP"},
-        {USAPI_STATUS_MIC, "statusMIC"},
-        {USAPI_STATUS_PHONE, "statusPHONE"},
-        {USAPI_STATUS_OUTPUT, "statusOutput"},
-        {USAPI_STATUS_DISK_TEST, "statusDiskTest"},
-        {USAPI_STATUS_BLUE, "statusBlue"},
-        {USAPI_STATUS_UPGRADE, "statusUpgrade"},
-        {USAPI_STATUS_NET_TEST, "statusNetTest"},
-        {USAPI_STATUS_PASSWD, "statusPasswd"},
-        {USAPI_STATUS_OCCUPIED, "statusOccupied"},
-        {USAPI_STATUS_FORMAT_DISK, "statusFormatDisk"},
-        {USAPI_STATUS_SEARCH_WIFI, "statusSearchWifi"},
-        {USAPI_STATUS_CONNECT_WIFI, "statusConnectWifi"},
-        {USAPI_STATUS_CONNECT_BLUE, "statusConnectBlue"},
-        {USAPI_STATUS_CHECK_UPGRADE, "statusCheckUpgrade"},
-        {USAPI_STATUS_RESET, "statusReset"},
-        {USAPI_STATUS_IPV6, "stausIPv6"},
-        {USAPI_STATUS_TEST_LOCK, "statusTestLock"},
-        {USAPI_STATUS_REBOOT, "statusReboot"},
-    };
     std::vector<std::string> names;
-    for (const auto &entry : table) {
-        if ((mask & entry.first) != 0) {
-            names.emplace_back(entry.second);
+    for (int i = 0; i < 32; ++i) {
+        const uint32_t bit = uint32_t{1} << i;
+        const char *name = (mask & bit) != 0 ? usapi_status_flag_name(bit) : "";
+        if (*name != '\0') {
+            names.emplace_back(name);
         }
     }
     return names;
@@ -595,7 +566,8 @@ public:
 #define ULTRASTREAM_SIMPLE_(name) \
     Reply name() const { return invoke(usapi_##name); }
 
-    // universal
+    // Generated from include/ultrastream.h by capi/src/generated.rs: one member per
+    // `int32_t usapi_NAME(usapi_device dev, char **out_json)`. Do not edit.
     ULTRASTREAM_SIMPLE_(get_info)
     ULTRASTREAM_SIMPLE_(get_status)
     ULTRASTREAM_SIMPLE_(get_settings)
@@ -604,29 +576,24 @@ public:
     ULTRASTREAM_SIMPLE_(start_live)
     ULTRASTREAM_SIMPLE_(stop_live)
     ULTRASTREAM_SIMPLE_(ping)
-    // storage
     ULTRASTREAM_SIMPLE_(start_format_usb)
     ULTRASTREAM_SIMPLE_(start_format_sd)
     ULTRASTREAM_SIMPLE_(clear_format_usb)
     ULTRASTREAM_SIMPLE_(start_test_usb)
     ULTRASTREAM_SIMPLE_(stop_test_usb)
     ULTRASTREAM_SIMPLE_(clear_test_usb)
-    // servers
     ULTRASTREAM_SIMPLE_(stop_test_server)
     ULTRASTREAM_SIMPLE_(clear_test_server)
-    // reset
     ULTRASTREAM_SIMPLE_(reboot)
     ULTRASTREAM_SIMPLE_(reset_all_settings)
-    // users
     ULTRASTREAM_SIMPLE_(get_users)
-    // network
     ULTRASTREAM_SIMPLE_(disconn_wifi)
     ULTRASTREAM_SIMPLE_(close_softap)
-    // firmware
     ULTRASTREAM_SIMPLE_(cancel_download)
     ULTRASTREAM_SIMPLE_(online_update_check)
     ULTRASTREAM_SIMPLE_(clear_upgrade)
     ULTRASTREAM_SIMPLE_(clear_check_update)
+    // End of the generated members.
 
 #undef ULTRASTREAM_SIMPLE_
 

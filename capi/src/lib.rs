@@ -10,6 +10,11 @@
 pub use ultrastream_rs::ffi;
 
 #[cfg(test)]
+mod drift;
+#[cfg(test)]
+mod generated;
+
+#[cfg(test)]
 mod header_tests {
     /// The committed header must be what build.rs generates from src/ffi.
     #[test]

@@ -6,8 +6,11 @@
 //!
 //! The typed one-liners live in one file per section of the document.
 //!
-//! Layer: the method table, just above `model`; the typed one-liners in
-//! `api/<section>.rs` are `impl Device` blocks and belong to the client layer.
+//! Layer: this file is the method table, the layer just above `model` (the
+//! document's methods as data; it uses `model` only, and `validate`, the
+//! client, the simulator and the C ABI read it). The typed one-liners in
+//! `api/<section>.rs` are `impl Device` blocks: the client layer.
+//! scripts/module-graph.py counts the two apart and checks both.
 
 mod encoding;
 mod firmware;

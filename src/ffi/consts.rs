@@ -1,6 +1,8 @@
-//! Every result code, status bit and disk status as C constants. The values
-//! are literals because cbindgen copies them verbatim; a unit test checks
-//! each against `model` so the two cannot drift.
+//! Every result code, status bit and disk status as a C constant, written
+//! from `model::codes` and `model::status` by capi/src/generated.rs
+//! (cbindgen copies literal values only): do not edit. After a change to
+//! those tables run `ULTRASTREAM_UPDATE_GENERATED=1 cargo test -p
+//! ultrastream-capi`, then `ULTRASTREAM_UPDATE_HEADER=1 cargo build`.
 
 // Device result codes (vendor document, section 1.3), plus 36 for login.
 /// retLivingAuthErr: live stream: authentication with the streaming server failed.
@@ -129,8 +131,10 @@ pub const USAPI_ERR_CODEC_LIMITED: i32 = -32;
 pub const USAPI_ERR_4G_LIMITED: i32 = -33;
 /// errMWFUnsupported: the update package does not match this model or hardware version.
 pub const USAPI_ERR_MWF_UNSUPPORTED: i32 = -34;
-/// retLoginFailed: wrong user name or password (the document's code 36).
+/// retLoginFailed: wrong user or password (errPasswd: the document's login code 36; devices in the field answer -1); login failed, nothing changed.
 pub const USAPI_RET_LOGIN_FAILED: i32 = 36;
+
+// Library-side codes: -1000 down.
 /// USAPI_E_INVALID_HANDLE: the device handle is 0, closed or unknown; open a device with usapi_device_open.
 pub const USAPI_E_INVALID_HANDLE: i32 = -1000;
 /// USAPI_E_NULL_ARGUMENT: a required pointer argument was NULL.
@@ -173,6 +177,26 @@ pub const USAPI_E_TRUNCATED: i32 = -1019;
 pub const USAPI_E_BUFFER_TOO_SMALL: i32 = -1033;
 /// USAPI_E_WATCH: the watcher cannot do this (e.g. stop itself from its own callback); see usapi_last_error.
 pub const USAPI_E_WATCH: i32 = -1025;
+
+// What a caller does about a failure (usapi_result_kind).
+/// none of the kinds below (or not a failure).
+pub const USAPI_KIND_OTHER: i32 = 0;
+/// wrong user or password, or not logged in (-1, 36, -17): log in (again).
+pub const USAPI_KIND_AUTH: i32 = 1;
+/// the device is busy or held by two other clients (-9, -2): retry later.
+pub const USAPI_KIND_BUSY: i32 = 2;
+/// an argument was refused, by the library before sending or by the device (-1003, -1001, -1002, -10, -28).
+pub const USAPI_KIND_INVALID_ARGUMENT: i32 = 3;
+/// the device could not be reached or the connection broke (-1004, -1010).
+pub const USAPI_KIND_CONNECTION: i32 = 4;
+/// the device did not answer in time (-1005); also a connection failure.
+pub const USAPI_KIND_TIMEOUT: i32 = 5;
+/// the thing named does not exist (-14, -25).
+pub const USAPI_KIND_NOT_FOUND: i32 = 6;
+/// the built-in simulator could not be started or controlled (-1013).
+pub const USAPI_KIND_SIMULATOR: i32 = 7;
+/// a progress callback cancelled the operation (-1016).
+pub const USAPI_KIND_CANCELLED: i32 = 8;
 
 // Device status mask bits (`cur-status`, section 1.4).
 /// statusFirst
@@ -239,154 +263,3 @@ pub const USAPI_DISK_NOT_WRITE: u32 = 0x04;
 pub const USAPI_DISK_LOW_SPACE: u32 = 0x05;
 /// DiskInvalid: the storage device is invalid (formatting may help).
 pub const USAPI_DISK_INVALID: u32 = 0x06;
-
-#[cfg(test)]
-mod tests {
-    use crate::model::{codes, status};
-
-    #[test]
-    fn constants_match_the_model() {
-        assert_eq!(super::USAPI_RET_LIVING_AUTH_ERR, codes::RET_LIVING_AUTH_ERR);
-        assert_eq!(super::USAPI_RET_LIVING_NOTSET, codes::RET_LIVING_NOTSET);
-        assert_eq!(super::USAPI_RET_LIVING_DNS, codes::RET_LIVING_DNS);
-        assert_eq!(super::USAPI_RET_INIT, codes::RET_INIT);
-        assert_eq!(super::USAPI_RET_LIVING_AUTHING, codes::RET_LIVING_AUTHING);
-        assert_eq!(super::USAPI_RET_LIVING_WAITING, codes::RET_LIVING_WAITING);
-        assert_eq!(
-            super::USAPI_RET_LIVING_CONNECTING,
-            codes::RET_LIVING_CONNECTING
-        );
-        assert_eq!(
-            super::USAPI_RET_LIVING_CONNECTED,
-            codes::RET_LIVING_CONNECTED
-        );
-        assert_eq!(super::USAPI_RET_PUSH_REBOOT, codes::RET_PUSH_REBOOT);
-        assert_eq!(
-            super::USAPI_RET_AUDIO_SIGNAL_CHANGE,
-            codes::RET_AUDIO_SIGNAL_CHANGE
-        );
-        assert_eq!(super::USAPI_RET_BLUE_WRITE, codes::RET_BLUE_WRITE);
-        assert_eq!(super::USAPI_RET_BLUE_READ, codes::RET_BLUE_READ);
-        assert_eq!(super::USAPI_RET_BLUE_SHUTDOWN, codes::RET_BLUE_SHUTDOWN);
-        assert_eq!(super::USAPI_RET_DISK_ON, codes::RET_DISK_ON);
-        assert_eq!(super::USAPI_RET_DISK_OFF, codes::RET_DISK_OFF);
-        assert_eq!(super::USAPI_RET_DISK_CHANGE, codes::RET_DISK_CHANGE);
-        assert_eq!(super::USAPI_RET_SNAPSHOT_OVER, codes::RET_SNAPSHOT_OVER);
-        assert_eq!(super::USAPI_RET_PUSH_RESET, codes::RET_PUSH_RESET);
-        assert_eq!(super::USAPI_RET_PUSH_LIVING, codes::RET_PUSH_LIVING);
-        assert_eq!(super::USAPI_RET_PUSH_RECORD, codes::RET_PUSH_RECORD);
-        assert_eq!(super::USAPI_RET_SIGNAL_CHANGE, codes::RET_SIGNAL_CHANGE);
-        assert_eq!(super::USAPI_RET_ROUTE_CHANGE, codes::RET_ROUTE_CHANGE);
-        assert_eq!(super::USAPI_RET_IP_CHANGE, codes::RET_IP_CHANGE);
-        assert_eq!(super::USAPI_RET_NET_CHANGE, codes::RET_NET_CHANGE);
-        assert_eq!(super::USAPI_RET_CANCEL, codes::RET_CANCEL);
-        assert_eq!(super::USAPI_RET_LOW_SPACE, codes::RET_LOW_SPACE);
-        assert_eq!(super::USAPI_RET_LOW_SPEED, codes::RET_LOW_SPEED);
-        assert_eq!(super::USAPI_RET_RUNNING, codes::RET_RUNNING);
-        assert_eq!(super::USAPI_RET_REPEAT, codes::RET_REPEAT);
-        assert_eq!(super::USAPI_RET_SUCCEED, codes::RET_SUCCEED);
-        assert_eq!(super::USAPI_ERR_PASSWD, codes::ERR_PASSWD);
-        assert_eq!(super::USAPI_ERR_OCCUPIED, codes::ERR_OCCUPIED);
-        assert_eq!(super::USAPI_ERR_DISCONNECT, codes::ERR_DISCONNECT);
-        assert_eq!(super::USAPI_ERR_DEVICE, codes::ERR_DEVICE);
-        assert_eq!(super::USAPI_ERR_DISK, codes::ERR_DISK);
-        assert_eq!(super::USAPI_ERR_UNCONNECT, codes::ERR_UNCONNECT);
-        assert_eq!(super::USAPI_ERR_KEY, codes::ERR_KEY);
-        assert_eq!(super::USAPI_ERR_VERSION, codes::ERR_VERSION);
-        assert_eq!(super::USAPI_ERR_BUSY, codes::ERR_BUSY);
-        assert_eq!(super::USAPI_ERR_PARAM, codes::ERR_PARAM);
-        assert_eq!(super::USAPI_ERR_USAGE, codes::ERR_USAGE);
-        assert_eq!(super::USAPI_ERR_TIMEOUT, codes::ERR_TIMEOUT);
-        assert_eq!(super::USAPI_ERR_IP, codes::ERR_IP);
-        assert_eq!(super::USAPI_ERR_NOT_FOUND, codes::ERR_NOT_FOUND);
-        assert_eq!(super::USAPI_ERR_FILE, codes::ERR_FILE);
-        assert_eq!(super::USAPI_ERR_NO_SPACE, codes::ERR_NO_SPACE);
-        assert_eq!(super::USAPI_ERR_NEED_AUTH, codes::ERR_NEED_AUTH);
-        assert_eq!(super::USAPI_ERR_SYSTEM, codes::ERR_SYSTEM);
-        assert_eq!(super::USAPI_ERR_DISK_SPEED, codes::ERR_DISK_SPEED);
-        assert_eq!(super::USAPI_ERR_EMPTY, codes::ERR_EMPTY);
-        assert_eq!(super::USAPI_ERR_NETWORK, codes::ERR_NETWORK);
-        assert_eq!(super::USAPI_ERR_EVENT, codes::ERR_EVENT);
-        assert_eq!(super::USAPI_ERR_CODEC, codes::ERR_CODEC);
-        assert_eq!(super::USAPI_ERR_BLUE, codes::ERR_BLUE);
-        assert_eq!(super::USAPI_ERR_NO_USER, codes::ERR_NO_USER);
-        assert_eq!(super::USAPI_ERR_SAME_NAME, codes::ERR_SAME_NAME);
-        assert_eq!(super::USAPI_ERR_STRING, codes::ERR_STRING);
-        assert_eq!(
-            super::USAPI_ERR_CHANNELS_LIMITED,
-            codes::ERR_CHANNELS_LIMITED
-        );
-        assert_eq!(super::USAPI_ERR_8M_LIMITED, codes::ERR_8M_LIMITED);
-        assert_eq!(
-            super::USAPI_ERR_FACEBOOK_LIMITED,
-            codes::ERR_FACEBOOK_LIMITED
-        );
-        assert_eq!(super::USAPI_ERR_CODEC_LIMITED, codes::ERR_CODEC_LIMITED);
-        assert_eq!(super::USAPI_ERR_4G_LIMITED, codes::ERR_4G_LIMITED);
-        assert_eq!(super::USAPI_ERR_MWF_UNSUPPORTED, codes::ERR_MWF_UNSUPPORTED);
-        assert_eq!(super::USAPI_RET_LOGIN_FAILED, codes::RET_LOGIN_FAILED);
-        assert_eq!(super::USAPI_E_INVALID_HANDLE, codes::E_INVALID_HANDLE);
-        assert_eq!(super::USAPI_E_NULL_ARGUMENT, codes::E_NULL_ARGUMENT);
-        assert_eq!(super::USAPI_E_INVALID_UTF8, codes::E_INVALID_UTF8);
-        assert_eq!(super::USAPI_E_INVALID_ARGUMENT, codes::E_INVALID_ARGUMENT);
-        assert_eq!(super::USAPI_E_CONNECT, codes::E_CONNECT);
-        assert_eq!(super::USAPI_E_TIMEOUT, codes::E_TIMEOUT);
-        assert_eq!(super::USAPI_E_HTTP_STATUS, codes::E_HTTP_STATUS);
-        assert_eq!(super::USAPI_E_BAD_REPLY, codes::E_BAD_REPLY);
-        assert_eq!(super::USAPI_E_REPLY_TOO_LARGE, codes::E_REPLY_TOO_LARGE);
-        assert_eq!(super::USAPI_E_PANIC, codes::E_PANIC);
-        assert_eq!(super::USAPI_E_IO, codes::E_IO);
-        assert_eq!(super::USAPI_E_FILE, codes::E_FILE);
-        assert_eq!(super::USAPI_E_SIMULATOR, codes::E_SIMULATOR);
-        assert_eq!(super::USAPI_E_UNKNOWN_METHOD, codes::E_UNKNOWN_METHOD);
-        assert_eq!(super::USAPI_E_DISCOVERY, codes::E_DISCOVERY);
-        assert_eq!(super::USAPI_E_CANCELLED, codes::E_CANCELLED);
-        assert_eq!(super::USAPI_E_REDIRECT, codes::E_REDIRECT);
-        assert_eq!(super::USAPI_E_VERIFY, codes::E_VERIFY);
-        assert_eq!(super::USAPI_E_TRUNCATED, codes::E_TRUNCATED);
-        assert_eq!(super::USAPI_E_BUFFER_TOO_SMALL, codes::E_BUFFER_TOO_SMALL);
-        assert_eq!(super::USAPI_E_WATCH, codes::E_WATCH);
-        assert_eq!(super::USAPI_STATUS_FIRST, status::STATUS_FIRST);
-        assert_eq!(super::USAPI_STATUS_RECORD, status::STATUS_RECORD);
-        assert_eq!(super::USAPI_STATUS_LIVING, status::STATUS_LIVING);
-        assert_eq!(super::USAPI_STATUS_STREAM, status::STATUS_STREAM);
-        assert_eq!(super::USAPI_STATUS_DISK_READY, status::STATUS_DISK_READY);
-        assert_eq!(super::USAPI_STATUS_RTMP_READY, status::STATUS_RTMP_READY);
-        assert_eq!(super::USAPI_STATUS_SOFTAP, status::STATUS_SOFTAP);
-        assert_eq!(super::USAPI_STATUS_MIC, status::STATUS_MIC);
-        assert_eq!(super::USAPI_STATUS_PHONE, status::STATUS_PHONE);
-        assert_eq!(super::USAPI_STATUS_OUTPUT, status::STATUS_OUTPUT);
-        assert_eq!(super::USAPI_STATUS_DISK_TEST, status::STATUS_DISK_TEST);
-        assert_eq!(super::USAPI_STATUS_BLUE, status::STATUS_BLUE);
-        assert_eq!(super::USAPI_STATUS_UPGRADE, status::STATUS_UPGRADE);
-        assert_eq!(super::USAPI_STATUS_NET_TEST, status::STATUS_NET_TEST);
-        assert_eq!(super::USAPI_STATUS_PASSWD, status::STATUS_PASSWD);
-        assert_eq!(super::USAPI_STATUS_OCCUPIED, status::STATUS_OCCUPIED);
-        assert_eq!(super::USAPI_STATUS_FORMAT_DISK, status::STATUS_FORMAT_DISK);
-        assert_eq!(super::USAPI_STATUS_SEARCH_WIFI, status::STATUS_SEARCH_WIFI);
-        assert_eq!(
-            super::USAPI_STATUS_CONNECT_WIFI,
-            status::STATUS_CONNECT_WIFI
-        );
-        assert_eq!(
-            super::USAPI_STATUS_CONNECT_BLUE,
-            status::STATUS_CONNECT_BLUE
-        );
-        assert_eq!(
-            super::USAPI_STATUS_CHECK_UPGRADE,
-            status::STATUS_CHECK_UPGRADE
-        );
-        assert_eq!(super::USAPI_STATUS_RESET, status::STATUS_RESET);
-        assert_eq!(super::USAPI_STATUS_IPV6, status::STATUS_IPV6);
-        assert_eq!(super::USAPI_STATUS_TEST_LOCK, status::STATUS_TEST_LOCK);
-        assert_eq!(super::USAPI_STATUS_REBOOT, status::STATUS_REBOOT);
-        assert_eq!(super::USAPI_DISK_NOT_DISK, status::DISK_NOT_DISK);
-        assert_eq!(super::USAPI_DISK_VALID, status::DISK_VALID);
-        assert_eq!(super::USAPI_DISK_NOT_SPACE, status::DISK_NOT_SPACE);
-        assert_eq!(super::USAPI_DISK_NOT_WRITE, status::DISK_NOT_WRITE);
-        assert_eq!(super::USAPI_DISK_LOW_SPACE, status::DISK_LOW_SPACE);
-        assert_eq!(super::USAPI_DISK_INVALID, status::DISK_INVALID);
-        assert_eq!(codes::CODES.len(), 85);
-        assert_eq!(status::STATUS_FLAGS.len(), 25);
-    }
-}

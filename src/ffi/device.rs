@@ -3,7 +3,7 @@
 use super::boundary::{free_string, last_error_ptr};
 use super::{HandleMap, guard, opt_str_arg, out_arg, str_arg, write_string};
 use crate::client::{Device, Options, Reply};
-use crate::model::codes;
+use crate::model::{codes, status};
 use std::ffi::c_char;
 use std::time::Duration;
 
@@ -205,6 +205,26 @@ pub extern "C" fn usapi_result_name(code: i32) -> *const c_char {
 #[unsafe(no_mangle)]
 pub extern "C" fn usapi_result_message(code: i32) -> *const c_char {
     codes::message_c(code).as_ptr()
+}
+
+/// What a caller does about a failing code: one of the USAPI_KIND_*
+/// values (USAPI_KIND_BUSY for -9 errBusy and -2 errOccupied: retry later;
+/// USAPI_KIND_OTHER for codes of no kind, success and unknown codes). The
+/// C++ wrapper's `Error::is_auth()` and the like and Python's exception
+/// classes are chosen by it.
+#[unsafe(no_mangle)]
+pub extern "C" fn usapi_result_kind(code: i32) -> i32 {
+    codes::kind_of(code).value
+}
+
+/// The document's name of one status mask bit (USAPI_STATUS_DISK_READY →
+/// "statusDiskReady", with the document's spelling "stausIPv6"), so C, C++
+/// and Python name bits from the library's one table. "" (never NULL)
+/// unless `flag` is exactly one documented bit. A static string: do not
+/// free.
+#[unsafe(no_mangle)]
+pub extern "C" fn usapi_status_flag_name(flag: u32) -> *const c_char {
+    status::status_flag_name_c(flag).unwrap_or(c"").as_ptr()
 }
 
 /// Detail of the last failure on this thread (parameter, rule, method,

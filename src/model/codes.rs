@@ -9,6 +9,9 @@
 pub struct CodeInfo {
     /// The number (never changes once released).
     pub code: i32,
+    /// The Rust constant's name (`ERR_BUSY`): the C macro is `USAPI_` +
+    /// it, the Python constant it alone (the generated tables read it).
+    pub ident: &'static str,
     /// The document's name ("errBusy"), or the C constant for
     /// library codes ("USAPI_E_TIMEOUT").
     pub name: &'static str,
@@ -21,11 +24,12 @@ pub struct CodeInfo {
     pub message_c: &'static CStr,
 }
 
-/// `concat!(s, "\0")` as a `&CStr`, checked at compile time.
-const fn cstr(with_nul: &'static str) -> &'static CStr {
+/// `concat!(s, "\0")` as a `&CStr`, checked at compile time (the status
+/// tables use it too).
+pub(crate) const fn cstr(with_nul: &'static str) -> &'static CStr {
     match CStr::from_bytes_with_nul(with_nul.as_bytes()) {
         Ok(c) => c,
-        Err(_) => panic!("code names and messages contain no NUL"),
+        Err(_) => panic!("the tables' names and messages contain no NUL"),
     }
 }
 
@@ -36,6 +40,7 @@ macro_rules! codes {
         pub static CODES: &[CodeInfo] = &[
             $( CodeInfo {
                 code: $num,
+                ident: stringify!($konst),
                 name: $name,
                 message: $msg,
                 name_c: cstr(concat!($name, "\0")),
@@ -166,6 +171,66 @@ pub fn message(code: i32) -> &'static str {
 /// outcomes a caller acts on (repeat, running, live-stream states).
 pub fn is_failure(code: i32) -> bool {
     code < 0
+}
+
+/// What a caller does about a failure, shared by every binding: Python
+/// picks its exception class by it, C++ answers `Error::is_auth()` and the
+/// like, C reads it with `usapi_result_kind`. The numbers are C's
+/// `USAPI_KIND_*` and never change once released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// The number (`USAPI_KIND_` + `ident` in C).
+    pub value: i32,
+    /// The constant's name without its prefix ("AUTH").
+    pub ident: &'static str,
+    /// What the kind holds and what to do.
+    pub meaning: &'static str,
+}
+
+macro_rules! kinds {
+    ($( $konst:ident = $val:expr, $meaning:literal; )*) => {
+        $( #[doc = concat!($meaning, ".")] pub const $konst: Kind = Kind {
+            value: $val,
+            ident: stringify!($konst),
+            meaning: $meaning,
+        }; )*
+        /// Every kind, by number.
+        pub static KINDS: &[Kind] = &[ $( $konst, )* ];
+    };
+}
+
+/// The kinds of failure (see [`Kind`]).
+pub mod kind {
+    use super::Kind;
+    kinds! {
+        OTHER = 0, "none of the kinds below (or not a failure)";
+        AUTH = 1, "wrong user or password, or not logged in (-1, 36, -17): log in (again)";
+        BUSY = 2, "the device is busy or held by two other clients (-9, -2): retry later";
+        INVALID_ARGUMENT = 3, "an argument was refused, by the library before sending or by the device (-1003, -1001, -1002, -10, -28)";
+        CONNECTION = 4, "the device could not be reached or the connection broke (-1004, -1010)";
+        TIMEOUT = 5, "the device did not answer in time (-1005); also a connection failure";
+        NOT_FOUND = 6, "the thing named does not exist (-14, -25)";
+        SIMULATOR = 7, "the built-in simulator could not be started or controlled (-1013)";
+        CANCELLED = 8, "a progress callback cancelled the operation (-1016)";
+    }
+}
+
+/// The kind of a result code; [`kind::OTHER`] for codes of no kind
+/// (success, outcomes, unknown codes).
+pub fn kind_of(code: i32) -> Kind {
+    match code {
+        ERR_PASSWD | RET_LOGIN_FAILED | ERR_NEED_AUTH => kind::AUTH,
+        ERR_BUSY | ERR_OCCUPIED => kind::BUSY,
+        E_INVALID_ARGUMENT | E_NULL_ARGUMENT | E_INVALID_UTF8 | ERR_PARAM | ERR_STRING => {
+            kind::INVALID_ARGUMENT
+        }
+        E_CONNECT | E_IO => kind::CONNECTION,
+        E_TIMEOUT => kind::TIMEOUT,
+        ERR_NOT_FOUND | ERR_NO_USER => kind::NOT_FOUND,
+        E_SIMULATOR => kind::SIMULATOR,
+        E_CANCELLED => kind::CANCELLED,
+        _ => kind::OTHER,
+    }
 }
 
 #[cfg(test)]

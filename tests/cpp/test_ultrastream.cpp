@@ -110,6 +110,9 @@ void test_types() {
     CHECK(ultrastream::result_name(USAPI_E_CONNECT) == "USAPI_E_CONNECT");
     CHECK(ultrastream::status_flag_names(65552) == (std::vector<std::string>{"statusDiskReady", "statusPasswd"}));
     CHECK(ultrastream::status_flag_names(0).empty());
+    // The library's names: the document's spelling, undocumented bits skipped.
+    CHECK(ultrastream::status_flag_names(USAPI_STATUS_IPV6 | 0x80u | 0x80000000u) ==
+          (std::vector<std::string>{"stausIPv6"}));
     ultrastream::Error e(USAPI_ERR_BUSY, "detail here");
     CHECK(e.code() == -9 && e.name() == "errBusy" && e.detail() == "detail here");
     CHECK(std::string(e.what()) == "errBusy (-9): detail here");
@@ -118,6 +121,12 @@ void test_types() {
     CHECK(contains(ultrastream::Error(USAPI_ERR_PASSWD, "").what(), "wrong user name or password"));
     CHECK(ultrastream::Error(USAPI_E_TIMEOUT, "").is_connection());
     CHECK(ultrastream::Error(USAPI_E_INVALID_ARGUMENT, "").is_invalid_argument());
+    // The kinds are the library's (usapi_result_kind), the same table Python reads.
+    CHECK(ultrastream::Error(USAPI_RET_LOGIN_FAILED, "").is_auth() && ultrastream::Error(USAPI_ERR_NEED_AUTH, "").is_auth());
+    CHECK(ultrastream::Error(USAPI_ERR_OCCUPIED, "").is_busy() && ultrastream::Error(USAPI_E_IO, "").is_connection());
+    CHECK(ultrastream::Error(USAPI_ERR_STRING, "").kind() == USAPI_KIND_INVALID_ARGUMENT);
+    CHECK(ultrastream::Error(USAPI_ERR_NO_USER, "").kind() == USAPI_KIND_NOT_FOUND);
+    CHECK(ultrastream::Error(USAPI_E_PANIC, "").kind() == USAPI_KIND_OTHER && usapi_result_kind(0) == USAPI_KIND_OTHER);
 }
 
 void test_universal(const ultrastream::Simulator &sim, const ultrastream::Device &dev) {

@@ -246,6 +246,24 @@ fn result_names_messages_and_version() {
         "static strings are stable"
     );
     assert_eq!(s(usapi_version()), env!("CARGO_PKG_VERSION"));
+    // Status bits: the document's names (its spelling too), one bit at a time.
+    assert_eq!(
+        s(usapi_status_flag_name(USAPI_STATUS_DISK_READY)),
+        "statusDiskReady"
+    );
+    assert_eq!(s(usapi_status_flag_name(USAPI_STATUS_IPV6)), "stausIPv6");
+    for not_one_bit in [
+        0,
+        0x80,
+        0x8000_0000,
+        USAPI_STATUS_FIRST | USAPI_STATUS_RECORD,
+    ] {
+        assert_eq!(
+            s(usapi_status_flag_name(not_one_bit)),
+            "",
+            "{not_one_bit:#x}"
+        );
+    }
 }
 
 #[test]

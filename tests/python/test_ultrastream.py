@@ -163,10 +163,22 @@ class StatusFlagTests(unittest.TestCase):
         macros = {name: int(v) for name, v in re.findall(r"#define USAPI_((?:RET|ERR|E)_\w+) (-?\d+)", text)}
         self.assertGreater(len(macros), 70)
         exported = [n for n in ultrastream.errors.__all__ if re.fullmatch(r"(RET|ERR|E)_\w+", n)]
-        self.assertGreater(len(exported), 20)
+        # Every code of the header, none missing (they are generated from one table).
+        self.assertEqual(sorted(exported), sorted(macros))
         for name in exported:
-            self.assertIn(name, macros, f"{name} is not a USAPI_ macro of the header")
             self.assertEqual(getattr(ultrastream, name), macros[name], name)
+            # The loaded library knows each one by the same number.
+            self.assertNotEqual(ultrastream.result_name(macros[name]), "unknown", name)
+        self.assertEqual(ultrastream.OK, 0)
+
+    def test_flag_names_match_the_library(self) -> None:
+        lib = _native.lib()
+        for flag in ultrastream.StatusFlag:
+            self.assertEqual(lib.usapi_status_flag_name(int(flag)).decode(), ultrastream.status_flag_names(int(flag))[0])
+        # Undocumented bits and masks of several bits have no name.
+        self.assertEqual(lib.usapi_status_flag_name(0x80), b"")
+        self.assertEqual(lib.usapi_status_flag_name(0x03), b"")
+        self.assertEqual(ultrastream.status_flag_names(0x80 | 0x02), ["statusRecord"])
 
     def test_disk_status(self) -> None:
         self.assertEqual(ultrastream.disk_status_name(1), "DiskValid")
@@ -194,6 +206,12 @@ class ReplyParsingTests(unittest.TestCase):
         self.assertEqual(i.audio_range.hdmi.default, 1.0)
         u = ultrastream.UploadReply.parse('{"result":0,"up-to-date":"true","version":"1.2.3","size":"12"}')
         self.assertEqual((u.status, u.up_to_date, u.version, u.size), (0, True, "1.2.3", 12))
+
+    def test_live_entries_of_newer_firmware(self) -> None:
+        s = ultrastream.StatusReply.parse('{"live-status":{"result":22,"live":[{"id":"3","result":23,"name":"yt"}]}}')
+        self.assertEqual(s.live_status.result, 22)
+        self.assertEqual([(e.id, e.result, e.name) for e in s.live_status.live], [(3, 23, "yt")])
+        self.assertEqual(ultrastream.StatusReply.parse("{}").live_status.live, [])
 
     def test_reply_is_the_raw_dict(self) -> None:
         r = ultrastream.SettingsReply.parse('{"result":0,"name":"box","extra":{"a":[1]}}', code=0, method="get-settings")

@@ -8,7 +8,7 @@ import os
 from ctypes import byref, c_char_p, c_uint8
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 
-from . import _native
+from . import _native, _tables
 from .errors import E_BUFFER_TOO_SMALL, ERR_NOT_FOUND, UltrastreamError, check, error_for, last_error
 from .ops import _Runner
 from .progress import ProgressCallback, c_callback
@@ -828,18 +828,6 @@ class Device:
         return os.path.getsize(d)
 
 
-#: API method name -> Device method name, for the 56 methods of the document.
-API_METHODS: Dict[str, str] = {
-    m: m.replace("-", "_")
-    for m in (
-        "get-info get-status get-settings start-rec stop-rec start-live stop-live ping "
-        "set-name set-app-settings set-app-passwd set-first-over set-rec-control set-softap set-date-time "
-        "set-signal-lost-ctrl set-startup-rec set-startup-live set-ssdp set-hdmi-rec-ctrl "
-        "start-format-usb start-format-sd clear-format-usb start-test-usb stop-test-usb clear-test-usb "
-        "get-media-files del-media-files "
-        "add-server enable-server set-server del-server start-test-server stop-test-server clear-test-server "
-        "set-stream set-video set-audio reboot reset-all-settings login logout "
-        "get-users add-user del-user ch-password set-password set-eth disconn-wifi close-softap "
-        "update upload-update-file cancel-download online-update-check clear-upgrade clear-check-update"
-    ).split()
-}
+#: API method name -> Device method name, for the 56 methods of the document
+#: (from the library's method table, generated into _tables).
+API_METHODS: Dict[str, str] = {m: m.replace("-", "_") for m in _tables.API_METHODS}

@@ -22,18 +22,18 @@ from ctypes import byref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
-from . import _native
+from . import _native, _tables
 from .errors import check
 from .replies import _key, _view
 
 __all__ = ["discover", "DiscoveredDevice", "DiscoveryResult", "SsdpInfo", "MULTICAST", "SSDP"]
 
 #: ``protocols`` bit / name: the vendor's multicast protocol.
-MULTICAST = 1
+MULTICAST = _tables.DISCOVER_MULTICAST
 #: ``protocols`` bit / name: SSDP.
-SSDP = 2
-_NO_DESCRIPTION_FETCH = 1
-_NO_GROUP_LISTEN = 2
+SSDP = _tables.DISCOVER_SSDP
+_NO_DESCRIPTION_FETCH = _tables.DISCOVER_NO_DESCRIPTION_FETCH
+_NO_GROUP_LISTEN = _tables.DISCOVER_NO_GROUP_LISTEN
 
 
 usapi_discover_options = _native.usapi_discover_options

@@ -21,7 +21,9 @@ from __future__ import annotations
 import builtins
 from typing import Any, Dict, Tuple, Type
 
-from . import _native
+from . import _native, _tables
+from ._tables import *  # noqa: F401,F403  (the result code constants)
+from ._tables import ERR_BUSY, RET_LOGIN_FAILED, RET_SUCCEED
 
 __all__ = [
     "UltrastreamError",
@@ -39,84 +41,19 @@ __all__ = [
     "last_error",
     "error_for",
     "check",
-    # code constants
     "OK",
-    "RET_REPEAT",
-    "RET_RUNNING",
-    "RET_LOW_SPEED",
-    "RET_LIVING_NOTSET",
-    "RET_LOGIN_FAILED",
-    "ERR_PASSWD",
-    "ERR_OCCUPIED",
-    "ERR_BUSY",
-    "ERR_PARAM",
-    "ERR_NOT_FOUND",
-    "ERR_NEED_AUTH",
-    "ERR_NO_USER",
-    "ERR_SAME_NAME",
-    "ERR_STRING",
-    "E_INVALID_HANDLE",
-    "E_NULL_ARGUMENT",
-    "E_INVALID_UTF8",
-    "E_INVALID_ARGUMENT",
-    "E_CONNECT",
-    "E_TIMEOUT",
-    "E_HTTP_STATUS",
-    "E_BAD_REPLY",
-    "E_REPLY_TOO_LARGE",
-    "E_PANIC",
-    "E_IO",
-    "E_FILE",
-    "E_SIMULATOR",
-    "E_UNKNOWN_METHOD",
-    "E_DISCOVERY",
-    "E_CANCELLED",
-    "E_REDIRECT",
-    "E_VERIFY",
-    "E_TRUNCATED",
-    "E_BUFFER_TOO_SMALL",
-    "E_WATCH",
+    # every result code's constant (ERR_BUSY, E_TIMEOUT ...), from the library's table
+    *_tables.__all__,
 ]
 
 LibraryNotFoundError = _native.LibraryNotFoundError
 
-# Result codes (the same numbers as the USAPI_* macros of ultrastream.h).
-OK = 0
-RET_REPEAT = 1
-RET_RUNNING = 2
-RET_LOW_SPEED = 3
-RET_LIVING_NOTSET = 29
-RET_LOGIN_FAILED = 36
-ERR_PASSWD = -1
-ERR_OCCUPIED = -2
-ERR_BUSY = -9
-ERR_PARAM = -10
-ERR_NOT_FOUND = -14
-ERR_NEED_AUTH = -17
-ERR_NO_USER = -25
-ERR_SAME_NAME = -27
-ERR_STRING = -28
-E_INVALID_HANDLE = -1000
-E_NULL_ARGUMENT = -1001
-E_INVALID_UTF8 = -1002
-E_INVALID_ARGUMENT = -1003
-E_CONNECT = -1004
-E_TIMEOUT = -1005
-E_HTTP_STATUS = -1006
-E_BAD_REPLY = -1007
-E_REPLY_TOO_LARGE = -1008
-E_PANIC = -1009
-E_IO = -1010
-E_FILE = -1012
-E_SIMULATOR = -1013
-E_UNKNOWN_METHOD = -1014
-E_DISCOVERY = -1015
-E_CANCELLED = -1016
-E_REDIRECT = -1017
-E_VERIFY = -1018
-E_TRUNCATED = -1019
-E_BUFFER_TOO_SMALL = -1033
-E_WATCH = -1025
+# The result code constants (ERR_BUSY = -9, E_TIMEOUT = -1005 ..., the same
+# numbers as the USAPI_* macros of ultrastream.h) come from _tables, which is
+# generated from the library's own table (src/model/codes.rs).
+
+#: Success (``RET_SUCCEED``).
+OK = RET_SUCCEED
 
 
 def result_name(code: int) -> str:
@@ -219,30 +156,23 @@ class SimulatorError(UltrastreamError):
     """The built-in simulator could not be started or controlled (-1013)."""
 
 
-_BY_CODE: Dict[int, Type[UltrastreamError]] = {
-    ERR_PASSWD: AuthError,
-    ERR_NEED_AUTH: AuthError,
-    RET_LOGIN_FAILED: AuthError,
-    ERR_BUSY: BusyError,
-    ERR_OCCUPIED: BusyError,
-    E_INVALID_ARGUMENT: InvalidArgumentError,
-    E_NULL_ARGUMENT: InvalidArgumentError,
-    E_INVALID_UTF8: InvalidArgumentError,
-    ERR_PARAM: InvalidArgumentError,
-    ERR_STRING: InvalidArgumentError,
-    E_CONNECT: ConnectError,
-    E_IO: ConnectError,
-    E_TIMEOUT: DeviceTimeoutError,
-    ERR_NOT_FOUND: NotFoundError,
-    ERR_NO_USER: NotFoundError,
-    E_SIMULATOR: SimulatorError,
-    E_CANCELLED: CancelledError,
+# The library says what kind of failure a code is (usapi_result_kind, one
+# table in src/model/codes.rs that C++ reads too); the class follows it.
+_BY_KIND: Dict[int, Type[UltrastreamError]] = {
+    _tables.KIND_AUTH: AuthError,
+    _tables.KIND_BUSY: BusyError,
+    _tables.KIND_INVALID_ARGUMENT: InvalidArgumentError,
+    _tables.KIND_CONNECTION: ConnectError,
+    _tables.KIND_TIMEOUT: DeviceTimeoutError,
+    _tables.KIND_NOT_FOUND: NotFoundError,
+    _tables.KIND_SIMULATOR: SimulatorError,
+    _tables.KIND_CANCELLED: CancelledError,
 }
 
 
 def error_for(code: int, detail: str = "") -> UltrastreamError:
-    """The exception for ``code`` (its class chosen by the code)."""
-    return _BY_CODE.get(int(code), UltrastreamError)(code, detail)
+    """The exception for ``code`` (its class chosen by the library's kind of the code)."""
+    return _BY_KIND.get(_native.lib().usapi_result_kind(int(code)), UltrastreamError)(code, detail)
 
 
 def check(code: int) -> int:

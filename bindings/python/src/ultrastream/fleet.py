@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, U
 
 from . import _native
 from .device import REPLY_TYPES, Device, call_args
-from .errors import UltrastreamError, check, error_for
+from .errors import E_BAD_REPLY, UltrastreamError, check, error_for
 from .replies import Reply
 
 __all__ = ["ManyResult", "call_many"]
@@ -75,7 +75,7 @@ def make_result(
     try:
         r.reply = REPLY_TYPES.get(method, Reply).parse(s, code=code, method=method)
     except ValueError as e:  # JSON the library accepted but Python cannot read
-        r.error = error_for(-1007, f"{method}: the reply is not JSON: {e}")
+        r.error = error_for(E_BAD_REPLY, f"{method}: the reply is not JSON: {e}")
     return r
 
 

@@ -63,6 +63,7 @@ __all__ = [
     "Progress",
     "RecStatus",
     "LiveStatus",
+    "LiveEntry",
     "InputSignal",
     "Disk",
     "NetInfo",
@@ -330,6 +331,18 @@ class RecStatus:
 
 
 @dataclass(frozen=True)
+class LiveEntry:
+    """One entry of live-status ``live``: a server's live state (newer firmware)."""
+
+    #: the stream server's id (as in get-settings' ``stream-server``)
+    id: int = 0
+    #: this server's live state (22 connected, 23 connecting, ...)
+    result: int = 0
+    name: str = ""
+    raw: Dict[str, Any] = _raw()
+
+
+@dataclass(frozen=True)
 class LiveStatus:
     """live-status of get-status. ``cur_bps`` / ``avg_bps`` / ``cur_bps2``
     are bytes per second, as the Bitfocus module reads an Ultra Stream's
@@ -348,6 +361,9 @@ class LiveStatus:
     cur_bps2: int = 0
     net2: int = 0
     client_id: str = ""
+    #: per-server entries newer firmware (Ultra Encode) sends; the Ultra
+    #: Stream document has only ``result`` / ``result2``
+    live: List[LiveEntry] = field(default_factory=list)
     raw: Dict[str, Any] = _raw()
 
 

@@ -9,7 +9,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple, Union
 
 from . import _native
 from .device import Device
-from .errors import SimulatorError, check
+from .errors import E_SIMULATOR, SimulatorError, check
 
 __all__ = ["Simulator", "write_test_firmware"]
 
@@ -20,7 +20,7 @@ def _require(name: str) -> Any:
     f = getattr(_native.lib(), name, None)
     if f is None:
         raise SimulatorError(
-            -1013,
+            E_SIMULATOR,
             f"{_native.library_path()} has no {name}: it was built without the \"simulator\" feature",
         )
     return f
