@@ -498,7 +498,7 @@ fn stop_swar(b: &[u8], i: usize) -> Option<(usize, u8)> {
     }
     let at = rest
         .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80)?;
+        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))?;
     Some((b.len() - rest.len() + at, rest[at]))
 }
 
@@ -683,7 +683,7 @@ mod tests {
         // Every byte value, at every position of two 16-byte blocks and the
         // words and bytes after them.
         for c in 0..=255u8 {
-            let stops = c == b'"' || c == b'\\' || c < 0x20 || c >= 0x80;
+            let stops = c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c);
             for at in 0..45 {
                 let mut v = vec![b'x'; 45];
                 v[at] = c;

@@ -359,4 +359,34 @@ mod tests {
         let r = into_reply("m", 200, r#"{"result":0,"b":[1,2]}"#.into()).unwrap();
         assert_eq!(r.json().unwrap()["b"][1], 2);
     }
+
+    /// Bytes off the wire: text only when they are UTF-8, whichever pass
+    /// (fast or serde) reads them, and that is checked before the status.
+    #[test]
+    fn replies_from_bytes() {
+        let ok = "{\"result\":-9,\"name\":\"caf\u{e9} \u{1f600}\"}";
+        let r = into_reply_bytes("m", 200, ok.as_bytes().to_vec()).unwrap();
+        assert_eq!((r.result, r.body.as_str()), (-9, ok));
+        // serde's path (a code in a string) gives the same.
+        let r = into_reply_bytes("m", 200, br#"{"result":"3"}"#.to_vec()).unwrap();
+        assert_eq!(r.result, 3);
+        for bad in [
+            &b"{\"result\":0,\"a\":\"\xc3\"}"[..],
+            b"{\"result\":0,\"a\":\"\xed\xa0\x80\"}",
+            b"{\"result\":\"\xff\"}",
+            b"\xef\xbb",
+        ] {
+            for status in [200, 500] {
+                let e = into_reply_bytes("m", status, bad.to_vec()).unwrap_err();
+                assert!(
+                    matches!(&e, Error::BadReply { detail, .. } if detail == "the body is not UTF-8"),
+                    "{bad:?} {status}: {e}"
+                );
+            }
+        }
+        assert!(matches!(
+            into_reply_bytes("m", 500, b"{}".to_vec()),
+            Err(Error::HttpStatus { status: 500, .. })
+        ));
+    }
 }
