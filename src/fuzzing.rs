@@ -132,10 +132,8 @@ pub fn reply_exchange(data: &[u8]) {
             Ok(Event::Done { .. }) => break,
         }
     }
-    if let Ok(b) = String::from_utf8(body) {
-        if let Err(e) = crate::client::into_reply("get-status", status, b) {
-            let _ = e.to_string();
-        }
+    if let Err(e) = crate::client::into_reply_bytes("get-status", status, body) {
+        let _ = e.to_string();
     }
 }
 

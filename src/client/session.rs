@@ -74,6 +74,14 @@ impl SessionCall {
         s.sid.as_ref().map(|v| ["sid=", v].concat())
     }
 
+    /// Like `cookie`, without writing the header value: `f` gets the
+    /// session id (under the session's lock: keep it short).
+    pub fn with_sid<R>(&mut self, dev: &Device, f: impl FnOnce(Option<&str>) -> R) -> R {
+        let s = dev.session();
+        self.generation = s.generation;
+        f(s.sid.as_deref())
+    }
+
     /// Judge the reply to a try of `name`.
     pub fn on_reply(&mut self, name: &str, reply: Reply) -> Next {
         self.tries += 1;

@@ -24,20 +24,21 @@ pub(crate) struct Answer {
     pub reuse: bool,
 }
 
-/// The reply reader the reactor drives.
+/// The reply reader the reactor drives. `method` names the call in
+/// errors (borrowed per call, so no reader owns a copy of it).
 pub(crate) trait Exchange {
-    /// Room to read into.
-    fn read_buf(&mut self) -> &mut [u8];
-    /// `n` bytes were read into `read_buf`. `Ok(Some)`: the reply is
-    /// complete.
-    fn filled(&mut self, n: usize) -> Result<Option<Answer>>;
+    /// `data` was read (into the reactor's one receive buffer: the reader
+    /// keeps a copy only of what a reply holds, so a small reply costs a
+    /// small buffer). `Ok(Some)`: the reply is complete.
+    fn feed(&mut self, data: &[u8], method: &str) -> Result<Option<Answer>>;
     /// The device closed the connection.
-    fn eof(&mut self) -> Result<Answer>;
+    fn eof(&mut self, method: &str) -> Result<Answer>;
 }
 
-/// One reply to a call of `method`, with bodies of at most `max` bytes.
+/// One reply, with bodies of at most the limit given. A reader outlives
+/// its reply: the reactor keeps spare ones (with their buffers) for the
+/// next requests of any connection, so an idle connection holds none.
 pub(crate) struct Reader {
-    method: String,
     resp: Response,
     status: u16,
     sid: Option<String>,
@@ -46,11 +47,9 @@ pub(crate) struct Reader {
 }
 
 impl Reader {
-    /// A reader for a reply to `method` (named in errors), with bodies of
-    /// at most `max` bytes.
-    pub fn new(method: String, max: usize) -> Reader {
+    /// A reader for one reply with bodies of at most `max` bytes.
+    pub fn new(max: usize) -> Reader {
         Reader {
-            method,
             resp: Response::new(Limits::new(MAX_REPLY_HEAD, max as u64)),
             status: 0,
             sid: None,
@@ -59,10 +58,9 @@ impl Reader {
         }
     }
 
-    /// Ready the reader for the next reply on the same connection (its
-    /// buffer kept).
-    pub fn reset(&mut self, method: String, max: usize) {
-        self.method = method;
+    /// Ready the reader for another reply (its buffer kept), with bodies
+    /// of at most `max` bytes.
+    pub fn reset(&mut self, max: usize) {
         self.resp.reset();
         self.resp
             .set_limits(Limits::new(MAX_REPLY_HEAD, max as u64));
@@ -72,27 +70,16 @@ impl Reader {
         self.body = Vec::new();
     }
 
-    /// Move the reader out for the connection's next request, leaving an
-    /// empty one behind (no buffer).
-    pub fn take_for_reuse(&mut self) -> Option<Reader> {
-        let empty = Reader {
-            method: String::new(),
-            resp: Response::new(Limits::default()),
-            status: 0,
-            sid: None,
-            location: None,
-            body: Vec::new(),
-        };
-        Some(std::mem::replace(self, empty))
+    /// Whether the reader holds no byte of a reply (so it can serve
+    /// another connection).
+    pub fn is_clean(&self) -> bool {
+        self.resp.unread() == 0
     }
 
     /// Take every event the buffered bytes give.
-    fn drive(&mut self) -> Result<Option<Answer>> {
+    fn drive(&mut self, method: &str) -> Result<Option<Answer>> {
         loop {
-            let event = self
-                .resp
-                .advance()
-                .map_err(|e| e.into_error(&self.method))?;
+            let event = self.resp.advance().map_err(|e| e.into_error(method))?;
             match event {
                 Event::NeedData => return Ok(None),
                 Event::Interim(_) => {}
@@ -131,22 +118,17 @@ impl Reader {
 }
 
 impl Exchange for Reader {
-    fn read_buf(&mut self) -> &mut [u8] {
-        self.resp.read_buf()
+    fn feed(&mut self, data: &[u8], method: &str) -> Result<Option<Answer>> {
+        self.resp.feed(data);
+        self.drive(method)
     }
 
-    fn filled(&mut self, n: usize) -> Result<Option<Answer>> {
-        self.resp.filled(n);
-        self.drive()
-    }
-
-    fn eof(&mut self) -> Result<Answer> {
+    fn eof(&mut self, method: &str) -> Result<Answer> {
         self.resp.eof();
-        match self.drive()? {
+        match self.drive(method)? {
             Some(a) => Ok(a),
             None => Err(Error::Io(format!(
-                "{}: the device closed the connection before answering",
-                self.method
+                "{method}: the device closed the connection before answering"
             ))),
         }
     }
@@ -157,13 +139,12 @@ mod tests {
     use super::*;
 
     fn feed(r: &mut Reader, data: &[u8]) -> Result<Option<Answer>> {
-        r.read_buf()[..data.len()].copy_from_slice(data);
-        r.filled(data.len())
+        Exchange::feed(r, data, "m")
     }
 
     /// Feed `wire` cut into pieces of `step` bytes.
     fn run(wire: &[u8], step: usize) -> Result<Option<Answer>> {
-        let mut r = Reader::new("get-status".into(), 1000);
+        let mut r = Reader::new(1000);
         for piece in wire.chunks(step) {
             if let Some(a) = feed(&mut r, piece)? {
                 return Ok(Some(a));
@@ -202,7 +183,7 @@ mod tests {
             Err(Error::TooLarge { .. })
         ));
         // Endless trailers end with an error, not with memory.
-        let mut r = Reader::new("m".into(), 1000);
+        let mut r = Reader::new(1000);
         feed(
             &mut r,
             b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n",
@@ -228,17 +209,17 @@ mod tests {
         .unwrap();
         assert!(!a.reuse);
         // A close-delimited body ends at EOF.
-        let mut r = Reader::new("m".into(), 1000);
+        let mut r = Reader::new(1000);
         assert!(
             feed(&mut r, b"HTTP/1.0 200 OK\r\n\r\n{}")
                 .unwrap()
                 .is_none()
         );
-        let a = r.eof().unwrap();
+        let a = r.eof("m").unwrap();
         assert_eq!(a.body, b"{}");
         assert!(!a.reuse);
-        let mut r = Reader::new("m".into(), 1000);
-        assert!(matches!(r.eof(), Err(Error::Io(_))));
+        let mut r = Reader::new(1000);
+        assert!(matches!(r.eof("m"), Err(Error::Io(_))));
         assert!(run(b"<html>", 10).is_err());
     }
 }

@@ -4,6 +4,11 @@
 //! logic (`client::session`) driven without blocking. The watcher
 //! (`crate::watch`) and the many-devices call below stand on it.
 //!
+//! Layer: engine, built on client (`Device`, the session logic) and http
+//! (the reply reader); used by watch, exporter, ffi and the CLI. Files:
+//! this one `call_many` and `submit`; `call` one call and its bounds;
+//! `exchange` the reply reader; `reactor/` the reactor and its thread.
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use ultrastream::engine::{CallManyOptions, call_many};
@@ -20,10 +25,12 @@
 //! # Ok::<(), ultrastream::Error>(())
 //! ```
 
+mod call;
 mod exchange;
 mod reactor;
 
-pub(crate) use reactor::{Call, Done, Engine, Limits, Reactor};
+pub(crate) use call::{Call, Done, Limits, Vouch};
+pub(crate) use reactor::{Engine, Reactor};
 
 use crate::client::{Device, Reply, Result};
 use once_cell::sync::OnceCell;

@@ -5,6 +5,9 @@
 //! polls one device, only if the allow-list permits it; `/` is a short
 //! page linking both.
 //!
+//! Layer: beside watch, on the engine (`engine::submit`) and the client;
+//! used by the CLI only.
+//!
 //! ```no_run
 //! use ultrastream::exporter::{Config, Credential, DeviceEntry, Exporter};
 //! let mut cfg = Config::default();
