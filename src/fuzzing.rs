@@ -12,18 +12,16 @@ use std::time::Duration;
 /// typed view a caller may ask for, and the error messages (with their
 /// excerpts and scrubbing).
 pub fn reply(data: &[u8]) {
-    let body = match String::from_utf8(data.to_vec()) {
-        Ok(b) => b,
-        Err(_) => return,
-    };
-    // The fast reply check must never answer where serde would not.
+    // The fast reply check must never answer where serde would not, nor
+    // for bytes that are not UTF-8.
     assert!(
-        crate::client::fast_pass_agrees(&body),
-        "the fast reply check and serde disagree on {body:?}"
+        crate::client::fast_pass_agrees(data),
+        "the fast reply check and serde disagree on {:?}",
+        String::from_utf8_lossy(data)
     );
     let mut secrets = Secrets::new();
     secrets.add("0123456789abcdef0123456789abcdef");
-    match crate::client::into_reply("get-status", 200, body) {
+    match crate::client::into_reply_bytes("get-status", 200, data.to_vec()) {
         Ok(r) => {
             fn view<T: serde::de::DeserializeOwned>(r: &crate::client::Reply, s: &Secrets) {
                 if let Err(e) = r.parse::<T>() {
@@ -134,10 +132,8 @@ pub fn reply_exchange(data: &[u8]) {
             Ok(Event::Done { .. }) => break,
         }
     }
-    if let Ok(b) = String::from_utf8(body) {
-        if let Err(e) = crate::client::into_reply("get-status", status, b) {
-            let _ = e.to_string();
-        }
+    if let Err(e) = crate::client::into_reply_bytes("get-status", status, body) {
+        let _ = e.to_string();
     }
 }
 

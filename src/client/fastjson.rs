@@ -2,6 +2,11 @@
 //! over the body that checks it is exactly one well-formed JSON object
 //! (RFC 8259) and reads its top-level `result` / `status` as it passes.
 //!
+//! It also proves the body is UTF-8: bytes from 0x80 up are allowed only
+//! inside strings, and each multi-byte sequence met there is checked
+//! (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF), so a
+//! `Some` lets the caller take the bytes as text without a second pass.
+//!
 //! It only ever answers for the plain case (every value well formed, the
 //! codes integer literals or null, top-level keys without escapes, no
 //! `\u` surrogate escapes, nesting ≤ 64). Anything else, broken or merely
@@ -27,11 +32,10 @@ const HIGH: u64 = 0x8080_8080_8080_8080;
 
 /// The top-level code of a plain, well-formed reply object: `Some(Some(n))`
 /// from `result` (else `status`), `Some(None)` when neither is there (or
-/// both are null), `None` when serde must decide. The body is text already
-/// (the transport refuses invalid UTF-8), so bytes from 0x80 up are parts of
-/// characters, fine anywhere in a string.
-pub(crate) fn top_level_code(body: &str) -> Option<Option<i32>> {
-    let b = body.as_bytes();
+/// both are null), `None` when serde must decide (or the body is not
+/// UTF-8). A `Some` means `body` is valid UTF-8: bytes from 0x80 up are
+/// accepted only inside strings, as whole well-formed characters.
+pub(crate) fn top_level_code(b: &[u8]) -> Option<Option<i32>> {
     let mut i = 0;
     if peek(b, &mut i)? != b'{' {
         return None;
@@ -47,10 +51,7 @@ pub(crate) fn top_level_code(body: &str) -> Option<Option<i32>> {
                 return None;
             }
             let start = i + 1;
-            let close = skip_plain(b, start);
-            if *b.get(close)? != b'"' {
-                return None;
-            }
+            let close = key_end(b, start)?;
             let key = &b[start..close];
             i = close + 1;
             if peek(b, &mut i)? != b':' {
@@ -271,6 +272,14 @@ fn code(b: &[u8], i: usize) -> Option<(i32, usize)> {
 /// check.
 #[inline(always)]
 fn number(b: &[u8], i: usize, c: u8) -> Option<(usize, u8)> {
+    // One digit and a byte that cannot go on a number: most numbers a
+    // device sends (0, 1), at a fraction of the word's cost.
+    if c != b'-' {
+        let next = b.get(i + 1).copied().unwrap_or(0);
+        if !next.is_ascii_digit() && next != b'.' && next | 0x20 != b'e' {
+            return Some((i + 1, next));
+        }
+    }
     let start = i + (c == b'-') as usize;
     let (end, next) = match b.get(start..).and_then(<[u8]>::first_chunk::<8>) {
         // The integer part and the byte after it from one word, when it
@@ -351,9 +360,10 @@ fn digit_run(b: &[u8], i: usize) -> usize {
     digits(b, i).0 - i
 }
 
-/// A string whose opening quote is just before `i`, escapes checked: the
-/// index after its closing quote. `\u` surrogates (D800-DFFF) go to serde,
-/// whose pairing rules differ between keys and ignored values.
+/// A string whose opening quote is just before `i`, escapes and UTF-8
+/// checked: the index after its closing quote. `\u` surrogates
+/// (D800-DFFF) go to serde, whose pairing rules differ between keys and
+/// ignored values.
 #[inline(always)]
 fn string(b: &[u8], mut i: usize) -> Option<usize> {
     loop {
@@ -361,11 +371,49 @@ fn string(b: &[u8], mut i: usize) -> Option<usize> {
         if stop == b'"' {
             return Some(at + 1);
         }
-        if stop != b'\\' {
+        i = if stop == b'\\' {
+            escape(b, at + 1)?
+        } else if stop >= 0x80 {
+            utf8(b, at)?
+        } else {
             return None; // a control character
-        }
-        i = escape(b, at + 1)?;
+        };
     }
+}
+
+/// A top-level key whose opening quote is just before `i`, without escapes
+/// (an escaped key could spell `result`, and serde decodes top-level keys
+/// strictly), UTF-8 checked: the index of its closing quote.
+fn key_end(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let (at, stop) = stop(b, i)?;
+        if stop == b'"' {
+            return Some(at);
+        }
+        if stop < 0x80 {
+            return None; // a backslash or a control character
+        }
+        i = utf8(b, at)?;
+    }
+}
+
+/// The multi-byte UTF-8 character whose lead byte (0x80 or above) is at
+/// `i`: the index after it, or `None` when it is not one well-formed
+/// character (a stray continuation byte, an overlong form, a surrogate,
+/// past U+10FFFF, cut short). Out of line: device replies are mostly ASCII.
+#[cold]
+#[inline(never)]
+fn utf8(b: &[u8], i: usize) -> Option<usize> {
+    // The length the lead byte announces; std's check then rejects every
+    // ill-formed sequence of that length (and every byte that cannot lead).
+    let lead = *b.get(i)?;
+    let n = match lead {
+        ..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
+    };
+    std::str::from_utf8(b.get(i..i + n)?).ok()?;
+    Some(i + n)
 }
 
 /// The escape whose backslash is just before `i`: the index after it.
@@ -387,10 +435,54 @@ fn escape(b: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The first byte at or after `i` that ends a string's plain run (`"`,
-/// `\\`, a control character) and its index; `None` at the end. Eight bytes
-/// at a time (SWAR), then byte by byte.
+/// `\\`, a control character, a byte from 0x80 up) and its index; `None`
+/// at the end. On x86-64 sixteen bytes at a time (SSE2, which every x86-64
+/// has): nearly every key and string a device sends ends within one such
+/// block. Then, and elsewhere, `stop_swar`.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn stop(b: &[u8], mut i: usize) -> Option<(usize, u8)> {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    while i + 16 <= b.len() {
+        // SAFETY: `i + 16 <= b.len()`, so the 16 bytes read lie in `b`
+        // (an unaligned load); SSE2 is part of the x86-64 baseline.
+        let m = unsafe {
+            let x = _mm_loadu_si128(b.as_ptr().add(i).cast());
+            // A signed "below 0x20" takes the control characters and
+            // every byte from 0x80 up (negative as i8) at once.
+            let hit = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8)),
+                    _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8)),
+                ),
+                _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+            );
+            _mm_movemask_epi8(hit)
+        };
+        if m != 0 {
+            let at = i + m.trailing_zeros() as usize;
+            return Some((at, b[at]));
+        }
+        i += 16;
+    }
+    stop_swar(b, i)
+}
+
+/// `stop` where SSE2 is not there.
+#[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn stop(b: &[u8], i: usize) -> Option<(usize, u8)> {
+    stop_swar(b, i)
+}
+
+/// The first byte at or after `i` that ends a string's plain run (`"`,
+/// `\\`, a control character, a byte from 0x80 up) and its index; `None` at the end. Eight bytes
+/// at a time (SWAR), then byte by byte.
+#[inline(always)]
+fn stop_swar(b: &[u8], i: usize) -> Option<(usize, u8)> {
     let mut rest = b.get(i..)?;
     while let Some((w, tail)) = rest.split_first_chunk::<8>() {
         let v = u64::from_le_bytes(*w);
@@ -406,13 +498,14 @@ fn stop(b: &[u8], i: usize) -> Option<(usize, u8)> {
     }
     let at = rest
         .iter()
-        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        .position(|&c| c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c))?;
     Some((b.len() - rest.len() + at, rest[at]))
 }
 
 /// The high bit of each byte of `v` (little-endian) that may end a
-/// string's plain run: exact up to the first such byte, which is all that
-/// is looked at.
+/// string's plain run (`"`, `\\`, a control character, 0x80 and up, the
+/// last so that the caller checks each multi-byte character): exact up to
+/// the first such byte, which is all that is looked at.
 #[inline(always)]
 fn plain_end(v: u64) -> u64 {
     // `"` ^ 2 is 0x20 and a control character ^ 2 stays below 0x20, so
@@ -422,19 +515,33 @@ fn plain_end(v: u64) -> u64 {
     // A byte's high bit ends set when it matched (a subtraction borrowed
     // while the byte was below 0x80); borrows only spoil bytes after the
     // first match.
-    (low.wrapping_sub(ONES * 0x21) | slash.wrapping_sub(ONES)) & !(low & slash) & HIGH
-}
-
-/// The index of the first byte at or after `i` that ends a string's plain
-/// run, or `b.len()`.
-#[inline(always)]
-fn skip_plain(b: &[u8], i: usize) -> usize {
-    stop(b, i).map_or(b.len(), |(at, _)| at)
+    // A byte from 0x80 up borrows in neither subtraction, so the bytes
+    // before it stay exact, and its own high bit (in `v`) marks it.
+    (low.wrapping_sub(ONES * 0x21) | slash.wrapping_sub(ONES) | v) & HIGH
 }
 
 #[cfg(test)]
 mod tests {
-    use super::top_level_code as fast;
+    /// The fast pass on text.
+    fn fast(body: &str) -> Option<Option<i32>> {
+        super::top_level_code(body.as_bytes())
+    }
+
+    /// The fast pass on any bytes: where it answers, the bytes are UTF-8
+    /// and serde answers the same.
+    fn agree_bytes(body: &[u8]) -> bool {
+        match std::str::from_utf8(body) {
+            Ok(text) => agree(text),
+            Err(_) => {
+                assert_eq!(
+                    super::top_level_code(body),
+                    None,
+                    "fast pass answered invalid UTF-8 {body:?}"
+                );
+                false
+            }
+        }
+    }
 
     /// serde's verdict, the judge of every answer the fast pass gives.
     fn serde(body: &str) -> Result<Option<i32>, String> {
@@ -554,28 +661,101 @@ mod tests {
         }
     }
 
+    /// Where a string's plain run ends, as `stop` finds it.
+    fn skip_plain(b: &[u8]) -> usize {
+        super::stop(b, 0).map_or(b.len(), |(at, _)| at)
+    }
+
     #[test]
-    fn skip_plain_stops_at_the_first_quote_backslash_or_control() {
+    fn a_plain_run_stops_at_a_quote_backslash_control_or_high_byte() {
         for n in 0..40 {
-            for stop in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+            for stop in [b'"', b'\\', 0x00, 0x1f, b'\n', 0x80, 0xc3, 0xff] {
                 let mut v = vec![b'a'; n];
-                v.extend_from_slice("é€x\u{7f}~ ".as_bytes());
+                v.extend_from_slice(b"x\x7f~ ");
                 let at = v.len();
                 v.push(stop);
-                v.extend_from_slice(b"\"zz");
-                assert_eq!(super::skip_plain(&v, 0), at, "n={n} stop={stop}");
+                v.extend_from_slice("\"zz\u{e9}".as_bytes());
+                assert_eq!(skip_plain(&v), at, "n={n} stop={stop}");
             }
             let v = vec![b' '; n];
-            assert_eq!(super::skip_plain(&v, 0), n);
+            assert_eq!(skip_plain(&v), n);
         }
-        // Every byte value, at every position of a word.
+        // Every byte value, at every position of two 16-byte blocks and the
+        // words and bytes after them.
         for c in 0..=255u8 {
-            let stops = c == b'"' || c == b'\\' || c < 0x20;
-            for at in 0..16 {
-                let mut v = vec![b'x'; 20];
+            let stops = c == b'"' || c == b'\\' || !(0x20..0x80).contains(&c);
+            for at in 0..45 {
+                let mut v = vec![b'x'; 45];
                 v[at] = c;
-                let want = if stops { at } else { 20 };
-                assert_eq!(super::skip_plain(&v, 0), want, "byte {c:#x} at {at}");
+                let want = if stops { at } else { 45 };
+                assert_eq!(skip_plain(&v), want, "byte {c:#x} at {at}");
+            }
+        }
+    }
+
+    /// The fast pass proves UTF-8: every ill-formed sequence, in a value
+    /// string, a nested key, a top-level key and outside strings, at every
+    /// offset within a word, is left to serde; every well-formed one is
+    /// answered.
+    #[test]
+    fn invalid_utf8_is_never_answered() {
+        let bad: &[&[u8]] = &[
+            b"\x80", // a stray continuation byte
+            b"\xbf",
+            b"\xc3", // cut short
+            b"\xe2\x82",
+            b"\xf0\x9f\x98",
+            b"\xc0\x80",         // overlong NUL
+            b"\xc1\xbf",         // overlong
+            b"\xe0\x80\xaf",     // overlong '/'
+            b"\xe0\x9f\xbf",     // overlong
+            b"\xf0\x8f\xbf\xbf", // overlong
+            b"\xed\xa0\x80",     // surrogate D800
+            b"\xed\xbf\xbf",     // surrogate DFFF
+            b"\xf4\x90\x80\x80", // U+110000
+            b"\xf5\x80\x80\x80",
+            b"\xf8\x88\x80\x80\x80",
+            b"\xfe",
+            b"\xff",
+            b"\xc3\xa9\xa9", // a good character, then a stray byte
+            b"\xe2\x28\xa1", // a non-continuation inside
+            b"\xc3\x22",     // cut by the closing quote
+        ];
+        let good: &[&[u8]] = &[
+            b"\xc2\x80",
+            b"\xc3\xa9",
+            b"\xdf\xbf",
+            b"\xe0\xa0\x80",
+            b"\xe2\x82\xac",
+            b"\xed\x9f\xbf",
+            b"\xee\x80\x80",
+            b"\xef\xbf\xbf",
+            b"\xf0\x90\x80\x80",
+            b"\xf0\x9f\x98\x80",
+            b"\xf4\x8f\xbf\xbf",
+        ];
+        let shapes: [(&[u8], &[u8]); 5] = [
+            (b"{\"result\":0,\"a\":\"", b"\"}"),
+            (b"{\"a\":[{\"", b"\":1}],\"result\":0}"),
+            (b"{\"", b"\":1,\"result\":0}"),
+            (b"{\"result\":0,\"a\":\"\\n", b"x\"}"),
+            (b"{\"result\":0,\"a\":[1,", b"]}"),
+        ];
+        for pad in 0..9 {
+            for (k, (pre, post)) in shapes.iter().enumerate() {
+                for (seqs, ok) in [(bad, false), (good, true)] {
+                    for seq in seqs {
+                        let mut v = pre.to_vec();
+                        v.extend(std::iter::repeat_n(b'y', pad));
+                        v.extend_from_slice(seq);
+                        v.extend(std::iter::repeat_n(b'z', pad));
+                        v.extend_from_slice(post);
+                        let answered = agree_bytes(&v);
+                        // Outside a string (shape 4) nothing non-ASCII is JSON.
+                        let want = ok && k != 4;
+                        assert_eq!(answered, want, "{:?}", String::from_utf8_lossy(&v));
+                    }
+                }
             }
         }
     }
@@ -603,6 +783,7 @@ mod tests {
         let mut checked = 0usize;
         let subst = [
             b'"', b'\\', b'{', b'}', b'[', b']', b',', b':', b'0', b'-', b'e', b'.', b' ', 1u8,
+            0x80, 0xc3, 0xed, 0xf4, 0xff,
         ];
         for body in &bodies {
             let mut variants: Vec<Vec<u8>> = Vec::new();
@@ -616,10 +797,7 @@ mod tests {
             }
             variants.push(body.clone());
             for v in variants {
-                let Ok(text) = std::str::from_utf8(&v) else {
-                    continue;
-                };
-                checked += agree(text) as usize;
+                checked += agree_bytes(&v) as usize;
             }
         }
         assert!(checked > 10, "too few answered variants: {checked}");
@@ -743,7 +921,7 @@ mod tests {
             "00",
             "-",
         ];
-        const NOISE: &[u8] = b"\"\\{}[],:0-+.eE \n\x01\x7ftfnu";
+        const NOISE: &[u8] = b"\"\\{}[],:0-+.eE \n\x01\x7ftfnu\x80\xc3\xe2";
         let mut r = Rng(0x9e37_79b9_7f4a_7c15);
         let (mut answered, mut plain_answered, mut plain) = (0usize, 0usize, 0usize);
         for _ in 0..4000 {
@@ -805,9 +983,7 @@ mod tests {
                         v.insert(at, NOISE[r.below(NOISE.len())]);
                     }
                 }
-                if let Ok(text) = std::str::from_utf8(&v) {
-                    answered += agree(text) as usize;
-                }
+                answered += agree_bytes(&v) as usize;
             }
         }
         assert!(plain > 1000, "too few plain replies generated: {plain}");

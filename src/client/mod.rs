@@ -15,7 +15,7 @@ mod wire;
 
 pub use crate::error::{Error, Result};
 pub use reply::Reply;
-pub(crate) use reply::{fast_pass_agrees, into_reply, ping_fields};
+pub(crate) use reply::{fast_pass_agrees, into_reply, into_reply_bytes, ping_fields};
 pub use transport::percent_encode;
 pub(crate) use transport::{CONNECT_PAUSE, HostAddrs, location_host, parse_sid, request_bytes};
 
@@ -288,7 +288,7 @@ impl Device {
         let raw = self
             .transport
             .send(&url, "get-status", Some(&cookie), Body::None, None)?;
-        Ok(into_reply("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
+        Ok(into_reply_bytes("get-status", raw.status, raw.body)?.result == codes::ERR_NEED_AUTH)
     }
 
     /// One ping: its result and `cur-status` whatever the result (a -9 is
@@ -297,7 +297,7 @@ impl Device {
     pub(crate) fn ping_reply(&self) -> Result<(i32, Option<u32>)> {
         let url = self.url(Method::Ping.name(), &[]);
         let raw = self.transport.send(&url, "ping", None, Body::None, None)?;
-        let reply = into_reply("ping", raw.status, raw.body)?;
+        let reply = into_reply_bytes("ping", raw.status, raw.body)?;
         Ok(ping_fields(&reply))
     }
 
@@ -441,7 +441,7 @@ impl Device {
                 None => Body::None,
             };
             let raw = self.transport.send(&url, name, cookie, b, timeout)?;
-            into_reply(name, raw.status, raw.body)
+            into_reply_bytes(name, raw.status, raw.body)
         })
     }
 

@@ -51,6 +51,34 @@ pub(crate) fn ping_fields(reply: &Reply) -> (i32, Option<u32>) {
     (reply.result, mask)
 }
 
+/// Turn an HTTP reply with its body as it came off the wire into a
+/// `Reply`, or the error that describes it (a body that is not UTF-8 is
+/// `BadReply`, whatever the status). A plain reply is checked in one pass:
+/// the fast pass proves it UTF-8 and one JSON object together, and the
+/// bytes become the reply's text without a copy or a second look.
+pub(crate) fn into_reply_bytes(method: &str, status: u16, body: Vec<u8>) -> Result<Reply> {
+    if status == 200 {
+        if let Some(code) = fastjson::top_level_code(&body) {
+            // SAFETY: the fast pass answers only for valid UTF-8 (it
+            // accepts bytes from 0x80 up only inside strings, each as one
+            // well-formed character checked by `str::from_utf8`); its tests
+            // `invalid_utf8_is_never_answered` and the fuzz target
+            // `reply_body` hold it to that.
+            let body = unsafe { String::from_utf8_unchecked(body) };
+            return Ok(Reply {
+                method: method.to_string(),
+                result: code.unwrap_or(0),
+                body,
+            });
+        }
+    }
+    let body = String::from_utf8(body).map_err(|_| Error::BadReply {
+        method: method.to_string(),
+        detail: "the body is not UTF-8".into(),
+    })?;
+    into_reply(method, status, body)
+}
+
 /// Turn an HTTP reply into a `Reply`, or the error that describes it.
 pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Reply> {
     if status != 200 {
@@ -79,17 +107,19 @@ pub(crate) fn into_reply(method: &str, status: u16, body: String) -> Result<Repl
 /// is not exactly one well-formed JSON object is an error, wherever the
 /// fault lies, so broken text is never handed out as a success.
 fn top_level_code(body: &str) -> std::result::Result<Option<i32>, String> {
-    match fastjson::top_level_code(body) {
+    match fastjson::top_level_code(body.as_bytes()) {
         Some(code) => Ok(code),
         None => serde_top_level_code(body),
     }
 }
 
 /// For the fuzz targets (`crate::fuzzing::reply`): false when the fast pass
-/// answers `body` and serde answers it differently, the one way the fast
-/// pass could hand out what serde would refuse.
-pub(crate) fn fast_pass_agrees(body: &str) -> bool {
-    fastjson::top_level_code(body).is_none_or(|code| serde_top_level_code(body) == Ok(code))
+/// answers `body` and it is not UTF-8 or serde answers it differently, the
+/// ways the fast pass could hand out what serde would refuse.
+pub(crate) fn fast_pass_agrees(body: &[u8]) -> bool {
+    fastjson::top_level_code(body).is_none_or(|code| {
+        std::str::from_utf8(body).is_ok_and(|text| serde_top_level_code(text) == Ok(code))
+    })
 }
 
 /// serde's reading of the top-level code: the judge of every reply the fast
@@ -328,5 +358,35 @@ mod tests {
         assert!(code(&deeper).is_err());
         let r = into_reply("m", 200, r#"{"result":0,"b":[1,2]}"#.into()).unwrap();
         assert_eq!(r.json().unwrap()["b"][1], 2);
+    }
+
+    /// Bytes off the wire: text only when they are UTF-8, whichever pass
+    /// (fast or serde) reads them, and that is checked before the status.
+    #[test]
+    fn replies_from_bytes() {
+        let ok = "{\"result\":-9,\"name\":\"caf\u{e9} \u{1f600}\"}";
+        let r = into_reply_bytes("m", 200, ok.as_bytes().to_vec()).unwrap();
+        assert_eq!((r.result, r.body.as_str()), (-9, ok));
+        // serde's path (a code in a string) gives the same.
+        let r = into_reply_bytes("m", 200, br#"{"result":"3"}"#.to_vec()).unwrap();
+        assert_eq!(r.result, 3);
+        for bad in [
+            &b"{\"result\":0,\"a\":\"\xc3\"}"[..],
+            b"{\"result\":0,\"a\":\"\xed\xa0\x80\"}",
+            b"{\"result\":\"\xff\"}",
+            b"\xef\xbb",
+        ] {
+            for status in [200, 500] {
+                let e = into_reply_bytes("m", status, bad.to_vec()).unwrap_err();
+                assert!(
+                    matches!(&e, Error::BadReply { detail, .. } if detail == "the body is not UTF-8"),
+                    "{bad:?} {status}: {e}"
+                );
+            }
+        }
+        assert!(matches!(
+            into_reply_bytes("m", 500, b"{}".to_vec()),
+            Err(Error::HttpStatus { status: 500, .. })
+        ));
     }
 }

@@ -5,7 +5,7 @@
 //! so MD5 login, re-login on -17 and "never send a request twice" have one
 //! implementation.
 
-use super::{Device, Error, Reply, Result, Session, into_reply};
+use super::{Device, Error, Reply, Result, Session, into_reply_bytes};
 use crate::api::Method;
 use crate::model::codes;
 use std::sync::MutexGuard;
@@ -210,9 +210,9 @@ impl Device {
         pass_md5: &str,
         status: u16,
         sid: Option<String>,
-        body: String,
+        body: Vec<u8>,
     ) -> Result<Reply> {
-        let reply = into_reply("login", status, body)?;
+        let reply = into_reply_bytes("login", status, body)?;
         // The document says 36 for a wrong user or password, devices in the
         // field answer -1: each is reported as the code the device sent
         // (36 is positive but still a failure of login).

@@ -114,7 +114,8 @@ pub use crate::redact::percent_encode;
 pub(crate) struct RawReply {
     pub status: u16,
     pub set_cookie_sid: Option<String>,
-    pub body: String,
+    /// As it came: `reply::into_reply_bytes` checks it is UTF-8.
+    pub body: Vec<u8>,
 }
 
 pub(crate) enum Body<'a> {
@@ -331,16 +332,12 @@ impl Transport {
         if got.reusable {
             self.put_idle(c);
         }
-        let body = String::from_utf8(got.body).map_err(|_| {
-            Failure::Failed(Error::BadReply {
-                method: method.to_string(),
-                detail: "the body is not UTF-8".into(),
-            })
-        })?;
+        // Checked to be UTF-8 with the JSON (`reply::into_reply_bytes`):
+        // one pass over it, not two.
         Ok(RawReply {
             status: got.status,
             set_cookie_sid: got.sid,
-            body,
+            body: got.body,
         })
     }
 }

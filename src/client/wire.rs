@@ -184,8 +184,10 @@ impl Wire {
                         .filter_map(|v| std::str::from_utf8(v).ok())
                         .find_map(super::transport::parse_sid);
                     if let Some(n) = h.content_length() {
-                        // One allocation of the announced size (within the cap).
-                        c.body.reserve(n as usize);
+                        // One allocation of the announced size (within the
+                        // cap), plus the byte a C string's NUL needs: the
+                        // C ABI hands the body out without a copy.
+                        c.body.reserve_exact((n as usize).saturating_add(1));
                     }
                 }
                 Event::Body(b) => c.body.extend_from_slice(b),

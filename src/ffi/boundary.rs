@@ -127,6 +127,27 @@ pub(crate) fn write_string(out: *mut *mut c_char, s: &str) -> FfiResult<()> {
     if out.is_null() {
         return Ok(());
     }
+    no_nul(s)?;
+    let mut v = Vec::with_capacity(s.len() + 1);
+    v.extend_from_slice(s.as_bytes());
+    hand_out(out, v);
+    Ok(())
+}
+
+/// `write_string` for a string the caller gives up, e.g. a reply's body:
+/// its buffer becomes the C string, without a copy when it has a spare
+/// byte for the NUL (the reply reader reserves one).
+pub(crate) fn write_owned_string(out: *mut *mut c_char, s: String) -> FfiResult<()> {
+    if out.is_null() {
+        return Ok(());
+    }
+    no_nul(&s)?;
+    hand_out(out, s.into_bytes());
+    Ok(())
+}
+
+/// Err when `s` holds a NUL byte, which a C string cannot carry.
+fn no_nul(s: &str) -> FfiResult<()> {
     let bytes = s.as_bytes();
     // The C library's memchr, not CString::new's own scan: that one goes a
     // word at a time (2.2k instructions for a 1.9 KB get-status reply, a
@@ -139,13 +160,19 @@ pub(crate) fn write_string(out: *mut *mut c_char, s: &str) -> FfiResult<()> {
             "the reply contains a NUL byte and cannot be returned as a C string",
         ));
     }
-    let mut v = Vec::with_capacity(bytes.len() + 1);
-    v.extend_from_slice(bytes);
-    // SAFETY: memchr just found no NUL byte in `bytes`, all that `v` holds.
-    let c = unsafe { CString::from_vec_unchecked(v) };
-    // SAFETY: checked non-null; the caller provides writable storage.
-    unsafe { *out = c.into_raw() };
     Ok(())
+}
+
+/// Give `v` (checked by `no_nul`) to C through the non-NULL `out`, NUL
+/// added. `CString` shrinks its buffer to fit, which `usapi_string_free`
+/// relies on: it frees by the length it finds.
+fn hand_out(out: *mut *mut c_char, mut v: Vec<u8>) {
+    v.push(0);
+    // SAFETY: `no_nul` found no NUL before the one just pushed last.
+    let c = unsafe { CString::from_vec_with_nul_unchecked(v) };
+    // SAFETY: the caller checked `out` is non-NULL; C provides writable
+    // storage for it.
+    unsafe { *out = c.into_raw() };
 }
 
 /// Free a string this library returned.

@@ -1,7 +1,7 @@
 //! Library-wide functions and the device handle's lifecycle.
 
 use super::boundary::{free_string, last_error_ptr};
-use super::{HandleMap, guard, opt_str_arg, out_arg, str_arg, write_string};
+use super::{HandleMap, guard, opt_str_arg, out_arg, str_arg, write_owned_string};
 use crate::client::{Device, Options, Reply};
 use crate::model::{codes, status};
 use std::ffi::c_char;
@@ -66,8 +66,9 @@ pub(crate) fn with_device(
     guard(|| {
         let d = DEVICES.get(dev)?;
         let reply = f(&d)?;
-        write_string(out_json, &reply.body)?;
-        Ok(reply.result)
+        let result = reply.result;
+        write_owned_string(out_json, reply.body)?;
+        Ok(result)
     })
 }
 

@@ -46,7 +46,8 @@ pub use typed::*;
 pub use watch::*;
 
 pub(crate) use boundary::{
-    Failure, FfiResult, guard, opt_str_arg, out_arg, ref_arg, str_arg, write_string,
+    Failure, FfiResult, guard, opt_str_arg, out_arg, ref_arg, str_arg, write_owned_string,
+    write_string,
 };
 pub(crate) use handles::HandleMap;
 

@@ -329,10 +329,10 @@ impl Reactor {
                 }
             }
             Stage::Relogin { user, pass_md5 } => {
-                let r = op
-                    .call
-                    .dev
-                    .finish_login(&user, &pass_md5, a.status, a.sid, body);
+                let r =
+                    op.call
+                        .dev
+                        .finish_login(&user, &pass_md5, a.status, a.sid, body.into_bytes());
                 op.release_token();
                 match r {
                     Ok(_) => {
@@ -345,10 +345,11 @@ impl Reactor {
             Stage::LogoutOld => self.send_login(op),
             Stage::Login => {
                 let r = match &op.call.what {
-                    What::Login { user, pass_md5, .. } => op
-                        .call
-                        .dev
-                        .finish_login(user, pass_md5, a.status, a.sid, body),
+                    What::Login { user, pass_md5, .. } => {
+                        op.call
+                            .dev
+                            .finish_login(user, pass_md5, a.status, a.sid, body.into_bytes())
+                    }
                     What::Send { .. } => Err(Error::Watch("internal: not a login".into())),
                 };
                 op.release_token();
