@@ -102,8 +102,11 @@ fn options_from(o: Option<&usapi_watch_options>) -> WatchOptions {
 /// watcher's own thread. Events: "online", "offline", "back",
 /// "auth-failed", "occupied", "rebooting", "changed"; each names the
 /// device handle ("device") and its "host". The handles stay yours: close
-/// them only after `usapi_watch_stop`. On success `*out_watch` receives
-/// the watcher.
+/// them only after `usapi_watch_stop`. `user_data` is passed to every
+/// call of `cb`: keep what it points to alive until `usapi_watch_stop` has
+/// returned 0, on every path out of your code (an early return or error
+/// path that frees it while the watcher runs has the next event write into
+/// freed memory). On success `*out_watch` receives the watcher.
 ///
 /// Returns 0, USAPI_E_NULL_ARGUMENT (devices, cb or out_watch),
 /// USAPI_E_INVALID_ARGUMENT (count 0 or above 65536, interval under 10 ms),

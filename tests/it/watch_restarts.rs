@@ -67,11 +67,14 @@ impl Watched {
         .unwrap();
         let dev = open_logged_in(&sim.host());
         let seen = Box::new(Seen::default());
+        // Each request may take a whole interval: on a loaded machine (or
+        // under a sanitizer) a 45 ms bound failed every poll, and a
+        // timeout right after an update is read as its restart.
         let opts = usapi_watch_options {
-            interval_ms: 50,
-            offline_after_ms: 500,
-            timeout_ms: 45,
-            max_backoff_ms: 100,
+            interval_ms: 250,
+            offline_after_ms: 2_500,
+            timeout_ms: 250,
+            max_backoff_ms: 250,
             ..Default::default()
         };
         let mut w = 0;
