@@ -125,7 +125,17 @@ fn handle_zero_closed_and_forged() {
         assert_ne!(dev, dev2);
         assert_eq!(usapi_ping(dev, &mut out), USAPI_E_INVALID_HANDLE);
         assert_eq!(usapi_ping(dev2, null_mut()), 0);
-        for forged in [u64::MAX, 1, dev2 + 1, dev2 ^ (1 << 40)] {
+        // Forged handles that no test of this parallel suite can hold
+        // (`dev2 + 1` could be another test's live device): generation 0,
+        // a slot far past any opened, and generation u32::MAX.
+        let slot = dev2 & 0xffff_ffff;
+        for forged in [
+            u64::MAX,
+            1,
+            slot,
+            (1 << 32) | 0xffff_fff0,
+            slot | (u64::from(u32::MAX) << 32),
+        ] {
             assert_eq!(
                 usapi_ping(forged, &mut out),
                 USAPI_E_INVALID_HANDLE,
