@@ -303,6 +303,17 @@ fn number(b: &[u8], i: usize, c: u8) -> Option<(usize, u8)> {
     Some((end, next))
 }
 
+/// Whether `v` is exactly one JSON number, nothing around it (the
+/// watcher's check of a clock value it lets change between polls).
+pub(crate) fn is_number(v: &[u8]) -> bool {
+    match v.first() {
+        Some(&c) if KIND[c as usize] == NUMBER => {
+            number(v, 0, c).is_some_and(|(end, _)| end == v.len())
+        }
+        _ => false,
+    }
+}
+
 /// The high bit of each byte of `v` (little-endian) that is not an ASCII
 /// digit: exact up to the first such byte, which is all that is looked at.
 #[inline(always)]

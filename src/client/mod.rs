@@ -5,7 +5,7 @@
 //! never uses `ops`, `engine`, `ffi` or `sim`.
 
 pub(crate) mod busy;
-mod fastjson;
+pub(crate) mod fastjson;
 pub(crate) mod fetch;
 mod reply;
 pub(crate) mod session;
