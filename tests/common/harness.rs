@@ -324,3 +324,48 @@ pub fn header_functions(header: &str) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Runs the test `path` (`module_path!()::name`, as `alone!` gives it) again
+/// in a process of its own: `true` here in the parent, once the child passed
+/// (the test then returns); `false` in the child, where its body runs.
+/// For the tests that measure or change the whole process (peak RSS,
+/// RLIMIT_NOFILE and a thousand sockets, a process-wide panic hook, a count
+/// of the process's threads), which tests running beside them in one
+/// process would disturb. As children of this binary they run beside the
+/// other tests instead of after them, in binaries of their own.
+pub fn rerun_alone(path: &str) -> bool {
+    const CHILD: &str = "ULTRASTREAM_TEST_ALONE";
+    let test = path.split_once("::").map_or(path, |(_, t)| t);
+    if std::env::var_os(CHILD).is_some_and(|v| v == test) {
+        return false;
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let mut cmd = Command::new(exe);
+    cmd.args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, test);
+    // The child sees what cargo gave this process (run_bounded would drop it).
+    if let Some(p) = std::env::var_os("LD_LIBRARY_PATH") {
+        cmd.env("LD_LIBRARY_PATH", p);
+    }
+    let out = run(&mut cmd, Duration::from_secs(600));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("test result: ok. 1 passed"),
+        "{test}, run in a process of its own, failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        out.status
+    );
+    // What the test printed, for `--nocapture`.
+    eprint!("{stdout}{stderr}");
+    true
+}
+
+/// First line of a test that needs a process of its own (see rerun_alone).
+macro_rules! alone {
+    ($name:ident) => {
+        if $crate::harness::rerun_alone(concat!(module_path!(), "::", stringify!($name))) {
+            return;
+        }
+    };
+}
+pub(crate) use alone;

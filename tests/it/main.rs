@@ -2,13 +2,15 @@
 //! the crate into each test binary: one binary instead of one per file).
 //! Each file here is a module; run one with `cargo test --test it NAME::`.
 //!
-//! Four tests keep a binary of their own because they measure or change the
-//! whole process, which other tests running beside them would disturb:
-//! tests/client_upload_memory.rs (the process's peak RSS),
-//! tests/sim_hostile.rs (raises RLIMIT_NOFILE, holds 1,100 sockets and
-//! bounds the process's RSS), tests/watch_engine.rs (counts the process's
-//! watcher threads) and tests/sim_fuzz.rs (a process-wide panic hook that
-//! counts panics on any simulator thread).
+//! A few tests measure or change the whole process, which other tests
+//! running beside them would disturb: client_upload_memory (the process's
+//! peak RSS), sim_hostile (raises RLIMIT_NOFILE, holds 1,100 sockets and
+//! bounds the process's RSS), watch_engine (counts the process's watcher
+//! threads) and sim_fuzz (a process-wide panic hook that counts panics on
+//! any simulator thread). Each of those begins with `alone!`, which runs it
+//! again in a child process of this binary (harness::rerun_alone): alone in
+//! its process, yet beside the other tests rather than after them in a
+//! binary of its own.
 
 // The shared helpers (also used by the binaries above), one copy each.
 #[path = "../common/cli.rs"]
@@ -39,6 +41,7 @@ mod client_session;
 mod client_session_churn;
 mod client_transport;
 mod client_upload;
+mod client_upload_memory;
 mod discovery;
 mod discovery_examples;
 mod discovery_fetch_cap;
@@ -68,6 +71,8 @@ mod secrets_echo;
 mod sim_discovery_wiring;
 mod sim_faults;
 mod sim_fleet;
+mod sim_fuzz;
+mod sim_hostile;
 mod sim_latency;
 mod sim_limits;
 mod sim_longops;
@@ -80,5 +85,6 @@ mod typed_c;
 mod typed_fields;
 mod units;
 mod version;
+mod watch_engine;
 mod watch_ffi;
 mod watch_restarts;

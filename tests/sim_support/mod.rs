@@ -1,4 +1,4 @@
-//! Helpers shared by the simulator tests (`tests/it/sim_*.rs`, tests/sim_fuzz.rs, tests/sim_hostile.rs).
+//! Helpers shared by the simulator tests (`tests/it/sim_*.rs`).
 #![allow(dead_code)]
 
 use serde_json::Value;

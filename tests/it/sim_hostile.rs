@@ -13,28 +13,46 @@
 //!
 //! The attack runs for `ULTRASTREAM_HOSTILE_SECS` seconds (default 8, so the
 //! suite stays short on two loaded cores). The documented long run is
-//! `ULTRASTREAM_HOSTILE_SECS=40 cargo test --release --test sim_hostile -- --nocapture`.
+//! `ULTRASTREAM_HOSTILE_SECS=40 cargo test --release --test it sim_hostile:: -- --nocapture`.
 //! Nothing here is a timed assertion: waits poll a condition with a bound of
 //! tens of seconds, and the ping criterion counts answers, with a 5 s
 //! timeout per ping.
 
-mod sim_support;
+use crate::harness::alone;
+use crate::sim_support;
 
 use sim_support::*;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 use ultrastream::sim::{Model, ServerLimits, SimOptions, Simulator, fake_firmware};
 use ultrastream::{Device, Options};
 
-/// The heavy tests run one at a time: they measure a shared machine.
-static HEAVY: Mutex<()> = Mutex::new(());
-
-fn heavy() -> std::sync::MutexGuard<'static, ()> {
-    HEAVY.lock().unwrap_or_else(|p| p.into_inner())
+/// The heavy tests run one at a time: they measure a shared machine. Each
+/// runs in a process of its own, so the lock is a file lock (flock), held
+/// until the returned file is dropped (or the process ends).
+fn heavy() -> std::fs::File {
+    use std::os::fd::AsRawFd;
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("sim_hostile.heavy.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    // SAFETY: flock on a descriptor this function owns.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+    assert_eq!(
+        rc,
+        0,
+        "flock {}: {}",
+        path.display(),
+        std::io::Error::last_os_error()
+    );
+    file
 }
 
 fn attack_secs() -> u64 {
@@ -205,6 +223,7 @@ fn attacker(addr: SocketAddr, kind: Kind, n: usize, stop: Arc<AtomicBool>) -> Jo
 
 #[test]
 fn idle_slowloris_and_drip_at_once_leave_99_percent_of_pings_answered() {
+    alone!(idle_slowloris_and_drip_at_once_leave_99_percent_of_pings_answered);
     let _g = heavy();
     let (idle, slow, drip) = (1100, 300, 300);
     // The attackers' sockets, the simulator's (at most its 1,024-connection
@@ -272,6 +291,7 @@ fn read_until_closed(s: &mut TcpStream, bound: Duration) -> String {
 
 #[test]
 fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
+    alone!(idle_keep_alive_connections_are_closed_after_the_idle_timeout);
     let sim = limits(|l| l.idle_timeout = Duration::from_millis(300));
     // Never sent anything.
     let mut quiet = TcpStream::connect(sim.addr()).unwrap();
@@ -287,6 +307,7 @@ fn idle_keep_alive_connections_are_closed_after_the_idle_timeout() {
 
 #[test]
 fn a_steady_drip_is_cut_off_at_the_whole_request_deadline() {
+    alone!(a_steady_drip_is_cut_off_at_the_whole_request_deadline);
     let sim = limits(|l| {
         l.request_timeout = Duration::from_millis(1500);
         l.stall_timeout = Duration::from_secs(60);
@@ -338,6 +359,7 @@ fn a_steady_drip_is_cut_off_at_the_whole_request_deadline() {
 
 #[test]
 fn a_full_server_closes_the_longest_idle_connection_for_a_newcomer() {
+    alone!(a_full_server_closes_the_longest_idle_connection_for_a_newcomer);
     let sim = limits(|l| l.max_connections = 3);
     let mut oldest = Raw::connect(&sim);
     assert_eq!(oldest.get("/usapi?method=ping", "").result(), 0);
@@ -357,6 +379,7 @@ fn a_full_server_closes_the_longest_idle_connection_for_a_newcomer() {
 
 #[test]
 fn a_full_server_of_busy_connections_answers_503_and_closes() {
+    alone!(a_full_server_of_busy_connections_answers_503_and_closes);
     let sim = limits(|l| l.max_connections = 2);
     ctl(
         &sim,
@@ -412,6 +435,7 @@ fn expect_continue(sim: &Simulator, cookie: &str, len: usize) -> (TcpStream, Str
 
 #[test]
 fn expect_100_continue_is_answered_or_refused_before_the_body() {
+    alone!(expect_100_continue_is_answered_or_refused_before_the_body);
     let sim = sim();
     let img = fake_firmware(Model::Hdmi, "1.2.200");
     // No session: the final answer (-17) comes at once, and the connection closes.
@@ -433,6 +457,7 @@ fn expect_100_continue_is_answered_or_refused_before_the_body() {
 
 #[test]
 fn large_uploads_are_checked_from_the_spool_as_before() {
+    alone!(large_uploads_are_checked_from_the_spool_as_before);
     let sim = sim();
     let cookie = format!("Cookie: {}\r\n", raw_login(&sim));
     // A valid image with a 20 MiB payload, as multipart and as a raw body.
@@ -531,6 +556,7 @@ impl SimProcess {
 
 #[test]
 fn eight_stalled_64_mib_uploads_keep_the_simulator_under_128_mib() {
+    alone!(eight_stalled_64_mib_uploads_keep_the_simulator_under_128_mib);
     let _g = heavy();
     let sim = SimProcess::start();
     let addr = sim.addr;
@@ -645,6 +671,7 @@ fn control(sim: &Simulator, head: &str, body: &str) -> (u16, String) {
 
 #[test]
 fn the_control_endpoint_refuses_what_a_browser_can_send_cross_site() {
+    alone!(the_control_endpoint_refuses_what_a_browser_can_send_cross_site);
     let sim = sim();
     let post = "POST /__sim/control HTTP/1.1";
     let cmd = r#"{"cmd":"set-signal","present":false}"#;
@@ -689,6 +716,7 @@ fn the_control_endpoint_refuses_what_a_browser_can_send_cross_site() {
 
 #[test]
 fn a_control_token_is_required_when_set_and_never_echoed() {
+    alone!(a_control_token_is_required_when_set_and_never_echoed);
     let token = "s3cr3t-Tok3n";
     let sim = sim_with(|o| o.control_token = Some(token.into()));
     let post = "POST /__sim/control HTTP/1.1\r\nContent-Type: application/json";

@@ -2,7 +2,8 @@
 //! random parameters, random bodies, random bytes, extreme clock jumps.
 //! A panic hook counts panics on the simulator's own threads.
 
-mod sim_support;
+use crate::harness::alone;
+use crate::sim_support;
 
 use sim_support::*;
 use std::io::Write;
@@ -180,6 +181,7 @@ const VALUES: &[&str] = &[
 
 #[test]
 fn random_requests_never_crash_the_simulator() {
+    alone!(random_requests_never_crash_the_simulator);
     install_hook();
     assert_send_sync::<ultrastream::sim::Simulator>();
     let sim = sim_with(|o| o.time_scale = 50.0);
@@ -235,6 +237,7 @@ fn assert_send_sync<T: Send + Sync>() {}
 
 #[test]
 fn random_bytes_and_bodies_never_crash_the_simulator() {
+    alone!(random_bytes_and_bodies_never_crash_the_simulator);
     install_hook();
     let sim = sim();
     let cookie = raw_login(&sim);
@@ -291,6 +294,7 @@ fn random_bytes_and_bodies_never_crash_the_simulator() {
 
 #[test]
 fn extreme_clock_jumps_stay_fast_and_sane() {
+    alone!(extreme_clock_jumps_stay_fast_and_sane);
     install_hook();
     let sim = sim();
     let d = raw_dev(&sim);

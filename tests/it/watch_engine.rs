@@ -5,6 +5,7 @@
 //! intervals wide (the old worker pool lagged by the silent devices'
 //! timeouts times their number over its workers: seconds here).
 
+use crate::harness::alone;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,6 +57,7 @@ fn count(events: &Mutex<Vec<serde_json::Value>>, kind: &str) -> usize {
 
 #[test]
 fn silent_devices_cost_timers_not_threads_and_delay_no_healthy_one() {
+    alone!(silent_devices_cost_timers_not_threads_and_delay_no_healthy_one);
     let sims: Vec<Simulator> = (0..3)
         .map(|_| Simulator::start(SimOptions::default()).unwrap())
         .collect();
