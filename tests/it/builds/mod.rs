@@ -11,3 +11,13 @@
 mod rust_crate;
 mod wheel;
 mod windows;
+
+/// A target folder of its own under this run's, for the manylinux wheel's
+/// release build: it shares no compiled unit with the other release builds
+/// (cargo-zigbuild's linker setting for the host's own triple reaches the
+/// build scripts and proc-macros too), only cargo's lock on
+/// target/release, which made it wait for them and them for it. Apart, it
+/// builds beside them.
+pub fn own_target_dir(name: &str) -> std::path::PathBuf {
+    crate::harness::target_dir().join(name)
+}

@@ -8,13 +8,15 @@
 //! cross-built with MinGW) holds the DLL. On a terminal, `pip install`
 //! shows cargo's progress.
 //!
-//! cargo's target folder of this test run is passed as CARGO_TARGET_DIR, so
-//! the release build is incremental. The package's build backend needs only
+//! cargo's target folder of this test run (for the manylinux build, a
+//! folder of its own inside it) is passed as CARGO_TARGET_DIR,
+//! so the release build is incremental. The package's build backend needs only
 //! the standard library (`requires = []`): pip runs with no index. The
 //! tools come from a venv of their own: ziglang, cargo-zigbuild and
 //! auditwheel in `$ULTRASTREAM_PY_TOOLS` or target/ci-tools (.ci/run makes
 //! it). Needs python3 with venv; a missing tool fails with what to install.
 
+use super::own_target_dir;
 use crate::harness;
 
 use harness::{Scratch, root, run_ok, target_dir};
@@ -94,13 +96,14 @@ fn path_with(dir: &Path) -> std::ffi::OsString {
     std::env::join_paths(paths).expect("PATH")
 }
 
-/// `pip wheel` with no index (the backend needs nothing from PyPI) and this
-/// run's cargo target folder; `tools` first on PATH when given (so the
-/// backend finds cargo-zigbuild); `extra` pip arguments.
+/// `pip wheel` with no index (the backend needs nothing from PyPI) and the
+/// cargo target folder `cargo_target`; `tools` first on PATH when given (so
+/// the backend finds cargo-zigbuild); `extra` pip arguments.
 fn pip_wheel_with(
     python: &Path,
     what: &Path,
     out: &Path,
+    cargo_target: &Path,
     tools: Option<&Path>,
     extra: &[&str],
 ) -> PathBuf {
@@ -118,7 +121,7 @@ fn pip_wheel_with(
     .arg("-w")
     .arg(out)
     .arg(what)
-    .env("CARGO_TARGET_DIR", target_dir())
+    .env("CARGO_TARGET_DIR", cargo_target)
     .env("CARGO", env!("CARGO"));
     if let Some(t) = tools {
         cmd.env("PATH", path_with(t));
@@ -383,7 +386,14 @@ fn the_sdist_carries_the_rust_sources_and_builds_the_release_wheel() {
     let dist = dir.path().join("dist");
     std::fs::create_dir_all(&dist).expect("create dist folder");
     let tools = py_tools();
-    let wheel = pip_wheel_with(&python, &sdist, &dist, Some(&tools), &[]);
+    let wheel = pip_wheel_with(
+        &python,
+        &sdist,
+        &dist,
+        &own_target_dir("manylinux"),
+        Some(&tools),
+        &[],
+    );
     assert_release_wheel(&python, &wheel, &tools, dir.path(), &dist);
 }
 
@@ -412,6 +422,7 @@ fn the_windows_wheel_carries_the_dll() {
         &python,
         &root().join("bindings/python"),
         &dist,
+        &target_dir(),
         None,
         &["-C", "target=x86_64-pc-windows-gnu"],
     );

@@ -49,10 +49,12 @@ fn wine64() -> PathBuf {
 }
 
 /// `cargo build --release --lib -p ultrastream-capi --target
-/// x86_64-pc-windows-gnu`, stripped, into this run's target folder: the
-/// very build (command, profile, environment) the Python backend runs for
-/// the win_amd64 wheel (tests/it/builds/wheel.rs), so whichever test comes second
-/// finds it done and these programs run against the DLL that ships.
+/// x86_64-pc-windows-gnu`, stripped, into this run's target folder (its
+/// build scripts and proc-macros are the plain release build's, see the
+/// release build-override in Cargo.toml): the very build (command, profile, environment) the
+/// Python backend runs for the win_amd64 wheel (tests/it/builds/wheel.rs),
+/// so whichever test comes second finds it done and these programs run
+/// against the DLL that ships.
 /// Returns the folder holding the DLL.
 fn build_dll() -> PathBuf {
     let target = target_dir();
