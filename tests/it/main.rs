@@ -28,8 +28,8 @@ mod sim_support;
 #[path = "../common/ssdp.rs"]
 mod ssdp;
 
+mod artefacts;
 mod bindings;
-mod builds;
 mod busy_mask;
 mod c_abi;
 mod cli;

@@ -1,12 +1,12 @@
-//! The tests that run cargo again, outside this test run's own build: the
-//! Python wheels (manylinux, sdist, Windows), the Windows DLL under Wine,
-//! and the crate as a package and a dependency. Each spends most of a
-//! minute compiling in release or for another target.
+//! What we ship, built as it ships, by running cargo again outside this
+//! test run's own build: the Python wheels (manylinux from the sdist,
+//! Windows), the Windows DLL under Wine, and the crate as a package and a
+//! dependency. Each spends most of a minute compiling in release or for
+//! another target.
 //!
-//! Grouped under one name that sorts near the front on purpose: libtest
-//! starts tests in name order, so these long builds begin first and the
-//! many short tests fill the cores while they compile, instead of the
-//! builds running alone at the end of the run.
+//! Named to sort first on purpose: libtest starts tests in name order, so
+//! these long builds begin at once and the many short tests fill the cores
+//! while they compile, instead of the builds running alone at the end.
 
 mod rust_crate;
 mod wheel;

@@ -52,7 +52,7 @@ fn wine64() -> PathBuf {
 /// x86_64-pc-windows-gnu`, stripped, into this run's target folder (its
 /// build scripts and proc-macros are the plain release build's, see the
 /// release build-override in Cargo.toml): the very build (command, profile, environment) the
-/// Python backend runs for the win_amd64 wheel (tests/it/builds/wheel.rs),
+/// Python backend runs for the win_amd64 wheel (tests/it/artefacts/wheel.rs),
 /// so whichever test comes second finds it done and these programs run
 /// against the DLL that ships.
 /// Returns the folder holding the DLL.
