@@ -74,26 +74,6 @@ pub fn built_lib_dir() -> PathBuf {
     .clone()
 }
 
-/// make's release build (`cargo build --release --lib --bins`, as `make
-/// install` runs it) in this run's target folder, once per test process.
-/// The tests of the stripped Windows build call it first: theirs then
-/// reuses its build scripts and proc-macros (the release build-override in
-/// Cargo.toml) instead of racing it for cargo's lock and compiling them
-/// again, and the plain build that `make install` and pip wait for starts
-/// at once.
-pub fn plain_release_build() {
-    static DONE: OnceLock<()> = OnceLock::new();
-    DONE.get_or_init(|| {
-        run_ok(
-            Command::new(env!("CARGO"))
-                .args(["build", "--release", "--lib", "--bins"])
-                .current_dir(root())
-                .env("CARGO_TARGET_DIR", target_dir()),
-            Duration::from_secs(900),
-        );
-    });
-}
-
 /// A scratch folder under cargo's target/tmp named after the test binary,
 /// removed on drop (kept when ULTRASTREAM_KEEP_TMP=1, for debugging).
 pub struct Scratch(PathBuf);

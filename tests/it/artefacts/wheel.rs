@@ -414,7 +414,6 @@ fn the_windows_wheel_carries_the_dll() {
         &["--version"],
         "apt-get install gcc-mingw-w64-x86-64",
     );
-    harness::plain_release_build();
     let dir = Scratch::new("win-wheel");
     let python = harness::venv(dir.path(), RUN);
     let dist = dir.path().join("dist");

@@ -57,7 +57,6 @@ fn wine64() -> PathBuf {
 /// against the DLL that ships.
 /// Returns the folder holding the DLL.
 fn build_dll() -> PathBuf {
-    harness::plain_release_build();
     let target = target_dir();
     run_ok(
         Command::new(env!("CARGO"))
