@@ -12,12 +12,24 @@ mod rust_crate;
 mod wheel;
 mod windows;
 
-/// A target folder of its own under this run's, for the manylinux wheel's
-/// release build: it shares no compiled unit with the other release builds
+/// A target folder of its own under this run's, for the release builds
+/// that share no compiled unit with the plain release build of
+/// target/release, only cargo's lock on it: the manylinux wheel's
 /// (cargo-zigbuild's linker setting for the host's own triple reaches the
-/// build scripts and proc-macros too), only cargo's lock on
-/// target/release, which made it wait for them and them for it. Apart, it
-/// builds beside them.
+/// build scripts and proc-macros too) and the Windows DLL's (stripped, and
+/// its build scripts and proc-macros resolve fewer features). In the
+/// shared folder they only queued behind each other.
 pub fn own_target_dir(name: &str) -> std::path::PathBuf {
     crate::harness::target_dir().join(name)
+}
+
+/// `program` at a lower scheduling priority (`nice -n 10`, inherited by
+/// cargo and rustc), for the builds no other test waits for (the manylinux
+/// and Windows wheels and DLL, the crate as a package and as a dependency):
+/// the plain release build that `make install` and pip wait for, and the
+/// short tests, get the cores first, and these builds fill the gaps.
+pub fn in_background(program: impl AsRef<std::ffi::OsStr>) -> std::process::Command {
+    let mut nice = std::process::Command::new("nice");
+    nice.args(["-n", "10"]).arg(program);
+    nice
 }

@@ -16,6 +16,7 @@
 //! dependencies the workspace's build compiled and builds only `ultrastream`
 //! (without the `capi` feature) and the consumer.
 
+use super::in_background;
 use crate::harness;
 
 use harness::{root, run, target_dir};
@@ -25,8 +26,9 @@ use std::time::Duration;
 
 const BUILD: Duration = Duration::from_secs(900);
 
+/// cargo in the background (no other test waits for these builds).
 fn cargo(dir: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO"));
+    let mut c = in_background(env!("CARGO"));
     c.current_dir(dir)
         // This run's target folder: dependencies already compiled there are
         // reused (the consumer is still not part of the workspace).

@@ -8,15 +8,15 @@
 //! cross-built with MinGW) holds the DLL. On a terminal, `pip install`
 //! shows cargo's progress.
 //!
-//! cargo's target folder of this test run (for the manylinux build, a
-//! folder of its own inside it) is passed as CARGO_TARGET_DIR,
+//! cargo's target folder of this test run (for the manylinux and Windows
+//! builds, a folder of their own inside it) is passed as CARGO_TARGET_DIR,
 //! so the release build is incremental. The package's build backend needs only
 //! the standard library (`requires = []`): pip runs with no index. The
 //! tools come from a venv of their own: ziglang, cargo-zigbuild and
 //! auditwheel in `$ULTRASTREAM_PY_TOOLS` or target/ci-tools (.ci/run makes
 //! it). Needs python3 with venv; a missing tool fails with what to install.
 
-use super::own_target_dir;
+use super::{in_background, own_target_dir};
 use crate::harness;
 
 use harness::{Scratch, root, run_ok, target_dir};
@@ -107,7 +107,7 @@ fn pip_wheel_with(
     tools: Option<&Path>,
     extra: &[&str],
 ) -> PathBuf {
-    let mut cmd = Command::new(python);
+    let mut cmd = in_background(python);
     cmd.args([
         "-m",
         "pip",
@@ -422,7 +422,7 @@ fn the_windows_wheel_carries_the_dll() {
         &python,
         &root().join("bindings/python"),
         &dist,
-        &target_dir(),
+        &own_target_dir("windows"),
         None,
         &["-C", "target=x86_64-pc-windows-gnu"],
     );

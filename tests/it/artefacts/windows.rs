@@ -10,6 +10,7 @@
 //! std calls: tests/windows/bcryptprimitives.c is a stand-in built beside
 //! the programs (Windows 10+ and Wine 9+ have the real one).
 
+use super::{in_background, own_target_dir};
 use crate::harness;
 
 use harness::{Scratch, assert_demo_sections, require_tool, root, run_ok, target_dir};
@@ -49,17 +50,16 @@ fn wine64() -> PathBuf {
 }
 
 /// `cargo build --release --lib -p ultrastream-capi --target
-/// x86_64-pc-windows-gnu`, stripped, into this run's target folder (its
-/// build scripts and proc-macros are the plain release build's, see the
-/// release build-override in Cargo.toml): the very build (command, profile, environment) the
-/// Python backend runs for the win_amd64 wheel (tests/it/artefacts/wheel.rs),
-/// so whichever test comes second finds it done and these programs run
-/// against the DLL that ships.
+/// x86_64-pc-windows-gnu`, stripped, into target/windows of this run (see
+/// own_target_dir), in the background: the very build (command, profile,
+/// environment) the Python backend runs for the win_amd64 wheel
+/// (tests/it/artefacts/wheel.rs), so whichever test comes second finds it
+/// done and these programs run against the DLL that ships.
 /// Returns the folder holding the DLL.
 fn build_dll() -> PathBuf {
-    let target = target_dir();
+    let target = own_target_dir("windows");
     run_ok(
-        Command::new(env!("CARGO"))
+        in_background(env!("CARGO"))
             .args([
                 "build",
                 "--target",
