@@ -1,13 +1,21 @@
 //! Generates the C header from the crate's src/ffi with cbindgen into
-//! OUT_DIR. The committed copy, include/ultrastream.h, is only rewritten
-//! when ULTRASTREAM_UPDATE_HEADER=1, so a test can tell when it is stale.
-//! (Here, not in the crate's own build.rs: a Rust user of `ultrastream`
-//! never builds cbindgen.)
+//! OUT_DIR (the `header` feature, on by default). The committed copy,
+//! include/ultrastream.h, is only rewritten when ULTRASTREAM_UPDATE_HEADER=1,
+//! so a test can tell when it is stale. (Here, not in the crate's own
+//! build.rs: a Rust user of `ultrastream` never builds cbindgen. Builds
+//! that need only the library, the Python wheels, leave `header` out and
+//! do not build it either.)
 
 use std::path::PathBuf;
 
 fn main() {
     soname();
+    #[cfg(feature = "header")]
+    header();
+}
+
+#[cfg(feature = "header")]
+fn header() {
     println!("cargo:rerun-if-changed=../src/ffi");
     println!("cargo:rerun-if-changed=../cbindgen.toml");
     println!("cargo:rerun-if-changed=../Cargo.toml");

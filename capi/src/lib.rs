@@ -14,7 +14,8 @@ mod drift;
 #[cfg(test)]
 mod generated;
 
-#[cfg(test)]
+// The generated header exists only with the `header` feature (a default).
+#[cfg(all(test, feature = "header"))]
 mod header_tests {
     /// The committed header must be what build.rs generates from src/ffi.
     #[test]

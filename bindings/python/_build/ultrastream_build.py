@@ -220,13 +220,16 @@ def _build_library(config_settings: Optional[dict] = None) -> Tuple[Path, str]:
     # features), so neither rebuilds the other's.
     zigbuild = shutil.which("cargo-zigbuild")
     env = dict(os.environ)
+    # Those capi-only builds take the library's features alone: the
+    # simulator, not the build-time header generation (cbindgen).
+    capi_only = ["-p", "ultrastream-capi", "--no-default-features", "--features", "simulator"]
     if triple.endswith("-linux-gnu") and glibc != "host" and zigbuild:
-        cmd = [cargo, "zigbuild", "--target", f"{triple}.{glibc}", "-p", "ultrastream-capi"]
+        cmd = [cargo, "zigbuild", "--target", f"{triple}.{glibc}"] + capi_only
         zig = _zig_for(zigbuild)
         if zig:
             env["CARGO_ZIGBUILD_ZIG_PATH"] = zig
     elif target:
-        cmd = [cargo, "build", "--target", target, "-p", "ultrastream-capi"]
+        cmd = [cargo, "build", "--target", target] + capi_only
     else:
         cmd = [cargo, "build"]
     cmd += ["--release", "--lib", "--message-format=json-render-diagnostics"]

@@ -49,8 +49,8 @@ fn wine64() -> PathBuf {
     PathBuf::from("wine64")
 }
 
-/// `cargo build --release --lib -p ultrastream-capi --target
-/// x86_64-pc-windows-gnu`, stripped, into target/windows of this run (see
+/// `cargo build --release --lib -p ultrastream-capi --no-default-features
+/// --features simulator --target x86_64-pc-windows-gnu`, stripped, into target/windows of this run (see
 /// own_target_dir), in the background: the very build (command, profile,
 /// environment) the Python backend runs for the win_amd64 wheel
 /// (tests/it/artefacts/wheel.rs), so whichever test comes second finds it
@@ -66,6 +66,9 @@ fn build_dll() -> PathBuf {
                 TARGET,
                 "-p",
                 "ultrastream-capi",
+                "--no-default-features",
+                "--features",
+                "simulator",
                 "--release",
                 "--lib",
             ])
