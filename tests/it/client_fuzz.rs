@@ -2,25 +2,13 @@
 //! half-valid HTTP answers only ever give a defined error code (or, for a
 //! well-formed JSON object, a reply).
 
+use crate::fuzzer::Rng;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use ultrastream::model::codes;
 use ultrastream::{Device, Options};
-
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// One hostile answer: random bytes, a broken head, or a valid head with
 /// a random, truncated or mistyped JSON body.
@@ -43,21 +31,21 @@ fn answer(rng: &mut Rng) -> Vec<u8> {
         0 => (0..rng.below(300)).map(|_| rng.next() as u8).collect(),
         1 => b"HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n{}".to_vec(),
         2 => {
-            let body = bodies[rng.below(bodies.len() as u64) as usize];
-            let cut = rng.below(body.len() as u64 + 1) as usize;
+            let body = bodies[rng.below(bodies.len())];
+            let cut = rng.below(body.len() + 1);
             let mut v =
                 format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
             v.extend_from_slice(&body[..cut]);
             v
         }
         3 => {
-            let status = [200, 204, 301, 404, 500, 999][rng.below(6) as usize];
-            let body = bodies[rng.below(bodies.len() as u64) as usize];
+            let status = [200, 204, 301, 404, 500, 999][rng.below(6)];
+            let body = bodies[rng.below(bodies.len())];
             let cookie = [
                 "",
                 "Set-Cookie: sid=\u{1}bad\r\n",
                 "Set-Cookie: sid=; path=/\r\n",
-            ][rng.below(3) as usize];
+            ][rng.below(3)];
             let mut v = format!(
                 "HTTP/1.1 {status} X\r\nContent-Length: {}\r\n{cookie}\r\n",
                 body.len()
@@ -67,9 +55,9 @@ fn answer(rng: &mut Rng) -> Vec<u8> {
             v
         }
         _ => {
-            let body = bodies[rng.below(bodies.len() as u64) as usize];
+            let body = bodies[rng.below(bodies.len())];
             let mut v = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
-            v.extend_from_slice(format!("{:x}\r\n", body.len() + rng.below(3) as usize).as_bytes());
+            v.extend_from_slice(format!("{:x}\r\n", body.len() + rng.below(3)).as_bytes());
             v.extend_from_slice(body);
             v.extend_from_slice(b"\r\n0\r\n\r\n");
             v
@@ -81,7 +69,7 @@ fn answer(rng: &mut Rng) -> Vec<u8> {
 fn hostile_replies_give_defined_codes_never_a_panic() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let rng = Arc::new(Mutex::new(Rng(0x2545F4914F6CDD1D)));
+    let rng = Arc::new(Mutex::new(Rng::new(0x2545F4914F6CDD1D)));
     let r2 = rng.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {

@@ -2,6 +2,7 @@
 //! random parameters, random bodies, random bytes, extreme clock jumps.
 //! A panic hook counts panics on the simulator's own threads.
 
+use crate::fuzzer::Rng;
 use crate::harness::alone;
 use crate::sim_support;
 
@@ -25,19 +26,9 @@ fn install_hook() {
     }));
 }
 
-/// A small deterministic generator (xorshift).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
+/// One of `xs`, from the shared generator (crate::fuzzer::Rng).
+fn pick<'a>(rng: &mut Rng, xs: &[&'a str]) -> &'a str {
+    xs[rng.below(xs.len())]
 }
 
 const METHODS: &[&str] = &[
@@ -191,15 +182,15 @@ fn random_requests_never_crash_the_simulator() {
         &ultrastream::sim::fake_firmware(ultrastream::sim::Model::Hdmi, "1.3.0"),
     )
     .unwrap();
-    let mut rng = Rng(0x9E3779B97F4A7C15);
+    let mut rng = Rng::new(0x9E3779B97F4A7C15);
     let start = Instant::now();
     for i in 0..3000 {
-        let m = rng.pick(METHODS);
+        let m = pick(&mut rng, METHODS);
         // reboot / reset would make most of the run hit a device that is down.
         let n = rng.next() % 6;
         let mut params: Vec<(&str, &str)> = Vec::new();
         for _ in 0..n {
-            params.push((rng.pick(KEYS), rng.pick(VALUES)));
+            params.push((pick(&mut rng, KEYS), pick(&mut rng, VALUES)));
         }
         match d.call(m, &params) {
             Ok(_)
@@ -241,7 +232,7 @@ fn random_bytes_and_bodies_never_crash_the_simulator() {
     install_hook();
     let sim = sim();
     let cookie = raw_login(&sim);
-    let mut rng = Rng(12345);
+    let mut rng = Rng::new(12345);
     for i in 0..300 {
         let mut c = std::net::TcpStream::connect(sim.addr()).unwrap();
         c.set_read_timeout(Some(Duration::from_millis(200)))
